@@ -1,0 +1,1 @@
+"""Kefu shared package: domain, repository, channels."""

@@ -1,0 +1,60 @@
+"""Settings, parsed once per process from the environment.
+
+The environment variable names live here and nowhere else: the CDK constructs import ``Env`` to set them,
+the functions read them only through ``get_settings()``. Locally the values differ only in endpoints.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Env:
+    """Names of the environment variables the functions read (shared with infra/)."""
+
+    TABLE_NAME = "KEFU_TABLE_NAME"
+    INBOUND_QUEUE_URL = "KEFU_INBOUND_QUEUE_URL"
+    OUTBOUND_QUEUE_URL = "KEFU_OUTBOUND_QUEUE_URL"
+    USER_POOL_ID = "KEFU_USER_POOL_ID"
+    MEDIA_BUCKET = "KEFU_MEDIA_BUCKET"
+    CHAT_SESSION_TTL_HOURS = "KEFU_CHAT_SESSION_TTL_HOURS"
+    DEDUP_TTL_DAYS = "KEFU_DEDUP_TTL_DAYS"
+    STAGE = "KEFU_STAGE"
+
+
+class Settings(BaseModel):
+    table_name: str = Field(min_length=1)
+    inbound_queue_url: str = ""
+    outbound_queue_url: str = ""
+    user_pool_id: str = ""
+    media_bucket: str = ""
+    chat_session_ttl_hours: int = Field(default=24 * 30, ge=1)
+    # Providers retry for days (WhatsApp); a dedup marker outlives every retry window.
+    dedup_ttl_days: int = Field(default=14, ge=1)
+    stage: str = "prod"
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values: dict[str, str] = {}
+        for field, name in (
+            ("table_name", Env.TABLE_NAME),
+            ("inbound_queue_url", Env.INBOUND_QUEUE_URL),
+            ("outbound_queue_url", Env.OUTBOUND_QUEUE_URL),
+            ("user_pool_id", Env.USER_POOL_ID),
+            ("media_bucket", Env.MEDIA_BUCKET),
+            ("chat_session_ttl_hours", Env.CHAT_SESSION_TTL_HOURS),
+            ("dedup_ttl_days", Env.DEDUP_TTL_DAYS),
+            ("stage", Env.STAGE),
+        ):
+            if name in env:
+                values[field] = env[name]
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_environ()

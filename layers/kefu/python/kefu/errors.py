@@ -1,0 +1,66 @@
+"""Domain exceptions: the one list of what can go wrong. Only the API layer maps them to HTTP codes."""
+
+from __future__ import annotations
+
+
+class KefuError(Exception):
+    """Base of every domain error; ``message`` is safe to show to the caller."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(KefuError):
+    """The request is malformed or a field is out of range (400)."""
+
+
+class Unauthenticated(KefuError):
+    """No credentials, or credentials that do not verify (401)."""
+
+
+class Forbidden(KefuError):
+    """Authenticated, but the role may not do this (403)."""
+
+
+class NotFound(KefuError):
+    """The addressed thing does not exist (404)."""
+
+
+class Conflict(KefuError):
+    """The request contradicts the current state, e.g. an illegal status change (409)."""
+
+
+class Duplicate(KefuError):
+    """A delivery that was already stored; callers treat it as success."""
+
+
+class ProviderError(KefuError):
+    """A channel provider refused or failed a call.
+
+    ``retryable`` is true for 5xx and timeouts (retried, then DLQ), false for a provider's 4xx
+    (not retried; the reason is shown to the agent).
+    """
+
+    def __init__(self, message: str, *, retryable: bool, status: int | None = None) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+
+
+HTTP_STATUS: dict[type[KefuError], int] = {
+    InvalidInput: 400,
+    Unauthenticated: 401,
+    Forbidden: 403,
+    NotFound: 404,
+    Conflict: 409,
+    Duplicate: 200,
+    ProviderError: 502,
+}
+
+
+def http_status_for(error: KefuError) -> int:
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]  # type: ignore[index]
+    return 500

@@ -1,0 +1,176 @@
+"""Domain models: customers, tickets, messages and ticket events, and the ticket status machine.
+
+These are the records the use cases work with; the repository maps them to DynamoDB items and the
+API layer maps them to its own response models.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from kefu.errors import Conflict
+
+
+class TicketStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class AuthorType(StrEnum):
+    CUSTOMER = "customer"
+    AGENT = "agent"
+    BOT = "bot"
+    SYSTEM = "system"
+
+
+class DeliveryStatus(StrEnum):
+    RECEIVED = "received"  # inbound, stored
+    QUEUED = "queued"  # outbound, waiting for the outbound function
+    SENT = "sent"  # accepted by the provider (or shown to the web-chat customer)
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    NOT_SENT = "not_sent"  # internal notes never leave
+
+
+class Tier(StrEnum):
+    NORMAL = "normal"
+    VIP = "vip"
+    ENTERPRISE = "enterprise"
+
+
+# The ticket lifecycle. A ticket that is closed stays closed: a new customer message opens a new ticket.
+ALLOWED_TRANSITIONS: dict[TicketStatus, frozenset[TicketStatus]] = {
+    TicketStatus.PENDING: frozenset({TicketStatus.IN_PROGRESS, TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.IN_PROGRESS: frozenset({TicketStatus.PENDING, TicketStatus.RESOLVED, TicketStatus.CLOSED}),
+    TicketStatus.RESOLVED: frozenset({TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.CLOSED}),
+    TicketStatus.CLOSED: frozenset(),
+}
+
+OPEN_STATUSES = frozenset({TicketStatus.PENDING, TicketStatus.IN_PROGRESS})
+
+
+def check_transition(current: TicketStatus, target: TicketStatus) -> None:
+    """Raise Conflict unless ``current -> target`` is a legal move (staying put is always legal)."""
+    if current == target:
+        return
+    if target not in ALLOWED_TRANSITIONS[current]:
+        raise Conflict(f"a ticket cannot go from '{current.value}' to '{target.value}'")
+
+
+class Identity(BaseModel):
+    channel: str
+    external_id: str
+
+
+class Customer(BaseModel):
+    id: str
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    locale: str | None = None
+    tier: Tier = Tier.NORMAL
+    tags: list[str] = Field(default_factory=list)
+    identities: list[Identity] = Field(default_factory=list)
+    created_at: str
+    updated_at: str
+
+
+class Sla(BaseModel):
+    first_response_due_at: str | None = None
+    resolution_due_at: str | None = None
+    breached: bool = False
+
+
+class Ticket(BaseModel):
+    id: str
+    status: TicketStatus = TicketStatus.PENDING
+    priority: Priority = Priority.MEDIUM
+    type: str = "consultation"
+    channel: str
+    inbox: str
+    customer_id: str
+    conversation_key: str
+    subject: str = ""
+    assignee: str | None = None
+    team: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    sla: Sla = Field(default_factory=Sla)
+    escalation_level: int = 0
+    message_count: int = 0
+    last_message_preview: str = ""
+    last_message_at: str | None = None
+    first_response_at: str | None = None
+    resolved_at: str | None = None
+    closed_at: str | None = None
+    created_at: str
+    updated_at: str
+    version: int = 0  # optimistic locking: every write checks and bumps it
+
+
+class Attachment(BaseModel):
+    content_type: str | None = None
+    name: str | None = None
+    size: int | None = None
+    url: str | None = None  # where the provider serves it (fetched by the media pipeline)
+    media_id: str | None = None  # the provider's media id, when it has one
+    s3_key: str | None = None  # once stored by us
+
+
+class Message(BaseModel):
+    id: str
+    ticket_id: str
+    conversation_key: str
+    direction: Direction
+    author_type: AuthorType
+    author_id: str | None = None
+    body: str = ""
+    internal: bool = False
+    channel: str
+    inbox: str
+    kind: str = "text"
+    attachments: list[Attachment] = Field(default_factory=list)
+    provider_message_id: str | None = None
+    delivery_status: DeliveryStatus = DeliveryStatus.RECEIVED
+    delivery_error: str | None = None
+    created_at: str
+
+
+class TicketEvent(BaseModel):
+    id: str
+    ticket_id: str
+    type: str  # created, message_received, replied, note_added, status_changed, updated, reopened ...
+    actor_type: AuthorType
+    actor_id: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    created_at: str
+
+
+class Agent(BaseModel):
+    """An agent's profile as Kefu keeps it; identity and roles come from Cognito."""
+
+    id: str
+    email: str | None = None
+    name: str | None = None
+    roles: list[str] = Field(default_factory=list)
+    skills: list[str] = Field(default_factory=list)
+    teams: list[str] = Field(default_factory=list)
+    presence: str = "offline"
+    updated_at: str | None = None

@@ -62,5 +62,5 @@ HTTP_STATUS: dict[type[KefuError], int] = {
 def http_status_for(error: KefuError) -> int:
     for cls in type(error).__mro__:
         if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]  # type: ignore[index]
+            return HTTP_STATUS[cls]
     return 500

@@ -108,6 +108,7 @@ class Ticket(BaseModel):
     inbox: str
     customer_id: str
     conversation_key: str
+    contact: str = ""  # the customer's id on this ticket's channel: where replies go
     subject: str = ""
     assignee: str | None = None
     team: str | None = None

@@ -1,0 +1,139 @@
+"""Web chat: a customer starts a session, writes messages, and reads the conversation.
+
+The session token is a random secret handed to the widget once; only its SHA-256 is stored, so a table
+read never reveals a usable token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from kefu.clock import new_id, now_iso
+from kefu.config import get_settings
+from kefu.errors import InvalidInput, NotFound, Unauthenticated
+from kefu.inbound import InboundMessage, Sender
+from kefu.repository import ConversationPage, Repository
+
+MAX_TEXT = 5_000
+MAX_CLIENT_ID = 128
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{5,20}$")
+_CLIENT_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class ChatSession:
+    inbox: str
+    visitor_id: str
+    ticket_id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    locale: str | None
+
+    @property
+    def conversation_key(self) -> str:
+        return f"web:{self.inbox}:{self.visitor_id}"
+
+
+@dataclass(frozen=True)
+class StartedSession:
+    session_token: str
+    ticket_id: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(
+    repo: Repository,
+    inbox_id: str,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    locale: str | None = None,
+) -> StartedSession:
+    inbox = repo.get_inbox(inbox_id)
+    if inbox.channel != "web":
+        raise NotFound(f"inbox '{inbox_id}' is not a web-chat inbox")
+    if name is not None and len(name) > 200:
+        raise InvalidInput("name is longer than 200 characters")
+    if email is not None and (len(email) > 254 or not _EMAIL.match(email)):
+        raise InvalidInput("email is not a valid address")
+    if phone is not None and not _PHONE.match(phone):
+        raise InvalidInput("phone is not a valid phone number")
+    if locale is not None and (len(locale) > 35 or not re.match(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", locale)):
+        raise InvalidInput("locale is not a valid language tag")
+    token = secrets.token_urlsafe(32)
+    ticket_id = new_id()
+    session = {
+        "inbox": inbox_id,
+        "visitor_id": new_id(),
+        "ticket_id": ticket_id,
+        "name": name,
+        "email": email.lower() if email else None,
+        "phone": phone,
+        "locale": locale,
+        "created_at": now_iso(),
+    }
+    repo.put_chat_session(_hash(token), session, get_settings().chat_session_ttl_hours)
+    return StartedSession(token, ticket_id)
+
+
+def authenticate(repo: Repository, inbox_id: str, authorization: str | None) -> ChatSession:
+    if not authorization or not authorization.startswith("Bearer "):
+        raise Unauthenticated("missing chat session token (Authorization: Bearer <session_token>)")
+    token = authorization[len("Bearer ") :].strip()
+    if not token or len(token) > 256:
+        raise Unauthenticated("chat session token is not valid")
+    item: dict[str, Any] | None = repo.get_chat_session(_hash(token))
+    if item is None or item.get("inbox") != inbox_id:
+        raise Unauthenticated("chat session token is not valid")
+    return ChatSession(
+        inbox=item["inbox"],
+        visitor_id=item["visitor_id"],
+        ticket_id=item["ticket_id"],
+        name=item.get("name"),
+        email=item.get("email"),
+        phone=item.get("phone"),
+        locale=item.get("locale"),
+    )
+
+
+def customer_message(session: ChatSession, text: str, client_message_id: str | None) -> InboundMessage:
+    body = text.strip()
+    if not body:
+        raise InvalidInput("text must not be empty")
+    if len(body) > MAX_TEXT:
+        raise InvalidInput(f"text is longer than {MAX_TEXT} characters")
+    if client_message_id is not None and not _CLIENT_ID.match(client_message_id):
+        raise InvalidInput("client_message_id must be 1-128 characters of letters, digits, . _ : -")
+    return InboundMessage(
+        channel="web",
+        inbox=session.inbox,
+        # scoped to the visitor, so one visitor's id can never collide with another's
+        provider_message_id=f"{session.visitor_id}:{client_message_id or new_id()}",
+        conversation_key=session.conversation_key,
+        sender=Sender(
+            channel="web",
+            external_id=session.visitor_id,
+            display_name=session.name,
+            email=session.email,
+            phone=session.phone,
+            locale=session.locale,
+        ),
+        kind="text",
+        text=body,
+        ticket_hint=session.ticket_id,
+        received_at=now_iso(),
+    )
+
+
+def conversation(repo: Repository, session: ChatSession, after: str | None, limit: int = 100) -> ConversationPage:
+    return repo.conversation_messages(session.conversation_key, after, limit)

@@ -1,0 +1,185 @@
+"""Ingest: one inbound message becomes a stored message on the right ticket, exactly once.
+
+Resolve the customer, find the conversation's open ticket (or open a new one), and write the dedup marker,
+the message, the ticket and its events in one DynamoDB transaction. The dedup marker's condition makes a
+redelivery a no-op; the ticket's version condition makes concurrent writers retry instead of overwrite.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from kefu.clock import iso, new_id, now_iso, parse_iso
+from kefu.errors import Conflict, Duplicate
+from kefu.inbound import InboundMessage
+from kefu.models import (
+    AuthorType,
+    Customer,
+    DeliveryStatus,
+    Direction,
+    Identity,
+    Message,
+    Sla,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    Tier,
+)
+from kefu.repository import Repository
+
+MAX_ATTEMPTS = 5
+PREVIEW_LENGTH = 140
+
+# First-response and resolution targets by tier (requirements.md): normal 15 min, VIP 5 min, B2B 24 h.
+FIRST_RESPONSE_TARGET = {
+    Tier.NORMAL: timedelta(minutes=15),
+    Tier.VIP: timedelta(minutes=5),
+    Tier.ENTERPRISE: timedelta(hours=24),
+}
+RESOLUTION_TARGET = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: str  # "stored", "duplicate", "status_updated", "status_ignored"
+    ticket_id: str | None = None
+    message_id: str | None = None
+    created_ticket: bool = False
+
+
+def preview_of(message: InboundMessage) -> str:
+    if message.text:
+        return message.text.strip().replace("\n", " ")[:PREVIEW_LENGTH]
+    if message.kind == "event" and message.event:
+        return f"[{message.event}]"
+    return f"[{message.kind}]"
+
+
+def resolve_customer(repo: Repository, message: InboundMessage) -> Customer:
+    sender = message.sender
+    existing = repo.customer_for_identity(sender.channel, sender.external_id)
+    if existing:
+        return repo.get_customer(existing)
+    stamp = now_iso()
+    customer = Customer(
+        id=new_id(),
+        name=sender.display_name,
+        email=sender.email,
+        phone=sender.phone,
+        locale=sender.locale,
+        identities=[Identity(channel=sender.channel, external_id=sender.external_id)],
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    customer_id = repo.create_customer(customer)
+    return customer if customer_id == customer.id else repo.get_customer(customer_id)
+
+
+def _new_ticket(repo: Repository, message: InboundMessage, customer: Customer, stamp: str) -> Ticket:
+    ticket_id = message.ticket_hint if message.ticket_hint and not repo.find_ticket(message.ticket_hint) else None
+    created = parse_iso(stamp)
+    return Ticket(
+        id=ticket_id or new_id(),
+        channel=message.channel,
+        inbox=message.inbox,
+        customer_id=customer.id,
+        conversation_key=message.conversation_key,
+        contact=message.sender.external_id,
+        subject=(message.subject or preview_of(message))[:200],
+        sla=Sla(
+            first_response_due_at=iso(created + FIRST_RESPONSE_TARGET[customer.tier]),
+            resolution_due_at=iso(created + RESOLUTION_TARGET),
+        ),
+        created_at=stamp,
+        updated_at=stamp,
+    )
+
+
+def ingest_message(repo: Repository, message: InboundMessage) -> IngestResult:
+    if message.kind == "status":
+        return _apply_status(repo, message)
+    if repo.is_duplicate(message.dedupe_key):
+        return IngestResult("duplicate")
+    customer = resolve_customer(repo, message)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return _store(repo, message, customer)
+        except Duplicate:
+            return IngestResult("duplicate")
+        except Conflict:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> IngestResult:
+    stamp = now_iso()
+    current_id = repo.current_ticket_id(inbound.conversation_key)
+    ticket = repo.find_ticket(current_id) if current_id else None
+    tx = repo.new_transaction()
+    events: list[TicketEvent] = []
+    created = ticket is None or ticket.status == TicketStatus.CLOSED
+    if created:
+        ticket = _new_ticket(repo, inbound, customer, stamp)
+        expected_version = None
+        events.append(_event(ticket.id, "created", stamp, {"channel": inbound.channel, "inbox": inbound.inbox}))
+        repo.add_conversation(tx, inbound.conversation_key, ticket.id)
+    else:
+        assert ticket is not None
+        expected_version = ticket.version
+        if ticket.status == TicketStatus.RESOLVED:
+            reopened_to = TicketStatus.IN_PROGRESS if ticket.assignee else TicketStatus.PENDING
+            events.append(_event(ticket.id, "reopened", stamp, {"from": ticket.status.value, "to": reopened_to.value}))
+            ticket.status = reopened_to
+            ticket.resolved_at = None
+
+    message = Message(
+        id=new_id(),
+        ticket_id=ticket.id,
+        conversation_key=inbound.conversation_key,
+        direction=Direction.INBOUND,
+        author_type=AuthorType.CUSTOMER,
+        author_id=customer.id,
+        body=inbound.text,
+        channel=inbound.channel,
+        inbox=inbound.inbox,
+        kind=inbound.kind,
+        attachments=inbound.attachments,
+        provider_message_id=inbound.provider_message_id,
+        delivery_status=DeliveryStatus.RECEIVED,
+        created_at=stamp,
+    )
+    events.append(_event(ticket.id, "message_received", stamp, {"message_id": message.id, "kind": inbound.kind}))
+    ticket.message_count += 1
+    ticket.last_message_preview = preview_of(inbound)
+    ticket.last_message_at = stamp
+    ticket.updated_at = stamp
+    ticket.version += 1
+
+    repo.add_dedup(tx, inbound.dedupe_key)
+    repo.add_message(tx, message)
+    repo.add_ticket(tx, ticket, expected_version=expected_version)
+    for event in events:
+        repo.add_event(tx, event)
+    repo.commit(tx)
+    return IngestResult("stored", ticket.id, message.id, created_ticket=created)
+
+
+def _apply_status(repo: Repository, inbound: InboundMessage) -> IngestResult:
+    """A provider's delivery report on one of our outbound messages (sent, delivered, read, failed)."""
+    from kefu.services.outbound import apply_provider_status
+
+    updated = apply_provider_status(repo, inbound.channel, inbound.status_of or "", inbound.status or "")
+    return IngestResult("status_updated" if updated else "status_ignored")
+
+
+def _event(ticket_id: str, kind: str, stamp: str, data: dict[str, object]) -> TicketEvent:
+    return TicketEvent(
+        id=new_id(),
+        ticket_id=ticket_id,
+        type=kind,
+        actor_type=AuthorType.CUSTOMER,
+        data=data,
+        created_at=stamp,
+    )

@@ -1,0 +1,22 @@
+"""Reactions to table changes, from the DynamoDB stream: today the outbox (agent replies to the queue)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kefu.queues import enqueue_outbound
+from kefu.repository import Repository, entity_of, from_av, message_from_item
+from kefu.services.outbound import outbound_for
+
+
+def on_change(repo: Repository, event_name: str, new_image: dict[str, Any] | None) -> str:
+    """Handle one stream record; returns what was done (for logs and tests)."""
+    if event_name != "INSERT" or not new_image:
+        return "ignored"
+    item = from_av(new_image)
+    if entity_of(item) == "message":
+        job = outbound_for(repo, message_from_item(item))
+        if job is not None:
+            enqueue_outbound(job)
+            return "outbound_queued"
+    return "ignored"

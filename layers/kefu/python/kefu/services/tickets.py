@@ -1,0 +1,255 @@
+"""What agents do with tickets: list, read, reply, add notes, change status/priority/type/tags, transfer."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from kefu.auth import Caller
+from kefu.clock import new_id, now_iso
+from kefu.errors import Conflict, InvalidInput, NotFound
+from kefu.models import (
+    AuthorType,
+    Customer,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Priority,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+    check_transition,
+)
+from kefu.privacy import mask_email, mask_phone
+from kefu.repository import Repository, TicketPage
+
+MAX_ATTEMPTS = 5
+MAX_BODY = 20_000
+MAX_TAGS = 20
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    status: TicketStatus | None = None
+    assignee: str | None = None  # "me" or an agent id
+    team: str | None = None
+    priority: Priority | None = None
+    q: str | None = None
+    cursor: str | None = None
+    limit: int = 25
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    ticket: Ticket
+    messages: list[Message]
+    events: list[TicketEvent]
+    customer: Customer | None
+
+
+@dataclass(frozen=True)
+class TicketChanges:
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    type: str | None = None
+    tags: list[str] | None = None
+
+
+def list_tickets(repo: Repository, caller: Caller, query: TicketQuery) -> TicketPage:
+    assignee = caller.id if query.assignee == "me" else query.assignee
+    statuses = [query.status] if query.status else list(TicketStatus)
+    filters = {
+        "team": query.team or "",
+        "priority": query.priority.value if query.priority else "",
+        "q": (query.q or "").strip(),
+    }
+    return repo.list_tickets(
+        statuses=statuses, assignee=assignee, filters=filters, limit=query.limit, cursor=query.cursor
+    )
+
+
+def get_detail(repo: Repository, caller: Caller, ticket_id: str) -> TicketDetail:
+    ticket = repo.get_ticket(ticket_id)
+    messages, events = repo.ticket_thread(ticket_id)
+    try:
+        customer: Customer | None = visible_customer(repo.get_customer(ticket.customer_id), caller)
+    except NotFound:
+        customer = None
+    return TicketDetail(ticket, messages, events, customer)
+
+
+def visible_customer(customer: Customer, caller: Caller) -> Customer:
+    """Agents see phone numbers and emails masked; supervisors and admins see them whole."""
+    if caller.sees_pii:
+        return customer
+    return customer.model_copy(update={"phone": mask_phone(customer.phone), "email": mask_email(customer.email)})
+
+
+def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:
+    text = body.strip()
+    if not text:
+        raise InvalidInput("body must not be empty")
+    if len(text) > MAX_BODY:
+        raise InvalidInput(f"body is longer than {MAX_BODY} characters")
+    for attempt in range(MAX_ATTEMPTS):
+        ticket = repo.get_ticket(ticket_id)
+        if ticket.status == TicketStatus.CLOSED and not internal:
+            raise Conflict("the ticket is closed; the customer's next message opens a new one")
+        stamp = now_iso()
+        expected = ticket.version
+        message = Message(
+            id=new_id(),
+            ticket_id=ticket.id,
+            conversation_key=ticket.conversation_key,
+            direction=Direction.OUTBOUND,
+            author_type=AuthorType.AGENT,
+            author_id=caller.id,
+            body=text,
+            internal=internal,
+            channel=ticket.channel,
+            inbox=ticket.inbox,
+            delivery_status=DeliveryStatus.NOT_SENT if internal else DeliveryStatus.QUEUED,
+            created_at=stamp,
+        )
+        events = [_event(ticket.id, "note_added" if internal else "replied", caller, stamp, {"message_id": message.id})]
+        if not internal:
+            if ticket.first_response_at is None:
+                ticket.first_response_at = stamp
+            if ticket.status == TicketStatus.PENDING:
+                events.append(
+                    _event(ticket.id, "status_changed", caller, stamp, {"from": "pending", "to": "in_progress"})
+                )
+                ticket.status = TicketStatus.IN_PROGRESS
+            if ticket.assignee is None:
+                ticket.assignee = caller.id
+                events.append(_event(ticket.id, "assigned", caller, stamp, {"to": caller.id, "by": "reply"}))
+            ticket.last_message_preview = text.replace("\n", " ")[:140]
+            ticket.last_message_at = stamp
+        ticket.message_count += 1
+        ticket.updated_at = stamp
+        ticket.version += 1
+        tx = repo.new_transaction()
+        repo.add_message(tx, message)
+        repo.add_ticket(tx, ticket, expected_version=expected)
+        for event in events:
+            repo.add_event(tx, event)
+        try:
+            repo.commit(tx)
+            return message
+        except Conflict:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def update_ticket(repo: Repository, caller: Caller, ticket_id: str, changes: TicketChanges) -> Ticket:
+    if changes.tags is not None:
+        if len(changes.tags) > MAX_TAGS:
+            raise InvalidInput(f"at most {MAX_TAGS} tags")
+        if any(not t.strip() or len(t) > 50 for t in changes.tags):
+            raise InvalidInput("tags must be 1 to 50 characters")
+    if changes.type is not None and not changes.type.strip():
+        raise InvalidInput("type must not be empty")
+    for attempt in range(MAX_ATTEMPTS):
+        ticket = repo.get_ticket(ticket_id)
+        expected = ticket.version
+        stamp = now_iso()
+        events: list[TicketEvent] = []
+        if changes.status is not None and changes.status != ticket.status:
+            check_transition(ticket.status, changes.status)
+            events.append(
+                _event(
+                    ticket.id,
+                    "status_changed",
+                    caller,
+                    stamp,
+                    {"from": ticket.status.value, "to": changes.status.value},
+                )
+            )
+            ticket.status = changes.status
+            if changes.status == TicketStatus.RESOLVED:
+                ticket.resolved_at = stamp
+            elif changes.status == TicketStatus.CLOSED:
+                ticket.closed_at = stamp
+            else:
+                ticket.resolved_at = None
+        for field in ("priority", "type", "tags"):
+            value = getattr(changes, field)
+            if value is not None and value != getattr(ticket, field):
+                old = getattr(ticket, field)
+                events.append(
+                    _event(
+                        ticket.id,
+                        "updated",
+                        caller,
+                        stamp,
+                        {"field": field, "from": _plain(old), "to": _plain(value)},
+                    )
+                )
+                setattr(ticket, field, value)
+        if not events:
+            return ticket
+        ticket.updated_at = stamp
+        ticket.version += 1
+        tx = repo.new_transaction()
+        repo.add_ticket(tx, ticket, expected_version=expected)
+        for event in events:
+            repo.add_event(tx, event)
+        try:
+            repo.commit(tx)
+            return ticket
+        except Conflict:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def assign(repo: Repository, caller: Caller, ticket_id: str, agent_id: str | None, team: str | None) -> Ticket:
+    if agent_id is None and team is None:
+        raise InvalidInput("give agent_id, team or both")
+    if agent_id is not None and repo.get_agent(agent_id) is None:
+        raise InvalidInput(f"no agent '{agent_id}'")
+    for attempt in range(MAX_ATTEMPTS):
+        ticket = repo.get_ticket(ticket_id)
+        if ticket.status == TicketStatus.CLOSED:
+            raise Conflict("a closed ticket cannot be transferred")
+        expected = ticket.version
+        stamp = now_iso()
+        data = {
+            "from_agent": ticket.assignee,
+            "to_agent": agent_id,
+            "from_team": ticket.team,
+            "to_team": team,
+        }
+        if agent_id is not None:
+            ticket.assignee = agent_id
+        if team is not None:
+            ticket.team = team
+        ticket.updated_at = stamp
+        ticket.version += 1
+        tx = repo.new_transaction()
+        repo.add_ticket(tx, ticket, expected_version=expected)
+        repo.add_event(tx, _event(ticket.id, "assigned", caller, stamp, data))
+        try:
+            repo.commit(tx)
+            return ticket
+        except Conflict:
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, Priority | TicketStatus) else value
+
+
+def _event(ticket_id: str, kind: str, caller: Caller, stamp: str, data: Mapping[str, object]) -> TicketEvent:
+    return TicketEvent(
+        id=new_id(),
+        ticket_id=ticket_id,
+        type=kind,
+        actor_type=AuthorType.AGENT,
+        actor_id=caller.id,
+        data=dict(data),
+        created_at=stamp,
+    )

@@ -1,0 +1,113 @@
+"""WeChat Official Account (微信公众号): plain, compatible and safe (AES) mode.
+
+- URL check (GET): ``signature`` = sha1(sorted token, timestamp, nonce); answer ``echostr``.
+- Plain mode POST: the same ``signature`` in the query (WeChat does not sign the body in plain mode).
+- Compatible / safe mode POST (``encrypt_type=aes``): ``msg_signature`` over the ``Encrypt`` element,
+  which decrypts to the message; the AppID at its end must be this inbox's ``app_id``.
+  Compatible mode also carries the fields in clear: only the decrypted, authenticated copy is used.
+- Replays are not rejected by timestamp (WeChat does not require it); the dedupe key drops repeats.
+- Answer: ``success`` in every mode (an unencrypted ``success`` is accepted in safe mode too).
+- Send: customer-service message API, ``/cgi-bin/message/custom/send`` (allowed within 48 h of the
+  customer's last message), with an access token cached in memory and refreshed once on 40001/42001/40014.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+from kefu.channels import _tencent
+from kefu.channels._common import TokenCache, api_base, check_size, require_query, send_credential, sha1_sorted
+from kefu.channels.base import (
+    ChannelAdapter,
+    FastAnswer,
+    HttpClient,
+    InboxConfig,
+    SendResult,
+    WebhookRequest,
+    register,
+)
+from kefu.errors import InvalidInput, Unauthenticated
+from kefu.inbound import InboundMessage, OutboundMessage
+
+DEFAULT_API_BASE = "https://api.weixin.qq.com"
+TOKENS = TokenCache()
+
+
+def _is_encrypted(request: WebhookRequest) -> bool:
+    return request.query.get("encrypt_type", "").lower() == "aes" or "msg_signature" in request.query
+
+
+@register
+class WeChatAdapter(ChannelAdapter):
+    channel = "wechat"
+
+    def _check_plain_signature(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        signature = require_query(request, "signature")
+        timestamp = require_query(request, "timestamp")
+        nonce = require_query(request, "nonce")
+        expected = sha1_sorted(inbox.credential("token"), timestamp, nonce)
+        _tencent.check_signature(expected, signature, "signature")
+
+    def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:
+        if request.method.upper() != "GET":
+            return None
+        echostr = request.query.get("echostr")
+        if echostr is None:
+            raise InvalidInput("a WeChat URL check needs the 'echostr' query parameter")
+        self._check_plain_signature(request, inbox)
+        return FastAnswer(200, echostr)
+
+    def _decrypted_xml(self, request: WebhookRequest, inbox: InboxConfig) -> dict[str, str]:
+        """The authenticated message fields: decrypted in safe/compatible mode, as sent in plain mode."""
+        check_size(request, _tencent.MAX_XML_BYTES)
+        envelope = _tencent.parse_xml(request.body)
+        if not _is_encrypted(request):
+            return envelope
+        encrypted = envelope.get("Encrypt")
+        if not encrypted:
+            raise InvalidInput("encrypt_type=aes but the body has no Encrypt element")
+        signature = require_query(request, "msg_signature")
+        timestamp = require_query(request, "timestamp")
+        nonce = require_query(request, "nonce")
+        expected = _tencent.msg_signature(inbox.credential("token"), timestamp, nonce, encrypted)
+        _tencent.check_signature(expected, signature, "msg_signature")
+        crypto = _tencent.WxCrypto(inbox.credential("encoding_aes_key"), inbox.credential("app_id"))
+        return _tencent.parse_xml(crypto.decrypt(encrypted))
+
+    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        if request.method.upper() != "POST":
+            raise Unauthenticated("WeChat deliveries are POST requests")
+        if _is_encrypted(request):
+            self._decrypted_xml(request, inbox)  # checks msg_signature, decrypts and checks the AppID
+        else:
+            self._check_plain_signature(request, inbox)
+
+    def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        fields = self._decrypted_xml(request, inbox)
+        return [_tencent.xml_message(fields, self.channel, inbox)]
+
+    def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
+        return FastAnswer(200, "success")
+
+    def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
+        base = api_base(inbox, DEFAULT_API_BASE)
+        app_id = send_credential(inbox, "app_id")
+        query = urllib.parse.urlencode(
+            {"grant_type": "client_credential", "appid": app_id, "secret": send_credential(inbox, "app_secret")}
+        )
+        payload = {
+            "touser": message.recipient,
+            "msgtype": "text",
+            "text": {"content": _tencent.text_with_links(message.body, message.attachments)},
+        }
+        _tencent.post_with_token(
+            http,
+            TOKENS,
+            (base, app_id),
+            "WeChat",
+            f"{base}/cgi-bin/token?{query}",
+            f"{base}/cgi-bin/message/custom/send",
+            payload,
+        )
+        # the customer-service API answers no message id
+        return SendResult(provider_message_id=None, status="sent")

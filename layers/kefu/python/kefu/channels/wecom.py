@@ -1,0 +1,110 @@
+"""WeCom (企业微信) app callback: encryption is mandatory.
+
+- URL check (GET): ``msg_signature`` = sha1(sorted token, timestamp, nonce, echostr); the answer is the
+  *decrypted* echostr (WeCom wants it within 1 s).
+- POST: ``msg_signature`` over the ``Encrypt`` element; it decrypts to the message, and the receive id at
+  its end must be this inbox's ``corp_id``.
+- Send: ``/cgi-bin/message/send`` (text to ``touser`` from app ``agent_id``) with a ``gettoken`` token
+  cached in memory and refreshed once on 40001/42001/40014.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from kefu.channels import _tencent
+from kefu.channels._common import TokenCache, api_base, check_size, require_query, send_credential
+from kefu.channels.base import (
+    ChannelAdapter,
+    FastAnswer,
+    HttpClient,
+    InboxConfig,
+    SendResult,
+    WebhookRequest,
+    register,
+)
+from kefu.errors import InvalidInput, ProviderError, Unauthenticated
+from kefu.inbound import InboundMessage, OutboundMessage
+
+DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
+TOKENS = TokenCache()
+
+
+def _crypto(inbox: InboxConfig) -> _tencent.WxCrypto:
+    return _tencent.WxCrypto(inbox.credential("encoding_aes_key"), inbox.credential("corp_id"))
+
+
+def _check(request: WebhookRequest, inbox: InboxConfig, encrypted: str) -> None:
+    signature = require_query(request, "msg_signature")
+    timestamp = require_query(request, "timestamp")
+    nonce = require_query(request, "nonce")
+    expected = _tencent.msg_signature(inbox.credential("token"), timestamp, nonce, encrypted)
+    _tencent.check_signature(expected, signature, "msg_signature")
+
+
+@register
+class WeComAdapter(ChannelAdapter):
+    channel = "wecom"
+
+    def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:
+        if request.method.upper() != "GET":
+            return None
+        echostr = request.query.get("echostr")
+        if not echostr:
+            raise InvalidInput("a WeCom URL check needs the 'echostr' query parameter")
+        _check(request, inbox, echostr)
+        plain = _crypto(inbox).decrypt(echostr)
+        return FastAnswer(200, plain.decode("utf-8", "replace"))
+
+    def _decrypted_xml(self, request: WebhookRequest, inbox: InboxConfig) -> dict[str, str]:
+        check_size(request, _tencent.MAX_XML_BYTES)
+        encrypted = _tencent.parse_xml(request.body).get("Encrypt")
+        if not encrypted:
+            raise InvalidInput("WeCom callbacks are encrypted but the body has no Encrypt element")
+        _check(request, inbox, encrypted)
+        return _tencent.parse_xml(_crypto(inbox).decrypt(encrypted))
+
+    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        if request.method.upper() != "POST":
+            raise Unauthenticated("WeCom deliveries are POST requests")
+        self._decrypted_xml(request, inbox)
+
+    def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        return [_tencent.xml_message(self._decrypted_xml(request, inbox), self.channel, inbox)]
+
+    def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
+        return FastAnswer(200, "success")
+
+    def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
+        base = api_base(inbox, DEFAULT_API_BASE)
+        corp_id = send_credential(inbox, "corp_id")
+        agent_id = send_credential(inbox, "agent_id")
+        query = urllib.parse.urlencode({"corpid": corp_id, "corpsecret": send_credential(inbox, "secret")})
+        payload = {
+            "touser": message.recipient,
+            "msgtype": "text",
+            "agentid": int(agent_id) if agent_id.isdigit() else agent_id,
+            "text": {"content": _tencent.text_with_links(message.body, message.attachments)},
+        }
+
+        def check(data: dict[str, Any]) -> None:
+            # errcode 0 can still mean "nobody received it": WeCom lists the refused recipients
+            if data.get("invaliduser"):
+                raise ProviderError(
+                    f"WeCom refused the recipient '{data['invaliduser']}' (not in the app's visible range?)",
+                    retryable=False,
+                )
+
+        data = _tencent.post_with_token(
+            http,
+            TOKENS,
+            (base, f"{corp_id}/{agent_id}"),
+            "WeCom",
+            f"{base}/cgi-bin/gettoken?{query}",
+            f"{base}/cgi-bin/message/send",
+            payload,
+            check,
+        )
+        msgid = data.get("msgid")
+        return SendResult(provider_message_id=str(msgid) if msgid else None, status="sent")

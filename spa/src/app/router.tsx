@@ -1,0 +1,18 @@
+import { createHashRouter, Navigate } from 'react-router'
+import { AppLayout } from './routes/app-layout'
+import { InboxRoute } from './routes/inbox'
+import { LoginRoute } from './routes/login'
+import { TicketRoute } from './routes/ticket'
+
+// Hash URLs (/app/#/tickets/…) work from any static host without a rewrite rule for deep links.
+export const router = createHashRouter([
+  { path: '/login', element: <LoginRoute /> },
+  {
+    element: <AppLayout />,
+    children: [
+      { index: true, element: <InboxRoute /> },
+      { path: 'tickets/:ticketId', element: <TicketRoute /> },
+    ],
+  },
+  { path: '*', element: <Navigate to="/" replace /> },
+])

@@ -1,0 +1,29 @@
+import { Link, useLocation, useNavigate, useParams } from 'react-router'
+import { TicketView } from '../../features/tickets/components/ticket-view'
+
+export function TicketRoute() {
+  const { ticketId = '' } = useParams()
+  const navigate = useNavigate()
+  const location = useLocation()
+  // 'default' means the ticket was opened directly (a link, a reload): there is no inbox page to go back to.
+  const cameFromApp = location.key !== 'default'
+  return (
+    <div className="ticket-page">
+      <nav className="breadcrumb" aria-label="Breadcrumb">
+        <Link
+          to="/"
+          data-testid="back-to-inbox"
+          onClick={(e) => {
+            if (cameFromApp) {
+              e.preventDefault()
+              navigate(-1) // keeps the inbox filters the agent had
+            }
+          }}
+        >
+          ← Inbox
+        </Link>
+      </nav>
+      <TicketView key={ticketId} ticketId={ticketId} />
+    </div>
+  )
+}

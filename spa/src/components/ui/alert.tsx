@@ -1,0 +1,16 @@
+import type { ReactNode } from 'react'
+
+type Props = { children: ReactNode; tone?: 'error' | 'info'; onDismiss?: () => void; testId?: string }
+
+export function Alert({ children, tone = 'error', onDismiss, testId }: Props) {
+  return (
+    <div className={`alert alert-${tone}`} role={tone === 'error' ? 'alert' : 'status'} data-testid={testId}>
+      <span>{children}</span>
+      {onDismiss && (
+        <button type="button" className="alert-close" aria-label="Dismiss" onClick={onDismiss}>
+          ×
+        </button>
+      )}
+    </div>
+  )
+}

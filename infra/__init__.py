@@ -1,0 +1,1 @@
+"""Kefu's AWS CDK app: ``python infra/app.py`` (or ``cdk synth``)."""

@@ -1,0 +1,118 @@
+"""Names the stacks define and the tests, the local cloud and the docs rely on.
+
+Environment variable NAMES are not here: they belong to ``kefu.config.Env`` (the functions' side of the
+contract) and the constructs import them from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_ASSET_DIR = REPO_ROOT / "functions"
+KEFU_LAYER_DIR = REPO_ROOT / "layers" / "kefu"
+DEPS_LAYER_DIR = REPO_ROOT / ".build" / "layers" / "deps"
+DEPS_LAYER_BUILD_SCRIPT = REPO_ROOT / "layers" / "deps" / "build.py"
+SPA_DIST_DIR = REPO_ROOT / "spa" / "dist"
+
+STACK_ID = "Kefu"
+BACKUP_STACK_ID = "KefuBackup"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_BACKUP_REGION = "us-west-2"
+
+
+class Context:
+    """Context keys the app reads (``cdk deploy -c key=value`` or cdk.json "context")."""
+
+    REGION = "kefu:region"
+    BACKUP_REGION = "kefu:backupRegion"
+    ALARM_EMAIL = "kefu:alarmEmail"
+    # "auto" (default: hosted only when spa/dist exists at synth), "true" (required) or "false" (skipped).
+    WEB_HOSTING = "kefu:webHosting"
+    API_ALLOWED_ORIGINS = "kefu:apiAllowedOrigins"
+    LOG_LEVEL = "kefu:logLevel"
+
+
+# AWS Backup copies recovery points into this vault of the backup-region stack. The name is fixed so the
+# primary stack can build the vault's ARN as a plain string (no cross-region reference machinery).
+BACKUP_VAULT_NAME = "kefu-backup-replica"
+BACKUP_RETENTION_DAYS = 35
+
+SERVICE_NAME = "kefu"
+METRICS_NAMESPACE = "Kefu"
+DEFAULT_LOG_LEVEL = "INFO"
+
+
+API_NAME = "Kefu"
+API_STAGE = "prod"
+USER_GROUPS = ("agent", "supervisor", "admin")
+
+
+class Table:
+    PARTITION_KEY = "PK"
+    SORT_KEY = "SK"
+    TTL_ATTRIBUTE = "expires_at"
+    # (index name, partition key, sort key); all string keys, projection ALL.
+    GLOBAL_SECONDARY_INDEXES = (
+        ("GSI1", "GSI1PK", "GSI1SK"),
+        ("GSI2", "GSI2PK", "GSI2SK"),
+        ("GSI3", "GSI3PK", "GSI3SK"),
+    )
+
+
+# SQS redrive: a message that failed this many receives goes to the queue's dead-letter queue.
+MAX_RECEIVE_COUNT = 5
+# AWS guidance for Lambda SQS consumers: visibility timeout at least 6x the function timeout.
+VISIBILITY_TIMEOUT_FACTOR = 6
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    construct_id: str
+    folder: str  # the package under functions/
+    timeout_seconds: int
+    memory_mb: int = 512
+
+    @property
+    def handler(self) -> str:
+        return f"{self.folder}.handler.lambda_handler"
+
+
+# API Gateway gives up after 29 s; webhook providers want an answer within seconds (WeChat: 5 s).
+WEBHOOKS_FUNCTION = FunctionSpec("WebhooksFunction", "webhooks", timeout_seconds=15)
+INGEST_FUNCTION = FunctionSpec("IngestFunction", "ingest", timeout_seconds=60)
+STREAM_FUNCTION = FunctionSpec("StreamFunction", "stream", timeout_seconds=60)
+AGENT_API_FUNCTION = FunctionSpec("AgentApiFunction", "agent_api", timeout_seconds=29)
+OUTBOUND_FUNCTION = FunctionSpec("OutboundFunction", "outbound", timeout_seconds=60)
+FUNCTIONS = (WEBHOOKS_FUNCTION, INGEST_FUNCTION, STREAM_FUNCTION, AGENT_API_FUNCTION, OUTBOUND_FUNCTION)
+
+
+class LogicalIds:
+    """Fixed CloudFormation logical ids of the resources other tools look up in the template.
+
+    Pinned so that refactoring the construct tree never replaces the table or the user pool, and so the
+    local cloud and the tests can find resources by a readable name.
+    """
+
+    KEY = "KefuKey"
+    TABLE = "Table"
+    INBOUND_QUEUE = "InboundQueue"
+    INBOUND_DLQ = "InboundDeadLetterQueue"
+    OUTBOUND_QUEUE = "OutboundQueue"
+    OUTBOUND_DLQ = "OutboundDeadLetterQueue"
+    STREAM_DLQ = "StreamDeadLetterQueue"
+    USER_POOL = "UserPool"
+    USER_POOL_CLIENT = "UserPoolClient"
+    API = "Api"
+    AGENT_AUTHORIZER = "AgentAuthorizer"
+    ALARM_TOPIC = "AlarmTopic"
+    WEB_BUCKET = "WebBucket"
+
+
+class Outputs:
+    USER_POOL_ID = "UserPoolId"
+    USER_POOL_CLIENT_ID = "UserPoolClientId"
+    API_URL = "ApiUrl"
+    WEB_URL = "WebUrl"
+    REGION = "Region"

@@ -1,0 +1,138 @@
+"""The five Lambda functions, their layers, least-privilege grants and event sources."""
+
+from __future__ import annotations
+
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from constructs import Construct, IConstruct
+
+from infra.constants import (
+    AGENT_API_FUNCTION,
+    DEPS_LAYER_DIR,
+    FUNCTIONS_ASSET_DIR,
+    INGEST_FUNCTION,
+    KEFU_LAYER_DIR,
+    OUTBOUND_FUNCTION,
+    STREAM_FUNCTION,
+    WEBHOOKS_FUNCTION,
+    FunctionSpec,
+)
+from infra.constructs.lambda_function import ARCHITECTURE, RUNTIME, KefuFunction
+from infra.constructs.queues import Queues
+from infra.nag import acknowledge, cfn_logical_id
+from kefu.config import Env
+
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
+SQS_BATCH_SIZE = 10
+STREAM_BATCH_SIZE = 100
+STREAM_RETRY_ATTEMPTS = 5
+
+
+class Functions(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        table: dynamodb.Table,
+        queues: Queues,
+        user_pool_id: str,
+        key: kms.IKey,
+        log_level: str,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if not (DEPS_LAYER_DIR / "python").is_dir():
+            raise FileNotFoundError(f"{DEPS_LAYER_DIR}/python is missing: run `make build`")
+        layers = [
+            lambda_.LayerVersion(
+                self,
+                "KefuLayer",
+                code=lambda_.Code.from_asset(str(KEFU_LAYER_DIR), exclude=ASSET_EXCLUDES),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description="Kefu shared package (kefu)",
+            ),
+            lambda_.LayerVersion(
+                self,
+                "DependenciesLayer",
+                code=lambda_.Code.from_asset(str(DEPS_LAYER_DIR), exclude=ASSET_EXCLUDES),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description="Third-party packages (Powertools, pydantic) for python3.13 arm64",
+            ),
+        ]
+        # One asset for all functions: each handler string picks its own package in functions/.
+        code = lambda_.Code.from_asset(str(FUNCTIONS_ASSET_DIR), exclude=ASSET_EXCLUDES)
+
+        def function(spec: FunctionSpec, extra_environment: dict[str, str]) -> KefuFunction:
+            return KefuFunction(
+                self,
+                spec,
+                code=code,
+                layers=layers,
+                environment={Env.TABLE_NAME: table.table_name, **extra_environment},
+                log_key=key,
+                log_level=log_level,
+            )
+
+        self.webhooks = function(WEBHOOKS_FUNCTION, {Env.INBOUND_QUEUE_URL: queues.inbound.queue_url})
+        table.grant_read_write_data(self.webhooks)
+        queues.inbound.grant_send_messages(self.webhooks)
+
+        self.ingest = function(INGEST_FUNCTION, {})
+        table.grant_read_write_data(self.ingest)
+        self.ingest.add_event_source(
+            sources.SqsEventSource(queues.inbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
+        )
+
+        self.stream = function(STREAM_FUNCTION, {Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url})
+        table.grant_read_write_data(self.stream)
+        queues.outbound.grant_send_messages(self.stream)
+        self.stream.add_event_source(
+            sources.DynamoEventSource(
+                table,
+                starting_position=lambda_.StartingPosition.TRIM_HORIZON,
+                batch_size=STREAM_BATCH_SIZE,
+                bisect_batch_on_error=True,
+                retry_attempts=STREAM_RETRY_ATTEMPTS,
+                report_batch_item_failures=True,
+                on_failure=sources.SqsDlq(queues.stream_dlq),
+            )
+        )
+
+        self.agent_api = function(
+            AGENT_API_FUNCTION,
+            {Env.USER_POOL_ID: user_pool_id, Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url},
+        )
+        table.grant_read_write_data(self.agent_api)
+
+        self.outbound = function(OUTBOUND_FUNCTION, {})
+        table.grant_read_write_data(self.outbound)
+        self.outbound.add_event_source(
+            sources.SqsEventSource(queues.outbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
+        )
+
+        self.all: tuple[KefuFunction, ...] = (self.webhooks, self.ingest, self.stream, self.agent_api, self.outbound)
+        for function_ in self.all:
+            acknowledge_table_grant_wildcards(function_.role, table)
+
+
+def acknowledge_table_grant_wildcards(grantee: IConstruct | None, table: dynamodb.Table) -> None:
+    """Wildcards that ``table.grant_read_write_data`` writes, scoped to this one table and its key."""
+    if grantee is None:
+        raise ValueError("a Kefu function always has its own role")
+    acknowledge(
+        grantee,
+        f"AwsSolutions-IAM5[Resource::<{cfn_logical_id(table)}.Arn>/index/*]",
+        "Queries on the table's global secondary indexes (GSI1-GSI3) need their index ARNs; the wildcard "
+        "only spans the indexes of this one table.",
+    )
+    for action in ("kms:ReEncrypt*", "kms:GenerateDataKey*"):
+        acknowledge(
+            grantee,
+            f"AwsSolutions-IAM5[Action::{action}]",
+            f"{action} is part of the encrypt/decrypt grant CDK gives for the table and queue key; the "
+            "statement is limited to Kefu's one customer-managed key.",
+        )

@@ -1,0 +1,132 @@
+"""Hosting of the built agent SPA (spa/dist): a private S3 bucket behind CloudFront, plus config.json.
+
+The SPA is built with base path /app/ (as the local gateway serves it), so its files go under app/ in the
+bucket; its runtime config is written to /config.json and /app/config.json from the stack's outputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import aws_cdk as cdk
+from aws_cdk import aws_cloudfront as cloudfront
+from aws_cdk import aws_cloudfront_origins as origins
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_s3_deployment as s3_deployment
+from constructs import Construct
+
+from infra.constants import SPA_DIST_DIR, LogicalIds
+from infra.nag import acknowledge, pin_logical_id
+
+SPA_PREFIX = "app/"
+
+
+class WebHosting(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, runtime_config: Mapping[str, str]) -> None:
+        super().__init__(scope, construct_id)
+        logs_bucket = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            # CloudFront standard logging writes with ACLs.
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        acknowledge(
+            logs_bucket,
+            "AwsSolutions-S1",
+            "This bucket receives the access logs of the SPA bucket and of CloudFront; logging it into "
+            "itself would loop and logging it elsewhere only moves the question.",
+        )
+        bucket = s3.Bucket(
+            self,
+            "Bucket",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            server_access_logs_bucket=logs_bucket,
+            server_access_logs_prefix="s3/",
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            auto_delete_objects=False,
+        )
+        pin_logical_id(bucket, LogicalIds.WEB_BUCKET)
+        spa_index = f"/{SPA_PREFIX}index.html"
+        self.distribution = cloudfront.Distribution(
+            self,
+            "Distribution",
+            comment="Kefu agent SPA",
+            default_behavior=cloudfront.BehaviorOptions(
+                origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
+                viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+            ),
+            default_root_object=spa_index.lstrip("/"),
+            # Client-side routes (/app/tickets/123) are not objects: serve the SPA's index for them.
+            error_responses=[
+                cloudfront.ErrorResponse(http_status=status, response_http_status=200, response_page_path=spa_index)
+                for status in (403, 404)
+            ],
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            enable_logging=True,
+            log_bucket=logs_bucket,
+            log_file_prefix="cloudfront/",
+        )
+        self.url = f"https://{self.distribution.distribution_domain_name}/{SPA_PREFIX}"
+        distribution_reason_geo = (
+            "Customers and agents of a support desk can be anywhere; operators who serve known countries "
+            "only can add a geo restriction to the distribution."
+        )
+        acknowledge(self.distribution, "AwsSolutions-CFR1", distribution_reason_geo)
+        acknowledge(
+            self.distribution,
+            "AwsSolutions-CFR2",
+            "The distribution serves static SPA files only (no data, no forms); the API it talks to has its "
+            "own throttling and authorizer. A web ACL can be attached by operators (docs/deploy.md).",
+        )
+        acknowledge(
+            self.distribution,
+            "AwsSolutions-CFR4",
+            "The default *.cloudfront.net certificate does not let CloudFront pin a minimum TLS version; with "
+            "a custom domain and certificate the distribution uses TLSv1.2_2021 (set above).",
+        )
+
+        deployments = [
+            s3_deployment.BucketDeployment(
+                self,
+                "DeploySpa",
+                sources=[s3_deployment.Source.asset(str(SPA_DIST_DIR))],
+                destination_bucket=bucket,
+                destination_key_prefix=SPA_PREFIX,
+                distribution=self.distribution,
+                distribution_paths=[f"/{SPA_PREFIX}*"],
+                prune=True,
+                exclude=["config.json"],
+            ),
+            s3_deployment.BucketDeployment(
+                self,
+                "DeployConfig",
+                sources=[
+                    s3_deployment.Source.json_data("config.json", dict(runtime_config)),
+                    s3_deployment.Source.json_data(f"{SPA_PREFIX}config.json", dict(runtime_config)),
+                ],
+                destination_bucket=bucket,
+                distribution=self.distribution,
+                distribution_paths=["/config.json", f"/{SPA_PREFIX}config.json"],
+                prune=False,
+            ),
+        ]
+        # Both deployments share CDK's singleton custom-resource handler; acknowledge on its role and function.
+        handler_role = deployments[0].handler_role
+        handler_function = handler_role.node.scope
+        acknowledge(
+            handler_role,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+            "CDK's BucketDeployment custom-resource handler runs only at deploy time and writes its own logs "
+            "with the AWS basic execution policy; its role is created by CDK, not by Kefu code.",
+        )
+        self._handler_role = handler_role
+        self._handler_function = handler_function

@@ -1,0 +1,1 @@
+"""The primary stack and the backup-region stack."""

@@ -1,0 +1,88 @@
+"""The primary stack ``Kefu``: everything that serves customers and agents."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra.constants import API_STAGE, Outputs
+from infra.constructs.api import Api
+from infra.constructs.auth import Auth
+from infra.constructs.backup import Backup
+from infra.constructs.data import Data
+from infra.constructs.functions import Functions
+from infra.constructs.monitoring import Monitoring
+from infra.constructs.queues import Queues
+from infra.constructs.web_hosting import WebHosting
+
+
+class KefuStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        env: cdk.Environment,
+        backup_region: str,
+        log_level: str,
+        api_allowed_origins: list[str],
+        alarm_email: str | None,
+        web_hosting: bool,
+    ) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            env=env,
+            description="Kefu: serverless omnichannel customer support (primary region)",
+        )
+        data = Data(self, "Data")
+        queues = Queues(self, "Queues", key=data.key)
+        auth = Auth(self, "Auth")
+        functions = Functions(
+            self,
+            "Functions",
+            table=data.table,
+            queues=queues,
+            user_pool_id=auth.user_pool.user_pool_id,
+            key=data.key,
+            log_level=log_level,
+        )
+        api = Api(
+            self,
+            "Api",
+            webhooks_function=functions.webhooks,
+            agent_api_function=functions.agent_api,
+            user_pool=auth.user_pool,
+            key=data.key,
+            api_allowed_origins=api_allowed_origins,
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            key=data.key,
+            dead_letter_queues=[
+                ("Inbound", queues.inbound_dlq),
+                ("Outbound", queues.outbound_dlq),
+                ("Stream", queues.stream_dlq),
+            ],
+            functions=functions.all,
+            alarm_email=alarm_email,
+        )
+        self.backup = Backup(self, "Backup", table=data.table, key=data.key, backup_region=backup_region)
+        if web_hosting:
+            web = WebHosting(
+                self,
+                "Web",
+                runtime_config={
+                    "apiBase": api.rest_api.url_for_path("/"),
+                    "region": self.region,
+                    "userPoolId": auth.user_pool.user_pool_id,
+                    "userPoolClientId": auth.spa_client.user_pool_client_id,
+                },
+            )
+            cdk.CfnOutput(self, Outputs.WEB_URL, value=web.url, description="The agent SPA")
+
+        cdk.CfnOutput(self, Outputs.USER_POOL_ID, value=auth.user_pool.user_pool_id)
+        cdk.CfnOutput(self, Outputs.USER_POOL_CLIENT_ID, value=auth.spa_client.user_pool_client_id)
+        cdk.CfnOutput(self, Outputs.API_URL, value=api.url, description=f"Base URL of the API (stage {API_STAGE})")
+        cdk.CfnOutput(self, Outputs.REGION, value=self.region)

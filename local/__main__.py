@@ -1,0 +1,78 @@
+"""``python -m local``: start the local cloud in the foreground; Ctrl-C or SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from local.cloud import DEFAULT_TEMPLATE, LocalCloud
+from local.seed import describe_users
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    root = Path.cwd()
+    parser = argparse.ArgumentParser(prog="python -m local", description="Run Kefu's local cloud.")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("KEFU_PORT", "8080")),
+        help="gateway port (0 = any free port; env KEFU_PORT)",
+    )
+    parser.add_argument(
+        "--aws-port",
+        type=int,
+        default=int(os.environ.get("KEFU_AWS_PORT", "4566")),
+        help="AWS emulator port (env KEFU_AWS_PORT)",
+    )
+    parser.add_argument(
+        "--search-port",
+        type=int,
+        default=int(os.environ.get("KEFU_SEARCH_PORT", "9200")),
+        help="OpenSearch-compatible server port (env KEFU_SEARCH_PORT)",
+    )
+    parser.add_argument("--state-dir", type=Path, default=root / ".kefu", help="where state is kept")
+    parser.add_argument("--reset", action="store_true", help="wipe the state and start from demo data")
+    parser.add_argument("--template", type=Path, default=root / DEFAULT_TEMPLATE, help="synthesized template")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    cloud = LocalCloud(
+        root=Path.cwd(),
+        state_dir=args.state_dir,
+        port=args.port,
+        aws_port=args.aws_port,
+        search_port=args.search_port,
+        reset=args.reset,
+        template=args.template,
+    )
+    try:
+        cloud.start()
+    except BaseException:
+        cloud.stop()
+        raise
+    print("Demo users (local only):")
+    for line in describe_users():
+        print(line)
+    print(f"AWS emulator: {cloud.aws_endpoint}   search: {cloud.search_endpoint or 'not running'}")
+    print(f"kefu local cloud ready at {cloud.url}", flush=True)
+    while not stop.wait(0.5):
+        pass
+    print("stopping: draining the queues and saving state ...", flush=True)
+    cloud.stop()
+    print("stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,343 @@
+"""The local cloud: the emulator, the template's resources, the gateway, the dispatchers and persistence."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import boto3
+import httpx
+import uvicorn
+
+from local.auth import CognitoVerifier
+from local.dispatchers import Dispatcher, SqsPoller, StreamReader, mapping_specs
+from local.gateway import Gateway, api_spec
+from local.lambdas import LocalFunction
+from local.persistence import StateStore
+from local.provision import Provisioned, Provisioner
+from local.seed import seed_domain, seed_users
+from local.template import load_template
+
+log = logging.getLogger("kefu.local")
+
+DEFAULT_TEMPLATE = Path("cdk.out") / "Kefu.template.json"
+
+
+class LocalCloud:
+    """Runs the synthesized stack on this machine. ``start()`` returns once every part answers."""
+
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        state_dir: Path | str | None = None,
+        port: int = 0,
+        aws_port: int = 0,
+        search_port: int = 0,
+        reset: bool = False,
+        template: Path | str | None = None,
+        region: str = "us-east-1",
+        host: str = "127.0.0.1",
+        retry_delay: int = 1,
+        snapshot_interval: float = 30.0,
+        drain_timeout: float = 20.0,
+        search: bool = True,
+    ) -> None:
+        self.root = Path(root or Path.cwd()).resolve()
+        self.state_dir = Path(state_dir) if state_dir else self.root / ".kefu"
+        self.template_path = Path(template).resolve() if template else self.root / DEFAULT_TEMPLATE
+        self.port = port
+        self.aws_port = aws_port
+        self.search_port = search_port
+        self.reset = reset
+        self.region = region
+        self.host = host
+        self.retry_delay = retry_delay
+        self.snapshot_interval = snapshot_interval
+        self.drain_timeout = drain_timeout
+        self.search_enabled = search
+        self.url = ""
+        self.aws_endpoint = ""
+        self.search_endpoint = ""
+        self.user_pool_id = ""
+        self.user_pool_client_id = ""
+        self.seeded = False
+        self.functions: dict[str, LocalFunction] = {}
+        self.dispatchers: list[Dispatcher] = []
+        self.provisioned: Provisioned | None = None
+        self._moto: Any = None
+        self._search: Any = None
+        self._server: uvicorn.Server | None = None
+        self._server_thread: threading.Thread | None = None
+        self._gateway: Gateway | None = None
+        self._store = StateStore(self.state_dir)
+        self._stop_snapshots = threading.Event()
+        self._snapshot_thread: threading.Thread | None = None
+        self._saved_environ: dict[str, str | None] = {}
+
+    # -- lifecycle --------------------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        if self.reset and self.state_dir.exists():
+            shutil.rmtree(self.state_dir)
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        if not self.template_path.is_file():
+            raise FileNotFoundError(f"{self.template_path} does not exist: synthesize first (make synth)")
+        _quiet_libraries()
+        self._set_environ(
+            {
+                "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+                "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_REGION": self.region,
+            }
+        )
+        self._start_emulator()
+        self._start_search()
+        fresh = self._store.fresh
+        template = load_template(self.template_path)
+        provisioner = Provisioner(
+            template, self.aws_endpoint, self.region, self._store.key_secret(), self.search_endpoint
+        )
+        cloud = self.provisioned = provisioner.provision()
+        self.user_pool_id = cloud.user_pool_id
+        self.user_pool_client_id = cloud.user_pool_client_id
+        self._prepare_handlers(cloud)
+        clients = self.clients()
+        if not fresh:
+            self._store.restore(cloud, clients)
+        self._start_dispatchers(template, cloud)
+        if fresh and self.user_pool_id:
+            subs = seed_users(clients.cognito, self.user_pool_id)
+            seed_domain(subs)
+            self.seeded = True
+        self._store.save(cloud, clients)
+        self._start_gateway(template, cloud)
+        self._snapshot_thread = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
+        self._snapshot_thread.start()
+        self._wait_until_healthy()
+
+    def stop(self) -> None:
+        """Stop taking requests, let the dispatchers empty the queues, save, stop every server."""
+        if self._gateway is not None:
+            self._gateway.accepting = False
+        self._drain()
+        for dispatcher in self.dispatchers:
+            dispatcher.stop()
+        for dispatcher in self.dispatchers:
+            dispatcher.join(timeout=30)
+        self._stop_snapshots.set()
+        if self._snapshot_thread is not None:
+            self._snapshot_thread.join(timeout=30)
+        if self.provisioned is not None and self._moto is not None:
+            try:
+                self._store.save(self.provisioned, self.clients())
+            except Exception:
+                log.exception("the final snapshot failed; the previous one is kept")
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._server_thread is not None:
+            self._server_thread.join(timeout=10)
+        if self._search is not None:
+            self._search.close()
+            self._search = None
+        if self._moto is not None:
+            self._moto.stop()
+            self._moto = None
+        self._restore_environ()
+
+    # -- parts ------------------------------------------------------------------------------------------------
+
+    def clients(self) -> SimpleNamespace:
+        def client(service: str) -> Any:
+            return boto3.client(  # type: ignore[call-overload]
+                service,
+                endpoint_url=self.aws_endpoint,
+                region_name=self.region,
+                aws_access_key_id="testing",
+                aws_secret_access_key="testing",  # noqa: S106 - the emulator's fixed credentials
+            )
+
+        return SimpleNamespace(
+            dynamodb=client("dynamodb"),
+            s3=client("s3"),
+            cognito=client("cognito-idp"),
+            sqs=client("sqs"),
+            streams=client("dynamodbstreams"),
+        )
+
+    def _start_emulator(self) -> None:
+        from moto.server import ThreadedMotoServer
+
+        self._moto = ThreadedMotoServer(self.host, self.aws_port, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.aws_port = port
+        self.aws_endpoint = f"http://{host}:{port}"
+        # The Step Functions interpreter calls back into the server on this port.
+        self._set_environ({"MOTO_PORT": str(port)})
+        httpx.post(
+            f"{self.aws_endpoint}/moto-api/config",
+            json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
+            timeout=10,
+        ).raise_for_status()
+
+    def _start_search(self) -> None:
+        if not self.search_enabled:
+            return
+        try:
+            from osmem_server import OsmemServer
+
+            self._search = OsmemServer.start(addr=f"{self.host}:{self.search_port}")
+            self.search_endpoint = self._search.url.rstrip("/")
+            self.search_port = int(self.search_endpoint.rsplit(":", 1)[-1])
+        except Exception:
+            log.exception("the OpenSearch-compatible server did not start; search will not work")
+
+    def _prepare_handlers(self, cloud: Provisioned) -> None:
+        for path in (self.root / "layers" / "kefu" / "python", self.root / "functions"):
+            if str(path) not in sys.path:
+                sys.path.insert(0, str(path))
+        environment: dict[str, str] = {}
+        for spec in cloud.functions.values():
+            for key, value in spec.environment.items():
+                if key in environment and environment[key] != value and key != "POWERTOOLS_SERVICE_NAME":
+                    log.warning("functions disagree on %s; using %r", key, environment[key])
+                    continue
+                environment.setdefault(key, value)
+        environment["POWERTOOLS_SERVICE_NAME"] = "kefu"
+        environment["AWS_ENDPOINT_URL"] = self.aws_endpoint
+        self._set_environ(environment)
+        try:
+            from kefu.config import get_settings
+
+            get_settings.cache_clear()  # settings read by an earlier cloud in this process are stale
+        except ImportError:
+            pass
+        self.functions = {lid: LocalFunction(spec) for lid, spec in cloud.functions.items()}
+        for function in self.functions.values():
+            try:
+                function.load()
+            except Exception:
+                log.exception("handler %s could not be imported; its routes answer 502", function.spec.handler)
+
+    def _start_dispatchers(self, template: dict[str, Any], cloud: Provisioned) -> None:
+        clients = self.clients()
+        for spec in mapping_specs(template, cloud.resolver):
+            function = self.functions.get(spec.function_logical_id)
+            if function is None or not spec.enabled:
+                log.warning("event source mapping %s has no local function; skipped", spec.logical_id)
+                continue
+            dispatcher: Dispatcher
+            if ":sqs:" in spec.source_arn:
+                queue_url = cloud.queue_arns[spec.source_arn]
+                dispatcher = SqsPoller(spec, function, self.clients().sqs, self.region, queue_url, self.retry_delay)
+            elif ":dynamodb:" in spec.source_arn:
+                dispatcher = StreamReader(
+                    spec, function, self.clients().streams, self.region, clients.sqs, cloud.queue_arns
+                )
+            else:
+                log.warning("event source %s is not played locally", spec.source_arn)
+                continue
+            self.dispatchers.append(dispatcher)
+        for dispatcher in self.dispatchers:
+            dispatcher.start()
+
+    def _start_gateway(self, template: dict[str, Any], cloud: Provisioned) -> None:
+        verifier = CognitoVerifier(self.aws_endpoint, self.region, self._client_ids)
+        config = {
+            "region": self.region,
+            "userPoolId": self.user_pool_id,
+            "userPoolClientId": self.user_pool_client_id,
+            "cognitoEndpoint": self.aws_endpoint,
+        }
+        self._gateway = Gateway(
+            api_spec(template, cloud.resolver), self.functions, verifier, config, self.root / "spa" / "dist"
+        )
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        self.url = f"http://{self.host}:{self.port}"
+        config_ = uvicorn.Config(
+            self._gateway.app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5
+        )
+        self._server = uvicorn.Server(config_)
+        server = self._server
+        self._server_thread = threading.Thread(target=lambda: server.run(sockets=[sock]), name="gateway", daemon=True)
+        self._server_thread.start()
+
+    def _client_ids(self, pool_id: str) -> set[str]:
+        assert self.provisioned is not None
+        known = set(self.provisioned.user_pool_clients.values())
+        clients = self.clients().cognito.list_user_pool_clients(UserPoolId=pool_id, MaxResults=60)
+        return known | {client["ClientId"] for client in clients.get("UserPoolClients", [])}
+
+    def _wait_until_healthy(self) -> None:
+        assert self._gateway is not None and self._server is not None
+        deadline = time.monotonic() + 30
+        while not self._server.started:
+            if time.monotonic() > deadline or not (self._server_thread and self._server_thread.is_alive()):
+                raise RuntimeError("the gateway did not start")
+            time.sleep(0.02)
+        self._gateway.ready = True
+
+    def _drain(self) -> None:
+        """Wait (bounded) until every dispatcher is idle with nothing left in its queue or stream."""
+        deadline = time.monotonic() + self.drain_timeout
+        quiet_rounds = 0
+        while self.dispatchers and time.monotonic() < deadline and quiet_rounds < 2:
+            try:
+                idle = all(dispatcher.idle() for dispatcher in self.dispatchers if dispatcher.is_alive())
+            except Exception:
+                log.exception("could not check whether the queues are empty")
+                return
+            quiet_rounds = quiet_rounds + 1 if idle else 0
+            time.sleep(0.3)
+
+    def _snapshot_loop(self) -> None:
+        while not self._stop_snapshots.wait(self.snapshot_interval):
+            try:
+                assert self.provisioned is not None
+                self._store.save(self.provisioned, self.clients())
+            except Exception:
+                log.exception("periodic snapshot failed")
+
+    # -- process environment ------------------------------------------------------------------------------------
+
+    def _set_environ(self, values: dict[str, str]) -> None:
+        for key, value in values.items():
+            self._saved_environ.setdefault(key, os.environ.get(key))
+            os.environ[key] = value
+
+    def _restore_environ(self) -> None:
+        for key, value in self._saved_environ.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        self._saved_environ.clear()
+
+
+def _quiet_libraries() -> None:
+    # werkzeug logs every emulator request (the pollers make several a second).
+    werkzeug = logging.getLogger("werkzeug")
+    werkzeug.setLevel(logging.WARNING)
+    if not werkzeug.handlers:
+        werkzeug.addHandler(logging.NullHandler())

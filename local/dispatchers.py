@@ -1,0 +1,304 @@
+"""Lambda's event sources, played locally: SQS pollers and DynamoDB stream readers.
+
+Each mapping runs in its own thread and invokes the real handler in-process, one batch at a time
+(Lambda runs one batch at a time per shard, and per FIFO message group).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from local.events import sqs_record, stream_failure_description, stream_record
+from local.lambdas import LocalFunction
+
+log = logging.getLogger("kefu.local")
+
+
+@dataclass
+class MappingSpec:
+    logical_id: str
+    function_logical_id: str
+    source_arn: str
+    batch_size: int
+    report_batch_item_failures: bool
+    maximum_retry_attempts: int = -1
+    bisect_on_error: bool = False
+    on_failure_arn: str | None = None
+    enabled: bool = True
+
+
+def mapping_specs(template: dict[str, Any], resolver: Any) -> list[MappingSpec]:
+    from local.template import resources_of_type
+
+    specs = []
+    for logical_id, resource in resources_of_type(template, "AWS::Lambda::EventSourceMapping").items():
+        raw = resource.get("Properties", {})
+        function = raw.get("FunctionName", {})
+        function_logical_id = function.get("Ref") if isinstance(function, dict) else None
+        if function_logical_id is None:  # a name or ARN string: find the function by its physical name
+            name = str(resolver.resolve(function)).rsplit(":", 1)[-1]
+            function_logical_id = next((lid for lid, phys in resolver.physical.items() if phys.ref == name), name)
+        props = resolver.resolve(raw)
+        if "FilterCriteria" in props:
+            log.warning("event source mapping %s: FilterCriteria is not applied locally", logical_id)
+        destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        specs.append(
+            MappingSpec(
+                logical_id=logical_id,
+                function_logical_id=function_logical_id,
+                source_arn=props["EventSourceArn"],
+                batch_size=int(props.get("BatchSize", 10 if ":sqs:" in props["EventSourceArn"] else 100)),
+                report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
+                maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
+                on_failure_arn=destination,
+                enabled=bool(props.get("Enabled", True)),
+            )
+        )
+    return specs
+
+
+def failed_item_ids(result: Any) -> list[str] | None:
+    """The ``batchItemFailures`` identifiers, or None when the response itself is malformed (= all failed)."""
+    if result is None:
+        return []
+    if not isinstance(result, dict):
+        return None
+    failures = result.get("batchItemFailures")
+    if failures is None:
+        return []
+    if not isinstance(failures, list):
+        return None
+    ids = []
+    for failure in failures:
+        identifier = failure.get("itemIdentifier") if isinstance(failure, dict) else None
+        if not isinstance(identifier, str) or not identifier:
+            return None
+        ids.append(identifier)
+    return ids
+
+
+class Dispatcher(threading.Thread):
+    def __init__(self, spec: MappingSpec, function: LocalFunction, client: Any, region: str) -> None:
+        super().__init__(name=f"dispatch-{spec.logical_id}", daemon=True)
+        self.spec = spec
+        self.function = function
+        self.client = client
+        self.region = region
+        self._stopping = threading.Event()
+        self.busy = False
+        self.errors = 0
+
+    def stop(self) -> None:
+        """Finish the batch in flight, then stop."""
+        self._stopping.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def run(self) -> None:
+        while not self.stopping:
+            try:
+                self.poll_once()
+            except Exception:  # the emulator may be going away; keep the thread alive, slow down
+                self.errors += 1
+                if not self.stopping:
+                    log.exception("dispatcher %s failed to poll", self.spec.logical_id)
+                    self._stopping.wait(1.0)
+
+    def poll_once(self) -> None:
+        raise NotImplementedError
+
+    def idle(self) -> bool:
+        raise NotImplementedError
+
+
+class SqsPoller(Dispatcher):
+    """Receives up to BatchSize messages, invokes, deletes the successes.
+
+    Failed messages stay in the queue and come back (moto's redrive moves them to the DLQ after
+    maxReceiveCount receives). Locally they come back after ``retry_delay`` seconds instead of the queue's
+    visibility timeout, so a developer does not wait minutes for a retry.
+    """
+
+    def __init__(
+        self,
+        spec: MappingSpec,
+        function: LocalFunction,
+        client: Any,
+        region: str,
+        queue_url: str,
+        retry_delay: int = 1,
+    ) -> None:
+        super().__init__(spec, function, client, region)
+        self.queue_url = queue_url
+        self.retry_delay = retry_delay
+
+    def poll_once(self) -> None:
+        response = self.client.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=max(1, min(self.spec.batch_size, 10)),
+            WaitTimeSeconds=1,
+            AttributeNames=["All"],
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if messages:
+            self.busy = True
+            try:
+                self.process(messages)
+            finally:
+                self.busy = False
+
+    def process(self, messages: list[dict[str, Any]]) -> None:
+        event = {"Records": [sqs_record(message, self.spec.source_arn, self.region) for message in messages]}
+        try:
+            result = self.function.invoke(event)
+        except Exception:
+            log.exception("function %s failed on an SQS batch", self.function.spec.name)
+            failed: list[str] | None = None
+        else:
+            failed = failed_item_ids(result) if self.spec.report_batch_item_failures else []
+        ids = {message["MessageId"] for message in messages}
+        if failed is not None and not set(failed) <= ids:
+            failed = None  # Lambda treats an unknown identifier as a failure of the whole batch
+        failed_set = ids if failed is None else set(failed)
+        succeeded = [m for m in messages if m["MessageId"] not in failed_set]
+        retried = [m for m in messages if m["MessageId"] in failed_set]
+        for chunk in _chunks(succeeded, 10):
+            self.client.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+        for chunk in _chunks(retried, 10):
+            self.client.change_message_visibility_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"], "VisibilityTimeout": self.retry_delay}
+                    for i, m in enumerate(chunk)
+                ],
+            )
+
+    def idle(self) -> bool:
+        attributes = self.client.get_queue_attributes(
+            QueueUrl=self.queue_url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        waiting = int(attributes.get("ApproximateNumberOfMessages", 0))
+        in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
+        return not self.busy and waiting == 0 and in_flight == 0
+
+
+class StreamReader(Dispatcher):
+    """Reads the table's stream from LATEST, invokes with batches, retries from the failed record."""
+
+    def __init__(
+        self,
+        spec: MappingSpec,
+        function: LocalFunction,
+        client: Any,
+        region: str,
+        sqs_client: Any,
+        queue_urls_by_arn: dict[str, str],
+        poll_interval: float = 0.25,
+        retry_delay: float = 0.5,
+    ) -> None:
+        super().__init__(spec, function, client, region)
+        self.sqs = sqs_client
+        self.queue_urls_by_arn = queue_urls_by_arn
+        self.poll_interval = poll_interval
+        self.retry_delay = retry_delay
+        shard = client.describe_stream(StreamArn=spec.source_arn)["StreamDescription"]["Shards"][0]
+        self.shard_id: str = shard["ShardId"]
+        # Positioned at construction: everything written after this point is delivered.
+        self.iterator: str = client.get_shard_iterator(
+            StreamArn=spec.source_arn, ShardId=self.shard_id, ShardIteratorType="LATEST"
+        )["ShardIterator"]
+        self.caught_up = True
+
+    def poll_once(self) -> None:
+        used = self.iterator
+        response = self.client.get_records(ShardIterator=used, Limit=min(self.spec.batch_size, 1000))
+        self.iterator = response["NextShardIterator"]
+        records = response.get("Records", [])
+        _forget_iterator(used, self.region)
+        if not records:
+            self.caught_up = True
+            self._stopping.wait(self.poll_interval)
+            return
+        self.caught_up = False
+        self.busy = True
+        try:
+            self.deliver([stream_record(r, self.spec.source_arn, self.region) for r in records])
+        finally:
+            self.busy = False
+
+    def deliver(self, batch: list[dict[str, Any]]) -> None:
+        attempts = 0
+        while batch:
+            attempts += 1
+            error: str | None = None
+            try:
+                result = self.function.invoke({"Records": batch})
+            except Exception:
+                log.exception("function %s failed on a stream batch", self.function.spec.name)
+                failed: list[str] | None = None
+                error = "Unhandled"
+            else:
+                failed = failed_item_ids(result) if self.spec.report_batch_item_failures else []
+            if failed == []:
+                return
+            sequence_numbers = [record["dynamodb"]["SequenceNumber"] for record in batch]
+            if failed is not None and set(failed) <= set(sequence_numbers):
+                # Lambda resumes from the lowest failed sequence number.
+                batch = batch[min(sequence_numbers.index(number) for number in failed) :]
+            limit = self.spec.maximum_retry_attempts
+            if (limit >= 0 and attempts > limit) or (limit < 0 and self.stopping):
+                self.give_up(batch, attempts, error)
+                return
+            self._stopping.wait(self.retry_delay)
+
+    def give_up(self, batch: list[dict[str, Any]], attempts: int, error: str | None) -> None:
+        log.error("stream batch of %d records given up after %d attempts", len(batch), attempts)
+        if not self.spec.on_failure_arn:
+            return
+        description = stream_failure_description(
+            function_arn=self.function.spec.arn,
+            stream_arn=self.spec.source_arn,
+            shard_id=self.shard_id,
+            records=batch,
+            attempts=attempts,
+            condition="RetryAttemptsExhausted",
+            function_error=error,
+        )
+        queue_url = self.queue_urls_by_arn.get(self.spec.on_failure_arn)
+        if queue_url is None:
+            log.error("on-failure destination %s is not a local queue", self.spec.on_failure_arn)
+            return
+        message: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": json.dumps(description)}
+        if queue_url.endswith(".fifo"):
+            message["MessageGroupId"] = self.shard_id
+            message["MessageDeduplicationId"] = description["requestContext"]["requestId"]
+        self.sqs.send_message(**message)
+
+    def idle(self) -> bool:
+        return not self.busy and self.caught_up
+
+
+def _forget_iterator(used: str, region: str) -> None:
+    """moto keeps every shard iterator it hands out; a poller would grow that map forever."""
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    from local.template import ACCOUNT_ID
+
+    dynamodbstreams_backends[ACCOUNT_ID][region].shard_iterators.pop(used, None)
+
+
+def _chunks(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]

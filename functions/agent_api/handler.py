@@ -1,0 +1,54 @@
+"""The agent API (/api/v1), behind API Gateway's Cognito authorizer. Routers are split by resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from agent_api.routes import me, tickets
+from kefu.api import error_response, json_response, validation_error_response
+from kefu.errors import KefuError
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Kefu")
+PREFIX = "/api/v1"
+
+app = APIGatewayRestResolver(
+    enable_validation=True,
+    cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type"]),
+)
+app.include_router(me.router, prefix=PREFIX)
+app.include_router(tickets.router, prefix=PREFIX)
+
+
+@app.exception_handler(KefuError)
+def on_domain_error(error: KefuError) -> Response:
+    return error_response(error)
+
+
+@app.exception_handler(RequestValidationError)
+def on_invalid_request(error: RequestValidationError) -> Response:
+    return validation_error_response(error)
+
+
+@app.get(f"{PREFIX}/openapi.json", include_in_schema=False)
+def openapi():  # no return annotation: Powertools would try to put Response into the schema
+    schema = app.get_openapi_json_schema(title="Kefu agent API", version="1.0.0")
+    return Response(status_code=200, content_type="application/json", body=schema)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response:
+    return json_response(404, {"message": f"no route {app.current_event.http_method} {app.current_event.path}"})
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from agent_api.routes.common import caller_of, repository
+from agent_api.schemas import (
+    AssignIn,
+    CustomerSummary,
+    EventOut,
+    MessageOut,
+    ReplyIn,
+    TicketDetailOut,
+    TicketListOut,
+    TicketOut,
+    TicketPatchIn,
+)
+from kefu.models import Priority, TicketStatus
+from kefu.services import tickets
+
+router = APIGatewayRouter()
+
+
+@router.get("/tickets", summary="The inbox, most recent activity first, paginated")
+def list_tickets(
+    status: Annotated[TicketStatus | None, Query()] = None,
+    assignee: Annotated[str | None, Query(max_length=128)] = None,
+    team: Annotated[str | None, Query(max_length=50)] = None,
+    priority: Annotated[Priority | None, Query()] = None,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=4000)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+) -> TicketListOut:
+    query = tickets.TicketQuery(
+        status=status, assignee=assignee, team=team, priority=priority, q=q, cursor=cursor, limit=limit
+    )
+    page = tickets.list_tickets(repository(), caller_of(router), query)
+    return TicketListOut(items=[TicketOut.of(t) for t in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/tickets/<ticket_id>", summary="One ticket with its messages, events and customer")
+def get_ticket(ticket_id: str) -> TicketDetailOut:
+    detail = tickets.get_detail(repository(), caller_of(router), ticket_id)
+    return TicketDetailOut(
+        **TicketOut.of(detail.ticket).model_dump(),
+        messages=[MessageOut.of(m) for m in detail.messages],
+        events=[EventOut.of(e) for e in detail.events],
+        customer=CustomerSummary.of(detail.customer) if detail.customer else None,
+    )
+
+
+@router.post("/tickets/<ticket_id>/messages", summary="Reply to the customer, or add an internal note")
+def post_message(ticket_id: str, body: ReplyIn) -> tuple[MessageOut, int]:
+    message = tickets.reply(repository(), caller_of(router), ticket_id, body.body, body.internal)
+    return MessageOut.of(message), 201
+
+
+@router.patch("/tickets/<ticket_id>", summary="Change status, priority, type or tags (illegal moves: 409)")
+def patch_ticket(ticket_id: str, body: TicketPatchIn) -> TicketOut:
+    changes = tickets.TicketChanges(status=body.status, priority=body.priority, type=body.type, tags=body.tags)
+    return TicketOut.of(tickets.update_ticket(repository(), caller_of(router), ticket_id, changes))
+
+
+@router.post("/tickets/<ticket_id>/assign", summary="Transfer to an agent and/or a team")
+def assign_ticket(ticket_id: str, body: AssignIn) -> TicketOut:
+    return TicketOut.of(tickets.assign(repository(), caller_of(router), ticket_id, body.agent_id, body.team))

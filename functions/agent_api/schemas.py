@@ -1,0 +1,145 @@
+"""The agent API's request and response models (what the OpenAPI schema shows); not the stored records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus
+
+
+class SlaOut(BaseModel):
+    first_response_due_at: str | None
+    resolution_due_at: str | None
+    breached: bool
+
+
+class TicketOut(BaseModel):
+    id: str
+    status: TicketStatus
+    priority: Priority
+    type: str
+    channel: str
+    inbox: str
+    customer_id: str
+    subject: str
+    assignee: str | None
+    team: str | None
+    tags: list[str]
+    sla: SlaOut
+    escalation_level: int
+    message_count: int
+    last_message_preview: str
+    last_message_at: str | None
+    first_response_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketOut:
+        return cls.model_validate(ticket.model_dump(mode="json"))
+
+
+class AttachmentOut(BaseModel):
+    content_type: str | None
+    name: str | None
+    size: int | None
+
+
+class MessageOut(BaseModel):
+    id: str
+    direction: str
+    author_type: str
+    author_id: str | None
+    body: str
+    internal: bool
+    kind: str
+    attachments: list[AttachmentOut]
+    delivery_status: str
+    delivery_error: str | None
+    created_at: str
+
+    @classmethod
+    def of(cls, message: Message) -> MessageOut:
+        return cls.model_validate(message.model_dump(mode="json"))
+
+
+class EventOut(BaseModel):
+    id: str
+    type: str
+    actor_type: str
+    actor_id: str | None
+    data: dict[str, Any]
+    created_at: str
+
+    @classmethod
+    def of(cls, event: TicketEvent) -> EventOut:
+        return cls.model_validate(event.model_dump(mode="json"))
+
+
+class IdentityOut(BaseModel):
+    channel: str
+    external_id: str
+
+
+class CustomerSummary(BaseModel):
+    id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    tier: str
+    tags: list[str]
+    identities: list[IdentityOut]
+
+    @classmethod
+    def of(cls, customer: Customer) -> CustomerSummary:
+        return cls.model_validate(customer.model_dump(mode="json"))
+
+
+class TicketDetailOut(TicketOut):
+    messages: list[MessageOut]
+    events: list[EventOut]
+    customer: CustomerSummary | None
+
+
+class TicketListOut(BaseModel):
+    items: list[TicketOut]
+    next_cursor: str | None
+
+
+class ReplyIn(BaseModel):
+    body: str = Field(min_length=1, max_length=20_000)
+    internal: bool = False
+
+
+class TicketPatchIn(BaseModel):
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    type: str | None = Field(default=None, min_length=1, max_length=50)
+    tags: list[str] | None = None
+
+
+class AssignIn(BaseModel):
+    agent_id: str | None = None
+    team: str | None = Field(default=None, min_length=1, max_length=50)
+
+
+class MeOut(BaseModel):
+    id: str
+    email: str | None
+    name: str | None
+    roles: list[str]
+    skills: list[str]
+    teams: list[str]
+    presence: str
+
+
+class PresenceIn(BaseModel):
+    status: str = Field(pattern="^(online|away|offline)$")
+
+
+class ErrorOut(BaseModel):
+    message: str

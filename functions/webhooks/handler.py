@@ -1,0 +1,105 @@
+"""Public HTTP entry points: channel webhooks, web chat and web forms.
+
+Thin: parse the request, call one use case, shape the answer. Everything accepted is on the inbound
+queue before the answer goes out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, Field
+
+from kefu.api import error_response, json_response, parse_body, webhook_request
+from kefu.errors import KefuError
+from kefu.queues import enqueue_inbound
+from kefu.repository import Repository
+from kefu.services import chat
+from kefu.services.webhooks import handle_delivery
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics(namespace="Kefu")
+# The chat widget runs on the customer's own site, so any origin may call the chat routes.
+app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type"]))
+
+
+class StartSession(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    phone: str | None = Field(default=None, max_length=32)
+    locale: str | None = Field(default=None, max_length=35)
+
+
+class ChatText(BaseModel):
+    text: str = Field(max_length=chat.MAX_TEXT * 2)
+    client_message_id: str | None = None
+
+
+@app.exception_handler(KefuError)
+def on_domain_error(error: KefuError) -> Response:
+    return error_response(error)
+
+
+@app.post("/chat/<inbox>/sessions")
+def start_chat(inbox: str) -> Response:
+    body = parse_body(StartSession, app.current_event.body, optional=True)
+    started = chat.start_session(
+        Repository.from_settings(), inbox, name=body.name, email=body.email, phone=body.phone, locale=body.locale
+    )
+    metrics.add_metric(name="ChatSessionStarted", unit=MetricUnit.Count, value=1)
+    return json_response(201, {"session_token": started.session_token, "ticket_id": started.ticket_id})
+
+
+@app.post("/chat/<inbox>/messages")
+def post_chat_message(inbox: str) -> Response:
+    repo = Repository.from_settings()
+    session = chat.authenticate(repo, inbox, app.current_event.headers.get("authorization"))
+    body = parse_body(ChatText, app.current_event.body)
+    message = chat.customer_message(session, body.text, body.client_message_id)
+    enqueue_inbound([message])
+    metrics.add_metric(name="InboundMessageAccepted", unit=MetricUnit.Count, value=1)
+    return json_response(202, {"status": "accepted", "client_message_id": body.client_message_id})
+
+
+@app.get("/chat/<inbox>/messages")
+def read_chat(inbox: str) -> Response:
+    repo = Repository.from_settings()
+    session = chat.authenticate(repo, inbox, app.current_event.headers.get("authorization"))
+    page = chat.conversation(repo, session, app.current_event.get_query_string_value("after"))
+    items = [
+        {"id": m.id, "author_type": m.author_type.value, "body": m.body, "created_at": m.created_at} for m in page.items
+    ]
+    return json_response(200, {"items": items, "cursor": page.cursor})
+
+
+@app.route("/webhooks/<channel>/<inbox>", method=["GET", "POST"])
+def provider_webhook(channel: str, inbox: str) -> Response:
+    return _deliver(channel, inbox)
+
+
+@app.post("/webhooks/<channel>/<inbox>/<action>")
+def provider_webhook_action(channel: str, inbox: str, action: str) -> Response:
+    return _deliver(channel, inbox)
+
+
+@app.post("/forms/<inbox>/tickets")
+def web_form(inbox: str) -> Response:
+    return _deliver("form", inbox)
+
+
+def _deliver(channel: str, inbox: str) -> Response:
+    answer = handle_delivery(Repository.from_settings(), channel, inbox, webhook_request(app.current_event))
+    metrics.add_metric(name="WebhookDelivery", unit=MetricUnit.Count, value=1)
+    return Response(status_code=answer.status, content_type=answer.content_type, body=answer.body)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

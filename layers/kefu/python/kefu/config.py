@@ -25,6 +25,10 @@ class Env:
     STAGE = "KEFU_STAGE"
 
 
+# How often SQS hands a message to its consumer before the DLQ takes it (the queues' maxReceiveCount).
+MAX_RECEIVE_COUNT = 5
+
+
 class Settings(BaseModel):
     table_name: str = Field(min_length=1)
     inbound_queue_url: str = ""

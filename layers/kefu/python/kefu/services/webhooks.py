@@ -1,0 +1,23 @@
+"""A provider's webhook delivery: verify, parse, queue durably, then give the provider its fast answer."""
+
+from __future__ import annotations
+
+from kefu.channels.base import FastAnswer, WebhookRequest, adapter_for
+from kefu.errors import NotFound
+from kefu.queues import enqueue_inbound
+from kefu.repository import Repository
+
+
+def handle_delivery(repo: Repository, channel: str, inbox_id: str, request: WebhookRequest) -> FastAnswer:
+    inbox = repo.get_inbox(inbox_id)
+    if inbox.channel != channel:
+        raise NotFound(f"inbox '{inbox_id}' is not a {channel} inbox")
+    adapter = adapter_for(channel)
+    handshake = adapter.handshake(request, inbox)
+    if handshake is not None:
+        return handshake
+    adapter.verify(request, inbox)
+    messages = adapter.parse(request, inbox)
+    if messages:
+        enqueue_inbound(messages)
+    return adapter.answer(request, inbox, messages)

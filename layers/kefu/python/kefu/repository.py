@@ -33,6 +33,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -89,7 +90,9 @@ def _ticket_index_keys(ticket: Ticket) -> dict[str, str]:
 
 
 def _clean(value: Any) -> Any:
-    """Drop None (DynamoDB has no use for it) recursively."""
+    """Drop None (DynamoDB has no use for it) and turn floats into Decimals, recursively."""
+    if isinstance(value, float):
+        return Decimal(str(value))
     if isinstance(value, dict):
         return {k: _clean(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
@@ -107,8 +110,6 @@ def from_av(item: dict[str, Any]) -> dict[str, Any]:
 
 def _plain(value: Any) -> Any:
     """DynamoDB numbers come back as Decimal; the models want int."""
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, dict):

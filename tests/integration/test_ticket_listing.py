@@ -1,0 +1,92 @@
+"""Inbox pagination: one query per status partition, merged newest first, with a cursor per partition."""
+
+from __future__ import annotations
+
+from kefu.auth import Caller
+from kefu.channels.base import InboxConfig
+from kefu.clock import now_iso
+from kefu.inbound import InboundMessage, Sender
+from kefu.models import TicketStatus
+from kefu.services import tickets
+from kefu.services.ingest import ingest_message
+from tests.integration.conftest import Cloud
+
+AGENT = Caller(id="agent-1", email="a@example.com", roles=["agent"])
+
+
+def open_ticket(cloud: Cloud, n: int) -> str:
+    message = InboundMessage(
+        channel="web",
+        inbox="web",
+        provider_message_id=f"m{n}",
+        conversation_key=f"web:web:v{n}",
+        sender=Sender(channel="web", external_id=f"v{n}"),
+        text=f"question {n}",
+        received_at=now_iso(),
+    )
+    result = ingest_message(cloud.repo, message)
+    assert result.ticket_id
+    return result.ticket_id
+
+
+def collect(cloud: Cloud, query: tickets.TicketQuery) -> list[list[str]]:
+    pages: list[list[str]] = []
+    cursor = None
+    while True:
+        q = tickets.TicketQuery(**{**query.__dict__, "cursor": cursor})
+        page = tickets.list_tickets(cloud.repo, AGENT, q)
+        pages.append([t.id for t in page.items])
+        if page.next_cursor is None:
+            return pages
+        cursor = page.next_cursor
+        assert len(pages) < 20, "pagination does not end"
+
+
+def test_all_statuses_page_through_every_ticket_once_newest_first(cloud: Cloud) -> None:
+    ids = [open_ticket(cloud, n) for n in range(8)]
+    moves = {ids[1]: "in_progress", ids[2]: "resolved", ids[3]: "closed", ids[5]: "in_progress"}
+    for tid, status in moves.items():
+        tickets.update_ticket(cloud.repo, AGENT, tid, tickets.TicketChanges(status=TicketStatus(status)))
+    pages = collect(cloud, tickets.TicketQuery(limit=3))
+    seen = [tid for page in pages for tid in page]
+    assert sorted(seen) == sorted(ids)
+    assert all(len(page) <= 3 for page in pages)
+    updated = [cloud.repo.get_ticket(t).updated_at for t in seen]
+    assert updated == sorted(updated, reverse=True)
+
+
+def test_filters_by_status_assignee_and_text(cloud: Cloud) -> None:
+    ids = [open_ticket(cloud, n) for n in range(4)]
+    tickets.reply(cloud.repo, AGENT, ids[0], "on it", internal=False)
+    tickets.assign(cloud.repo, AGENT, ids[2], None, "finance")
+    pending = [t for page in collect(cloud, tickets.TicketQuery(status=TicketStatus.PENDING)) for t in page]
+    assert sorted(pending) == sorted(ids[1:])
+    mine = [t for page in collect(cloud, tickets.TicketQuery(assignee="me")) for t in page]
+    assert mine == [ids[0]]
+    finance = [t for page in collect(cloud, tickets.TicketQuery(team="finance")) for t in page]
+    assert finance == [ids[2]]
+    found = [t for page in collect(cloud, tickets.TicketQuery(q="QUESTION 3")) for t in page]
+    assert found == [ids[3]]
+
+
+def test_an_internal_note_never_reaches_the_customer_or_the_outbox(cloud: Cloud) -> None:
+    tid = open_ticket(cloud, 1)
+    note = tickets.reply(cloud.repo, AGENT, tid, "customer seems upset", internal=True)
+    assert note.delivery_status == "not_sent"
+    conversation = cloud.repo.conversation_messages("web:web:v1", None, 100)
+    assert [m.body for m in conversation.items] == ["question 1"]
+    assert cloud.repo.get_ticket(tid).first_response_at is None
+
+
+def test_unknown_inbox_for_a_session_is_404(cloud: Cloud) -> None:
+    import pytest
+
+    from kefu.errors import NotFound
+    from kefu.services.admin import save_inbox
+    from kefu.services.chat import start_session
+
+    with pytest.raises(NotFound):
+        start_session(cloud.repo, "nope")
+    save_inbox(cloud.repo, InboxConfig(id="wx", channel="wechat"))
+    with pytest.raises(NotFound):
+        start_session(cloud.repo, "wx")

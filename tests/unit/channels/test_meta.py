@@ -225,7 +225,7 @@ def test_whatsapp_malformed_bodies() -> None:
 def test_messenger_and_instagram_samples() -> None:
     adapter = MessengerAdapter()
     [fb] = adapter.parse(signed(sample("messenger/messenger_text_message.json")), FB)
-    assert (fb.provider_message_id, fb.text, fb.kind) == ("m_EXAMPLE_MESSAGE_ID", "我的订单什么时候发货？", "text")  # noqa: RUF001
+    assert (fb.provider_message_id, fb.text, fb.kind) == ("m_EXAMPLE_MESSAGE_ID", "我的订单什么时候发货？", "text")
     assert fb.sender.external_id == "PSID"
     assert fb.conversation_key == "messenger:fb-1:PSID"
     assert fb.metadata == {"platform": "page", "page_id": "PAGE_ID"}

@@ -295,7 +295,7 @@ def test_safe_mode_round_trip_through_the_adapters(text: str) -> None:
 # --- send ------------------------------------------------------------------------------------------------
 
 
-REPLY = "您好，已为您处理"  # noqa: RUF001 - Chinese punctuation on purpose
+REPLY = "您好，已为您处理"
 
 
 def outbound(channel: str, recipient: str, body: str = REPLY) -> OutboundMessage:

@@ -1,0 +1,173 @@
+"""Telegram Bot API.
+
+- No HMAC: ``X-Telegram-Bot-Api-Secret-Token`` must equal the ``secret_token`` given to setWebhook
+  (constant-time comparison).
+- Updates: ``message`` and ``edited_message`` (text, photo, voice, audio, video, document, sticker,
+  location); other update kinds (callback queries, polls ...) are acknowledged and skipped.
+  Dedupe key: ``update_id`` (an edit is a new update; it carries the edited message id in metadata).
+- The customer is the chat (``chat.id``): the same as the user in private chats, the group otherwise, so a
+  reply goes where the customer wrote. Media are Telegram file_ids (the media pipeline calls getFile).
+- Send: ``/bot{token}/sendMessage``; 429 (flood control) and 5xx are retryable.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from typing import Any
+
+from kefu.channels._common import (
+    api_base,
+    arr,
+    check_size,
+    conversation_key,
+    iso_from_epoch,
+    json_body,
+    load_json_object,
+    obj,
+    require_header,
+    response_json,
+    secure_equals,
+    send_credential,
+    text_of,
+)
+from kefu.channels.base import ChannelAdapter, HttpClient, InboxConfig, SendResult, WebhookRequest, register
+from kefu.errors import InvalidInput, ProviderError, Unauthenticated
+from kefu.inbound import InboundMessage, OutboundMessage, Sender
+from kefu.models import Attachment
+
+DEFAULT_API_BASE = "https://api.telegram.org"
+_MEDIA = {
+    "voice": ("voice", "audio/ogg"),
+    "audio": ("voice", None),
+    "video": ("video", "video/mp4"),
+    "video_note": ("video", "video/mp4"),
+    "document": ("file", None),
+    "sticker": ("image", "image/webp"),
+    "animation": ("video", "video/mp4"),
+}
+
+
+def _file(item: dict[str, Any], default_type: str | None) -> Attachment:
+    size = item.get("file_size")
+    return Attachment(
+        media_id=text_of(item.get("file_id")) or None,
+        name=text_of(item.get("file_name")) or None,
+        content_type=text_of(item.get("mime_type")) or default_type,
+        size=size if isinstance(size, int) else None,
+    )
+
+
+def _content(message: dict[str, Any]) -> tuple[str, str, list[Attachment], dict[str, str]]:
+    text = text_of(message.get("text")) or text_of(message.get("caption"))
+    photos = [obj(p) for p in arr(message.get("photo"))]
+    if photos:
+        # Telegram sends several sizes; the last one is the largest
+        return "image", text, [_file(photos[-1], "image/jpeg")], {}
+    for key, (kind, content_type) in _MEDIA.items():
+        item = obj(message.get(key))
+        if item:
+            if key == "sticker" and not text:
+                text = text_of(item.get("emoji"))
+            return kind, text, [_file(item, content_type)], {}
+    location = obj(message.get("location"))
+    if location:
+        coordinates = {"latitude": text_of(location.get("latitude")), "longitude": text_of(location.get("longitude"))}
+        venue = obj(message.get("venue"))
+        label = ", ".join(p for p in (text_of(venue.get("title")), text_of(venue.get("address"))) if p)
+        return "location", label, [], coordinates
+    contact = obj(message.get("contact"))
+    if contact:
+        return (
+            "text",
+            " ".join(p for p in (text_of(contact.get("first_name")), text_of(contact.get("phone_number"))) if p),
+            [],
+            {},
+        )
+    return "text", text, [], {}
+
+
+@register
+class TelegramAdapter(ChannelAdapter):
+    channel = "telegram"
+
+    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        check_size(request)
+        given = require_header(request, "X-Telegram-Bot-Api-Secret-Token")
+        if not secure_equals(inbox.credential("secret_token"), given):
+            raise Unauthenticated("X-Telegram-Bot-Api-Secret-Token does not match this inbox's secret_token")
+
+    def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        update = load_json_object(request.body)
+        update_id = update.get("update_id")
+        if not isinstance(update_id, int):
+            raise InvalidInput("Telegram update has no numeric update_id")
+        edited = "edited_message" in update
+        message = obj(update.get("edited_message") if edited else update.get("message"))
+        if not message:
+            return []  # callback_query, poll, my_chat_member ...: nothing for an agent
+        chat = obj(message.get("chat"))
+        chat_id = text_of(chat.get("id"))
+        if not chat_id:
+            raise InvalidInput("Telegram message has no chat.id")
+        user = obj(message.get("from"))
+        private = chat.get("type") == "private"
+        name_source = user if private else chat
+        display_name = (
+            " ".join(p for p in (text_of(name_source.get("first_name")), text_of(name_source.get("last_name"))) if p)
+            or text_of(chat.get("title"))
+            or None
+        )
+        kind, text, attachments, metadata = _content(message)
+        metadata.update(
+            message_id=text_of(message.get("message_id")),
+            chat_type=text_of(chat.get("type")),
+            from_id=text_of(user.get("id")),
+            username=text_of(user.get("username")),
+        )
+        if edited:
+            metadata["edited"] = "true"
+        return [
+            InboundMessage(
+                channel="telegram",
+                inbox=inbox.id,
+                provider_message_id=str(update_id),
+                conversation_key=conversation_key("telegram", inbox, chat_id),
+                sender=Sender(
+                    channel="telegram",
+                    external_id=chat_id,
+                    display_name=display_name,
+                    locale=(text_of(user.get("language_code")) or None) if private else None,
+                ),
+                kind=kind,
+                text=text,
+                attachments=attachments,
+                metadata={k: v for k, v in metadata.items() if v},
+                received_at=iso_from_epoch(message.get("edit_date") if edited else message.get("date")),
+            )
+        ]
+
+    def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
+        base = api_base(inbox, DEFAULT_API_BASE)
+        token = urllib.parse.quote(send_credential(inbox, "bot_token"), safe=":")
+        links = [a.url for a in message.attachments if a.url]
+        text = "\n".join([message.body, *links]) if links else message.body
+        response = http.request(
+            "POST",
+            f"{base}/bot{token}/sendMessage",
+            headers={"Content-Type": "application/json"},
+            body=json_body({"chat_id": message.recipient, "text": text[:4096]}),
+        )
+        data = response_json(response)
+        if response.status >= 400 or data.get("ok") is not True:
+            error_code = data.get("error_code")
+            code = error_code if isinstance(error_code, int) else response.status
+            reason = text_of(data.get("description")) or response.body[:300].decode("utf-8", "replace")
+            retry_after = text_of(obj(data.get("parameters")).get("retry_after"))
+            hint = f" (retry after {retry_after} s)" if retry_after else ""
+            raise ProviderError(
+                f"Telegram answered {code}: {reason}{hint}",
+                retryable=code >= 500 or code == 429,
+                status=response.status,
+            )
+        result = obj(data.get("result"))
+        return SendResult(provider_message_id=text_of(result.get("message_id")) or None)

@@ -1,0 +1,151 @@
+"""Weibo fan service (粉丝服务平台) private messages.
+
+- URL check (GET): ``signature`` = sha1(sorted app_secret, timestamp, nonce); answer ``echostr``.
+- POST: the same signature in the query; the body is the JSON push (type text / event / position /
+  image / voice / mention ...). Follow and unfollow are ``type: event`` with ``data.subtype``.
+- Dedupe key: sender_id + created_at (+ type): Weibo pushes carry no message id.
+- Answer: an empty 200 (no passive reply; agents answer asynchronously).
+- Send: the fan-service active reply API, ``POST {api_base}/2/messages/reply.json`` (default api_base
+  https://m.api.weibo.com) with form fields access_token, receiver_id, type=text and
+  data=<URL-encoded JSON {"text": ...}> (the same encoding as the documented passive reply's ``data``).
+  It is allowed within 48 hours of the fan's last message.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+from datetime import datetime
+
+from kefu import clock
+from kefu.channels._common import (
+    api_base,
+    check_size,
+    conversation_key,
+    load_json_object,
+    obj,
+    raise_for_http,
+    require_query,
+    response_json,
+    secure_equals,
+    send_credential,
+    sha1_sorted,
+    text_of,
+)
+from kefu.channels.base import (
+    ChannelAdapter,
+    FastAnswer,
+    HttpClient,
+    InboxConfig,
+    SendResult,
+    WebhookRequest,
+    register,
+)
+from kefu.errors import InvalidInput, ProviderError, Unauthenticated
+from kefu.inbound import InboundMessage, OutboundMessage, Sender
+from kefu.models import Attachment
+
+DEFAULT_API_BASE = "https://m.api.weibo.com"
+
+
+def _received_at(created_at: str) -> str:
+    try:
+        return clock.iso(datetime.strptime(created_at, "%a %b %d %H:%M:%S %z %Y"))
+    except ValueError:
+        return clock.now_iso()
+
+
+@register
+class WeiboAdapter(ChannelAdapter):
+    channel = "weibo"
+
+    def _check(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        signature = require_query(request, "signature")
+        timestamp = require_query(request, "timestamp")
+        nonce = require_query(request, "nonce")
+        if not secure_equals(sha1_sorted(inbox.credential("app_secret"), timestamp, nonce), signature.lower()):
+            raise Unauthenticated("signature does not match this inbox's app_secret")
+
+    def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:
+        if request.method.upper() != "GET":
+            return None
+        echostr = request.query.get("echostr")
+        if echostr is None:
+            raise InvalidInput("a Weibo URL check needs the 'echostr' query parameter")
+        self._check(request, inbox)
+        return FastAnswer(200, echostr)
+
+    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        check_size(request)
+        self._check(request, inbox)
+
+    def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        push = load_json_object(request.body)
+        sender_id = text_of(push.get("sender_id"))
+        msg_type = text_of(push.get("type"))
+        if not sender_id or not msg_type:
+            raise InvalidInput("Weibo push needs sender_id and type")
+        created_at = text_of(push.get("created_at"))
+        data = obj(push.get("data"))
+        text = text_of(push.get("text"))
+        kind, event = "text", None
+        attachments: list[Attachment] = []
+        metadata = {"receiver_id": text_of(push.get("receiver_id")), "type": msg_type}
+        if msg_type == "event":
+            kind = "event"
+            event = text_of(data.get("subtype")) or "unknown"  # follow, unfollow, subscribe, scan ...
+            if data.get("key"):
+                metadata["event_key"] = text_of(data.get("key"))
+            text = ""
+        elif msg_type == "position":
+            kind = "location"
+            metadata.update(latitude=text_of(data.get("latitude")), longitude=text_of(data.get("longitude")))
+        elif msg_type in {"image", "voice"}:
+            kind = msg_type
+            media_id = text_of(data.get("vfid")) or text_of(data.get("tovfid"))
+            attachments.append(Attachment(media_id=media_id or None))
+        elif msg_type != "text":
+            metadata["unhandled_type"] = msg_type  # mention and others: shown as text
+        return [
+            InboundMessage(
+                channel="weibo",
+                inbox=inbox.id,
+                provider_message_id=f"{sender_id}:{created_at}:{msg_type}",
+                conversation_key=conversation_key("weibo", inbox, sender_id),
+                sender=Sender(channel="weibo", external_id=sender_id),
+                kind=kind,
+                text=text,
+                attachments=attachments,
+                event=event,
+                metadata={k: v for k, v in metadata.items() if v},
+                received_at=_received_at(created_at),
+            )
+        ]
+
+    def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
+        base = api_base(inbox, DEFAULT_API_BASE)
+        links = [a.url for a in message.attachments if a.url]
+        text = "\n".join([message.body, *links]) if links else message.body
+        data = urllib.parse.quote(json.dumps({"text": text}, ensure_ascii=False, separators=(",", ":")))
+        form = urllib.parse.urlencode(
+            {
+                "access_token": send_credential(inbox, "access_token"),
+                "receiver_id": message.recipient,
+                "type": "text",
+                "data": data,
+            }
+        )
+        response = http.request(
+            "POST",
+            f"{base}/2/messages/reply.json",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            body=form.encode(),
+        )
+        answer = response_json(response)
+        reason = text_of(answer.get("error")) + (
+            f" (error_code {answer['error_code']})" if answer.get("error_code") else ""
+        )
+        raise_for_http("Weibo", response, reason or None)
+        if answer.get("error_code"):
+            raise ProviderError(f"Weibo refused the message: {reason}", retryable=False, status=response.status)
+        return SendResult(provider_message_id=text_of(answer.get("id")) or None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,6 +101,13 @@ class Cloud:
 
 @pytest.fixture
 def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+    with moto_cloud(monkeypatch) as value:
+        yield value
+
+
+@contextmanager
+def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
+    """Table and queues shaped like the stack's, in moto in-process, with the functions' settings pointing there."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

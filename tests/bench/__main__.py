@@ -1,0 +1,83 @@
+"""`make bench`: measure, print, and record the figures in docs/benchmarks.md.
+
+python -m tests.bench [--skip-load] [--messages 1000] [--customers 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import re
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from tests.bench import aws_calls, imports
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench")
+    parser.add_argument("--skip-load", action="store_true", help="skip (c), the load run on the local cloud")
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--customers", type=int, default=50)
+    args = parser.parse_args(argv)
+
+    sections: list[str] = []
+    print("(a) AWS requests per flow (botocore before-call hook, real handlers on moto)")
+    lines = ["| flow | AWS requests | which |", "|---|---:|---|"]
+    for flow, calls in aws_calls.measure().items():
+        detail = ", ".join(f"{name} x{n}" for name, n in sorted(calls.items()))
+        print(f"  {flow}: {sum(calls.values())}  ({detail})")
+        lines.append(f"| {flow} | {sum(calls.values())} | {detail} |")
+    sections.append("## (a) AWS requests per flow\n\n" + "\n".join(lines))
+
+    print("(b) cold import time, median of 10 fresh interpreters")
+    lines = ["| module | median ms |", "|---|---:|"]
+    for module, ms in imports.measure().items():
+        print(f"  {module}: {ms:.0f} ms")
+        lines.append(f"| `{module}` | {ms:.0f} |")
+    sections.append("## (b) Cold import time\n\n" + "\n".join(lines))
+
+    if not args.skip_load:
+        from tests.bench import load
+
+        print(f"(c) {args.messages} chat messages from {args.customers} concurrent customers on the local cloud")
+        figures = load.measure(messages=args.messages, customers=args.customers)
+        for key, value in figures.items():
+            print(f"  {key}: {value}")
+        lines = ["| figure | value |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in figures.items()]
+        sections.append("## (c) Web chat under load on the local cloud\n\n" + "\n".join(lines))
+
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    run = (
+        f"### Run of {stamp} on {platform.machine()}, Python {platform.python_version()}, "
+        f"{_cpus()} CPUs\n\n" + "\n\n".join(s.replace("## ", "#### ") for s in sections)
+    )
+    _record(run)
+    print(f"recorded in {DOC.relative_to(ROOT)}")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+
+    return os.cpu_count() or 0
+
+
+def _record(run: str) -> None:
+    """Keep the doc's explanation; replace the latest run, keep earlier ones below it."""
+    text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
+    marker = "<!-- runs below are written by make bench -->"
+    if marker not in text:
+        text = text.rstrip() + "\n\n" + marker + "\n"
+    head, _, runs = text.partition(marker)
+    previous = re.split(r"(?m)^### ", runs.strip())
+    kept = ["### " + p.strip() for p in previous if p.strip()][:4]
+    DOC.write_text(head + marker + "\n\n" + "\n\n".join([run, *kept]) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -26,7 +26,7 @@ from local.provision import Provisioned, Provisioner
 from local.seed import seed_domain, seed_users
 from local.template import load_template
 
-log = logging.getLogger("kefu.local")
+log = logging.getLogger("local")
 
 DEFAULT_TEMPLATE = Path("cdk.out") / "Kefu.template.json"
 
@@ -158,6 +158,11 @@ class LocalCloud:
             self._search.close()
             self._search = None
         if self._moto is not None:
+            # The backends live in this process: empty them so a later cloud in the same process starts clean.
+            try:
+                httpx.post(f"{self.aws_endpoint}/moto-api/reset", timeout=10)
+            except httpx.HTTPError:
+                log.exception("could not reset the emulator")
             self._moto.stop()
             self._moto = None
         self._restore_environ()
@@ -224,12 +229,7 @@ class LocalCloud:
         environment["POWERTOOLS_SERVICE_NAME"] = "kefu"
         environment["AWS_ENDPOINT_URL"] = self.aws_endpoint
         self._set_environ(environment)
-        try:
-            from kefu.config import get_settings
-
-            get_settings.cache_clear()  # settings read by an earlier cloud in this process are stale
-        except ImportError:
-            pass
+        _forget_process_caches()
         self.functions = {lid: LocalFunction(spec) for lid, spec in cloud.functions.items()}
         for function in self.functions.values():
             try:
@@ -333,6 +333,15 @@ class LocalCloud:
             else:
                 os.environ[key] = value
         self._saved_environ.clear()
+
+
+def _forget_process_caches() -> None:
+    """Settings and clients made for an earlier cloud in this process point at its (gone) emulator."""
+    from kefu.aws import reset_clients
+    from kefu.config import get_settings
+
+    get_settings.cache_clear()
+    reset_clients()
 
 
 def _quiet_libraries() -> None:

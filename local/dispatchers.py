@@ -15,7 +15,7 @@ from typing import Any
 from local.events import sqs_record, stream_failure_description, stream_record
 from local.lambdas import LocalFunction
 
-log = logging.getLogger("kefu.local")
+log = logging.getLogger("local")
 
 
 @dataclass

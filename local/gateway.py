@@ -28,7 +28,7 @@ from local.events import authorizer_claims, proxy_event
 from local.lambdas import LocalFunction
 from local.template import Resolver, referenced_logical_ids, resources_of_type
 
-log = logging.getLogger("kefu.local")
+log = logging.getLogger("local")
 
 ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from local.provision import FunctionSpec
 
-log = logging.getLogger("kefu.local")
+log = logging.getLogger("local")
 
 
 @dataclass

@@ -20,7 +20,7 @@ from typing import Any
 from local.provision import Provisioned
 from local.template import ACCOUNT_ID
 
-log = logging.getLogger("kefu.local")
+log = logging.getLogger("local")
 
 SNAPSHOT_VERSION = 1
 

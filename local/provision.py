@@ -18,9 +18,11 @@ import boto3
 
 from local.template import ACCOUNT_ID, Resolver, physical_name, resources_of_type
 
-log = logging.getLogger("kefu.local")
+log = logging.getLogger("local")
 
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
+# Logical ids of the functions CDK adds for its own custom resources (not application code).
+CDK_HELPER_PREFIXES = ("Custom", "AWS679f53fac002430cb0da5b7982bd2287", "LogRetention")
 KEY_NAMESPACE = uuid.UUID("6f1d3c2a-0b7e-4c55-9a61-4b0e3f1a2d10")
 
 
@@ -333,8 +335,10 @@ class Provisioner:
     def _functions(self) -> None:
         for logical_id, resource in resources_of_type(self.template, "AWS::Lambda::Function").items():
             props = resource.get("Properties", {})
-            if "Handler" not in props or props.get("Runtime", "").split("python")[0] != "":
-                continue  # CDK's own helper functions (custom resources in Node.js) do not run locally
+            if "Handler" not in props or not props.get("Runtime", "").startswith("python"):
+                continue
+            if logical_id.startswith(CDK_HELPER_PREFIXES):
+                continue  # CDK's own custom-resource providers (bucket deployment, ...) have nothing to do here
             env = self.resolver.resolve(props.get("Environment", {}).get("Variables", {}))
             name = self.resolver.ref(logical_id)
             self.result.functions[logical_id] = FunctionSpec(

@@ -2,25 +2,29 @@ import { useState, type FormEvent, type KeyboardEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
 import { useSendMessage } from '../api/send-message'
 
-type Props = { ticketId: string; disabled?: boolean; disabledReason?: string }
+type Props = {
+  ticketId: string
+  /** Closed tickets take internal notes only; the customer's next message opens a new ticket. */
+  notesOnly?: boolean
+  notesOnlyReason?: string
+}
 
-export function ReplyBox({ ticketId, disabled = false, disabledReason }: Props) {
+export function ReplyBox({ ticketId, notesOnly = false, notesOnlyReason }: Props) {
   const [body, setBody] = useState('')
-  const [internal, setInternal] = useState(false)
+  const [internalChosen, setInternal] = useState(false)
+  const internal = notesOnly || internalChosen
   const send = useSendMessage()
-  const canSend = !disabled && body.trim() !== '' && !send.isPending
+  const canSend = body.trim() !== '' && !send.isPending
 
   const submit = (event?: FormEvent) => {
     event?.preventDefault()
     if (!canSend) return
+    const text = body.trim()
+    // Clear at once so the agent can type the next message; put the text back if sending fails.
+    setBody('')
     send.mutate(
-      { ticketId, body: body.trim(), internal },
-      {
-        onSuccess: () => {
-          setBody('')
-          setInternal(false)
-        },
-      },
+      { ticketId, body: text, internal },
+      { onError: () => setBody((current) => (current.trim() === '' ? text : current)) },
     )
   }
 
@@ -39,12 +43,13 @@ export function ReplyBox({ ticketId, disabled = false, disabledReason }: Props) 
         aria-label={internal ? 'Internal note' : 'Reply to customer'}
         data-testid="reply-box"
         placeholder={
-          disabled ? (disabledReason ?? 'Replies are closed') : internal ? 'Note for your team (the customer will not see it)…' : 'Reply to the customer…  (Ctrl+Enter to send)'
+          internal
+            ? 'Note for your team (the customer will not see it)…  (Ctrl+Enter to save)'
+            : 'Reply to the customer…  (Ctrl+Enter to send)'
         }
         value={body}
         onChange={(e) => setBody(e.target.value)}
         onKeyDown={onKeyDown}
-        disabled={disabled}
         rows={3}
       />
       <div className="reply-actions">
@@ -54,10 +59,11 @@ export function ReplyBox({ ticketId, disabled = false, disabledReason }: Props) 
             data-testid="internal-toggle"
             checked={internal}
             onChange={(e) => setInternal(e.target.checked)}
-            disabled={disabled}
+            disabled={notesOnly}
           />
           Internal note
         </label>
+        {notesOnly && <span className="muted reply-hint">{notesOnlyReason}</span>}
         <button type="submit" className="button primary" data-testid="send-button" disabled={!canSend}>
           {send.isPending ? 'Sending…' : internal ? 'Add note' : 'Send'}
         </button>

@@ -2,6 +2,8 @@ import { formatAgo, formatFullDateTime, humanize } from '../../../lib/format'
 import { customerLabel, type Ticket } from '../types'
 import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 
+const isOpen = (ticket: Ticket) => ticket.status === 'pending' || ticket.status === 'in_progress'
+
 type Props = {
   tickets: Ticket[]
   currentAgentId?: string
@@ -40,7 +42,7 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
               data-testid="ticket-row"
               data-ticket-id={ticket.id}
               data-status={ticket.status}
-              className={`ticket-row ${ticket.sla?.breached ? 'breached' : ''}`}
+              className={`ticket-row ${ticket.sla?.breached && isOpen(ticket) ? 'breached' : ''}`}
               tabIndex={0}
               onClick={() => onOpen(ticket)}
               onKeyDown={(e) => {

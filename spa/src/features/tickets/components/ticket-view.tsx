@@ -11,6 +11,11 @@ import { EventList } from './event-list'
 import { ReplyBox } from './reply-box'
 import { TicketControls } from './ticket-controls'
 
+function truncate(text: string, max: number): string {
+  const line = text.replace(/\s+/g, ' ').trim()
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line
+}
+
 export function TicketView({ ticketId }: { ticketId: string }) {
   const query = useTicket(ticketId)
 
@@ -22,11 +27,15 @@ export function TicketView({ ticketId }: { ticketId: string }) {
   }
 
   const name = customerLabel(ticket)
+  const messages = ticket.messages ?? []
+  // Chats have no subject: the customer's opening words say what the ticket is about.
+  const opening = messages.find((m) => m.author_type === 'customer' && m.body.trim())?.body
+  const title = ticket.subject || (opening ? truncate(opening, 120) : `Conversation with ${name}`)
   return (
     <div className="ticket-view" data-testid="ticket-view" data-ticket-id={ticket.id}>
       <div className="ticket-main">
         <header className="ticket-header">
-          <h1 data-testid="ticket-subject">{ticket.subject || ticket.last_message_preview || `Conversation with ${name}`}</h1>
+          <h1 data-testid="ticket-subject">{title}</h1>
           <div className="ticket-meta">
             <StatusBadge status={ticket.status} />
             <PriorityBadge priority={ticket.priority} />
@@ -47,11 +56,11 @@ export function TicketView({ ticketId }: { ticketId: string }) {
             <Alert tone="info">Could not refresh: {query.error.message}. Retrying…</Alert>
           )}
         </header>
-        <Conversation messages={ticket.messages ?? []} customerName={name} />
+        <Conversation messages={messages} customerName={name} />
         <ReplyBox
           ticketId={ticket.id}
-          disabled={ticket.status === 'closed'}
-          disabledReason="This ticket is closed. A new customer message opens a new ticket."
+          notesOnly={ticket.status === 'closed'}
+          notesOnlyReason="Closed: notes only. The customer's next message opens a new ticket."
         />
       </div>
       <aside className="ticket-side">

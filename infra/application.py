@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -26,17 +27,31 @@ def _context(app: cdk.App, key: str, default: str) -> str:
     return default if value is None or value == "" else str(value)
 
 
-def _web_hosting_wanted(setting: str) -> bool:
+def web_hosting_wanted(setting: str, spa_dist_dir: Path) -> bool:
+    """Context kefu:webHosting: "auto" hosts the SPA when it has been built, "true" insists, "false" skips."""
     setting = setting.lower()
     if setting not in ("auto", "true", "false"):
         raise ValueError(f"context {Context.WEB_HOSTING} must be auto, true or false, not {setting!r}")
-    if setting == "true" and not SPA_DIST_DIR.is_dir():
-        raise FileNotFoundError(f"{Context.WEB_HOSTING}=true but {SPA_DIST_DIR} does not exist: build the SPA")
-    return setting == "true" or (setting == "auto" and SPA_DIST_DIR.is_dir())
+    if setting == "true" and not spa_dist_dir.is_dir():
+        raise FileNotFoundError(f"{Context.WEB_HOSTING}=true but {spa_dist_dir} does not exist: build the SPA")
+    return setting == "true" or (setting == "auto" and spa_dist_dir.is_dir())
 
 
-def create_app(outdir: str | None = None, context: dict[str, Any] | None = None) -> cdk.App:
-    app = cdk.App(outdir=outdir, context=context)
+# CDK feature flags the app relies on; set here (not only in cdk.json) so `python infra/app.py` synthesizes
+# the same template as `cdk synth`.
+FEATURE_FLAGS: dict[str, Any] = {
+    # S3 server access logging through a bucket policy instead of the legacy LogDeliveryWrite ACL.
+    "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True,
+}
+
+
+def create_app(
+    outdir: str | None = None,
+    context: dict[str, Any] | None = None,
+    *,
+    spa_dist_dir: Path = SPA_DIST_DIR,
+) -> cdk.App:
+    app = cdk.App(outdir=outdir, context={**FEATURE_FLAGS, **(context or {})})
     account = os.environ.get("CDK_DEFAULT_ACCOUNT")
     region = _context(app, Context.REGION, os.environ.get("CDK_DEFAULT_REGION") or DEFAULT_REGION)
     backup_region = _context(app, Context.BACKUP_REGION, DEFAULT_BACKUP_REGION)
@@ -53,7 +68,9 @@ def create_app(outdir: str | None = None, context: dict[str, Any] | None = None)
         log_level=_context(app, Context.LOG_LEVEL, DEFAULT_LOG_LEVEL),
         api_allowed_origins=origins,
         alarm_email=app.node.try_get_context(Context.ALARM_EMAIL) or None,
-        web_hosting=_web_hosting_wanted(_context(app, Context.WEB_HOSTING, "auto")),
+        spa_dist_dir=(
+            spa_dist_dir if web_hosting_wanted(_context(app, Context.WEB_HOSTING, "auto"), spa_dist_dir) else None
+        ),
     )
     # The backup plan copies into the vault by ARN: deploy the vault first.
     primary.add_stack_dependency(backup_stack, "the backup plan copies recovery points into KefuBackup's vault")

@@ -7,6 +7,7 @@ bucket; its runtime config is written to /config.json and /app/config.json from 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudfront as cloudfront
@@ -15,14 +16,16 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_s3_deployment as s3_deployment
 from constructs import Construct
 
-from infra.constants import SPA_DIST_DIR, LogicalIds
+from infra.constants import LogicalIds
 from infra.nag import acknowledge, cfn_logical_id, pin_logical_id
 
 SPA_PREFIX = "app/"
 
 
 class WebHosting(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, runtime_config: Mapping[str, str]) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, dist_dir: Path, runtime_config: Mapping[str, str]
+    ) -> None:
         super().__init__(scope, construct_id)
         logs_bucket = s3.Bucket(
             self,
@@ -97,7 +100,7 @@ class WebHosting(Construct):
             s3_deployment.BucketDeployment(
                 self,
                 "DeploySpa",
-                sources=[s3_deployment.Source.asset(str(SPA_DIST_DIR))],
+                sources=[s3_deployment.Source.asset(str(dist_dir))],
                 destination_bucket=bucket,
                 destination_key_prefix=SPA_PREFIX,
                 distribution=self.distribution,
@@ -134,7 +137,10 @@ class WebHosting(Construct):
             f"{cdk_managed} It logs with the AWS basic execution policy.",
         )
         stack = cdk.Stack.of(self)
-        asset_bucket = f"cdk-hnb659fds-assets-<AWS::AccountId>-{stack.region}"
+        # How cdk-nag prints the bootstrap asset bucket (an unresolved account shows as <AWS::AccountId>).
+        account = "<AWS::AccountId>" if cdk.Token.is_unresolved(stack.account) else stack.account
+        qualifier = cdk.DefaultStackSynthesizer.DEFAULT_QUALIFIER
+        asset_bucket = f"cdk-{qualifier}-assets-{account}-{stack.region}"
         for finding in (
             "Action::s3:GetObject*",
             "Action::s3:GetBucket*",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import aws_cdk as cdk
 from constructs import Construct
 
@@ -27,7 +29,7 @@ class KefuStack(cdk.Stack):
         log_level: str,
         api_allowed_origins: list[str],
         alarm_email: str | None,
-        web_hosting: bool,
+        spa_dist_dir: Path | None,
     ) -> None:
         super().__init__(
             scope,
@@ -69,10 +71,11 @@ class KefuStack(cdk.Stack):
             alarm_email=alarm_email,
         )
         self.backup = Backup(self, "Backup", table=data.table, key=data.key, backup_region=backup_region)
-        if web_hosting:
+        if spa_dist_dir is not None:
             web = WebHosting(
                 self,
                 "Web",
+                dist_dir=spa_dist_dir,
                 runtime_config={
                     "apiBase": api.rest_api.url_for_path("/"),
                     "region": self.region,

@@ -1,0 +1,153 @@
+"""The five functions, their event sources and their least-privilege roles."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.constants import FUNCTIONS, LogicalIds
+from kefu.config import Env
+
+from .conftest import Synthesized
+
+pytestmark = pytest.mark.infra
+
+EXPECTED_ENV = {
+    "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL},
+    "IngestFunction": {Env.TABLE_NAME},
+    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL},
+    "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL},
+    "OutboundFunction": {Env.TABLE_NAME},
+}
+EXPECTED_HANDLERS = {
+    "WebhooksFunction": "webhooks.handler.lambda_handler",
+    "IngestFunction": "ingest.handler.lambda_handler",
+    "StreamFunction": "stream.handler.lambda_handler",
+    "AgentApiFunction": "agent_api.handler.lambda_handler",
+    "OutboundFunction": "outbound.handler.lambda_handler",
+}
+POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+
+
+def _role_statements(synthesized: Synthesized, function_id: str) -> list[dict[str, Any]]:
+    role = synthesized.resources("AWS::Lambda::Function")[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    statements: list[dict[str, Any]] = []
+    for policy in synthesized.resources("AWS::IAM::Policy").values():
+        if {"Ref": role} in policy["Properties"]["Roles"]:
+            statements.extend(policy["Properties"]["PolicyDocument"]["Statement"])
+    return statements
+
+
+def _actions(statements: list[dict[str, Any]]) -> set[str]:
+    actions: set[str] = set()
+    for statement in statements:
+        value = statement["Action"]
+        actions.update([value] if isinstance(value, str) else value)
+    return actions
+
+
+def _resources_for(statements: list[dict[str, Any]], action: str) -> list[Any]:
+    found: list[Any] = []
+    for statement in statements:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        if action in actions:
+            resources = statement["Resource"]
+            found.extend(resources if isinstance(resources, list) else [resources])
+    return found
+
+
+def test_five_python313_arm64_functions_with_handlers_env_layers_and_tracing(synthesized: Synthesized) -> None:
+    functions = synthesized.resources("AWS::Lambda::Function")
+    kefu_functions = {k: v for k, v in functions.items() if k in EXPECTED_HANDLERS}
+    assert set(kefu_functions) == {spec.construct_id for spec in FUNCTIONS} == set(EXPECTED_HANDLERS)
+    roles = set()
+    for function_id, function in kefu_functions.items():
+        props = function["Properties"]
+        assert props["Runtime"] == "python3.13"
+        assert props["Architectures"] == ["arm64"]
+        assert props["Handler"] == EXPECTED_HANDLERS[function_id]
+        assert props["TracingConfig"] == {"Mode": "Active"}
+        assert len(props["Layers"]) == 2
+        variables = props["Environment"]["Variables"]
+        assert set(variables) == EXPECTED_ENV[function_id] | POWERTOOLS_ENV
+        assert variables["POWERTOOLS_METRICS_NAMESPACE"] == "Kefu"
+        assert variables[Env.TABLE_NAME] == {"Ref": LogicalIds.TABLE}
+        assert "LoggingConfig" in props  # its own encrypted log group with retention
+        roles.add(props["Role"]["Fn::GetAtt"][0])
+    assert len(roles) == 5, "one role per function"
+
+
+def test_log_groups_have_retention_and_the_key(synthesized: Synthesized) -> None:
+    for log_group in synthesized.resources("AWS::Logs::LogGroup").values():
+        assert log_group["Properties"]["RetentionInDays"] == 90
+        assert log_group["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [LogicalIds.KEY, "Arn"]}
+
+
+@pytest.mark.parametrize(
+    ("function_id", "queue"), [("IngestFunction", "InboundQueue"), ("OutboundFunction", "OutboundQueue")]
+)
+def test_sqs_event_sources_report_partial_batch_failures(primary_template, function_id: str, queue: str) -> None:
+    primary_template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": function_id},
+            "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
+            "BatchSize": 10,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+        },
+    )
+
+
+def test_stream_event_source(primary_template) -> None:
+    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 3)
+    primary_template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping",
+        {
+            "FunctionName": {"Ref": "StreamFunction"},
+            "EventSourceArn": {"Fn::GetAtt": [LogicalIds.TABLE, "StreamArn"]},
+            "StartingPosition": "TRIM_HORIZON",
+            "BatchSize": 100,
+            "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 5,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "DestinationConfig": {"OnFailure": {"Destination": {"Fn::GetAtt": [LogicalIds.STREAM_DLQ, "Arn"]}}},
+        },
+    )
+
+
+def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Synthesized) -> None:
+    senders = {
+        "WebhooksFunction": [LogicalIds.INBOUND_QUEUE],
+        # The outbound queue, and the stream mapping's on-failure destination (Lambda sends as the function).
+        "StreamFunction": [LogicalIds.OUTBOUND_QUEUE, LogicalIds.STREAM_DLQ],
+    }
+    for spec in FUNCTIONS:
+        statements = _role_statements(synthesized, spec.construct_id)
+        sent_to = _resources_for(statements, "sqs:SendMessage")
+        if spec.construct_id in senders:
+            assert sorted(r["Fn::GetAtt"][0] for r in sent_to) == sorted(senders[spec.construct_id])
+        else:
+            assert sent_to == [], f"{spec.construct_id} must not send to any queue"
+        # Everyone reads and writes the table, and nothing beyond it.
+        table_resources = _resources_for(statements, "dynamodb:PutItem")
+        assert {"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in table_resources
+        assert all(r != "*" for r in _resources_for(statements, "dynamodb:PutItem"))
+        assert not any(a.endswith(":*") or a == "*" for a in _actions(statements)), "no service-wide actions"
+        assert "dynamodb:DeleteTable" not in _actions(statements)
+
+
+def test_consumers_and_stream_reader_have_exactly_their_event_source_rights(synthesized: Synthesized) -> None:
+    assert _resources_for(_role_statements(synthesized, "IngestFunction"), "sqs:ReceiveMessage") == [
+        {"Fn::GetAtt": [LogicalIds.INBOUND_QUEUE, "Arn"]}
+    ]
+    assert _resources_for(_role_statements(synthesized, "OutboundFunction"), "sqs:ReceiveMessage") == [
+        {"Fn::GetAtt": [LogicalIds.OUTBOUND_QUEUE, "Arn"]}
+    ]
+    stream_statements = _role_statements(synthesized, "StreamFunction")
+    assert {"Fn::GetAtt": [LogicalIds.TABLE, "StreamArn"]} in _resources_for(stream_statements, "dynamodb:GetRecords")
+    for function_id in ("WebhooksFunction", "IngestFunction", "AgentApiFunction", "OutboundFunction"):
+        statements = _role_statements(synthesized, function_id)
+        assert {"Fn::GetAtt": [LogicalIds.TABLE, "StreamArn"]} not in _resources_for(statements, "dynamodb:GetRecords")
+    for function_id in ("WebhooksFunction", "AgentApiFunction", "StreamFunction"):
+        assert _resources_for(_role_statements(synthesized, function_id), "sqs:ReceiveMessage") == []

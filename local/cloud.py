@@ -166,6 +166,7 @@ class LocalCloud:
             self._moto.stop()
             self._moto = None
         self._restore_environ()
+        _forget_process_caches()
 
     # -- parts ------------------------------------------------------------------------------------------------
 

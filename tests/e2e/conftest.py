@@ -6,6 +6,7 @@ a real stop (SIGTERM: drain, snapshot) and start on the same state dir and ports
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -113,10 +114,8 @@ class LocalCloudProcess:
         except subprocess.TimeoutExpired:
             pass
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(process.pid, signal.SIGKILL)  # children (the search server) included
-            except ProcessLookupError:
-                pass
             process.wait()
             if self._log is not None:
                 self._log.close()

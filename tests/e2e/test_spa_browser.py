@@ -141,6 +141,8 @@ def test_agent_answers_a_web_chat_and_resolves_it(local_cloud: Any, page: Any, p
     page.get_by_test_id("login-password").fill(AGENT_PASSWORD)
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("current-user")).to_contain_text(AGENT_EMAIL)
+    page.get_by_test_id("presence-select").select_option("online")
+    expect(page.get_by_test_id("presence-select")).to_be_enabled()
 
     page.get_by_test_id("status-tab-all").click()
     expect(page.get_by_test_id("ticket-table")).to_be_visible()
@@ -175,6 +177,7 @@ def test_agent_answers_a_web_chat_and_resolves_it(local_cloud: Any, page: Any, p
     # Resolved is stored, not just shown: a reload reads it back from the API.
     page.reload()
     expect(view.locator(".ticket-header").get_by_test_id("ticket-status")).to_have_text("Resolved")
+    expect(page.get_by_test_id("presence-select")).to_have_value("online")  # read back from GET /me
     page.screenshot(path=str(SCREENSHOT_DIR / "kefu-spa-ticket.png"), full_page=True)
 
     assert page_errors == [], f"the app threw: {page_errors}"

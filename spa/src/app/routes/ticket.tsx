@@ -1,10 +1,12 @@
 import { Link, useLocation, useNavigate, useParams } from 'react-router'
+import { useMe } from '../../features/auth/api/get-me'
 import { TicketView } from '../../features/tickets/components/ticket-view'
 
 export function TicketRoute() {
   const { ticketId = '' } = useParams()
   const navigate = useNavigate()
   const location = useLocation()
+  const me = useMe()
   // 'default' means the ticket was opened directly (a link, a reload): there is no inbox page to go back to.
   const cameFromApp = location.key !== 'default'
   return (
@@ -23,7 +25,7 @@ export function TicketRoute() {
           ← Inbox
         </Link>
       </nav>
-      <TicketView key={ticketId} ticketId={ticketId} />
+      <TicketView key={ticketId} ticketId={ticketId} currentAgentId={me.data?.id} />
     </div>
   )
 }

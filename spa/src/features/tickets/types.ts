@@ -90,6 +90,16 @@ export type TicketDetail = Ticket & {
 
 export type Page<T> = { items: T[]; next_cursor: string | null }
 
+/** Ids are long ULIDs/UUIDs: show their tail, which is enough to tell people apart on one screen. */
+export function shortId(id: string): string {
+  return id.length > 10 ? `…${id.slice(-6)}` : id
+}
+
 export function customerLabel(ticket: Ticket): string {
-  return ticket.customer?.name || ticket.customer_name || ticket.customer_id
+  return ticket.customer?.name || ticket.customer_name || `Customer ${shortId(ticket.customer_id)}`
+}
+
+/** The API knows agents by id only; the signed-in agent is "You". */
+export function agentLabel(agentId: string, currentAgentId?: string): string {
+  return agentId === currentAgentId ? 'You' : `Agent ${shortId(agentId)}`
 }

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react'
 import { formatDateTime, formatFullDateTime, humanize } from '../../../lib/format'
-import type { Message } from '../types'
+import { agentLabel, type Message } from '../types'
 
 const AUTHOR_LABELS: Record<Message['author_type'], string> = {
   customer: 'Customer',
@@ -29,11 +29,13 @@ function DeliveryState({ message }: { message: Message }) {
   )
 }
 
-function MessageItem({ message, customerName }: { message: Message; customerName: string }) {
+type ItemProps = { message: Message; customerName: string; currentAgentId?: string }
+
+function MessageItem({ message, customerName, currentAgentId }: ItemProps) {
   const author =
     message.author_name ||
     (message.author_type === 'customer' ? customerName : null) ||
-    (message.author_type === 'agent' && message.author_id) ||
+    (message.author_type === 'agent' && message.author_id ? agentLabel(message.author_id, currentAgentId) : null) ||
     AUTHOR_LABELS[message.author_type]
   return (
     <li
@@ -45,7 +47,9 @@ function MessageItem({ message, customerName }: { message: Message; customerName
       data-internal={message.internal ? 'true' : 'false'}
     >
       <div className="message-meta">
-        <span className="message-author">{author}</span>
+        <span className="message-author" title={message.author_id ?? undefined}>
+          {author}
+        </span>
         {message.internal && <span className="badge note">Internal note</span>}
         <time dateTime={message.created_at} title={formatFullDateTime(message.created_at)}>
           {formatDateTime(message.created_at)}
@@ -68,9 +72,9 @@ function MessageItem({ message, customerName }: { message: Message; customerName
   )
 }
 
-type Props = { messages: Message[]; customerName: string }
+type Props = { messages: Message[]; customerName: string; currentAgentId?: string }
 
-export function Conversation({ messages, customerName }: Props) {
+export function Conversation({ messages, customerName, currentAgentId }: Props) {
   const listRef = useRef<HTMLOListElement>(null)
   const count = messages.length
   const stickToBottom = useRef(true)
@@ -94,7 +98,12 @@ export function Conversation({ messages, customerName }: Props) {
     >
       {messages.length === 0 && <li className="empty">No messages yet.</li>}
       {messages.map((message) => (
-        <MessageItem key={message.id} message={message} customerName={customerName} />
+        <MessageItem
+          key={message.id}
+          message={message}
+          customerName={customerName}
+          currentAgentId={currentAgentId}
+        />
       ))}
     </ol>
   )

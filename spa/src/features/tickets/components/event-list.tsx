@@ -6,6 +6,10 @@ function describe(event: TicketEvent): string {
   const from = typeof data.from === 'string' ? data.from : null
   const to = typeof data.to === 'string' ? data.to : null
   if (event.type === 'status_changed' && to) return `Status ${from ? `${humanize(from)} → ` : '→ '}${humanize(to)}`
+  if (event.type === 'updated' && typeof data.field === 'string') {
+    const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') || '(none)' : typeof v === 'string' ? humanize(v) : '—')
+    return `${humanize(data.field)}: ${show(data.from)} → ${show(data.to)}`
+  }
   return humanize(event.type)
 }
 

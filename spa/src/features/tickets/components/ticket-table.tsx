@@ -1,5 +1,5 @@
 import { formatAgo, formatFullDateTime, humanize } from '../../../lib/format'
-import { customerLabel, type Ticket } from '../types'
+import { agentLabel, customerLabel, type Ticket } from '../types'
 import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 
 const isOpen = (ticket: Ticket) => ticket.status === 'pending' || ticket.status === 'in_progress'
@@ -35,7 +35,8 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
       <tbody>
         {tickets.map((ticket) => {
           const title = ticket.subject || ticket.last_message_preview || '(no subject)'
-          const preview = ticket.subject ? ticket.last_message_preview : null
+          const preview =
+            ticket.subject && ticket.last_message_preview !== ticket.subject ? ticket.last_message_preview : null
           return (
             <tr
               key={ticket.id}
@@ -65,7 +66,9 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
               <td>
                 <ChannelBadge channel={ticket.channel} />
               </td>
-              <td className="customer-cell">{customerLabel(ticket)}</td>
+              <td className="customer-cell" title={ticket.customer_id}>
+                {customerLabel(ticket)}
+              </td>
               <td>
                 <PriorityBadge priority={ticket.priority} />
               </td>
@@ -74,11 +77,9 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
               </td>
               <td className="assignee-cell">
                 {ticket.assignee ? (
-                  ticket.assignee === currentAgentId ? (
-                    <strong>Me</strong>
-                  ) : (
-                    ticket.assignee
-                  )
+                  <span title={ticket.assignee} className={ticket.assignee === currentAgentId ? 'me' : undefined}>
+                    {agentLabel(ticket.assignee, currentAgentId)}
+                  </span>
                 ) : (
                   <span className="muted">Unassigned</span>
                 )}

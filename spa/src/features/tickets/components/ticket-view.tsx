@@ -3,7 +3,7 @@ import { Spinner } from '../../../components/ui/spinner'
 import { ApiError } from '../../../lib/api-client'
 import { formatFullDateTime, humanize } from '../../../lib/format'
 import { useTicket } from '../api/get-ticket'
-import { customerLabel } from '../types'
+import { agentLabel, customerLabel } from '../types'
 import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 import { Conversation } from './conversation'
 import { CustomerPanel } from './customer-panel'
@@ -16,7 +16,9 @@ function truncate(text: string, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }
 
-export function TicketView({ ticketId }: { ticketId: string }) {
+type Props = { ticketId: string; currentAgentId?: string }
+
+export function TicketView({ ticketId, currentAgentId }: Props) {
   const query = useTicket(ticketId)
 
   const ticket = query.data
@@ -56,7 +58,7 @@ export function TicketView({ ticketId }: { ticketId: string }) {
             <Alert tone="info">Could not refresh: {query.error.message}. Retrying…</Alert>
           )}
         </header>
-        <Conversation messages={messages} customerName={name} />
+        <Conversation messages={messages} customerName={name} currentAgentId={currentAgentId} />
         <ReplyBox
           ticketId={ticket.id}
           notesOnly={ticket.status === 'closed'}
@@ -70,7 +72,9 @@ export function TicketView({ ticketId }: { ticketId: string }) {
           <h2>Assignment</h2>
           <dl className="details">
             <dt>Assignee</dt>
-            <dd data-testid="ticket-assignee">{ticket.assignee ?? <span className="muted">Unassigned</span>}</dd>
+            <dd data-testid="ticket-assignee" title={ticket.assignee ?? undefined}>
+              {ticket.assignee ? agentLabel(ticket.assignee, currentAgentId) : <span className="muted">Unassigned</span>}
+            </dd>
             <dt>Team</dt>
             <dd>{ticket.team ? humanize(ticket.team) : <span className="muted">—</span>}</dd>
             <dt>Inbox</dt>

@@ -58,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         cloud.start()
+    except FileNotFoundError as error:
+        print(f"kefu local cloud: {error}", file=sys.stderr)
+        cloud.stop()
+        return 2
     except BaseException:
         cloud.stop()
         raise

@@ -57,7 +57,8 @@ class Functions(Construct):
             lambda_.LayerVersion(
                 self,
                 "DependenciesLayer",
-                code=lambda_.Code.from_asset(str(DEPS_LAYER_DIR), exclude=ASSET_EXCLUDES),
+                # The build stamp is for build.py only, not for /opt on Lambda.
+                code=lambda_.Code.from_asset(str(DEPS_LAYER_DIR), exclude=[*ASSET_EXCLUDES, ".requirements.sha256"]),
                 compatible_runtimes=[RUNTIME],
                 compatible_architectures=[ARCHITECTURE],
                 description="Third-party packages (Powertools, pydantic) for python3.13 arm64",

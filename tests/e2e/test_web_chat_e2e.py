@@ -134,7 +134,7 @@ def test_the_same_message_three_times_is_stored_once(http: httpx.Client, agent: 
     assert [m["body"] for m in messages] == ["重复的消息", "sentinel"]
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer forged-session-token", "Bearer ", "Token abc"])
+@pytest.mark.parametrize("authorization", [None, "Bearer forged-session-token", "Bearer", "Token abc"])
 def test_a_forged_or_missing_session_token_is_401_and_changes_nothing(
     http: httpx.Client, agent: Agent, authorization: str | None
 ) -> None:

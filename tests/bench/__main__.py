@@ -42,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     sections.append("## (b) Cold import time\n\n" + "\n".join(lines))
 
     if not args.skip_load:
-        from tests.bench import load
+        from tests.bench.load import measure as measure_load
 
         print(f"(c) {args.messages} chat messages from {args.customers} concurrent customers on the local cloud")
-        figures = load.measure(messages=args.messages, customers=args.customers)
+        figures = measure_load(messages=args.messages, customers=args.customers)
         for key, value in figures.items():
             print(f"  {key}: {value}")
         lines = ["| figure | value |", "|---|---:|"] + [f"| {k} | {v} |" for k, v in figures.items()]

@@ -128,7 +128,7 @@ class LocalCloudProcess:
         self.start(reset=False)
 
     def client(self, service: str) -> Any:
-        return boto3.client(
+        return boto3.client(  # type: ignore[call-overload]
             service,
             endpoint_url=self.aws_endpoint,
             region_name=self.region,

@@ -66,7 +66,7 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
             os.environ["CDK_DEFAULT_ACCOUNT"] = previous_account
 
     def load(name: str) -> dict[str, Any]:
-        return json.loads((outdir / name).read_text())  # type: ignore[no-any-return]
+        return json.loads((outdir / name).read_text())
 
     yield Synthesized(
         outdir=outdir,

@@ -88,7 +88,7 @@ def test_fifo_queue_redrives_to_fifo_dlq_and_outlasts_its_consumer(
 
 
 def test_every_queue_denies_plain_http(synthesized: Synthesized) -> None:
-    protected = set()
+    protected: set[str] = set()
     for policy in synthesized.resources("AWS::SQS::QueuePolicy").values():
         statements = policy["Properties"]["PolicyDocument"]["Statement"]
         if any(

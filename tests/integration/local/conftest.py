@@ -26,4 +26,4 @@ def fixture_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClo
 @pytest.fixture(scope="module")
 def received(fixture_cloud: LocalCloud) -> dict[str, list[Any]]:
     module = sys.modules["fixture_fn.handler"]
-    return module.RECEIVED  # type: ignore[no-any-return]
+    return module.RECEIVED

@@ -29,7 +29,7 @@ def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: floa
 
 
 def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(
+    return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=cloud.aws_endpoint,
         region_name=cloud.region,

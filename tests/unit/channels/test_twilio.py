@@ -105,7 +105,7 @@ def test_sms_sample() -> None:
     assert (message.sender.external_id, message.sender.phone) == ("+14155550100", "+14155550100")
     assert message.conversation_key == "twilio:tw-1:+14155550100"
     assert message.attachments[0].content_type == "image/jpeg"
-    assert message.attachments[0].url.endswith("/Media/MEdddddddddddddddddddddddddddddddd")
+    assert (message.attachments[0].url or "").endswith("/Media/MEdddddddddddddddddddddddddddddddd")
     assert message.metadata["to"] == "+15005550006"
     answer = adapter.answer(request, INBOX, [message])
     assert (answer.status, answer.content_type.split(";")[0]) == (200, "text/xml")

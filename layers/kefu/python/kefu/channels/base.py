@@ -113,9 +113,7 @@ class ChannelAdapter(ABC):
     def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
         """Turn a verified request into inbound messages; raise ``InvalidInput`` (400) on a malformed body."""
 
-    def answer(
-        self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]
-    ) -> FastAnswer:
+    def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
         """What the provider expects back once the messages are safely queued."""
         return FastAnswer(200, "")
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from agent_api.routes import me, tickets
+from agent_api.routes import admin, me, tickets
 from kefu.api import error_response, json_response, validation_error_response
 from kefu.errors import KefuError
 
@@ -24,6 +24,7 @@ app = APIGatewayRestResolver(
 )
 app.include_router(me.router, prefix=PREFIX)
 app.include_router(tickets.router, prefix=PREFIX)
+app.include_router(admin.router, prefix=PREFIX)
 
 
 @app.exception_handler(KefuError)

@@ -143,3 +143,35 @@ class PresenceIn(BaseModel):
 
 class ErrorOut(BaseModel):
     message: str
+
+
+class InboxIn(BaseModel):
+    id: str = Field(min_length=1, max_length=63)
+    channel: str = Field(min_length=1, max_length=32)
+    name: str = Field(default="", max_length=200)
+    credentials: dict[str, str] = Field(default_factory=dict)
+    api_base: str | None = Field(default=None, max_length=2048)
+    public_url: str | None = Field(default=None, max_length=2048)
+
+
+class InboxPatchIn(BaseModel):
+    name: str | None = Field(default=None, max_length=200)
+    credentials: dict[str, str] | None = None
+    api_base: str | None = Field(default=None, max_length=2048)
+    public_url: str | None = Field(default=None, max_length=2048)
+
+
+class InboxOut(BaseModel):
+    id: str
+    channel: str
+    name: str
+    credentials: dict[str, str]  # masked hints, never the values
+    api_base: str | None
+    public_url: str | None
+    created_at: str
+    updated_at: str
+
+
+class InboxListOut(BaseModel):
+    items: list[InboxOut]
+    next_cursor: str | None = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from aws_cdk import ArnFormat, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
@@ -22,7 +24,7 @@ from infra.constants import (
 from infra.constructs.lambda_function import ARCHITECTURE, RUNTIME, KefuFunction
 from infra.constructs.queues import Queues
 from infra.nag import acknowledge, cfn_logical_id
-from kefu.config import Env
+from kefu.config import SECRETS_PREFIX, Env
 
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
 SQS_BATCH_SIZE = 10
@@ -78,7 +80,16 @@ class Functions(Construct):
                 log_level=log_level,
             )
 
-        self.webhooks = function(WEBHOOKS_FUNCTION, {Env.INBOUND_QUEUE_URL: queues.inbound.queue_url})
+        # Inbox credentials: Secrets Manager under one prefix, encrypted with Kefu's key.
+        secrets_env = {Env.SECRETS_PREFIX: SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID: key.key_arn}
+        secret_arns = Stack.of(self).format_arn(
+            service="secretsmanager",
+            resource="secret",
+            resource_name=f"{SECRETS_PREFIX}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+
+        self.webhooks = function(WEBHOOKS_FUNCTION, {Env.INBOUND_QUEUE_URL: queues.inbound.queue_url, **secrets_env})
         table.grant_read_write_data(self.webhooks)
         queues.inbound.grant_send_messages(self.webhooks)
 
@@ -105,12 +116,31 @@ class Functions(Construct):
 
         self.agent_api = function(
             AGENT_API_FUNCTION,
-            {Env.USER_POOL_ID: user_pool_id, Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url},
+            {Env.USER_POOL_ID: user_pool_id, Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url, **secrets_env},
         )
         table.grant_read_write_data(self.agent_api)
+        # Admins create and rotate inbox credentials; reading the current ones lets a partial update merge.
+        self.agent_api.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=[
+                    "secretsmanager:CreateSecret",
+                    "secretsmanager:PutSecretValue",
+                    "secretsmanager:GetSecretValue",
+                    "secretsmanager:DescribeSecret",
+                    "secretsmanager:TagResource",
+                ],
+                resources=[secret_arns],
+            )
+        )
+        key.grant_encrypt_decrypt(self.agent_api)
 
-        self.outbound = function(OUTBOUND_FUNCTION, {})
+        self.outbound = function(OUTBOUND_FUNCTION, dict(secrets_env))
         table.grant_read_write_data(self.outbound)
+        for reader in (self.webhooks, self.outbound):
+            reader.add_to_role_policy(
+                iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret_arns])
+            )
+            key.grant_decrypt(reader)
         self.outbound.add_event_source(
             sources.SqsEventSource(queues.outbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
         )
@@ -118,6 +148,18 @@ class Functions(Construct):
         self.all: tuple[KefuFunction, ...] = (self.webhooks, self.ingest, self.stream, self.agent_api, self.outbound)
         for function_ in self.all:
             acknowledge_table_grant_wildcards(function_.role, table)
+        # nag names the resource as synthesized: concrete where the stack's environment is, tokens otherwise
+        stack = Stack.of(self)
+        region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+        for function_ in (self.webhooks, self.outbound, self.agent_api):
+            acknowledge(
+                function_.role,
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:{region}:{account}:"
+                f"secret:{SECRETS_PREFIX}*]",
+                "Each inbox has its own secret named after the inbox, created at run time by admins; the "
+                "wildcard is limited to Kefu's inbox-credentials prefix in this account and region.",
+            )
 
 
 def acknowledge_table_grant_wildcards(grantee: IConstruct | None, table: dynamodb.Table) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any
 
 import pytest
@@ -13,13 +15,15 @@ from .conftest import Synthesized
 
 pytestmark = pytest.mark.infra
 
+SECRETS_ENV = {Env.SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID}
 EXPECTED_ENV = {
-    "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL},
+    "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL, *SECRETS_ENV},
     "IngestFunction": {Env.TABLE_NAME},
     "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL},
-    "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL},
-    "OutboundFunction": {Env.TABLE_NAME},
+    "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL, *SECRETS_ENV},
+    "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
 }
+SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction"}
 EXPECTED_HANDLERS = {
     "WebhooksFunction": "webhooks.handler.lambda_handler",
     "IngestFunction": "ingest.handler.lambda_handler",
@@ -151,3 +155,16 @@ def test_consumers_and_stream_reader_have_exactly_their_event_source_rights(synt
         assert {"Fn::GetAtt": [LogicalIds.TABLE, "StreamArn"]} not in _resources_for(statements, "dynamodb:GetRecords")
     for function_id in ("WebhooksFunction", "AgentApiFunction", "StreamFunction"):
         assert _resources_for(_role_statements(synthesized, function_id), "sqs:ReceiveMessage") == []
+
+
+def test_only_the_functions_that_talk_to_providers_read_inbox_secrets(synthesized: Synthesized) -> None:
+    """Secrets are scoped to the inbox-credentials prefix; only the admin API may write them."""
+    for function_id in EXPECTED_HANDLERS:
+        statements = _role_statements(synthesized, function_id)
+        readers = _resources_for(statements, "secretsmanager:GetSecretValue")
+        writers = _resources_for(statements, "secretsmanager:PutSecretValue")
+        if function_id in SECRET_READERS:
+            assert readers and all("secret:kefu/inbox/*" in json.dumps(r) for r in readers)
+        else:
+            assert not readers
+        assert bool(writers) == (function_id == "AgentApiFunction")

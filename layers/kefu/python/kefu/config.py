@@ -23,7 +23,12 @@ class Env:
     CHAT_SESSION_TTL_HOURS = "KEFU_CHAT_SESSION_TTL_HOURS"
     DEDUP_TTL_DAYS = "KEFU_DEDUP_TTL_DAYS"
     STAGE = "KEFU_STAGE"
+    SECRETS_PREFIX = "KEFU_SECRETS_PREFIX"
+    SECRETS_KMS_KEY_ID = "KEFU_SECRETS_KMS_KEY_ID"
 
+
+# Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
+SECRETS_PREFIX = "kefu/inbox/"
 
 # How often SQS hands a message to its consumer before the DLQ takes it (the queues' maxReceiveCount).
 MAX_RECEIVE_COUNT = 5
@@ -39,6 +44,9 @@ class Settings(BaseModel):
     # Providers retry for days (WhatsApp); a dedup marker outlives every retry window.
     dedup_ttl_days: int = Field(default=14, ge=1)
     stage: str = "prod"
+    # Inbox credentials live in Secrets Manager under this prefix, encrypted with this key.
+    secrets_prefix: str = SECRETS_PREFIX
+    secrets_kms_key_id: str = ""
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -53,6 +61,8 @@ class Settings(BaseModel):
             ("chat_session_ttl_hours", Env.CHAT_SESSION_TTL_HOURS),
             ("dedup_ttl_days", Env.DEDUP_TTL_DAYS),
             ("stage", Env.STAGE),
+            ("secrets_prefix", Env.SECRETS_PREFIX),
+            ("secrets_kms_key_id", Env.SECRETS_KMS_KEY_ID),
         ):
             if name in env:
                 values[field] = env[name]

@@ -175,3 +175,29 @@ class Agent(BaseModel):
     teams: list[str] = Field(default_factory=list)
     presence: str = "offline"
     updated_at: str | None = None
+
+
+class InboxRecord(BaseModel):
+    """An inbox as stored in the table: everything but the credentials, which live in Secrets Manager."""
+
+    id: str
+    channel: str
+    name: str = ""
+    api_base: str | None = None
+    public_url: str | None = None
+    credentials_secret: str | None = None
+    credential_hints: dict[str, str] = Field(default_factory=dict)
+    created_at: str
+    updated_at: str
+
+
+class AuditEntry(BaseModel):
+    """One sensitive action: who did what to which thing (never the secret values themselves)."""
+
+    id: str
+    actor_id: str
+    actor_email: str | None = None
+    action: str
+    target: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    created_at: str

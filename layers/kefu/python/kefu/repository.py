@@ -16,9 +16,10 @@ Single-table design. Access patterns:
 |10 | the current ticket of a conversation           | PK=CONV#<conversation key> SK=CONV                             |
 |11 | delivery already stored? (TTL)                 | PK=DEDUP#<dedupe key>     SK=DEDUP                             |
 |12 | web-chat session by token hash (TTL)           | PK=CHATSESSION#<sha256>   SK=SESSION                           |
-|13 | inbox configuration                            | PK=INBOX#<id>             SK=CONFIG                            |
+|13 | inbox configuration (no secrets); all inboxes  | PK=INBOX#<id> SK=CONFIG; GSI1 GSI1PK=INBOXES GSI1SK=<id>       |
 |14 | agent profile; all agents                      | PK=AGENT#<id> SK=PROFILE; GSI1 GSI1PK=AGENTS GSI1SK=<email>    |
 |15 | our message by the provider's id (reports)     | PK=PROVIDERMSG#<channel>#<provider id>  SK=PROVIDERMSG         |
+|16 | audit trail of sensitive actions, by month     | PK=AUDIT#<yyyy-mm>        SK=<created_at>#<id>                 |
 
 Internal notes carry no GSI3 keys, so they can never appear in a customer's conversation (pattern 7).
 Every ticket write checks and bumps ``version`` (optimistic locking).
@@ -41,11 +42,19 @@ from botocore.exceptions import ClientError
 from pydantic import BaseModel
 
 from kefu import aws
-from kefu.channels.base import InboxConfig
 from kefu.clock import epoch_after
 from kefu.config import get_settings
 from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound
-from kefu.models import Agent, Customer, Message, Ticket, TicketEvent, TicketStatus
+from kefu.models import (
+    Agent,
+    AuditEntry,
+    Customer,
+    InboxRecord,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -573,14 +582,51 @@ class Repository:
 
     # ------------------------------------------------------------ inboxes
 
-    def put_inbox(self, inbox: InboxConfig) -> None:
-        self._put(_model_item(inbox, "inbox", {"PK": f"INBOX#{inbox.id}", "SK": "CONFIG"}))
+    def put_inbox(self, record: InboxRecord, *, new: bool = False) -> None:
+        item = _model_item(
+            record, "inbox", {"PK": f"INBOX#{record.id}", "SK": "CONFIG", "GSI1PK": "INBOXES", "GSI1SK": record.id}
+        )
+        try:
+            self._put(item, condition="attribute_not_exists(PK)" if new else None)
+        except ClientError as err:
+            if err.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise Conflict(f"inbox '{record.id}' already exists") from err
+            raise
 
-    def get_inbox(self, inbox_id: str) -> InboxConfig:
+    def get_inbox_record(self, inbox_id: str) -> InboxRecord:
         item = self._get(f"INBOX#{inbox_id}", "CONFIG", consistent=False)
         if item is None:
             raise NotFound(f"inbox '{inbox_id}' not found")
-        return InboxConfig.model_validate(item)
+        return InboxRecord.model_validate(item)
+
+    def get_inbox(self, inbox_id: str) -> InboxRecord:
+        return self.get_inbox_record(inbox_id)
+
+    def list_inbox_records(self) -> list[InboxRecord]:
+        return [
+            InboxRecord.model_validate(item)
+            for item in self._query(
+                IndexName="GSI1",
+                KeyConditionExpression="GSI1PK = :pk",
+                ExpressionAttributeValues=to_av({":pk": "INBOXES"}),
+            )
+        ]
+
+    # ------------------------------------------------------------ audit trail
+
+    def put_audit(self, entry: AuditEntry) -> None:
+        """Audit entries by month, newest last (``PK=AUDIT#<yyyy-mm>``, ``SK=<created_at>#<id>``)."""
+        self._put(
+            _model_item(entry, "audit", {"PK": f"AUDIT#{entry.created_at[:7]}", "SK": f"{entry.created_at}#{entry.id}"})
+        )
+
+    def audit_trail(self, month: str) -> list[AuditEntry]:
+        return [
+            AuditEntry.model_validate(item)
+            for item in self._query(
+                KeyConditionExpression="PK = :pk", ExpressionAttributeValues=to_av({":pk": f"AUDIT#{month}"})
+            )
+        ]
 
     # ------------------------------------------------------------ agents
 

@@ -72,6 +72,7 @@ from kefu.channels.base import (
     FastAnswer,
     HttpClient,
     InboxConfig,
+    MediaBlob,
     SendResult,
     WebhookRequest,
     register,
@@ -292,6 +293,7 @@ def build_reply_mime(message: OutboundMessage, inbox: InboxConfig) -> bytes:
 @register
 class EmailAdapter(ChannelAdapter):
     channel = "email"
+    credential_keys = ("address", "topic_arns")
 
     def __init__(
         self,
@@ -537,6 +539,50 @@ class EmailAdapter(ChannelAdapter):
                 )
             )
         return messages
+
+    # media
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """One attachment (``media_id = "part:<n>"``) cut out of the raw email it came in.
+
+        The raw email must be in S3: ``url = s3://bucket/key`` (the SES S3 action sets it; an email that came
+        inline through SNS needs its raw MIME stored first, see kefu.services.media.stash_raw_email). It is
+        read through the same ``fetch_object`` as parsing, and kept for the next part of the same email.
+        """
+        media_id = attachment.media_id or ""
+        if not media_id.startswith("part:"):
+            raise ProviderError("email attachment has no 'part:<n>' media id", retryable=False)
+        url = attachment.url or ""
+        if not url.startswith("s3://") or "/" not in url[5:]:
+            raise ProviderError("the raw email is not stored in S3, so its attachments cannot be read", retryable=False)
+        cached = getattr(self, "_parts", None)
+        if cached is None or cached[0] != url:
+            bucket, key = url[5:].split("/", 1)
+            fetch = self._fetch_object or _wiring["fetch_object"]
+            if fetch is None:
+                raise ProviderError("reading emails from S3 is not wired (set_fetch_object)", retryable=False)
+            try:
+                raw = fetch(bucket, key)
+            except KefuError:
+                raise
+            except Exception as err:  # the wired S3 client's own errors: transient until proven otherwise
+                raise ProviderError(f"could not read {url}: {err}", retryable=True) from err
+            try:
+                parts = extract_attachments(raw)
+            except InvalidInput as err:
+                raise ProviderError(f"the stored email cannot be parsed: {err.message}", retryable=False) from None
+            cached = (url, parts)
+            self._parts = cached
+        for part, data in cached[1]:
+            if part.media_id == media_id:
+                if max_bytes is not None and len(data) > max_bytes:
+                    raise ProviderError(
+                        f"the file is {len(data)} bytes, over the {max_bytes}-byte limit", retryable=False
+                    )
+                return MediaBlob(data, part.content_type or "application/octet-stream", part.name)
+        raise ProviderError(f"the email has no attachment {media_id}", retryable=False)
 
     # sending
 

@@ -68,6 +68,7 @@ def _clean(fields: dict[str, Any], name: str, *, required: bool) -> str:
 @register
 class FormAdapter(ChannelAdapter):
     channel = "form"
+    credential_keys = ()
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         check_size(request, MAX_BODY_BYTES)

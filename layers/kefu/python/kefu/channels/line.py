@@ -16,9 +16,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import urllib.parse
 import uuid
 from typing import Any
 
+from kefu.channels import _fetch
 from kefu.channels._common import (
     api_base,
     arr,
@@ -35,13 +37,22 @@ from kefu.channels._common import (
     send_credential,
     text_of,
 )
-from kefu.channels.base import ChannelAdapter, HttpClient, InboxConfig, SendResult, WebhookRequest, register
-from kefu.errors import Unauthenticated
+from kefu.channels.base import (
+    ChannelAdapter,
+    HttpClient,
+    InboxConfig,
+    MediaBlob,
+    SendResult,
+    WebhookRequest,
+    register,
+)
+from kefu.errors import ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
 
 DEFAULT_API_BASE = "https://api.line.me"
 CONTENT_URL = "https://api-data.line.me/v2/bot/message/{id}/content"
+DEFAULT_DATA_API_BASE = "https://api-data.line.me"  # content downloads live on their own host
 STICKER_URL = "https://stickershop.line-scdn.net/stickershop/v1/sticker/{id}/android/sticker.png"
 _RETRY_NAMESPACE = uuid.UUID("1b4e28ba-2fa1-11d2-883f-0016d3cca427")
 _MEDIA = {"image": ("image", "image/jpeg"), "audio": ("voice", "audio/m4a"), "video": ("video", "video/mp4")}
@@ -134,6 +145,7 @@ def _event(raw: dict[str, Any], inbox: InboxConfig, destination: str) -> Inbound
 @register
 class LineAdapter(ChannelAdapter):
     channel = "line"
+    credential_keys = ("channel_secret", "channel_access_token")
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         check_size(request)
@@ -146,6 +158,28 @@ class LineAdapter(ChannelAdapter):
         destination = text_of(payload.get("destination"))
         events = (_event(obj(raw), inbox, destination) for raw in arr(payload.get("events")))
         return [event for event in events if event is not None]
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """``GET {api-data}/v2/bot/message/{id}/content`` with the channel token; external content
+        (``originalContentUrl``) and stickers are plain GETs of their own URL.
+
+        The content host is api-data.line.me, not api.line.me: an inbox's ``api_base`` replaces both.
+        """
+        media_id = attachment.media_id
+        if media_id and (not attachment.url or attachment.url == CONTENT_URL.format(id=media_id)):
+            base = api_base(inbox, DEFAULT_DATA_API_BASE)
+            url = f"{base}/v2/bot/message/{urllib.parse.quote(media_id, safe='')}/content"
+            auth = {"Authorization": f"Bearer {send_credential(inbox, 'channel_access_token')}"}
+            response = _fetch.download("LINE", http, url, headers=auth, max_bytes=max_bytes)
+        else:
+            url = _fetch.require_url("LINE", attachment)
+            response = _fetch.download("LINE", http, url, max_bytes=max_bytes)
+        if response.status == 202:
+            # audio and video are transcoded first; the content answers 202 until it is ready
+            raise ProviderError("LINE is still preparing this content; try again shortly", retryable=True)
+        return _fetch.blob_of(response, attachment)
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, DEFAULT_API_BASE)

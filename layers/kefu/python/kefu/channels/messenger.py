@@ -13,7 +13,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from kefu.channels import _meta
+from kefu.channels import _fetch, _meta
 from kefu.channels._common import (
     api_base,
     arr,
@@ -31,6 +31,7 @@ from kefu.channels.base import (
     FastAnswer,
     HttpClient,
     InboxConfig,
+    MediaBlob,
     SendResult,
     WebhookRequest,
     register,
@@ -129,6 +130,7 @@ def _event(platform: str, raw: dict[str, Any], inbox: InboxConfig, page_id: str)
 @register
 class MessengerAdapter(ChannelAdapter):
     channel = "messenger"
+    credential_keys = ("verify_token", "app_secret", "page_access_token")
 
     def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:
         return _meta.verification_answer(request, inbox)
@@ -147,6 +149,13 @@ class MessengerAdapter(ChannelAdapter):
             for raw in arr(entry.get("messaging")):
                 messages.extend(_event(str(platform), obj(raw), inbox, page_id))
         return messages
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """The attachment payload's ``url`` is a CDN link that needs no token: a plain GET."""
+        url = _fetch.require_url("Messenger", attachment)
+        return _fetch.blob_of(_fetch.download("Messenger", http, url, max_bytes=max_bytes), attachment)
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, _meta.DEFAULT_API_BASE)

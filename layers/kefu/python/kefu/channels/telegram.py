@@ -15,6 +15,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
+from kefu.channels import _fetch
 from kefu.channels._common import (
     api_base,
     arr,
@@ -30,7 +31,15 @@ from kefu.channels._common import (
     send_credential,
     text_of,
 )
-from kefu.channels.base import ChannelAdapter, HttpClient, InboxConfig, SendResult, WebhookRequest, register
+from kefu.channels.base import (
+    ChannelAdapter,
+    HttpClient,
+    InboxConfig,
+    MediaBlob,
+    SendResult,
+    WebhookRequest,
+    register,
+)
 from kefu.errors import InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
@@ -89,6 +98,7 @@ def _content(message: dict[str, Any]) -> tuple[str, str, list[Attachment], dict[
 @register
 class TelegramAdapter(ChannelAdapter):
     channel = "telegram"
+    credential_keys = ("secret_token", "bot_token")
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         check_size(request)
@@ -145,6 +155,34 @@ class TelegramAdapter(ChannelAdapter):
                 received_at=iso_from_epoch(message.get("edit_date") if edited else message.get("date")),
             )
         ]
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """``getFile`` turns the file_id into a ``file_path``; the bytes are at ``/file/bot<token>/<file_path>``.
+
+        Bots may download files up to 20 MB; Telegram answers larger ones with 400 "file is too big".
+        """
+        file_id = _fetch.require_media_id("Telegram", attachment)
+        base = api_base(inbox, DEFAULT_API_BASE)
+        token = urllib.parse.quote(send_credential(inbox, "bot_token"), safe=":")
+        query = urllib.parse.urlencode({"file_id": file_id})
+        # download(), not request(): its errors never repeat the URL, which carries the bot token
+        response = http.download(f"{base}/bot{token}/getFile?{query}", max_bytes=_fetch.JSON_ANSWER_BYTES)
+        data = response_json(response)
+        if response.status >= 400 or data.get("ok") is not True:
+            error_code = data.get("error_code")
+            code = error_code if isinstance(error_code, int) else response.status
+            reason = text_of(data.get("description")) or f"HTTP {response.status}"
+            raise ProviderError(
+                f"Telegram getFile answered {code}: {reason}", retryable=code >= 500 or code == 429, status=code
+            )
+        file_path = text_of(obj(data.get("result")).get("file_path"))
+        if not file_path:
+            raise ProviderError("Telegram getFile gave no file_path (the file is not downloadable)", retryable=False)
+        url = f"{base}/file/bot{token}/{urllib.parse.quote(file_path)}"
+        response = _fetch.download("Telegram", http, url, max_bytes=max_bytes)
+        return _fetch.blob_of(response, attachment, name=file_path.rsplit("/", 1)[-1])
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, DEFAULT_API_BASE)

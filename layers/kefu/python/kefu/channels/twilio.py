@@ -28,10 +28,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import urllib.parse
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
+from kefu.channels import _fetch
 from kefu.channels._common import (
     api_base,
     check_size,
@@ -51,6 +53,7 @@ from kefu.channels.base import (
     FastAnswer,
     HttpClient,
     InboxConfig,
+    MediaBlob,
     SendResult,
     WebhookRequest,
     register,
@@ -126,6 +129,27 @@ def _base_url(request: WebhookRequest, inbox: InboxConfig) -> str:
     return parts._replace(path=path, query="", fragment="").geturl()
 
 
+def _is_twilio_host(host: str) -> bool:
+    return host == "twilio.com" or host.endswith(".twilio.com")
+
+
+def media_url(attachment_url: str, inbox: InboxConfig) -> tuple[str, bool]:
+    """Where to GET a MediaUrl / RecordingUrl, and whether it gets the account's basic auth.
+
+    Twilio's URLs are on api.twilio.com; an inbox ``api_base`` (a regional host, a proxy, a test server)
+    takes their place. Credentials only go to Twilio's own hosts (or the configured api_base).
+    A recording URL without an extension is asked for as ``.mp3`` (no extension would be a WAV 10x larger).
+    """
+    parts = urllib.parse.urlsplit(attachment_url)
+    trusted = _is_twilio_host((parts.hostname or "").lower())
+    if trusted and inbox.api_base:
+        base = urllib.parse.urlsplit(inbox.api_base.rstrip("/"))
+        parts = parts._replace(scheme=base.scheme, netloc=base.netloc, path=base.path + parts.path)
+    if "/Recordings/" in parts.path and not re.search(r"\.[A-Za-z0-9]+$", parts.path):
+        parts = parts._replace(path=parts.path + ".mp3")
+    return parts.geturl(), trusted
+
+
 def _kind_of(content_type: str) -> str:
     major = content_type.split("/", 1)[0]
     return {"image": "image", "audio": "voice", "video": "video"}.get(major, "file")
@@ -134,6 +158,7 @@ def _kind_of(content_type: str) -> str:
 @register
 class TwilioAdapter(ChannelAdapter):
     channel = "twilio"
+    credential_keys = ("account_sid", "auth_token", "from_number")
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         check_size(request)
@@ -263,6 +288,25 @@ class TwilioAdapter(ChannelAdapter):
         if action == "recording":
             return FastAnswer(200, '<?xml version="1.0" encoding="UTF-8"?><Response><Hangup/></Response>', TWIML)
         return FastAnswer(200, EMPTY_TWIML, TWIML)
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """MMS media (MediaUrl<n>) and voicemail recordings (RecordingUrl), with HTTP basic auth
+        account_sid:auth_token (required when the account enforces auth on media URLs, harmless otherwise).
+
+        Twilio redirects media to a signed storage URL; the download drops the credentials on the way.
+        """
+        url, trusted = media_url(_fetch.require_url("Twilio", attachment), inbox)
+        headers: dict[str, str] = {}
+        if trusted:
+            sid, token = send_credential(inbox, "account_sid"), send_credential(inbox, "auth_token")
+            headers["Authorization"] = "Basic " + base64.b64encode(f"{sid}:{token}".encode()).decode()
+        response = _fetch.download("Twilio", http, url, headers=headers, max_bytes=max_bytes)
+        recording = "/Recordings/" in urllib.parse.urlsplit(url).path
+        name = "voicemail." + url.rsplit(".", 1)[-1] if recording else None
+        blob = _fetch.blob_of(response, attachment)
+        return MediaBlob(blob.content, blob.content_type, name or blob.name)
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, DEFAULT_API_BASE)

@@ -14,6 +14,7 @@ from kefu.inbound import InboundMessage, OutboundMessage
 @register
 class WebChatAdapter(ChannelAdapter):
     channel = "web"
+    credential_keys = ()
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         raise InvalidInput("web chat has no provider webhook; use /chat/{inbox}/messages")

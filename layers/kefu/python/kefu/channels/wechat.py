@@ -15,19 +15,21 @@ from __future__ import annotations
 
 import urllib.parse
 
-from kefu.channels import _tencent
+from kefu.channels import _fetch, _tencent
 from kefu.channels._common import TokenCache, api_base, check_size, require_query, send_credential, sha1_sorted
 from kefu.channels.base import (
     ChannelAdapter,
     FastAnswer,
     HttpClient,
     InboxConfig,
+    MediaBlob,
     SendResult,
     WebhookRequest,
     register,
 )
 from kefu.errors import InvalidInput, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage
+from kefu.models import Attachment
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 TOKENS = TokenCache()
@@ -40,6 +42,8 @@ def _is_encrypted(request: WebhookRequest) -> bool:
 @register
 class WeChatAdapter(ChannelAdapter):
     channel = "wechat"
+    credential_keys = ("token", "app_id", "app_secret")
+    optional_credential_keys = ("encoding_aes_key",)
 
     def _check_plain_signature(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         signature = require_query(request, "signature")
@@ -88,6 +92,32 @@ class WeChatAdapter(ChannelAdapter):
 
     def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
         return FastAnswer(200, "success")
+
+    def _token_url(self, base: str, inbox: InboxConfig) -> str:
+        query = urllib.parse.urlencode(
+            {
+                "grant_type": "client_credential",
+                "appid": send_credential(inbox, "app_id"),
+                "secret": send_credential(inbox, "app_secret"),
+            }
+        )
+        return f"{base}/cgi-bin/token?{query}"
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """Temporary media (images, voice, video the customer sent): ``/cgi-bin/media/get``, kept 3 days."""
+        base = api_base(inbox, DEFAULT_API_BASE)
+        return _fetch.tencent_media(
+            http,
+            TOKENS,
+            (base, send_credential(inbox, "app_id")),
+            "WeChat",
+            self._token_url(base, inbox),
+            f"{base}/cgi-bin/media/get",
+            attachment,
+            max_bytes,
+        )
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, DEFAULT_API_BASE)

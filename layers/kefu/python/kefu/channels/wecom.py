@@ -13,19 +13,21 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from kefu.channels import _tencent
+from kefu.channels import _fetch, _tencent
 from kefu.channels._common import TokenCache, api_base, check_size, require_query, send_credential
 from kefu.channels.base import (
     ChannelAdapter,
     FastAnswer,
     HttpClient,
     InboxConfig,
+    MediaBlob,
     SendResult,
     WebhookRequest,
     register,
 )
 from kefu.errors import InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage
+from kefu.models import Attachment
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 TOKENS = TokenCache()
@@ -46,6 +48,7 @@ def _check(request: WebhookRequest, inbox: InboxConfig, encrypted: str) -> None:
 @register
 class WeComAdapter(ChannelAdapter):
     channel = "wecom"
+    credential_keys = ("token", "encoding_aes_key", "corp_id", "agent_id", "secret")
 
     def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:
         if request.method.upper() != "GET":
@@ -75,6 +78,25 @@ class WeComAdapter(ChannelAdapter):
 
     def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
         return FastAnswer(200, "success")
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """Temporary media: ``/cgi-bin/media/get`` with the app's ``gettoken`` token (ids live 3 days)."""
+        base = api_base(inbox, DEFAULT_API_BASE)
+        corp_id = send_credential(inbox, "corp_id")
+        agent_id = send_credential(inbox, "agent_id")
+        query = urllib.parse.urlencode({"corpid": corp_id, "corpsecret": send_credential(inbox, "secret")})
+        return _fetch.tencent_media(
+            http,
+            TOKENS,
+            (base, f"{corp_id}/{agent_id}"),  # the same token the send path caches
+            "WeCom",
+            f"{base}/cgi-bin/gettoken?{query}",
+            f"{base}/cgi-bin/media/get",
+            attachment,
+            max_bytes,
+        )
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, DEFAULT_API_BASE)

@@ -58,6 +58,7 @@ def _received_at(created_at: str) -> str:
 @register
 class WeiboAdapter(ChannelAdapter):
     channel = "weibo"
+    credential_keys = ("app_secret", "access_token")
 
     def _check(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         signature = require_query(request, "signature")

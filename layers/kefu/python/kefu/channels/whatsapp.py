@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kefu.channels import _meta
+from kefu.channels import _fetch, _meta
 from kefu.channels._common import (
     api_base,
     arr,
@@ -35,11 +35,12 @@ from kefu.channels.base import (
     FastAnswer,
     HttpClient,
     InboxConfig,
+    MediaBlob,
     SendResult,
     WebhookRequest,
     register,
 )
-from kefu.errors import InvalidInput
+from kefu.errors import InvalidInput, ProviderError
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
 
@@ -155,6 +156,7 @@ def _status(raw: dict[str, Any], inbox: InboxConfig, metadata: dict[str, str]) -
 @register
 class WhatsAppAdapter(ChannelAdapter):
     channel = "whatsapp"
+    credential_keys = ("verify_token", "app_secret", "access_token", "phone_number_id")
 
     def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:
         return _meta.verification_answer(request, inbox)
@@ -187,6 +189,32 @@ class WhatsAppAdapter(ChannelAdapter):
                     if (status := _status(obj(raw), inbox, metadata)) is not None:
                         messages.append(status)
         return messages
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """``GET /{version}/{media_id}`` (bearer) gives a short-lived URL; GET that URL with the same bearer.
+
+        The webhook's own ``url`` (newer API versions) expires within minutes, so a fresh one is asked for
+        whenever there is a media id.
+        """
+        auth = {"Authorization": f"Bearer {send_credential(inbox, 'access_token')}"}
+        url = attachment.url
+        if attachment.media_id:
+            base = api_base(inbox, _meta.DEFAULT_API_BASE)
+            response = http.download(
+                f"{base}/{_meta.GRAPH_VERSION}/{attachment.media_id}", headers=auth, max_bytes=_fetch.JSON_ANSWER_BYTES
+            )
+            if (error := _meta.graph_error("WhatsApp", response, HINTS)) is not None:
+                raise error
+            info = response_json(response)
+            url = text_of(info.get("url"))
+            size = text_of(info.get("file_size"))
+            if max_bytes is not None and size.isdigit() and int(size) > max_bytes:
+                raise ProviderError(f"the file is {size} bytes, over the {max_bytes}-byte limit", retryable=False)
+        if not url:
+            raise ProviderError("WhatsApp gave no download URL for this media", retryable=False)
+        return _fetch.blob_of(_fetch.download("WhatsApp", http, url, headers=auth, max_bytes=max_bytes), attachment)
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, _meta.DEFAULT_API_BASE)

@@ -1,15 +1,33 @@
-"""Administration use cases (inboxes, agent profiles)."""
+"""Administration use cases used by seeding and set-up scripts (inboxes, agent profiles)."""
 
 from __future__ import annotations
 
 from kefu.channels.base import InboxConfig
 from kefu.clock import now_iso
-from kefu.models import Agent
+from kefu.models import Agent, InboxRecord
 from kefu.repository import Repository
+from kefu.services.inboxes import credentials, hint
 
 
 def save_inbox(repo: Repository, inbox: InboxConfig) -> InboxConfig:
-    repo.put_inbox(inbox)
+    """Create or replace an inbox (credentials into Secrets Manager), without the admin API's caller checks."""
+    stamp = now_iso()
+    secret = credentials.name_for(inbox.id) if inbox.credentials else None
+    if secret:
+        credentials.write(secret, dict(inbox.credentials), new=True)
+    repo.put_inbox(
+        InboxRecord(
+            id=inbox.id,
+            channel=inbox.channel,
+            name=inbox.name,
+            api_base=inbox.api_base,
+            public_url=inbox.public_url,
+            credentials_secret=secret,
+            credential_hints={k: hint(k, v) for k, v in inbox.credentials.items()},
+            created_at=stamp,
+            updated_at=stamp,
+        )
+    )
     return inbox
 
 

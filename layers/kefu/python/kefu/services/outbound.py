@@ -14,6 +14,7 @@ from kefu.errors import ProviderError
 from kefu.inbound import OutboundMessage
 from kefu.models import AuthorType, DeliveryStatus, Direction, Message, TicketEvent
 from kefu.repository import Repository, message_sk
+from kefu.services.inboxes import load_inbox
 
 # A provider's status reports only move a message forward.
 _STATUS_ORDER = ["queued", "sent", "delivered", "read"]
@@ -46,7 +47,7 @@ def deliver(repo: Repository, job: OutboundMessage, *, final_attempt: bool, http
     message = repo.get_message(job.ticket_id, job.message_sk)
     if message.delivery_status != DeliveryStatus.QUEUED:
         return "skipped"
-    inbox = repo.get_inbox(job.inbox)
+    inbox = load_inbox(repo, job.inbox)
     try:
         result = adapter_for(inbox.channel).send(job, inbox, http or HttpClient())
     except ProviderError as err:

@@ -6,10 +6,11 @@ from kefu.channels.base import FastAnswer, WebhookRequest, adapter_for
 from kefu.errors import NotFound
 from kefu.queues import enqueue_inbound
 from kefu.repository import Repository
+from kefu.services.inboxes import load_inbox
 
 
 def handle_delivery(repo: Repository, channel: str, inbox_id: str, request: WebhookRequest) -> FastAnswer:
-    inbox = repo.get_inbox(inbox_id)
+    inbox = load_inbox(repo, inbox_id)
     if inbox.channel != channel:
         raise NotFound(f"inbox '{inbox_id}' is not a {channel} inbox")
     adapter = adapter_for(channel)

@@ -9,6 +9,7 @@ import socket
 import sys
 import threading
 import time
+import warnings
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -351,3 +352,8 @@ def _quiet_libraries() -> None:
     werkzeug.setLevel(logging.WARNING)
     if not werkzeug.handlers:
         werkzeug.addHandler(logging.NullHandler())
+    # Client-side chatter (every emulator call, credential lookups) hides what matters in `make dev`.
+    for name in ("httpx", "botocore", "boto3", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    # Functions that had nothing to count (a stream record they ignore) say so on every invocation.
+    warnings.filterwarnings("ignore", message="No application metrics to publish")

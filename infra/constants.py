@@ -82,7 +82,7 @@ class FunctionSpec:
 # API Gateway gives up after 29 s; webhook providers want an answer within seconds (WeChat: 5 s).
 WEBHOOKS_FUNCTION = FunctionSpec("WebhooksFunction", "webhooks", timeout_seconds=15)
 INGEST_FUNCTION = FunctionSpec("IngestFunction", "ingest", timeout_seconds=60)
-STREAM_FUNCTION = FunctionSpec("StreamFunction", "stream", timeout_seconds=60)
+STREAM_FUNCTION = FunctionSpec("StreamFunction", "stream", timeout_seconds=300)  # fetches media (up to 25 MiB a file)
 AGENT_API_FUNCTION = FunctionSpec("AgentApiFunction", "agent_api", timeout_seconds=29)
 OUTBOUND_FUNCTION = FunctionSpec("OutboundFunction", "outbound", timeout_seconds=60)
 FUNCTIONS = (WEBHOOKS_FUNCTION, INGEST_FUNCTION, STREAM_FUNCTION, AGENT_API_FUNCTION, OUTBOUND_FUNCTION)

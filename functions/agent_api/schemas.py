@@ -47,6 +47,7 @@ class AttachmentOut(BaseModel):
     content_type: str | None
     name: str | None
     size: int | None
+    url: str | None = None  # a short-lived presigned link once the file is stored; None until then
 
 
 class MessageOut(BaseModel):
@@ -63,8 +64,11 @@ class MessageOut(BaseModel):
     created_at: str
 
     @classmethod
-    def of(cls, message: Message) -> MessageOut:
-        return cls.model_validate(message.model_dump(mode="json"))
+    def of(cls, message: Message, links: list[str | None] | None = None) -> MessageOut:
+        data = message.model_dump(mode="json")
+        # the provider's own URL is not for agents (it may carry tokens); only our presigned link is
+        data["attachments"] = [{**a, "url": (links[i] if links else None)} for i, a in enumerate(data["attachments"])]
+        return cls.model_validate(data)
 
 
 class EventOut(BaseModel):

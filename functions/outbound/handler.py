@@ -15,12 +15,15 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu import aws
 from kefu.config import MAX_RECEIVE_COUNT
 from kefu.inbound import OutboundMessage
 from kefu.repository import Repository
+from kefu.services.media import wire_email
 from kefu.services.outbound import deliver
 
 logger = Logger()
+wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"))
 tracer = Tracer()
 metrics = Metrics(namespace="Kefu")
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)

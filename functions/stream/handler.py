@@ -10,10 +10,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu import aws
 from kefu.repository import Repository
+from kefu.services.media import wire_email
 from kefu.services.stream import on_change
 
 logger = Logger()
+wire_email(lambda: aws.client("s3"))
 tracer = Tracer()
 metrics = Metrics(namespace="Kefu")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

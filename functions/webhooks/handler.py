@@ -14,14 +14,17 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
+from kefu import aws
 from kefu.api import error_response, json_response, parse_body, webhook_request
 from kefu.errors import KefuError
 from kefu.queues import enqueue_inbound
 from kefu.repository import Repository
 from kefu.services import chat
+from kefu.services.media import wire_email
 from kefu.services.webhooks import handle_delivery
 
 logger = Logger()
+wire_email(lambda: aws.client("s3"))
 tracer = Tracer()
 metrics = Metrics(namespace="Kefu")
 # The chat widget runs on the customer's own site, so any origin may call the chat routes.

@@ -8,6 +8,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
 from constructs import Construct, IConstruct
 
 from infra.constants import (
@@ -42,6 +43,7 @@ class Functions(Construct):
         queues: Queues,
         user_pool_id: str,
         key: kms.IKey,
+        media_bucket: s3.IBucket,
         log_level: str,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -82,6 +84,7 @@ class Functions(Construct):
 
         # Inbox credentials: Secrets Manager under one prefix, encrypted with Kefu's key.
         secrets_env = {Env.SECRETS_PREFIX: SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID: key.key_arn}
+        media_env = {Env.MEDIA_BUCKET: media_bucket.bucket_name}
         secret_arns = Stack.of(self).format_arn(
             service="secretsmanager",
             resource="secret",
@@ -89,7 +92,11 @@ class Functions(Construct):
             arn_format=ArnFormat.COLON_RESOURCE_NAME,
         )
 
-        self.webhooks = function(WEBHOOKS_FUNCTION, {Env.INBOUND_QUEUE_URL: queues.inbound.queue_url, **secrets_env})
+        self.webhooks = function(
+            WEBHOOKS_FUNCTION, {Env.INBOUND_QUEUE_URL: queues.inbound.queue_url, **secrets_env, **media_env}
+        )
+        # emails that arrive inline through SNS are kept whole so their attachments can be fetched later
+        allow_objects(self.webhooks, media_bucket, "s3:PutObject", "raw-email/*")
         table.grant_read_write_data(self.webhooks)
         queues.inbound.grant_send_messages(self.webhooks)
 
@@ -99,8 +106,13 @@ class Functions(Construct):
             sources.SqsEventSource(queues.inbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
         )
 
-        self.stream = function(STREAM_FUNCTION, {Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url})
+        self.stream = function(
+            STREAM_FUNCTION, {Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url, **secrets_env, **media_env}
+        )
         table.grant_read_write_data(self.stream)
+        # the stream fetches inbound media from the providers into media/ (raw emails are read from raw-email/)
+        allow_objects(self.stream, media_bucket, "s3:PutObject", "media/*")
+        allow_objects(self.stream, media_bucket, "s3:GetObject", "raw-email/*")
         queues.outbound.grant_send_messages(self.stream)
         self.stream.add_event_source(
             sources.DynamoEventSource(
@@ -116,9 +128,16 @@ class Functions(Construct):
 
         self.agent_api = function(
             AGENT_API_FUNCTION,
-            {Env.USER_POOL_ID: user_pool_id, Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url, **secrets_env},
+            {
+                Env.USER_POOL_ID: user_pool_id,
+                Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url,
+                **secrets_env,
+                **media_env,
+            },
         )
         table.grant_read_write_data(self.agent_api)
+        # presigned links to stored media are signed with this role
+        allow_objects(self.agent_api, media_bucket, "s3:GetObject", "media/*")
         # Admins create and rotate inbox credentials; reading the current ones lets a partial update merge.
         self.agent_api.add_to_role_policy(
             iam.PolicyStatement(
@@ -136,7 +155,20 @@ class Functions(Construct):
 
         self.outbound = function(OUTBOUND_FUNCTION, dict(secrets_env))
         table.grant_read_write_data(self.outbound)
-        for reader in (self.webhooks, self.outbound):
+        # replies to email leave through SES
+        self.outbound.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["ses:SendRawEmail"],
+                resources=[Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")],
+            )
+        )
+        acknowledge(
+            role_of(self.outbound),
+            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:{region_of(self)}:{account_of(self)}:identity/*]",
+            "Replies are sent from each email inbox's own address; the verified identities are set up per "
+            "deployment (docs/deploy.md), so the grant spans this account's SES identities in this region.",
+        )
+        for reader in (self.webhooks, self.outbound, self.stream):
             reader.add_to_role_policy(
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret_arns])
             )
@@ -148,13 +180,10 @@ class Functions(Construct):
         self.all: tuple[KefuFunction, ...] = (self.webhooks, self.ingest, self.stream, self.agent_api, self.outbound)
         for function_ in self.all:
             acknowledge_table_grant_wildcards(function_.role, table)
-        # nag names the resource as synthesized: concrete where the stack's environment is, tokens otherwise
-        stack = Stack.of(self)
-        region = "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
-        account = "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
-        for function_ in (self.webhooks, self.outbound, self.agent_api):
+        region, account = region_of(self), account_of(self)
+        for function_ in (self.webhooks, self.outbound, self.agent_api, self.stream):
             acknowledge(
-                function_.role,
+                role_of(function_),
                 f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:{region}:{account}:"
                 f"secret:{SECRETS_PREFIX}*]",
                 "Each inbox has its own secret named after the inbox, created at run time by admins; the "
@@ -179,3 +208,36 @@ def acknowledge_table_grant_wildcards(grantee: IConstruct | None, table: dynamod
             f"{action} is part of the encrypt/decrypt grant CDK gives for the table and queue key; the "
             "statement is limited to Kefu's one customer-managed key.",
         )
+
+
+def region_of(scope: Construct) -> str:
+    """The region as nag names resources: concrete where the stack's environment is, a token otherwise."""
+    stack = Stack.of(scope)
+    return "<AWS::Region>" if Token.is_unresolved(stack.region) else stack.region
+
+
+def account_of(scope: Construct) -> str:
+    stack = Stack.of(scope)
+    return "<AWS::AccountId>" if Token.is_unresolved(stack.account) else stack.account
+
+
+def allow_objects(function_: KefuFunction, bucket: s3.IBucket, action: str, prefix: str) -> None:
+    """One S3 object action on one prefix of the bucket (narrower than the CDK grant helpers)."""
+    function_.add_to_role_policy(iam.PolicyStatement(actions=[action], resources=[bucket.arn_for_objects(prefix)]))
+    if bucket.encryption_key is not None:
+        if action == "s3:GetObject":
+            bucket.encryption_key.grant_decrypt(function_)
+        else:
+            bucket.encryption_key.grant_encrypt(function_)
+    acknowledge(
+        role_of(function_),
+        f"AwsSolutions-IAM5[Resource::<{cfn_logical_id(bucket)}.Arn>/{prefix}]",
+        f"Objects are keyed per ticket and message under {prefix.rstrip('*')}; the grant is {action} on that "
+        "one prefix of the media bucket.",
+    )
+
+
+def role_of(function_: KefuFunction) -> IConstruct:
+    if function_.role is None:
+        raise ValueError("a Kefu function always has its own role")
+    return function_.role

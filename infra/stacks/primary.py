@@ -13,6 +13,7 @@ from infra.constructs.auth import Auth
 from infra.constructs.backup import Backup
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions
+from infra.constructs.media import Media
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.queues import Queues
 from infra.constructs.web_hosting import WebHosting
@@ -40,6 +41,7 @@ class KefuStack(cdk.Stack):
         data = Data(self, "Data")
         queues = Queues(self, "Queues", key=data.key)
         auth = Auth(self, "Auth")
+        media = Media(self, "Media", key=data.key)
         functions = Functions(
             self,
             "Functions",
@@ -47,6 +49,7 @@ class KefuStack(cdk.Stack):
             queues=queues,
             user_pool_id=auth.user_pool.user_pool_id,
             key=data.key,
+            media_bucket=media.bucket,
             log_level=log_level,
         )
         api = Api(

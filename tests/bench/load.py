@@ -63,6 +63,8 @@ def _run(cloud: LocalCloudProcess, customers: int, per_customer: int) -> dict[st
         if failures:
             raise RuntimeError(f"{len(failures)} messages refused, e.g. {failures[0]}")
 
+    # a fresh client: the sending phase's pooled connections may have idled out on the server side
+    with httpx.Client(base_url=cloud.url, timeout=60.0) as http:
         token = cloud.login("supervisor@example.com", "Kefu-demo-1")
         headers = {"Authorization": f"Bearer {token}"}
         expected = per_customer * customers

@@ -16,13 +16,14 @@ pytestmark = pytest.mark.infra
 
 SECRETS_ENV = {Env.SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID}
 EXPECTED_ENV = {
-    "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL, *SECRETS_ENV},
+    "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "IngestFunction": {Env.TABLE_NAME},
-    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL},
-    "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL, *SECRETS_ENV},
+    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
+    "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
 }
-SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction"}
+# the functions that talk to providers (webhooks, outbound, stream for media) and the admin API
+SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction", "StreamFunction"}
 EXPECTED_HANDLERS = {
     "WebhooksFunction": "webhooks.handler.lambda_handler",
     "IngestFunction": "ingest.handler.lambda_handler",
@@ -167,3 +168,28 @@ def test_only_the_functions_that_talk_to_providers_read_inbox_secrets(synthesize
         else:
             assert not readers
         assert bool(writers) == (function_id == "AgentApiFunction")
+
+
+def test_media_bucket_access_is_one_action_on_one_prefix_per_function(synthesized: Synthesized) -> None:
+    expected = {
+        "WebhooksFunction": {("s3:PutObject", "/raw-email/*")},
+        "StreamFunction": {("s3:PutObject", "/media/*"), ("s3:GetObject", "/raw-email/*")},
+        "AgentApiFunction": {("s3:GetObject", "/media/*")},
+        "IngestFunction": set(),
+        "OutboundFunction": set(),
+    }
+    for function_id, grants in expected.items():
+        found = set()
+        for statement in _role_statements(synthesized, function_id):
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            for action in actions:
+                if action.startswith("s3:"):
+                    resource = json.dumps(statement["Resource"])
+                    prefix = next(p for p in ("/raw-email/*", "/media/*") if p in resource)
+                    found.add((action, prefix))
+        assert found == grants, function_id
+    buckets = synthesized.resources("AWS::S3::Bucket")
+    media = next(b for k, b in buckets.items() if k.startswith("MediaBucket"))
+    encryption = media["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert media["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True

@@ -19,6 +19,7 @@ from agent_api.schemas import (
 )
 from kefu.models import Priority, TicketStatus
 from kefu.services import tickets
+from kefu.services.media import attachment_links
 
 router = APIGatewayRouter()
 
@@ -45,7 +46,7 @@ def get_ticket(ticket_id: str) -> TicketDetailOut:
     detail = tickets.get_detail(repository(), caller_of(router), ticket_id)
     return TicketDetailOut(
         **TicketOut.of(detail.ticket).model_dump(),
-        messages=[MessageOut.of(m) for m in detail.messages],
+        messages=[MessageOut.of(m, attachment_links(m.attachments)) for m in detail.messages],
         events=[EventOut.of(e) for e in detail.events],
         customer=CustomerSummary.of(detail.customer) if detail.customer else None,
     )

@@ -47,6 +47,7 @@ from kefu.config import get_settings
 from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound
 from kefu.models import (
     Agent,
+    Attachment,
     AuditEntry,
     Customer,
     InboxRecord,
@@ -666,6 +667,25 @@ class Repository:
             ConditionExpression="attribute_exists(PK)",
             ExpressionAttributeValues=to_av({":p": presence, ":u": updated_at}),
         )
+
+    def update_message_attachments(self, message: Message, attachments: list[Attachment]) -> None:
+        self.ddb.update_item(
+            TableName=self.table_name,
+            Key=to_av({"PK": ticket_pk(message.ticket_id), "SK": message_sk(message.created_at, message.id)}),
+            UpdateExpression="SET attachments = :a",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues=to_av({":a": [a.model_dump(mode="json") for a in attachments]}),
+        )
+
+    def record_system_event(self, ticket_id: str, kind: str, data: dict[str, Any]) -> None:
+        from kefu.clock import new_id, now_iso
+        from kefu.models import AuthorType
+
+        stamp = now_iso()
+        event = TicketEvent(
+            id=new_id(), ticket_id=ticket_id, type=kind, actor_type=AuthorType.SYSTEM, data=data, created_at=stamp
+        )
+        self._put(event_item(event))
 
     # ------------------------------------------------------------ provider message ids (delivery reports)
 

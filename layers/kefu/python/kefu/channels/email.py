@@ -97,7 +97,22 @@ MSG_ID = re.compile(r"<[^<>\s]+>")
 
 _CERTS: dict[str, x509.Certificate] = {}
 _CERTS_LOCK = threading.Lock()
-_wiring: dict[str, Any] = {"fetch_object": None, "send_raw": None}
+_wiring: dict[str, Any] = {"fetch_object": None, "send_raw": None, "store_raw": None}
+
+
+def set_store_raw(store: Callable[[str, bytes], str] | None) -> None:
+    """Wire where an email that came inline through SNS is kept (``store(inbox_id, raw) -> s3:// URL``), so
+    its attachments can be fetched later like those of the S3 action."""
+    _wiring["store_raw"] = store
+
+
+def via_api_base(url: str, api_base: str | None) -> str:
+    """The URL to fetch: the SNS host as signed, or the inbox's ``api_base`` in its place (proxies, tests).
+    The signed URL's host is always checked first; only where the bytes come from changes."""
+    if not api_base:
+        return url
+    parts = urllib.parse.urlsplit(url)
+    return api_base.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def set_fetch_object(fetch: FetchObject | None) -> None:
@@ -309,7 +324,8 @@ class EmailAdapter(ChannelAdapter):
 
     # verification
 
-    def _certificate(self, url: str) -> x509.Certificate:
+    def _certificate(self, signed_url: str, inbox: InboxConfig) -> x509.Certificate:
+        url = via_api_base(signed_url, inbox.api_base)
         with _CERTS_LOCK:
             cached = _CERTS.get(url)
         if cached is not None:
@@ -349,7 +365,7 @@ class EmailAdapter(ChannelAdapter):
             signature = base64.b64decode(text_of(envelope.get("Signature")), validate=True)
         except (binascii.Error, ValueError):
             raise Unauthenticated("Signature is not valid base64") from None
-        cert = self._certificate(cert_url)
+        cert = self._certificate(cert_url, inbox)
         moment = self.now()
         if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:
             raise Unauthenticated(
@@ -380,7 +396,7 @@ class EmailAdapter(ChannelAdapter):
         subscribe_url = text_of(envelope.get("SubscribeURL"))
         if not is_sns_url(subscribe_url):
             raise Forbidden("SubscribeURL is not an https sns.<region>.amazonaws.com URL")
-        response = self.http.request("GET", subscribe_url)
+        response = self.http.request("GET", via_api_base(subscribe_url, inbox.api_base))
         if response.status != 200:
             raise ProviderError(
                 f"SNS refused the subscription confirmation (HTTP {response.status})",
@@ -468,6 +484,9 @@ class EmailAdapter(ChannelAdapter):
         attachments = [attachment for attachment, _ in parsed.attachments]
         if source.get("source") == "s3":
             whole_email = f"s3://{source['raw_s3_bucket']}/{source['raw_s3_key']}"
+            attachments = [a.model_copy(update={"url": whole_email}) for a in attachments]
+        elif attachments and raw is not None and _wiring["store_raw"] is not None:
+            whole_email = _wiring["store_raw"](inbox.id, raw)
             attachments = [a.model_copy(update={"url": whole_email}) for a in attachments]
         return [
             InboundMessage(

@@ -367,3 +367,117 @@ def s3_object_reader(s3: Any) -> Callable[[str, str], bytes]:
         return body
 
     return fetch
+
+
+# ---------------------------------------------------------------- wiring into the functions
+
+
+def wire_email(s3_client: Callable[[], Any], ses_client: Callable[[], Any] | None = None) -> None:
+    """Give the email adapter its S3 reads, raw-email stash and (for the outbound function) SES sending.
+
+    The clients are resolved lazily, at first use, so importing a handler makes no AWS client."""
+    from kefu.channels import email
+    from kefu.config import get_settings
+
+    email.set_fetch_object(lambda bucket, key: s3_object_reader(s3_client())(bucket, key))
+    email.set_store_raw(
+        lambda inbox_id, raw: stash_raw_email(
+            s3_client(),
+            get_settings().media_bucket,
+            inbox_id,
+            raw,
+            kms_key_id=get_settings().secrets_kms_key_id or None,
+        )
+    )
+    if ses_client is not None:
+        email.set_send_raw(lambda raw: _send_raw_email(ses_client(), raw))
+
+
+def _send_raw_email(ses: Any, raw: bytes) -> str:
+    from botocore.exceptions import ClientError
+
+    from kefu.errors import ProviderError
+
+    try:
+        return str(ses.send_raw_email(RawMessage={"Data": raw})["MessageId"])
+    except ClientError as err:
+        code = err.response["Error"]["Code"]
+        message = err.response["Error"].get("Message", code)
+        # SES refuses for reasons a retry does not change (unverified sender, rejected content, sandbox).
+        permanent = code in {
+            "MessageRejected",
+            "MailFromDomainNotVerified",
+            "ConfigurationSetDoesNotExist",
+            "AccountSendingPausedException",
+        }
+        raise ProviderError(f"SES: {message}", retryable=not permanent) from err
+
+
+def store_message_media(repo: Any, message: Any) -> str:
+    """Fetch and keep the attachments of one stored inbound message (the stream function calls this).
+
+    Returns what happened. A retryable provider failure raises, so the stream retries the record; a
+    permanent one is recorded on the ticket as a ``media_failed`` event and the message keeps its
+    description of the attachment.
+    """
+    from kefu import aws
+    from kefu.channels.base import adapter_for
+    from kefu.config import get_settings
+    from kefu.errors import ProviderError
+    from kefu.services.inboxes import load_inbox
+
+    pending = [a for a in message.attachments if not a.s3_key and (a.url or a.media_id)]
+    if not pending:
+        return "no_media"
+    settings = get_settings()
+    if not settings.media_bucket:
+        return "no_bucket"
+    inbox = load_inbox(repo, message.inbox)
+    stored = store_attachments(
+        message.ticket_id,
+        message.id,
+        list(message.attachments),
+        inbox,
+        adapter_for(inbox.channel),
+        HttpClient(),
+        aws.client("s3"),
+        settings.media_bucket,
+        kms_key_id=settings.secrets_kms_key_id or None,
+    )
+    repo.update_message_attachments(message, stored.attachments)
+    if stored.retryable:
+        reasons = "; ".join(f.reason for f in stored.failures if f.retryable)
+        raise ProviderError(f"media not fetched yet: {reasons}", retryable=True)
+    if stored.failures:
+        repo.record_system_event(
+            message.ticket_id,
+            "media_failed",
+            {"message_id": message.id, "reasons": [f.reason for f in stored.failures]},
+        )
+        return "partly_stored"
+    return "stored"
+
+
+def attachment_links(attachments: list[Attachment], *, ttl_seconds: int = 300) -> list[str | None]:
+    """Presigned URLs for the stored attachments (None for those not stored), made per request."""
+    from kefu import aws
+    from kefu.config import get_settings
+
+    bucket = get_settings().media_bucket
+    links: list[str | None] = []
+    for attachment in attachments:
+        if attachment.s3_key and bucket:
+            inline = media_type(attachment.content_type).split("/")[0] in {"image", "audio", "video"}
+            links.append(
+                presigned_url(
+                    aws.client("s3"),
+                    bucket,
+                    attachment.s3_key,
+                    attachment.name or "attachment",
+                    ttl_seconds,
+                    inline=inline,
+                )
+            )
+        else:
+            links.append(None)
+    return links

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from kefu.models import Direction
 from kefu.queues import enqueue_outbound
 from kefu.repository import Repository, entity_of, from_av, message_from_item
+from kefu.services.media import store_message_media
 from kefu.services.outbound import outbound_for
 
 
@@ -15,7 +17,11 @@ def on_change(repo: Repository, event_name: str, new_image: dict[str, Any] | Non
         return "ignored"
     item = from_av(new_image)
     if entity_of(item) == "message":
-        job = outbound_for(repo, message_from_item(item))
+        message = message_from_item(item)
+        if message.direction == Direction.INBOUND:
+            # media is fetched after the message is durable: a failed download never loses the message
+            return store_message_media(repo, message)
+        job = outbound_for(repo, message)
         if job is not None:
             enqueue_outbound(job)
             return "outbound_queued"

@@ -10,10 +10,13 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_api.routes import admin, me, tickets
+from kefu import aws
 from kefu.api import error_response, json_response, validation_error_response
 from kefu.errors import KefuError
+from kefu.services.media import wire_email
 
 logger = Logger()
+wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"), verify_identities=True)
 tracer = Tracer()
 metrics = Metrics(namespace="Kefu")
 PREFIX = "/api/v1"

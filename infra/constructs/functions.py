@@ -152,6 +152,13 @@ class Functions(Construct):
             )
         )
         key.grant_encrypt_decrypt(self.agent_api)
+        # saving an email inbox asks SES to verify its address (replies can only come from verified ones)
+        self.agent_api.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["ses:VerifyEmailIdentity"],
+                resources=[Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")],
+            )
+        )
 
         self.outbound = function(OUTBOUND_FUNCTION, dict(secrets_env))
         table.grant_read_write_data(self.outbound)
@@ -162,12 +169,13 @@ class Functions(Construct):
                 resources=[Stack.of(self).format_arn(service="ses", resource="identity", resource_name="*")],
             )
         )
-        acknowledge(
-            role_of(self.outbound),
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:{region_of(self)}:{account_of(self)}:identity/*]",
-            "Replies are sent from each email inbox's own address; the verified identities are set up per "
-            "deployment (docs/deploy.md), so the grant spans this account's SES identities in this region.",
-        )
+        for ses_user in (self.outbound, self.agent_api):
+            acknowledge(
+                role_of(ses_user),
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ses:{region_of(self)}:{account_of(self)}:identity/*]",
+                "Each email inbox sends from its own address, verified when an admin saves the inbox; the "
+                "grant spans this account's SES identities in this region, which only inbox addresses use.",
+            )
         for reader in (self.webhooks, self.outbound, self.stream):
             reader.add_to_role_policy(
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret_arns])

@@ -139,3 +139,16 @@ def test_a_signed_whatsapp_delivery_is_queued_and_a_forged_one_is_refused(cloud:
         "退款进度？",
         "+8613812345678",
     )
+
+
+def test_saving_an_email_inbox_asks_ses_to_verify_its_address(cloud: Cloud) -> None:
+    import boto3
+
+    email_inbox = {
+        "id": "support-mail",
+        "channel": "email",
+        "credentials": {"address": "support@help.example.com", "topic_arns": "arn:aws:sns:us-east-1:1:kefu-mail"},
+    }
+    assert admin("POST", "/api/v1/admin/inboxes", email_inbox)[0] == 201
+    identities = boto3.client("ses", region_name="us-east-1").list_identities()["Identities"]
+    assert "support@help.example.com" in identities

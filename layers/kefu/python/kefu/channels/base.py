@@ -201,6 +201,10 @@ class ChannelAdapter(ABC):
     credential_keys: ClassVar[tuple[str, ...]] = ()
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
 
+    def on_inbox_saved(self, inbox: InboxConfig) -> None:
+        """Called after an admin creates or changes an inbox of this channel (e.g. verify an email address)."""
+        return
+
     def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:
         """Answer a provider's URL check or subscription confirmation; None when this is a normal delivery."""
         return None

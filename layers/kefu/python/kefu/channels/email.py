@@ -97,7 +97,12 @@ MSG_ID = re.compile(r"<[^<>\s]+>")
 
 _CERTS: dict[str, x509.Certificate] = {}
 _CERTS_LOCK = threading.Lock()
-_wiring: dict[str, Any] = {"fetch_object": None, "send_raw": None, "store_raw": None}
+_wiring: dict[str, Any] = {"fetch_object": None, "send_raw": None, "store_raw": None, "verify_identity": None}
+
+
+def set_verify_identity(verify: Callable[[str], None] | None) -> None:
+    """Wire how an inbox's address is put forward for sending (the admin API passes SES VerifyEmailIdentity)."""
+    _wiring["verify_identity"] = verify
 
 
 def set_store_raw(store: Callable[[str, bytes], str] | None) -> None:
@@ -604,6 +609,14 @@ class EmailAdapter(ChannelAdapter):
         raise ProviderError(f"the email has no attachment {media_id}", retryable=False)
 
     # sending
+
+    def on_inbox_saved(self, inbox: InboxConfig) -> None:
+        """SES sends only from verified addresses: ask for verification when the inbox is saved (SES mails
+        the address a link; replies fail with a clear reason until it is clicked)."""
+        verify = _wiring["verify_identity"]
+        address = inbox.credentials.get("address")
+        if verify is not None and address:
+            verify(address)
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         raw = build_reply_mime(message, inbox)

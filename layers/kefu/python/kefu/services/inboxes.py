@@ -181,6 +181,7 @@ def create_inbox(repo: Repository, caller: Caller, spec: InboxSpec) -> InboxReco
     repo.put_inbox(record, new=True)  # claims the id first: a taken id never overwrites someone's secret
     if given and record.credentials_secret:
         credentials.write(record.credentials_secret, given, new=True)
+    _saved(record, given)
     _audit(repo, caller, "inbox.created", spec.id, {"channel": spec.channel, "credential_keys": sorted(given)})
     return record
 
@@ -207,6 +208,7 @@ def update_inbox(repo: Repository, caller: Caller, inbox_id: str, changes: Inbox
         changed_keys = sorted(changes.credentials)
     updated = record.model_copy(update=updates)
     repo.put_inbox(updated)
+    _saved(updated, credentials.read(updated.credentials_secret) if updated.credentials_secret else {})
     details = {
         "fields": sorted(k for k in updates if k not in ("updated_at", "credential_hints", "credentials_secret")),
         "credential_keys": changed_keys,
@@ -223,6 +225,18 @@ def list_inboxes(repo: Repository, caller: Caller) -> list[InboxRecord]:
 def get_inbox(repo: Repository, caller: Caller, inbox_id: str) -> InboxRecord:
     caller.require("admin", "supervisor")
     return repo.get_inbox_record(inbox_id)
+
+
+def _saved(record: InboxRecord, values: dict[str, str]) -> None:
+    config = InboxConfig(
+        id=record.id,
+        channel=record.channel,
+        name=record.name,
+        credentials=values,
+        api_base=record.api_base,
+        public_url=record.public_url,
+    )
+    adapter_class(record.channel)().on_inbox_saved(config)
 
 
 def _audit(repo: Repository, caller: Caller, action: str, target: str, details: dict[str, Any]) -> None:

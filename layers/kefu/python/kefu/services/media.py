@@ -372,14 +372,19 @@ def s3_object_reader(s3: Any) -> Callable[[str, str], bytes]:
 # ---------------------------------------------------------------- wiring into the functions
 
 
-def wire_email(s3_client: Callable[[], Any], ses_client: Callable[[], Any] | None = None) -> None:
+def wire_email(
+    s3_client: Callable[[], Any], ses_client: Callable[[], Any] | None = None, *, verify_identities: bool = False
+) -> None:
     """Give the email adapter its S3 reads, raw-email stash and (for the outbound function) SES sending.
 
     The clients are resolved lazily, at first use, so importing a handler makes no AWS client."""
     from kefu.channels import email
     from kefu.config import get_settings
 
-    email.set_fetch_object(lambda bucket, key: s3_object_reader(s3_client())(bucket, key))
+    def fetch_object(bucket: str, key: str) -> bytes:  # the client is made at first use, not at import
+        return s3_object_reader(s3_client())(bucket, key)
+
+    email.set_fetch_object(fetch_object)
     email.set_store_raw(
         lambda inbox_id, raw: stash_raw_email(
             s3_client(),
@@ -389,7 +394,9 @@ def wire_email(s3_client: Callable[[], Any], ses_client: Callable[[], Any] | Non
             kms_key_id=get_settings().secrets_kms_key_id or None,
         )
     )
-    if ses_client is not None:
+    if ses_client is not None and verify_identities:
+        email.set_verify_identity(lambda address: ses_client().verify_email_identity(EmailAddress=address))
+    elif ses_client is not None:
         email.set_send_raw(lambda raw: _send_raw_email(ses_client(), raw))
 
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_api.routes import admin, me, tickets
+from agent_api.routes import customers as customer_routes
 from kefu import aws
 from kefu.api import error_response, json_response, validation_error_response
 from kefu.errors import KefuError
@@ -28,6 +29,7 @@ app = APIGatewayRestResolver(
 app.include_router(me.router, prefix=PREFIX)
 app.include_router(tickets.router, prefix=PREFIX)
 app.include_router(admin.router, prefix=PREFIX)
+app.include_router(customer_routes.router, prefix=PREFIX)
 
 
 @app.exception_handler(KefuError)

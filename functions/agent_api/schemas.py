@@ -179,3 +179,58 @@ class InboxOut(BaseModel):
 class InboxListOut(BaseModel):
     items: list[InboxOut]
     next_cursor: str | None = None
+
+
+class CustomerOut(BaseModel):
+    """A customer's profile with every identity (channel + id on it) and ticket history, newest first.
+    A merged customer is a tombstone: ``merged_into`` names the customer it became part of."""
+
+    id: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    locale: str | None
+    tier: str
+    tags: list[str]
+    identities: list[IdentityOut]
+    merged_into: str | None
+    merge_id: str | None
+    merged_from: list[str]
+    tickets: list[TicketOut]
+    created_at: str
+    updated_at: str
+
+
+class SuggestionOut(BaseModel):
+    customer_id: str  # the other customer who may be the same person
+    key_kind: str  # phone, email, wechat_union
+    key_value: str  # masked for agents
+    reason: str  # declared_contact, key_conflict, ambiguous_keys
+    created_at: str
+
+
+class SuggestionListOut(BaseModel):
+    items: list[SuggestionOut]
+    next_cursor: str | None = None
+
+
+class MergeIn(BaseModel):
+    source_id: str = Field(min_length=1, max_length=64)
+    target_id: str = Field(min_length=1, max_length=64)
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class UnmergeIn(BaseModel):
+    merge_id: str = Field(min_length=1, max_length=64)
+
+
+class MergeOut(BaseModel):
+    merge_id: str
+    source_id: str
+    target_id: str
+    identities: list[IdentityOut]
+    reason: str
+    actor_id: str
+    created_at: str
+    undone_at: str | None
+    undone_by: str | None

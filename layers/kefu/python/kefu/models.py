@@ -91,6 +91,11 @@ class Customer(BaseModel):
     identities: list[Identity] = Field(default_factory=list)
     created_at: str
     updated_at: str
+    # one customer across channels (services/customers.py): a merged customer is a tombstone pointing on
+    merged_into: str | None = None
+    merged_from: list[str] = Field(default_factory=list)
+    merge_id: str | None = None  # the merge that made this customer a tombstone (what unmerge undoes)
+    version: int = 0  # every profile write by the identity code checks and bumps it
 
 
 class Sla(BaseModel):
@@ -200,4 +205,30 @@ class AuditEntry(BaseModel):
     action: str
     target: str
     details: dict[str, Any] = Field(default_factory=dict)
+    created_at: str
+
+
+class CustomerMerge(BaseModel):
+    """One merge of two customer records, kept so that exactly this merge can be undone."""
+
+    id: str
+    source_id: str  # became a tombstone with merged_into = target_id
+    target_id: str
+    identities: list[Identity]  # what moved from source to target
+    reason: str
+    actor_id: str
+    actor_email: str | None = None
+    created_at: str
+    undone_at: str | None = None
+    undone_by: str | None = None
+
+
+class DuplicateSuggestion(BaseModel):
+    """Two customers who may be one person; a supervisor decides (never merged automatically)."""
+
+    customer_id: str
+    other_id: str
+    key_kind: str  # phone, email, wechat_union
+    key_value: str
+    reason: str  # why we think so, e.g. "declared_contact", "key_conflict", "ambiguous_keys"
     created_at: str

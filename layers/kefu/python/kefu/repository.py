@@ -20,6 +20,9 @@ Single-table design. Access patterns:
 |14 | agent profile; all agents                      | PK=AGENT#<id> SK=PROFILE; GSI1 GSI1PK=AGENTS GSI1SK=<email>    |
 |15 | our message by the provider's id (reports)     | PK=PROVIDERMSG#<channel>#<provider id>  SK=PROVIDERMSG         |
 |16 | audit trail of sensitive actions, by month     | PK=AUDIT#<yyyy-mm>        SK=<created_at>#<id>                 |
+|17 | customers who declared a phone number / email  | PK=CONTACT#<phone|email>#<value>  SK=CUSTOMER#<id>             |
+|18 | a customer's possible duplicates               | PK=CUSTOMER#<id>          SK=SUGGESTION#<other customer id>    |
+|19 | one merge of two customers (undo reads it)     | PK=MERGE#<id>             SK=MERGE                             |
 
 Internal notes carry no GSI3 keys, so they can never appear in a customer's conversation (pattern 7).
 Every ticket write checks and bumps ``version`` (optimistic locking).
@@ -50,6 +53,9 @@ from kefu.models import (
     Attachment,
     AuditEntry,
     Customer,
+    CustomerMerge,
+    DuplicateSuggestion,
+    Identity,
     InboxRecord,
     Message,
     Ticket,
@@ -702,3 +708,245 @@ class Repository:
 
     def find_provider_message(self, channel: str, provider_message_id: str) -> dict[str, Any] | None:
         return self._get(f"PROVIDERMSG#{channel}#{provider_message_id}", "PROVIDERMSG")
+
+    # ------------------------------------------------------------ one customer across channels (patterns 8, 9, 17-19)
+
+    def find_customer(self, customer_id: str) -> Customer | None:
+        item = self._get(f"CUSTOMER#{customer_id}", "PROFILE")
+        return Customer.model_validate(item) if item else None
+
+    def create_linked_customer(self, customer: Customer, declared: list[tuple[str, str]]) -> None:
+        """Write a new customer, every one of its identities and its declared contacts, all or nothing.
+
+        Each identity must still be unclaimed: when two first messages race for one key, one transaction
+        fails (Conflict) and its caller resolves again, finding the winner.
+        """
+        tx = self.new_transaction()
+        tx.put(customer_item(customer), condition="attribute_not_exists(PK)")
+        for identity in customer.identities:
+            tx.put(
+                identity_item(identity.channel, identity.external_id, customer.id),
+                condition="attribute_not_exists(PK)",
+            )
+        for kind, value in declared:
+            tx.put(contact_item(kind, value, customer.id))
+        self._commit_customer_tx(tx, "a first message for one of these identities was stored at the same time")
+
+    def attach_identities(
+        self, customer: Customer, identities: list[Identity], declared: list[tuple[str, str]], stamp: str
+    ) -> Customer:
+        """Give a live customer more identities (each must be unclaimed); checks the profile's version."""
+        updated = customer.model_copy(
+            update={
+                "identities": [*customer.identities, *identities],
+                "version": customer.version + 1,
+                "updated_at": stamp,
+            }
+        )
+        tx = self.new_transaction()
+        tx.items.append(
+            _update_op(
+                {"PK": f"CUSTOMER#{customer.id}", "SK": "PROFILE"},
+                "SET identities = :ids, version = :next, updated_at = :u",
+                "version = :v AND attribute_not_exists(merged_into)",
+                {
+                    ":ids": [i.model_dump() for i in updated.identities],
+                    ":next": updated.version,
+                    ":u": stamp,
+                    ":v": customer.version,
+                },
+            )
+        )
+        for identity in identities:
+            tx.put(
+                identity_item(identity.channel, identity.external_id, customer.id),
+                condition="attribute_not_exists(PK)",
+            )
+        for kind, value in declared:
+            tx.put(contact_item(kind, value, customer.id))
+        self._commit_customer_tx(tx, f"customer '{customer.id}' changed at the same time")
+        return updated
+
+    def customers_with_contact(self, kind: str, value: str, limit: int = 25) -> list[str]:
+        """Customers who declared this phone number or email address themselves (pattern 17)."""
+        out: list[str] = []
+        for item in self._query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=to_av({":pk": f"CONTACT#{kind}#{value}"}),
+            Limit=limit,
+        ):
+            out.append(str(item["customer_id"]))
+            if len(out) >= limit:
+                break
+        return out
+
+    def put_suggestion(self, suggestion: DuplicateSuggestion) -> None:
+        """One direction of a possible-duplicate pair (pattern 18); the same pair again overwrites it."""
+        self._put(suggestion_item(suggestion))
+
+    def customer_suggestions(self, customer_id: str, limit: int = 50) -> list[DuplicateSuggestion]:
+        out: list[DuplicateSuggestion] = []
+        for item in self._query(
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
+            ExpressionAttributeValues=to_av({":pk": f"CUSTOMER#{customer_id}", ":s": "SUGGESTION#"}),
+            Limit=limit,
+        ):
+            out.append(DuplicateSuggestion.model_validate(item))
+            if len(out) >= limit:
+                break
+        return out
+
+    def merge_customers(self, source: Customer, target: Customer, merge: CustomerMerge, audit: AuditEntry) -> None:
+        """Source becomes a tombstone, its identities point to target, the merge and its audit entry are
+        written: one transaction (at most MAX_TRANSACTION_ITEMS items), so nothing is ever half-merged."""
+        moved = source.identities
+        tx = self.new_transaction()
+        tx.items.append(
+            _update_op(
+                {"PK": f"CUSTOMER#{source.id}", "SK": "PROFILE"},
+                "SET merged_into = :t, merge_id = :m, identities = :none, version = :next, updated_at = :u",
+                "version = :v AND attribute_not_exists(merged_into)",
+                {
+                    ":t": target.id,
+                    ":m": merge.id,
+                    ":none": [],
+                    ":next": source.version + 1,
+                    ":u": merge.created_at,
+                    ":v": source.version,
+                },
+            )
+        )
+        tx.items.append(
+            _update_op(
+                {"PK": f"CUSTOMER#{target.id}", "SK": "PROFILE"},
+                "SET identities = :ids, merged_from = :from, version = :next, updated_at = :u",
+                "version = :v AND attribute_not_exists(merged_into)",
+                {
+                    ":ids": [i.model_dump() for i in [*target.identities, *moved]],
+                    ":from": [*target.merged_from, source.id],
+                    ":next": target.version + 1,
+                    ":u": merge.created_at,
+                    ":v": target.version,
+                },
+            )
+        )
+        tx.put(merge_item(merge), condition="attribute_not_exists(PK)")
+        tx.put(audit_item(audit))
+        for identity in moved:
+            tx.put(
+                identity_item(identity.channel, identity.external_id, target.id),
+                condition="customer_id = :owner",
+                values={":owner": source.id},
+            )
+        self._commit_customer_tx(tx, "one of the customers changed during the merge; try again")
+
+    def get_merge(self, merge_id: str) -> CustomerMerge:
+        item = self._get(f"MERGE#{merge_id}", "MERGE")
+        if item is None:
+            raise NotFound(f"merge '{merge_id}' not found")
+        return CustomerMerge.model_validate(item)
+
+    def unmerge_customers(
+        self, merge: CustomerMerge, source: Customer, target: Customer, audit: AuditEntry, undone_by: str
+    ) -> None:
+        """Exactly undo one merge: the moved identities go back to the source, which comes back to life."""
+        moved = {(i.channel, i.external_id) for i in merge.identities}
+        remaining = [i for i in target.identities if (i.channel, i.external_id) not in moved]
+        tx = self.new_transaction()
+        tx.items.append(
+            _update_op(
+                {"PK": f"CUSTOMER#{source.id}", "SK": "PROFILE"},
+                "SET identities = :ids, version = :next, updated_at = :u REMOVE merged_into, merge_id",
+                "version = :v AND merged_into = :t AND merge_id = :m",
+                {
+                    ":ids": [i.model_dump() for i in merge.identities],
+                    ":next": source.version + 1,
+                    ":u": audit.created_at,
+                    ":v": source.version,
+                    ":t": target.id,
+                    ":m": merge.id,
+                },
+            )
+        )
+        tx.items.append(
+            _update_op(
+                {"PK": f"CUSTOMER#{target.id}", "SK": "PROFILE"},
+                "SET identities = :ids, merged_from = :from, version = :next, updated_at = :u",
+                "version = :v AND attribute_not_exists(merged_into)",
+                {
+                    ":ids": [i.model_dump() for i in remaining],
+                    ":from": [c for c in target.merged_from if c != source.id],
+                    ":next": target.version + 1,
+                    ":u": audit.created_at,
+                    ":v": target.version,
+                },
+            )
+        )
+        tx.items.append(
+            _update_op(
+                {"PK": f"MERGE#{merge.id}", "SK": "MERGE"},
+                "SET undone_at = :u, undone_by = :by",
+                "attribute_exists(PK) AND attribute_not_exists(undone_at)",
+                {":u": audit.created_at, ":by": undone_by},
+            )
+        )
+        tx.put(audit_item(audit))
+        for identity in merge.identities:
+            tx.put(
+                identity_item(identity.channel, identity.external_id, source.id),
+                condition="customer_id = :owner",
+                values={":owner": target.id},
+            )
+        self._commit_customer_tx(tx, "one of the customers changed during the unmerge; try again")
+
+    def _commit_customer_tx(self, tx: Transaction, conflict_message: str) -> None:
+        """Like commit(), for transactions that also update items: any refusal is one Conflict."""
+        if len(tx.items) > MAX_TRANSACTION_ITEMS:
+            raise Conflict(f"{conflict_message} (too many items for one transaction)")
+        for op in tx.items:
+            op[next(iter(op))]["TableName"] = self.table_name
+        try:
+            self.ddb.transact_write_items(TransactItems=tx.items)
+        except ClientError as err:
+            if err.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            raise Conflict(conflict_message) from err
+
+
+# ---------------------------------------------------------------- one customer across channels: items (17-19)
+
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's limit for one TransactWriteItems call
+
+
+def contact_item(kind: str, value: str, customer_id: str) -> dict[str, Any]:
+    return {
+        "PK": f"CONTACT#{kind}#{value}",
+        "SK": f"CUSTOMER#{customer_id}",
+        ENTITY: "contact",
+        "customer_id": customer_id,
+    }
+
+
+def suggestion_item(suggestion: DuplicateSuggestion) -> dict[str, Any]:
+    keys = {"PK": f"CUSTOMER#{suggestion.customer_id}", "SK": f"SUGGESTION#{suggestion.other_id}"}
+    return _model_item(suggestion, "suggestion", keys)
+
+
+def merge_item(merge: CustomerMerge) -> dict[str, Any]:
+    return _model_item(merge, "customer_merge", {"PK": f"MERGE#{merge.id}", "SK": "MERGE"})
+
+
+def audit_item(entry: AuditEntry) -> dict[str, Any]:
+    keys = {"PK": f"AUDIT#{entry.created_at[:7]}", "SK": f"{entry.created_at}#{entry.id}"}
+    return _model_item(entry, "audit", keys)
+
+
+def _update_op(key: dict[str, str], update: str, condition: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Update": {
+            "Key": to_av(key),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": to_av(values),
+        }
+    }

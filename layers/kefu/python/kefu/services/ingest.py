@@ -18,7 +18,6 @@ from kefu.models import (
     Customer,
     DeliveryStatus,
     Direction,
-    Identity,
     Message,
     Sla,
     Ticket,
@@ -27,6 +26,7 @@ from kefu.models import (
     Tier,
 )
 from kefu.repository import Repository
+from kefu.services import customers
 
 MAX_ATTEMPTS = 5
 PREVIEW_LENGTH = 140
@@ -57,23 +57,8 @@ def preview_of(message: InboundMessage) -> str:
 
 
 def resolve_customer(repo: Repository, message: InboundMessage) -> Customer:
-    sender = message.sender
-    existing = repo.customer_for_identity(sender.channel, sender.external_id)
-    if existing:
-        return repo.get_customer(existing)
-    stamp = now_iso()
-    customer = Customer(
-        id=new_id(),
-        name=sender.display_name,
-        email=sender.email,
-        phone=sender.phone,
-        locale=sender.locale,
-        identities=[Identity(channel=sender.channel, external_id=sender.external_id)],
-        created_at=stamp,
-        updated_at=stamp,
-    )
-    customer_id = repo.create_customer(customer)
-    return customer if customer_id == customer.id else repo.get_customer(customer_id)
+    """The customer behind the sender, one across channels (the rule: kefu.services.customers)."""
+    return customers.resolve_customer(repo, message.sender)
 
 
 def _new_ticket(repo: Repository, message: InboundMessage, customer: Customer, stamp: str) -> Ticket:

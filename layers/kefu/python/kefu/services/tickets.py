@@ -20,8 +20,8 @@ from kefu.models import (
     TicketStatus,
     check_transition,
 )
-from kefu.privacy import mask_email, mask_phone
 from kefu.repository import Repository, TicketPage
+from kefu.services import customers
 
 MAX_ATTEMPTS = 5
 MAX_BODY = 20_000
@@ -72,17 +72,16 @@ def get_detail(repo: Repository, caller: Caller, ticket_id: str) -> TicketDetail
     ticket = repo.get_ticket(ticket_id)
     messages, events = repo.ticket_thread(ticket_id)
     try:
-        customer: Customer | None = visible_customer(repo.get_customer(ticket.customer_id), caller)
+        # a merged customer's tickets show the customer it was merged into
+        customer: Customer | None = visible_customer(customers.current_customer(repo, ticket.customer_id), caller)
     except NotFound:
         customer = None
     return TicketDetail(ticket, messages, events, customer)
 
 
 def visible_customer(customer: Customer, caller: Caller) -> Customer:
-    """Agents see phone numbers and emails masked; supervisors and admins see them whole."""
-    if caller.sees_pii:
-        return customer
-    return customer.model_copy(update={"phone": mask_phone(customer.phone), "email": mask_email(customer.email)})
+    """Agents see phone numbers, emails and identities made of them masked; supervisors and admins whole."""
+    return customers.visible(customer, caller)
 
 
 def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:

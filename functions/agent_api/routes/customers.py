@@ -1,0 +1,70 @@
+"""Customers (/api/v1/customers/...) and their merges (/api/v1/admin/customers/..., supervisors and admins)."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from agent_api.routes.common import caller_of, repository
+from agent_api.schemas import (
+    CustomerOut,
+    IdentityOut,
+    MergeIn,
+    MergeOut,
+    SuggestionListOut,
+    SuggestionOut,
+    TicketOut,
+    UnmergeIn,
+)
+from kefu.models import CustomerMerge
+from kefu.services import customers
+
+router = APIGatewayRouter()
+
+
+def _merge_out(record: CustomerMerge) -> MergeOut:
+    return MergeOut(
+        merge_id=record.id,
+        source_id=record.source_id,
+        target_id=record.target_id,
+        identities=[IdentityOut.model_validate(i.model_dump()) for i in record.identities],
+        reason=record.reason,
+        actor_id=record.actor_id,
+        created_at=record.created_at,
+        undone_at=record.undone_at,
+        undone_by=record.undone_by,
+    )
+
+
+@router.get("/customers/<customer_id>", summary="Profile, tier, tags, identities per channel, ticket history")
+def get_customer(customer_id: str) -> CustomerOut:
+    profile = customers.get_profile(repository(), caller_of(router), customer_id)
+    data = profile.customer.model_dump(mode="json")
+    return CustomerOut.model_validate({**data, "tickets": [TicketOut.of(t) for t in profile.tickets]})
+
+
+@router.get("/customers/<customer_id>/suggestions", summary="Customers who may be the same person")
+def get_suggestions(customer_id: str) -> SuggestionListOut:
+    found = customers.suggestions(repository(), caller_of(router), customer_id)
+    return SuggestionListOut(
+        items=[
+            SuggestionOut(
+                customer_id=s.other_id,
+                key_kind=s.key_kind,
+                key_value=s.key_value,
+                reason=s.reason,
+                created_at=s.created_at,
+            )
+            for s in found
+        ]
+    )
+
+
+@router.post("/admin/customers/merge", summary="Merge source into target (supervisor or admin; audited)")
+def merge_customers(body: MergeIn) -> MergeOut:
+    record = customers.merge(repository(), caller_of(router), body.source_id, body.target_id, body.reason)
+    return _merge_out(record)
+
+
+@router.post("/admin/customers/unmerge", summary="Undo exactly one merge (supervisor or admin; audited)")
+def unmerge_customers(body: UnmergeIn) -> MergeOut:
+    return _merge_out(customers.unmerge(repository(), caller_of(router), body.merge_id))

@@ -1,0 +1,397 @@
+"""One customer across channels: which identities belong to one person, possible duplicates, merge and unmerge.
+
+The rule (docs/customers.md says it for people):
+
+- The channel's own id (``IDENTITY#<channel>#<external id>``) is looked up first; a known sender is that
+  customer (following ``merged_into`` if a supervisor merged it since).
+- A new sender is then looked up by the cross-channel keys its channel *proves*, most trusted first: the
+  WeChat unionid, the sender address of an inbound email (SES checked SPF/DKIM), the phone number of a WhatsApp
+  or Twilio sender (the operator delivered it). If those keys lead to exactly one customer and nothing
+  contradicts it, the new identity joins that customer; the writes are conditional, so two first messages
+  racing for one key still end with one customer.
+- Keys that lead to two customers, or that contradict the one they lead to (a second, different unionid),
+  never merge anything: the sender becomes a new customer and both sides get a possible-duplicate suggestion.
+- Phone numbers and emails the customer typed (web chat, web form) prove nothing: they go on the profile and
+  into the contact index, and produce suggestions only.
+- Supervisors and admins merge two customers explicitly (audited, undoable exactly once).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from kefu.auth import Caller
+from kefu.clock import new_id, now_iso
+from kefu.errors import Conflict, InvalidInput, NotFound
+from kefu.inbound import Sender
+from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity, Ticket
+from kefu.phone import to_e164
+from kefu.privacy import mask_email, mask_phone
+from kefu.repository import MAX_TRANSACTION_ITEMS, Repository
+
+# cross-channel keys, stored as identities of these pseudo-channels (the email channel's own id is the email key)
+UNION = "wechat_union"
+PHONE = "phone"
+EMAIL = "email"
+PHONE_PROVING_CHANNELS = frozenset({"whatsapp", "twilio"})
+EMAIL_PROVING_CHANNELS = frozenset({"email"})
+# a person has one unionid: a customer holding a different one is somebody else
+EXCLUSIVE_KINDS = frozenset({UNION})
+# channels whose external ids are phone numbers or email addresses (masked for agents)
+PHONE_ID_CHANNELS = frozenset({"whatsapp", "twilio", PHONE})
+EMAIL_ID_CHANNELS = frozenset({"email", "form"})
+
+MAX_ATTEMPTS = 5
+MAX_HOPS = 10  # merged_into chains longer than this are refused rather than followed forever
+MAX_MERGED_SOURCES = 20  # how many merged-away customers a profile gathers history from
+HISTORY_LIMIT = 50
+MAX_REASON = 500
+# a merge writes both profiles, the merge record and its audit entry, plus one item per moved identity
+MERGE_FIXED_ITEMS = 4
+MAX_MERGE_IDENTITIES = MAX_TRANSACTION_ITEMS - MERGE_FIXED_ITEMS
+
+REASON_DECLARED = "declared_contact"  # a typed phone/email that another customer holds or typed too
+REASON_CONFLICT = "key_conflict"  # a proven key belongs to a customer that contradicts the sender
+REASON_AMBIGUOUS = "ambiguous_keys"  # the sender's keys lead to more than one customer
+
+
+@dataclass(frozen=True)
+class SenderKeys:
+    own: Identity
+    strong: tuple[Identity, ...]  # proven cross-channel keys, most trusted first (never the own id)
+    declared: tuple[tuple[str, str], ...]  # (phone|email, normalised value) the customer typed
+    phone: str | None  # for the profile
+    email: str | None
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    customer: Customer
+    tickets: list[Ticket]
+
+
+def _normal_email(value: str | None) -> str | None:
+    if not value:
+        return None
+    address = value.strip().lower()
+    return address if "@" in address and len(address) <= 254 else None
+
+
+def keys_of(sender: Sender) -> SenderKeys:
+    own = Identity(channel=sender.channel, external_id=sender.external_id)
+    proves_phone = sender.channel in PHONE_PROVING_CHANNELS
+    proves_email = sender.channel in EMAIL_PROVING_CHANNELS
+    # a WhatsApp or Twilio sender's id is its number (Twilio: maybe "whatsapp:+…")
+    phone = to_e164(sender.phone or (sender.external_id if proves_phone else None))
+    email = _normal_email(sender.email)
+    strong: list[Identity] = []
+    if sender.union_id and sender.union_id.strip():
+        strong.append(Identity(channel=UNION, external_id=sender.union_id.strip()))
+    if proves_email and email:
+        strong.append(Identity(channel=EMAIL, external_id=email))
+    if proves_phone and phone:
+        strong.append(Identity(channel=PHONE, external_id=phone))
+    declared: list[tuple[str, str]] = []
+    if phone and not proves_phone:
+        declared.append((PHONE, phone))
+    if email and not proves_email:
+        declared.append((EMAIL, email))
+    return SenderKeys(
+        own=own,
+        strong=tuple(k for k in strong if k != own),
+        declared=tuple(declared),
+        phone=phone or sender.phone,
+        email=email,
+    )
+
+
+# ---------------------------------------------------------------- resolution (ingest)
+
+
+def resolve_customer(repo: Repository, sender: Sender) -> Customer:
+    """The customer behind an inbound sender; creates or links one as the rule above says."""
+    keys = keys_of(sender)
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            return _resolve_once(repo, sender, keys)
+        except Conflict:
+            # another writer claimed one of the keys (or changed the customer) first: look again
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def current_customer(repo: Repository, customer_id: str) -> Customer:
+    """The customer, or the one it was merged into (following the chain)."""
+    next_id = customer_id
+    for _ in range(MAX_HOPS):
+        customer = repo.get_customer(next_id)
+        if not customer.merged_into:
+            return customer
+        next_id = customer.merged_into
+    raise Conflict(f"customer '{customer_id}' was merged more than {MAX_HOPS} times in a chain")
+
+
+def _live_id(repo: Repository, customer_id: str) -> str | None:
+    try:
+        return current_customer(repo, customer_id).id
+    except (NotFound, Conflict):
+        return None
+
+
+def _resolve_once(repo: Repository, sender: Sender, keys: SenderKeys) -> Customer:
+    owner_id = repo.customer_for_identity(keys.own.channel, keys.own.external_id)
+    if owner_id:
+        return _learn(repo, current_customer(repo, owner_id), keys)
+
+    owners: dict[str, tuple[Customer, Identity]] = {}  # live customer -> the first (most trusted) key to it
+    unclaimed: list[Identity] = []
+    for key in keys.strong:
+        found = repo.customer_for_identity(key.channel, key.external_id)
+        if found is None:
+            unclaimed.append(key)
+            continue
+        owner = current_customer(repo, found)
+        owners.setdefault(owner.id, (owner, key))
+
+    stamp = now_iso()
+    if len(owners) == 1:
+        target, _ = next(iter(owners.values()))
+        if _exclusive_conflict(target, unclaimed) is None:
+            linked = repo.attach_identities(target, [keys.own, *unclaimed], list(keys.declared), stamp)
+            _suggest_from_contacts(repo, linked.id, keys, unclaimed, stamp)
+            return linked
+
+    customer = Customer(
+        id=new_id(),
+        name=sender.display_name,
+        email=keys.email,
+        phone=keys.phone,
+        locale=sender.locale,
+        identities=[keys.own, *unclaimed],
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    repo.create_linked_customer(customer, list(keys.declared))
+    reason = REASON_AMBIGUOUS if len(owners) > 1 else REASON_CONFLICT
+    for other, key in owners.values():
+        _suggest(repo, customer.id, other.id, key, reason, stamp)
+    _suggest_from_contacts(repo, customer.id, keys, unclaimed, stamp)
+    return customer
+
+
+def _exclusive_conflict(customer: Customer, keys: list[Identity]) -> Identity | None:
+    """A key the customer cannot also have: it already holds a different one of that kind."""
+    for key in keys:
+        if key.channel in EXCLUSIVE_KINDS and any(
+            i.channel == key.channel and i.external_id != key.external_id for i in customer.identities
+        ):
+            return key
+    return None
+
+
+def _learn(repo: Repository, customer: Customer, keys: SenderKeys) -> Customer:
+    """A known sender brought a proven key its customer does not have yet (e.g. a unionid): add it if free."""
+    held = {(i.channel, i.external_id) for i in customer.identities}
+    missing = [k for k in keys.strong if (k.channel, k.external_id) not in held]
+    if not missing:
+        return customer
+    stamp = now_iso()
+    free: list[Identity] = []
+    for key in missing:
+        found = repo.customer_for_identity(key.channel, key.external_id)
+        if found is None:
+            if _exclusive_conflict(customer, [key]) is None:
+                free.append(key)
+            continue
+        other = _live_id(repo, found)
+        if other and other != customer.id:
+            _suggest(repo, customer.id, other, key, REASON_CONFLICT, stamp)
+    if not free:
+        return customer
+    linked = repo.attach_identities(customer, free, [], stamp)
+    _suggest_from_contacts(repo, linked.id, keys, free, stamp)
+    return linked
+
+
+def _suggest_from_contacts(
+    repo: Repository, customer_id: str, keys: SenderKeys, newly_proven: list[Identity], stamp: str
+) -> None:
+    """Typed contacts meet whoever proved or typed them; newly proven ones meet whoever typed them."""
+    for kind, value in keys.declared:
+        key = Identity(channel=kind, external_id=value)
+        holder = repo.customer_for_identity(kind, value)
+        if holder:
+            _suggest(repo, customer_id, holder, key, REASON_DECLARED, stamp)
+        for other in repo.customers_with_contact(kind, value):
+            _suggest(repo, customer_id, other, key, REASON_DECLARED, stamp)
+    for key in newly_proven:
+        if key.channel in (PHONE, EMAIL):
+            for other in repo.customers_with_contact(key.channel, key.external_id):
+                _suggest(repo, customer_id, other, key, REASON_DECLARED, stamp)
+
+
+def _suggest(repo: Repository, customer_id: str, other_id: str, key: Identity, reason: str, stamp: str) -> None:
+    other = _live_id(repo, other_id)
+    if other is None or other == customer_id:
+        return
+    for one, two in ((customer_id, other), (other, customer_id)):
+        repo.put_suggestion(
+            DuplicateSuggestion(
+                customer_id=one,
+                other_id=two,
+                key_kind=key.channel,
+                key_value=key.external_id,
+                reason=reason,
+                created_at=stamp,
+            )
+        )
+
+
+# ---------------------------------------------------------------- reading (agent API)
+
+
+def mask_identity(identity: Identity) -> Identity:
+    channel, value = identity.channel, identity.external_id
+    if channel in PHONE_ID_CHANNELS:
+        prefix = "whatsapp:" if value.startswith("whatsapp:") else ""
+        value = prefix + (mask_phone(value.removeprefix(prefix)) or "")
+    elif channel in EMAIL_ID_CHANNELS:
+        value = mask_email(value) or ""
+    return Identity(channel=channel, external_id=value)
+
+
+def visible(customer: Customer, caller: Caller) -> Customer:
+    """Agents see phone numbers, emails and the identities made of them masked; supervisors and admins whole."""
+    if caller.sees_pii:
+        return customer
+    return customer.model_copy(
+        update={
+            "phone": mask_phone(customer.phone),
+            "email": mask_email(customer.email),
+            "identities": [mask_identity(i) for i in customer.identities],
+        }
+    )
+
+
+def get_profile(repo: Repository, caller: Caller, customer_id: str) -> CustomerProfile:
+    """Profile, tier, tags, identities and ticket history (including customers merged into this one).
+    A merged customer answers as the tombstone it is, with ``merged_into`` saying where it went."""
+    customer = repo.get_customer(customer_id)
+    return CustomerProfile(visible(customer, caller), ticket_history(repo, customer))
+
+
+def ticket_history(repo: Repository, customer: Customer, limit: int = HISTORY_LIMIT) -> list[Ticket]:
+    tickets = [t for cid in _with_merged_sources(repo, customer) for t in repo.customer_tickets(cid, limit)]
+    tickets.sort(key=lambda t: (t.created_at, t.id), reverse=True)
+    return tickets[:limit]
+
+
+def _with_merged_sources(repo: Repository, customer: Customer) -> list[str]:
+    """The customer and every customer merged into it (also indirectly), bounded."""
+    out = [customer.id]
+    pending = list(customer.merged_from)
+    while pending and len(out) < MAX_MERGED_SOURCES:
+        source_id = pending.pop(0)
+        if source_id in out:
+            continue
+        out.append(source_id)
+        source = repo.find_customer(source_id)
+        if source:
+            pending.extend(source.merged_from)
+    return out
+
+
+def suggestions(repo: Repository, caller: Caller, customer_id: str) -> list[DuplicateSuggestion]:
+    """Possible duplicates of a customer (a merged one answers for the customer it went into)."""
+    live = current_customer(repo, customer_id)
+    out: list[DuplicateSuggestion] = []
+    seen: set[str] = set()
+    for cid in _with_merged_sources(repo, live):
+        for suggestion in repo.customer_suggestions(cid):
+            other = _live_id(repo, suggestion.other_id)
+            if other is None or other == live.id or other in seen:
+                continue
+            seen.add(other)
+            value = suggestion.key_value
+            if not caller.sees_pii:
+                value = mask_identity(Identity(channel=suggestion.key_kind, external_id=value)).external_id
+            out.append(suggestion.model_copy(update={"customer_id": live.id, "other_id": other, "key_value": value}))
+    return out
+
+
+# ---------------------------------------------------------------- merge and unmerge (supervisors, admins)
+
+
+def merge(repo: Repository, caller: Caller, source_id: str, target_id: str, reason: str) -> CustomerMerge:
+    """Source's identities move to target; source stays as a tombstone (its tickets keep its id)."""
+    caller.require("supervisor", "admin")
+    why = reason.strip()
+    if not why or len(why) > MAX_REASON:
+        raise InvalidInput(f"reason must be 1 to {MAX_REASON} characters")
+    if source_id == target_id:
+        raise Conflict("a customer cannot be merged into itself")
+    source = repo.get_customer(source_id)
+    target = repo.get_customer(target_id)
+    for customer in (source, target):
+        if customer.merged_into:
+            raise Conflict(f"customer '{customer.id}' is already merged into '{customer.merged_into}'")
+    if len(source.identities) > MAX_MERGE_IDENTITIES:
+        raise Conflict(
+            f"customer '{source.id}' has {len(source.identities)} identities; one merge moves at most "
+            f"{MAX_MERGE_IDENTITIES} in a single transaction, so nothing was merged"
+        )
+    stamp = now_iso()
+    record = CustomerMerge(
+        id=new_id(),
+        source_id=source.id,
+        target_id=target.id,
+        identities=source.identities,
+        reason=why,
+        actor_id=caller.id,
+        actor_email=caller.email,
+        created_at=stamp,
+    )
+    audit = _audit(caller, "customer.merged", record, stamp)
+    repo.merge_customers(source, target, record, audit)
+    return record
+
+
+def unmerge(repo: Repository, caller: Caller, merge_id: str) -> CustomerMerge:
+    """Undo exactly one merge: the identities that moved go back and the source lives again."""
+    caller.require("supervisor", "admin")
+    record = repo.get_merge(merge_id)
+    if record.undone_at:
+        raise Conflict(f"merge '{merge_id}' was already undone at {record.undone_at}")
+    source = repo.get_customer(record.source_id)
+    target = repo.get_customer(record.target_id)
+    if source.merge_id != record.id:
+        raise Conflict(f"customer '{source.id}' is not merged by '{merge_id}'")
+    if target.merged_into:
+        raise Conflict(
+            f"customer '{target.id}' was merged into '{target.merged_into}' afterwards; undo that merge first"
+        )
+    stamp = now_iso()
+    audit = _audit(caller, "customer.unmerged", record, stamp)
+    repo.unmerge_customers(record, source, target, audit, caller.id)
+    return record.model_copy(update={"undone_at": stamp, "undone_by": caller.id})
+
+
+def _audit(caller: Caller, action: str, record: CustomerMerge, stamp: str) -> AuditEntry:
+    # channels and a count, not the identities: the audit trail should not become a copy of personal data
+    return AuditEntry(
+        id=new_id(),
+        actor_id=caller.id,
+        actor_email=caller.email,
+        action=action,
+        target=record.target_id,
+        details={
+            "merge_id": record.id,
+            "source_id": record.source_id,
+            "target_id": record.target_id,
+            "reason": record.reason,
+            "identity_count": len(record.identities),
+            "channels": sorted({i.channel for i in record.identities}),
+        },
+        created_at=stamp,
+    )

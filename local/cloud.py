@@ -192,6 +192,10 @@ class LocalCloud:
     def _start_emulator(self) -> None:
         from moto.server import ThreadedMotoServer
 
+        from local import emulator_patches
+
+        emulator_patches.apply()
+
         self._moto = ThreadedMotoServer(self.host, self.aws_port, verbose=False)
         self._moto.start()
         host, port = self._moto.get_host_and_port()

@@ -1,0 +1,98 @@
+"""The local cloud's speed fixes to moto must not change what it answers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from local import emulator_patches
+
+
+@pytest.fixture
+def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.sqs.models import SQSBackend
+
+    monkeypatch.setattr(DynamoDBBackend, "transact_write_items", DynamoDBBackend.transact_write_items)
+    monkeypatch.setattr(
+        SQSBackend,
+        "is_message_valid_based_on_retention_period",
+        SQSBackend.is_message_valid_based_on_retention_period,
+    )
+    emulator_patches.apply()  # undone by monkeypatch at teardown
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield client
+
+
+def put(key: str, condition: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"TableName": "t", "Item": {"PK": {"S": key}, "v": {"N": "1"}}}
+    if condition:
+        op["ConditionExpression"] = condition
+    return {"Put": op}
+
+
+def keys(ddb: Any) -> set[str]:
+    return {item["PK"]["S"] for item in ddb.scan(TableName="t")["Items"]}
+
+
+def test_all_conditions_hold_everything_is_written(ddb: Any) -> None:
+    ddb.transact_write_items(TransactItems=[put("a", "attribute_not_exists(PK)"), put("b")])
+    assert keys(ddb) == {"a", "b"}
+
+
+def test_one_failed_condition_writes_nothing_and_names_the_failing_item(ddb: Any) -> None:
+    ddb.put_item(TableName="t", Item={"PK": {"S": "a"}})
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=[put("c"), put("a", "attribute_not_exists(PK)")])
+    assert err.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert [r["Code"] for r in err.value.response["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+    assert keys(ddb) == {"a"}
+
+
+def test_the_same_item_twice_is_a_validation_error(ddb: Any) -> None:
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=[put("a"), put("a")])
+    assert err.value.response["Error"]["Code"] == "ValidationException"
+    assert keys(ddb) == set()
+
+
+def test_transactions_with_updates_keep_moto_behaviour(ddb: Any) -> None:
+    update = {
+        "Update": {
+            "TableName": "t",
+            "Key": {"PK": {"S": "u"}},
+            "UpdateExpression": "SET v = :v",
+            "ExpressionAttributeValues": {":v": {"N": "2"}},
+        }
+    }
+    ddb.transact_write_items(TransactItems=[put("a"), update])
+    assert keys(ddb) == {"a", "u"}
+
+
+def test_sqs_still_expires_nothing_young_and_delivers_everything() -> None:
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.is_message_valid_based_on_retention_period
+    try:
+        emulator_patches.apply()
+        with mock_aws():
+            sqs = boto3.client("sqs", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+            url = sqs.create_queue(QueueName="q")["QueueUrl"]
+            for n in range(5):
+                sqs.send_message(QueueUrl=url, MessageBody=str(n))
+            got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+            assert sorted(m["Body"] for m in got) == ["0", "1", "2", "3", "4"]
+    finally:
+        SQSBackend.is_message_valid_based_on_retention_period = original  # type: ignore[method-assign]

@@ -14,7 +14,7 @@ from tests.support.aws_events import agent_claims, api_event
 from webhooks.handler import lambda_handler as webhooks
 
 ADMIN = agent_claims(sub="admin-1", groups="admin,supervisor,agent", email="admin@example.com")
-WHATSAPP = {
+WHATSAPP: dict[str, Any] = {
     "id": "wa-main",
     "channel": "whatsapp",
     "name": "WhatsApp +1 555",

@@ -17,7 +17,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import aws
 from kefu.config import MAX_RECEIVE_COUNT
+from kefu.errors import ProviderError
 from kefu.inbound import OutboundMessage
+from kefu.queues import delay_redelivery
 from kefu.repository import Repository
 from kefu.services.media import wire_email
 from kefu.services.outbound import deliver
@@ -31,8 +33,13 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 def record_handler(record: SQSRecord) -> str:
     job = OutboundMessage.model_validate_json(record.body)
-    final = int(record.attributes.approximate_receive_count) >= MAX_RECEIVE_COUNT
-    outcome = deliver(Repository.from_settings(), job, final_attempt=final)
+    attempt = int(record.attributes.approximate_receive_count)
+    try:
+        outcome = deliver(Repository.from_settings(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
+    except ProviderError as err:
+        if err.retryable and attempt < MAX_RECEIVE_COUNT:
+            delay_redelivery(record.event_source_arn, record.receipt_handle, attempt)
+        raise
     logger.info("outbound", extra={"outcome": outcome, "ticket_id": job.ticket_id, "channel": job.channel})
     metrics.add_metric(name=f"Outbound{outcome.capitalize()}", unit=MetricUnit.Count, value=1)
     return outcome

@@ -42,3 +42,24 @@ def enqueue_outbound(message: OutboundMessage) -> None:
         MessageGroupId=hashlib.sha256(message.conversation_key.encode()).hexdigest()[:64],
         MessageDeduplicationId=message.message_id,
     )
+
+
+def retry_delay(attempt: int) -> int:
+    """Seconds before the next try of a failed job: 10, 20, 40, 80 ... capped at 15 minutes."""
+    return int(min(900, 10 * 2 ** max(0, attempt - 1)))
+
+
+def delay_redelivery(queue_arn: str, receipt_handle: str, attempt: int) -> None:
+    """Back off exponentially instead of waiting the queue's whole visibility timeout (or hammering a
+    provider that is down). Best effort: if this fails, the visibility timeout still brings the job back."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    _, _, _, _, account, name = queue_arn.split(":", 5)
+    sqs = aws.client("sqs")
+    try:
+        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        sqs.change_message_visibility(
+            QueueUrl=url, ReceiptHandle=receipt_handle, VisibilityTimeout=retry_delay(attempt)
+        )
+    except (ClientError, BotoCoreError):
+        return

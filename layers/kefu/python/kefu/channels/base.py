@@ -144,7 +144,10 @@ class HttpClient:
         except urllib.error.HTTPError as err:
             return HttpResponse(err.code, err.read(), {k.lower(): v for k, v in err.headers.items()})
         except (urllib.error.URLError, TimeoutError, OSError) as err:
-            raise ProviderError(f"could not reach {url}: {err}", retryable=True) from err
+            # only the host: provider URLs carry tokens (WeChat access_token, Telegram's bot path)
+            parts = urllib.parse.urlsplit(url)
+            reason = getattr(err, "reason", err)
+            raise ProviderError(f"could not reach {parts.scheme}://{parts.netloc}: {reason}", retryable=True) from err
 
     def download(
         self, url: str, *, headers: Mapping[str, str] | None = None, max_bytes: int | None = None

@@ -42,8 +42,9 @@ def outbound_for(repo: Repository, message: Message) -> OutboundMessage | None:
 
 
 def deliver(repo: Repository, job: OutboundMessage, *, final_attempt: bool, http: HttpClient | None = None) -> str:
-    """Send one message; returns "sent", "failed" or "skipped" (already handled). Raises ProviderError
-    for a retryable failure while attempts remain, so the queue retries it."""
+    """Send one message; returns "sent", "failed" (the provider refused: not retried, reason shown) or
+    "skipped" (already handled). A retryable failure raises ProviderError so the queue retries it; on the
+    last attempt the message is marked failed first, and the raise hands the job to the DLQ."""
     message = repo.get_message(job.ticket_id, job.message_sk)
     if message.delivery_status != DeliveryStatus.QUEUED:
         return "skipped"
@@ -51,10 +52,12 @@ def deliver(repo: Repository, job: OutboundMessage, *, final_attempt: bool, http
     try:
         result = adapter_for(inbox.channel).send(job, inbox, http or HttpClient())
     except ProviderError as err:
-        if err.retryable and not final_attempt:
-            raise
-        _mark_failed(repo, message, err.message)
-        return "failed"
+        if not err.retryable:
+            _mark_failed(repo, message, err.message)
+            return "failed"
+        if final_attempt:
+            _mark_failed(repo, message, f"gave up after repeated failures: {err.message}")
+        raise
     repo.update_message_delivery(
         message,
         status=DeliveryStatus.SENT.value,

@@ -23,6 +23,7 @@ class TicketOut(BaseModel):
     channel: str
     inbox: str
     customer_id: str
+    customer_name: str | None = None
     subject: str
     assignee: str | None
     team: str | None

@@ -98,6 +98,7 @@ def test_customer_chats_agent_replies_customer_reads(cloud: Cloud) -> None:
     assert status == 200
     assert [t["id"] for t in page["items"]] == [ticket_id]
     assert page["items"][0]["channel"] == "web"
+    assert page["items"][0]["customer_name"] == "Li Lei"
     assert page["items"][0]["sla"]["first_response_due_at"]
 
     status, reply = agent("POST", f"/api/v1/tickets/{ticket_id}/messages", {"body": "您好，马上为您查询"})

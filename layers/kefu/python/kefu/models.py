@@ -112,6 +112,7 @@ class Ticket(BaseModel):
     channel: str
     inbox: str
     customer_id: str
+    customer_name: str | None = None  # copied at creation so the inbox lists names without a read per row
     conversation_key: str
     contact: str = ""  # the customer's id on this ticket's channel: where replies go
     subject: str = ""

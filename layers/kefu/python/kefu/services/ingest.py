@@ -69,6 +69,7 @@ def _new_ticket(repo: Repository, message: InboundMessage, customer: Customer, s
         channel=message.channel,
         inbox=message.inbox,
         customer_id=customer.id,
+        customer_name=customer.name or message.sender.display_name,
         conversation_key=message.conversation_key,
         contact=message.sender.external_id,
         subject=(message.subject or preview_of(message))[:200],

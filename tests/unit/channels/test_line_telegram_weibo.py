@@ -346,7 +346,7 @@ def test_weibo_samples() -> None:
     WeiboAdapter().verify(request, WEIBO)
     [text] = WeiboAdapter().parse(request, WEIBO)
     assert (text.kind, text.text) == ("text", "私信或留言内容")
-    assert text.provider_message_id == "2489518277:Mon Jul 16 18:09:20 +0800 2012:text"
+    assert text.provider_message_id.startswith("2489518277:Mon Jul 16 18:09:20 +0800 2012:text:")
     assert text.sender.external_id == "2489518277"
     assert text.conversation_key == "weibo:wb-1:2489518277"
     assert text.received_at == "2012-07-16T10:09:20.000Z"
@@ -378,3 +378,19 @@ def test_weibo_send(provider, http) -> None:
     with pytest.raises(ProviderError, match="receiver not a fan") as refused:
         WeiboAdapter().send(outbound("weibo", "1"), inbox, http)
     assert refused.value.retryable is False
+
+
+def test_weibo_messages_within_one_second_stay_apart_and_a_redelivery_does_not() -> None:
+    def key(body: dict[str, object]) -> str:
+        return WeiboAdapter().parse(weibo_post(json.dumps(body).encode()), WEIBO)[0].provider_message_id
+
+    base = {
+        "type": "text",
+        "receiver_id": 1,
+        "sender_id": 2,
+        "created_at": "Mon Jul 16 18:09:20 +0800 2012",
+        "text": "first",
+        "data": {},
+    }
+    assert key(base) == key(dict(base))
+    assert key(base) != key({**base, "text": "second"})

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.parse
 from datetime import datetime
@@ -92,6 +93,9 @@ class WeiboAdapter(ChannelAdapter):
         kind, event = "text", None
         attachments: list[Attachment] = []
         metadata = {"receiver_id": text_of(push.get("receiver_id")), "type": msg_type}
+        # Weibo's own key, sender + created_at, is only to the second: two messages a fan sends within one
+        # second would collide. A digest of the content keeps those apart and a redelivery (same body) one.
+        digest = hashlib.sha256(json.dumps([text, data], ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:12]
         if msg_type == "event":
             kind = "event"
             event = text_of(data.get("subtype")) or "unknown"  # follow, unfollow, subscribe, scan ...
@@ -111,7 +115,7 @@ class WeiboAdapter(ChannelAdapter):
             InboundMessage(
                 channel="weibo",
                 inbox=inbox.id,
-                provider_message_id=f"{sender_id}:{created_at}:{msg_type}",
+                provider_message_id=f"{sender_id}:{created_at}:{msg_type}:{digest}",
                 conversation_key=conversation_key("weibo", inbox, sender_id),
                 sender=Sender(channel="weibo", external_id=sender_id),
                 kind=kind,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import queue
+import sys
 import threading
 import time
 import uuid
@@ -43,25 +45,77 @@ class LambdaContext:
         return max(0, int((self.timeout_seconds - elapsed) * 1000))
 
 
-class LocalFunction:
-    """One function: its handler is imported once, and invocations run one at a time.
+Handler = Callable[[dict[str, Any], Any], Any]
+_IMPORT_LOCK = threading.Lock()
 
-    One at a time mirrors one warm Lambda container, and keeps module-level state in handlers (Powertools'
-    resolver keeps the current event on the app object) from being shared between concurrent requests.
+
+class LocalFunction:
+    """One function, run like Lambda runs it: in warm "containers", each serving one invocation at a time.
+
+    A container is a separate import of the function's package, so module-level state (Powertools'
+    resolver keeps the current event on the app object) is never shared between concurrent invocations.
+    Event-source functions keep one container (one batch at a time, like one shard or message group);
+    the gateway's functions get several, so one slow request does not hold up every other customer.
     """
 
-    def __init__(self, spec: FunctionSpec) -> None:
+    def __init__(self, spec: FunctionSpec, containers: int = 1) -> None:
         self.spec = spec
-        self._handler: Callable[[dict[str, Any], Any], Any] | None = None
+        self.containers = containers
+        self._handler: Handler | None = None
+        self._free: queue.LifoQueue[Handler] = queue.LifoQueue()
+        self._created = 0
         self._lock = threading.Lock()
         self.invocations = 0
 
-    def load(self) -> Callable[[dict[str, Any], Any], Any]:
-        if self._handler is None:
-            module_name, _, attribute = self.spec.handler.rpartition(".")
-            module = importlib.import_module(module_name)
-            self._handler = getattr(module, attribute)
-        return self._handler
+    def load(self) -> Handler:
+        """The first container's handler (imported into sys.modules as usual)."""
+        with self._lock:
+            if self._handler is None:
+                module_name, _, attribute = self.spec.handler.rpartition(".")
+                with _IMPORT_LOCK:
+                    module = importlib.import_module(module_name)
+                self._handler = getattr(module, attribute)
+                self._created = 1
+                self._free.put(self._handler)
+            return self._handler
+
+    def _new_container(self) -> Handler:
+        """Import the function's package again, apart from the copy in sys.modules."""
+        module_name, _, attribute = self.spec.handler.rpartition(".")
+        package = module_name.split(".")[0]
+
+        def own(name: str) -> bool:
+            return name == package or name.startswith(package + ".")
+
+        with _IMPORT_LOCK:
+            kept = {name: module for name, module in sys.modules.items() if own(name)}
+            for name in kept:
+                del sys.modules[name]
+            try:
+                return getattr(importlib.import_module(module_name), attribute)
+            finally:
+                for name in [name for name in sys.modules if own(name)]:
+                    del sys.modules[name]
+                sys.modules.update(kept)
+
+    def _acquire(self) -> Handler:
+        self.load()
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            grow = self._created < self.containers
+            if grow:
+                self._created += 1
+        if grow:
+            try:
+                return self._new_container()
+            except Exception:
+                with self._lock:
+                    self._created -= 1
+                raise
+        return self._free.get()
 
     def context(self) -> LambdaContext:
         return LambdaContext(
@@ -72,8 +126,11 @@ class LocalFunction:
         )
 
     def invoke(self, event: dict[str, Any]) -> Any:
-        """Call the handler; exceptions propagate (callers decide what a function error means)."""
-        with self._lock:
-            handler = self.load()
-            self.invocations += 1
+        """Call the handler in a free container; exceptions propagate (callers decide what they mean)."""
+        handler = self._acquire()
+        try:
+            with self._lock:
+                self.invocations += 1
             return handler(event, self.context())
+        finally:
+            self._free.put(handler)

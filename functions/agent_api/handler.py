@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.metrics import EphemeralMetrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_api.routes import admin, me, tickets
@@ -19,7 +20,8 @@ from kefu.services.media import wire_email
 logger = Logger()
 wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"), verify_identities=True)
 tracer = Tracer()
-metrics = Metrics(namespace="Kefu")
+# Ephemeral: its metric set belongs to this module alone, never shared with another handler in the process
+metrics = EphemeralMetrics(namespace="Kefu")
 PREFIX = "/api/v1"
 
 app = APIGatewayRestResolver(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -27,7 +27,8 @@ from kefu.services.outbound import deliver
 logger = Logger()
 wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"))
 tracer = Tracer()
-metrics = Metrics(namespace="Kefu")
+# Ephemeral: its metric set belongs to this module alone, never shared with another handler in the process
+metrics = EphemeralMetrics(namespace="Kefu")
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import EphemeralMetrics
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -18,7 +19,8 @@ from kefu.services.stream import on_change
 logger = Logger()
 wire_email(lambda: aws.client("s3"))
 tracer = Tracer()
-metrics = Metrics(namespace="Kefu")
+# Ephemeral: its metric set belongs to this module alone, never shared with another handler in the process
+metrics = EphemeralMetrics(namespace="Kefu")
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 

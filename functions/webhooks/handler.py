@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
@@ -26,7 +26,8 @@ from kefu.services.webhooks import handle_delivery
 logger = Logger()
 wire_email(lambda: aws.client("s3"))
 tracer = Tracer()
-metrics = Metrics(namespace="Kefu")
+# Ephemeral: its metric set belongs to this module alone, never shared with another handler in the process
+metrics = EphemeralMetrics(namespace="Kefu")
 # The chat widget runs on the customer's own site, so any origin may call the chat routes.
 app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type"]))
 

@@ -100,7 +100,8 @@ class Functions(Construct):
         table.grant_read_write_data(self.webhooks)
         queues.inbound.grant_send_messages(self.webhooks)
 
-        self.ingest = function(INGEST_FUNCTION, {})
+        # reads inbox credentials to ask a channel what its delivery lacks (WeChat unionid)
+        self.ingest = function(INGEST_FUNCTION, dict(secrets_env))
         table.grant_read_write_data(self.ingest)
         self.ingest.add_event_source(
             sources.SqsEventSource(queues.inbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
@@ -176,7 +177,7 @@ class Functions(Construct):
                 "Each email inbox sends from its own address, verified when an admin saves the inbox; the "
                 "grant spans this account's SES identities in this region, which only inbox addresses use.",
             )
-        for reader in (self.webhooks, self.outbound, self.stream):
+        for reader in (self.webhooks, self.outbound, self.stream, self.ingest):
             reader.add_to_role_policy(
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret_arns])
             )
@@ -189,7 +190,7 @@ class Functions(Construct):
         for function_ in self.all:
             acknowledge_table_grant_wildcards(function_.role, table)
         region, account = region_of(self), account_of(self)
-        for function_ in (self.webhooks, self.outbound, self.agent_api, self.stream):
+        for function_ in (self.webhooks, self.outbound, self.agent_api, self.stream, self.ingest):
             acknowledge(
                 role_of(function_),
                 f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:{region}:{account}:"

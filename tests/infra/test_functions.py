@@ -17,13 +17,14 @@ pytestmark = pytest.mark.infra
 SECRETS_ENV = {Env.SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID}
 EXPECTED_ENV = {
     "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
-    "IngestFunction": {Env.TABLE_NAME},
+    "IngestFunction": {Env.TABLE_NAME, *SECRETS_ENV},
     "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
 }
-# the functions that talk to providers (webhooks, outbound, stream for media) and the admin API
-SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction", "StreamFunction"}
+# the functions that talk to providers (webhooks, outbound, stream for media, ingest for sender details)
+# and the admin API
+SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction", "StreamFunction", "IngestFunction"}
 EXPECTED_HANDLERS = {
     "WebhooksFunction": "webhooks.handler.lambda_handler",
     "IngestFunction": "ingest.handler.lambda_handler",

@@ -399,3 +399,31 @@ def test_wecom_send(provider, http) -> None:
     with pytest.raises(ProviderError, match="invalid userid") as bad:
         wecom.WeComAdapter().send(outbound("wecom", "nobody"), inbox, http)
     assert bad.value.retryable is False
+
+
+def test_wechat_enrich_sender_adds_the_unionid_once_per_openid(provider, http) -> None:
+    from kefu.inbound import Sender
+
+    wechat._UNION_IDS.clear()
+    inbox = WECHAT.model_copy(update={"api_base": provider.base})
+    provider.script("/cgi-bin/token", body={"access_token": "TOKEN-U", "expires_in": 7200})
+    provider.script("/cgi-bin/user/info", body={"subscribe": 1, "openid": "o-1", "unionid": "u-42"})
+    adapter = wechat.WeChatAdapter()
+    sender = Sender(channel="wechat", external_id="o-1")
+
+    assert adapter.enrich_sender(sender, inbox, http).union_id == "u-42"
+    assert adapter.enrich_sender(sender, inbox, http).union_id == "u-42"  # cached: no second call
+    info_calls = [r for r in provider.requests if r.route == "/cgi-bin/user/info"]
+    assert len(info_calls) == 1
+    assert info_calls[0].query == {"access_token": "TOKEN-U", "openid": "o-1", "lang": "zh_CN"}
+
+
+def test_wechat_enrich_sender_leaves_the_sender_alone_when_wechat_says_no(provider, http) -> None:
+    from kefu.inbound import Sender
+
+    wechat._UNION_IDS.clear()
+    inbox = WECHAT.model_copy(update={"api_base": provider.base})
+    provider.script("/cgi-bin/token", body={"access_token": "TOKEN-V", "expires_in": 7200})
+    provider.script("/cgi-bin/user/info", body={"errcode": 40003, "errmsg": "invalid openid"})
+    sender = Sender(channel="wechat", external_id="o-2")
+    assert wechat.WeChatAdapter().enrich_sender(sender, inbox, http) == sender

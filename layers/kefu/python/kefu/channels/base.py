@@ -19,7 +19,7 @@ from typing import IO, Any, ClassVar
 from pydantic import BaseModel, Field
 
 from kefu.errors import ProviderError
-from kefu.inbound import InboundMessage, OutboundMessage
+from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
 
 
@@ -203,6 +203,11 @@ class ChannelAdapter(ABC):
     # What an inbox of this channel must (and may) have in its credentials (contract.md, "Inboxes").
     credential_keys: ClassVar[tuple[str, ...]] = ()
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
+
+    def enrich_sender(self, sender: Sender, inbox: InboxConfig, http: HttpClient) -> Sender:
+        """Fill in what the delivery did not carry but the provider's API knows (WeChat: the unionid that
+        ties one person's openids across a company's accounts). Best effort: ingest goes on without it."""
+        return sender
 
     def on_inbox_saved(self, inbox: InboxConfig) -> None:
         """Called after an admin creates or changes an inbox of this channel (e.g. verify an email address)."""

@@ -13,10 +13,19 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 
 from kefu.channels import _fetch, _tencent
-from kefu.channels._common import TokenCache, api_base, check_size, require_query, send_credential, sha1_sorted
+from kefu.channels._common import (
+    TokenCache,
+    api_base,
+    check_size,
+    require_query,
+    response_json,
+    send_credential,
+    sha1_sorted,
+)
 from kefu.channels.base import (
     ChannelAdapter,
     FastAnswer,
@@ -28,11 +37,13 @@ from kefu.channels.base import (
     register,
 )
 from kefu.errors import InvalidInput, Unauthenticated
-from kefu.inbound import InboundMessage, OutboundMessage
+from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 TOKENS = TokenCache()
+UNION_ID_CACHE_SECONDS = 86_400.0
+_UNION_IDS: dict[tuple[str, str], tuple[float, str | None]] = {}
 
 
 def _is_encrypted(request: WebhookRequest) -> bool:
@@ -118,6 +129,36 @@ class WeChatAdapter(ChannelAdapter):
             attachment,
             max_bytes,
         )
+
+    def enrich_sender(self, sender: Sender, inbox: InboxConfig, http: HttpClient) -> Sender:
+        """The follower's unionid from ``/cgi-bin/user/info`` (present when the account is bound to a WeChat
+        Open Platform account): the same person across the company's Official Accounts and mini-programs.
+        Cached a day per openid; any failure leaves the sender as it was."""
+        if sender.union_id or not sender.external_id:
+            return sender
+        base = api_base(inbox, DEFAULT_API_BASE)
+        app_id = send_credential(inbox, "app_id")
+        key = (app_id, sender.external_id)
+        cached = _UNION_IDS.get(key)
+        if cached is not None and cached[0] > time.monotonic():
+            return sender.model_copy(update={"union_id": cached[1]}) if cached[1] else sender
+        for attempt in range(2):
+            token = TOKENS.get(
+                (base, app_id), lambda: _tencent.fetch_token(http, "WeChat", self._token_url(base, inbox))
+            )
+            query = urllib.parse.urlencode({"access_token": token, "openid": sender.external_id, "lang": "zh_CN"})
+            response = http.request("GET", f"{base}/cgi-bin/user/info?{query}")
+            data = response_json(response)
+            errcode = data.get("errcode") or 0
+            if errcode in _tencent.TOKEN_ERRORS and attempt == 0:
+                TOKENS.invalidate((base, app_id))
+                continue
+            if response.status != 200 or errcode:
+                return sender
+            union_id = str(data.get("unionid") or "") or None
+            _UNION_IDS[key] = (time.monotonic() + UNION_ID_CACHE_SECONDS, union_id)
+            return sender.model_copy(update={"union_id": union_id}) if union_id else sender
+        return sender
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, DEFAULT_API_BASE)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from kefu.channels.base import ChannelAdapter, HttpClient, adapter_for
 from kefu.clock import iso, new_id, now_iso, parse_iso
-from kefu.errors import Conflict, Duplicate
+from kefu.errors import Conflict, Duplicate, KefuError
 from kefu.inbound import InboundMessage
 from kefu.models import (
     AuthorType,
@@ -27,8 +28,10 @@ from kefu.models import (
 )
 from kefu.repository import Repository
 from kefu.services import customers
+from kefu.services.inboxes import load_inbox
 
 MAX_ATTEMPTS = 5
+ENRICH_TIMEOUT_SECONDS = 3.0
 PREVIEW_LENGTH = 140
 
 # First-response and resolution targets by tier (requirements.md): normal 15 min, VIP 5 min, B2B 24 h.
@@ -82,12 +85,25 @@ def _new_ticket(repo: Repository, message: InboundMessage, customer: Customer, s
     )
 
 
+def enriched(repo: Repository, message: InboundMessage) -> InboundMessage:
+    """The message with what its channel's API adds about the sender (WeChat: the unionid), if anything."""
+    adapter = adapter_for(message.channel)
+    if type(adapter).enrich_sender is ChannelAdapter.enrich_sender:
+        return message  # this channel has nothing to add: no credentials read, no call made
+    try:
+        inbox = load_inbox(repo, message.inbox)
+        sender = adapter.enrich_sender(message.sender, inbox, HttpClient(timeout=ENRICH_TIMEOUT_SECONDS))
+    except KefuError:
+        return message  # the message matters more than the link; the customer can be merged later
+    return message.model_copy(update={"sender": sender})
+
+
 def ingest_message(repo: Repository, message: InboundMessage) -> IngestResult:
     if message.kind == "status":
         return _apply_status(repo, message)
     if repo.is_duplicate(message.dedupe_key):
         return IngestResult("duplicate")
-    customer = resolve_customer(repo, message)
+    customer = resolve_customer(repo, enriched(repo, message))
     for attempt in range(MAX_ATTEMPTS):
         try:
             return _store(repo, message, customer)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kefu.auth import Caller
 from kefu.channels.base import InboxConfig
 from kefu.clock import now_iso
 from kefu.inbound import InboundMessage, Sender
-from kefu.models import TicketStatus
+from kefu.models import Ticket, TicketStatus
 from kefu.services import tickets
 from kefu.services.ingest import ingest_message
 from tests.integration.conftest import Cloud
@@ -90,3 +92,26 @@ def test_unknown_inbox_for_a_session_is_404(cloud: Cloud) -> None:
     save_inbox(cloud.repo, InboxConfig(id="wx", channel="wechat"))
     with pytest.raises(NotFound):
         start_session(cloud.repo, "wx")
+
+
+def test_a_change_made_meanwhile_is_kept_not_overwritten(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Optimistic locking: a write based on a stale read is refused and redone on a fresh read."""
+    from kefu.models import Priority
+
+    tid = open_ticket(cloud, 1)
+    read = cloud.repo.get_ticket
+    raced: list[bool] = []
+
+    def read_then_someone_else_writes(ticket_id: str) -> Ticket:
+        ticket = read(ticket_id)
+        if not raced:
+            raced.append(True)
+            tickets.update_ticket(cloud.repo, AGENT, tid, tickets.TicketChanges(priority=Priority.URGENT))
+        return ticket
+
+    monkeypatch.setattr(cloud.repo, "get_ticket", read_then_someone_else_writes)
+    tickets.update_ticket(cloud.repo, AGENT, tid, tickets.TicketChanges(tags=["vip"]))
+    final = read(tid)
+    assert (final.priority, final.tags) == (Priority.URGENT, ["vip"])
+    changes = [str(e.data.get("field")) for e in cloud.repo.ticket_thread(tid)[1] if e.type == "updated"]
+    assert sorted(changes) == ["priority", "tags"]

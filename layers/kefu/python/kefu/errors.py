@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class KefuError(Exception):
     """Base of every domain error; ``message`` is safe to show to the caller."""
@@ -31,6 +36,10 @@ class Conflict(KefuError):
     """The request contradicts the current state, e.g. an illegal status change (409)."""
 
 
+class ConcurrentUpdate(Conflict):
+    """Someone else wrote the same ticket first (optimistic locking); re-read and try again."""
+
+
 class Duplicate(KefuError):
     """A delivery that was already stored; callers treat it as success."""
 
@@ -46,6 +55,17 @@ class ProviderError(KefuError):
         super().__init__(message)
         self.retryable = retryable
         self.status = status
+
+
+def retry_on_concurrent_update(attempt: Callable[[], T], attempts: int = 5) -> T:
+    """Run a read-modify-write until it lands: each try re-reads, so it never overwrites another's change."""
+    for remaining in range(attempts - 1, -1, -1):
+        try:
+            return attempt()
+        except ConcurrentUpdate:
+            if remaining == 0:
+                raise
+    raise AssertionError("unreachable")
 
 
 HTTP_STATUS: dict[type[KefuError], int] = {

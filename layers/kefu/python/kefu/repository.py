@@ -47,7 +47,7 @@ from pydantic import BaseModel
 from kefu import aws
 from kefu.clock import epoch_after
 from kefu.config import get_settings
-from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound
+from kefu.errors import ConcurrentUpdate, Conflict, Duplicate, InvalidInput, NotFound
 from kefu.models import (
     Agent,
     Attachment,
@@ -311,7 +311,7 @@ class Repository:
                     key = next(iter(op.values()))["Item"]["PK"]["S"]
                     if key.startswith("DEDUP#"):
                         raise Duplicate("this delivery was already stored") from err
-            raise Conflict("the ticket was changed by someone else; try again") from err
+            raise ConcurrentUpdate("the ticket was changed by someone else; try again") from err
 
     # ------------------------------------------------------------ transaction builders
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from kefu.channels.base import ChannelAdapter, HttpClient, adapter_for
 from kefu.clock import iso, new_id, now_iso, parse_iso
-from kefu.errors import Conflict, Duplicate, KefuError
+from kefu.errors import Duplicate, KefuError, retry_on_concurrent_update
 from kefu.inbound import InboundMessage
 from kefu.models import (
     AuthorType,
@@ -104,15 +104,10 @@ def ingest_message(repo: Repository, message: InboundMessage) -> IngestResult:
     if repo.is_duplicate(message.dedupe_key):
         return IngestResult("duplicate")
     customer = resolve_customer(repo, enriched(repo, message))
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return _store(repo, message, customer)
-        except Duplicate:
-            return IngestResult("duplicate")
-        except Conflict:
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+    try:
+        return retry_on_concurrent_update(lambda: _store(repo, message, customer), MAX_ATTEMPTS)
+    except Duplicate:
+        return IngestResult("duplicate")
 
 
 def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> IngestResult:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from kefu.auth import Caller
 from kefu.clock import new_id, now_iso
-from kefu.errors import Conflict, InvalidInput, NotFound
+from kefu.errors import Conflict, InvalidInput, NotFound, retry_on_concurrent_update
 from kefu.models import (
     AuthorType,
     Customer,
@@ -90,7 +90,8 @@ def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal:
         raise InvalidInput("body must not be empty")
     if len(text) > MAX_BODY:
         raise InvalidInput(f"body is longer than {MAX_BODY} characters")
-    for attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> Message:
         ticket = repo.get_ticket(ticket_id)
         if ticket.status == TicketStatus.CLOSED and not internal:
             raise Conflict("the ticket is closed; the customer's next message opens a new one")
@@ -125,20 +126,10 @@ def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal:
             ticket.last_message_preview = text.replace("\n", " ")[:140]
             ticket.last_message_at = stamp
         ticket.message_count += 1
-        ticket.updated_at = stamp
-        ticket.version += 1
-        tx = repo.new_transaction()
-        repo.add_message(tx, message)
-        repo.add_ticket(tx, ticket, expected_version=expected)
-        for event in events:
-            repo.add_event(tx, event)
-        try:
-            repo.commit(tx)
-            return message
-        except Conflict:
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+        _write(repo, ticket, expected, events, stamp, message)
+        return message
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
 def update_ticket(repo: Repository, caller: Caller, ticket_id: str, changes: TicketChanges) -> Ticket:
@@ -149,7 +140,8 @@ def update_ticket(repo: Repository, caller: Caller, ticket_id: str, changes: Tic
             raise InvalidInput("tags must be 1 to 50 characters")
     if changes.type is not None and not changes.type.strip():
         raise InvalidInput("type must not be empty")
-    for attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> Ticket:
         ticket = repo.get_ticket(ticket_id)
         expected = ticket.version
         stamp = now_iso()
@@ -186,21 +178,11 @@ def update_ticket(repo: Repository, caller: Caller, ticket_id: str, changes: Tic
                     )
                 )
                 setattr(ticket, field, value)
-        if not events:
-            return ticket
-        ticket.updated_at = stamp
-        ticket.version += 1
-        tx = repo.new_transaction()
-        repo.add_ticket(tx, ticket, expected_version=expected)
-        for event in events:
-            repo.add_event(tx, event)
-        try:
-            repo.commit(tx)
-            return ticket
-        except Conflict:
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+        if events:
+            _write(repo, ticket, expected, events, stamp)
+        return ticket
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
 def assign(repo: Repository, caller: Caller, ticket_id: str, agent_id: str | None, team: str | None) -> Ticket:
@@ -208,7 +190,8 @@ def assign(repo: Repository, caller: Caller, ticket_id: str, agent_id: str | Non
         raise InvalidInput("give agent_id, team or both")
     if agent_id is not None and repo.get_agent(agent_id) is None:
         raise InvalidInput(f"no agent '{agent_id}'")
-    for attempt in range(MAX_ATTEMPTS):
+
+    def attempt() -> Ticket:
         ticket = repo.get_ticket(ticket_id)
         if ticket.status == TicketStatus.CLOSED:
             raise Conflict("a closed ticket cannot be transferred")
@@ -224,18 +207,30 @@ def assign(repo: Repository, caller: Caller, ticket_id: str, agent_id: str | Non
             ticket.assignee = agent_id
         if team is not None:
             ticket.team = team
-        ticket.updated_at = stamp
-        ticket.version += 1
-        tx = repo.new_transaction()
-        repo.add_ticket(tx, ticket, expected_version=expected)
-        repo.add_event(tx, _event(ticket.id, "assigned", caller, stamp, data))
-        try:
-            repo.commit(tx)
-            return ticket
-        except Conflict:
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+        _write(repo, ticket, expected, [_event(ticket.id, "assigned", caller, stamp, data)], stamp)
+        return ticket
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+def _write(
+    repo: Repository,
+    ticket: Ticket,
+    expected_version: int,
+    events: list[TicketEvent],
+    stamp: str,
+    message: Message | None = None,
+) -> None:
+    """One transaction: the ticket (only if still at the version read), its events, and the new message."""
+    ticket.updated_at = stamp
+    ticket.version += 1
+    tx = repo.new_transaction()
+    if message is not None:
+        repo.add_message(tx, message)
+    repo.add_ticket(tx, ticket, expected_version=expected_version)
+    for event in events:
+        repo.add_event(tx, event)
+    repo.commit(tx)
 
 
 def _plain(value: object) -> object:

@@ -33,8 +33,12 @@ class InboundMessage(BaseModel):
     # kind == "status": the provider reports on one of our outbound messages
     status_of: str | None = None
     status: str | None = None
-    # threading hints: a ticket id the channel already knows (web chat) or email Message-IDs / references
+    # threading hints: a ticket of this customer the message names (an email's [#ticket] tag, a web-chat
+    # session's ticket) and email Message-IDs / references
     ticket_hint: str | None = None
+    # the id a new ticket gets, when the channel handed one out already (web chat: at session start);
+    # never taken from what a customer typed
+    new_ticket_id: str | None = None
     thread_refs: list[str] = Field(default_factory=list)
     metadata: dict[str, str] = Field(default_factory=dict)
     received_at: str

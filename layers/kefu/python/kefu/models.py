@@ -115,6 +115,9 @@ class Ticket(BaseModel):
     customer_name: str | None = None  # copied at creation so the inbox lists names without a read per row
     conversation_key: str
     contact: str = ""  # the customer's id on this ticket's channel: where replies go
+    # what a reply answers: the provider's id of the customer's latest message, and its thread (email)
+    last_inbound_id: str | None = None
+    thread_refs: list[str] = Field(default_factory=list)
     subject: str = ""
     assignee: str | None = None
     team: str | None = None

@@ -473,9 +473,13 @@ class EmailAdapter(ChannelAdapter):
         refs = list(dict.fromkeys([*parsed.in_reply_to, *reversed(parsed.references)]))
         if parsed.message_id and parsed.message_id not in refs:
             refs.append(parsed.message_id)
+        # One email thread is one conversation: its root is the oldest reference (kept by every reply,
+        # ours included), else what it answers, else this email itself, which then starts a new thread.
+        root = next(iter([*parsed.references, *parsed.in_reply_to]), None) or parsed.message_id
         hint = TICKET_REF.search(parsed.subject)
         ses_id = text_of(mail.get("messageId"))
         provider_id = parsed.message_id or (f"ses:{ses_id}" if ses_id else f"sns:{text_of(envelope.get('MessageId'))}")
+        thread = root or provider_id
         receipt = obj(notification.get("receipt"))
         metadata = {
             **source,
@@ -498,7 +502,7 @@ class EmailAdapter(ChannelAdapter):
                 channel="email",
                 inbox=inbox.id,
                 provider_message_id=provider_id,
-                conversation_key=conversation_key("email", inbox, address),
+                conversation_key=f"{conversation_key('email', inbox, address)}:{thread}",
                 sender=Sender(
                     channel="email", external_id=address, email=address, display_name=parsed.from_name or None
                 ),

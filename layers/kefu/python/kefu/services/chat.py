@@ -131,6 +131,7 @@ def customer_message(session: ChatSession, text: str, client_message_id: str | N
         kind="text",
         text=body,
         ticket_hint=session.ticket_id,
+        new_ticket_id=session.ticket_id,
         received_at=now_iso(),
     )
 

@@ -31,6 +31,7 @@ from kefu.services import customers
 from kefu.services.inboxes import load_inbox
 
 MAX_ATTEMPTS = 5
+MAX_THREAD_REFS = 20
 ENRICH_TIMEOUT_SECONDS = 3.0
 PREVIEW_LENGTH = 140
 
@@ -65,7 +66,7 @@ def resolve_customer(repo: Repository, message: InboundMessage) -> Customer:
 
 
 def _new_ticket(repo: Repository, message: InboundMessage, customer: Customer, stamp: str) -> Ticket:
-    ticket_id = message.ticket_hint if message.ticket_hint and not repo.find_ticket(message.ticket_hint) else None
+    ticket_id = message.new_ticket_id if message.new_ticket_id and not repo.find_ticket(message.new_ticket_id) else None
     created = parse_iso(stamp)
     return Ticket(
         id=ticket_id or new_id(),
@@ -112,8 +113,10 @@ def ingest_message(repo: Repository, message: InboundMessage) -> IngestResult:
 
 def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> IngestResult:
     stamp = now_iso()
-    current_id = repo.current_ticket_id(inbound.conversation_key)
-    ticket = repo.find_ticket(current_id) if current_id else None
+    ticket = _hinted_ticket(repo, inbound, customer)
+    if ticket is None:
+        current_id = repo.current_ticket_id(inbound.conversation_key)
+        ticket = repo.find_ticket(current_id) if current_id else None
     tx = repo.new_transaction()
     events: list[TicketEvent] = []
     created = ticket is None or ticket.status == TicketStatus.CLOSED
@@ -149,6 +152,8 @@ def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ing
     )
     events.append(_event(ticket.id, "message_received", stamp, {"message_id": message.id, "kind": inbound.kind}))
     ticket.message_count += 1
+    ticket.last_inbound_id = inbound.provider_message_id
+    ticket.thread_refs = inbound.thread_refs[-MAX_THREAD_REFS:]
     ticket.last_message_preview = preview_of(inbound)
     ticket.last_message_at = stamp
     ticket.updated_at = stamp
@@ -161,6 +166,17 @@ def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ing
         repo.add_event(tx, event)
     repo.commit(tx)
     return IngestResult("stored", ticket.id, message.id, created_ticket=created)
+
+
+def _hinted_ticket(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ticket | None:
+    """The open ticket the message names (an email's [#ticket] tag, a web-chat session's ticket), if it is
+    really this customer's: a ticket id typed into a subject never opens someone else's ticket."""
+    if not inbound.ticket_hint:
+        return None
+    hinted = repo.find_ticket(inbound.ticket_hint)
+    if hinted is None or hinted.customer_id != customer.id or hinted.status == TicketStatus.CLOSED:
+        return None
+    return hinted
 
 
 def _apply_status(repo: Repository, inbound: InboundMessage) -> IngestResult:

@@ -38,6 +38,8 @@ def outbound_for(repo: Repository, message: Message) -> OutboundMessage | None:
         body=message.body,
         attachments=message.attachments,
         subject=ticket.subject,
+        in_reply_to=ticket.last_inbound_id,
+        references=ticket.thread_refs,
     )
 
 

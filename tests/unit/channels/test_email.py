@@ -212,7 +212,10 @@ def test_ses_received_sns_action(signer) -> None:
     assert message.sender.external_id == message.sender.email == "zhangsan@example.cn"
     assert message.sender.display_name == "张三"
     # the thread root (the oldest reference) makes the conversation: one email thread, one ticket
-    assert message.conversation_key == "email:mail-1:zhangsan@example.cn:<0100019710ffeedd-ticket-10086@email.amazonses.com>"
+    assert (
+        message.conversation_key
+        == "email:mail-1:zhangsan@example.cn:<0100019710ffeedd-ticket-10086@email.amazonses.com>"
+    )
     assert message.provider_message_id == "<CAF3x9Yk2q7Lw@mail.example.cn>"
     assert message.thread_refs == [
         "<0100019720a1b2c3-ticket-10086@email.amazonses.com>",

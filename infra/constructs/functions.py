@@ -23,6 +23,7 @@ from infra.constants import (
     FunctionSpec,
 )
 from infra.constructs.lambda_function import ARCHITECTURE, RUNTIME, KefuFunction
+from infra.constructs.media import SES_INBOUND_PREFIX
 from infra.constructs.queues import Queues
 from infra.nag import acknowledge, cfn_logical_id
 from kefu.config import SECRETS_PREFIX, Env
@@ -97,6 +98,8 @@ class Functions(Construct):
         )
         # emails that arrive inline through SNS are kept whole so their attachments can be fetched later
         allow_objects(self.webhooks, media_bucket, "s3:PutObject", "raw-email/*")
+        # mail over SNS's size limit arrives through SES's S3 action: the webhook reads it from there
+        allow_objects(self.webhooks, media_bucket, "s3:GetObject", f"{SES_INBOUND_PREFIX}*")
         table.grant_read_write_data(self.webhooks)
         queues.inbound.grant_send_messages(self.webhooks)
 
@@ -114,6 +117,7 @@ class Functions(Construct):
         # the stream fetches inbound media from the providers into media/ (raw emails are read from raw-email/)
         allow_objects(self.stream, media_bucket, "s3:PutObject", "media/*")
         allow_objects(self.stream, media_bucket, "s3:GetObject", "raw-email/*")
+        allow_objects(self.stream, media_bucket, "s3:GetObject", f"{SES_INBOUND_PREFIX}*")
         queues.outbound.grant_send_messages(self.stream)
         self.stream.add_event_source(
             sources.DynamoEventSource(

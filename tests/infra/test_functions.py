@@ -173,8 +173,12 @@ def test_only_the_functions_that_talk_to_providers_read_inbox_secrets(synthesize
 
 def test_media_bucket_access_is_one_action_on_one_prefix_per_function(synthesized: Synthesized) -> None:
     expected = {
-        "WebhooksFunction": {("s3:PutObject", "/raw-email/*")},
-        "StreamFunction": {("s3:PutObject", "/media/*"), ("s3:GetObject", "/raw-email/*")},
+        "WebhooksFunction": {("s3:PutObject", "/raw-email/*"), ("s3:GetObject", "/ses-inbound/*")},
+        "StreamFunction": {
+            ("s3:PutObject", "/media/*"),
+            ("s3:GetObject", "/raw-email/*"),
+            ("s3:GetObject", "/ses-inbound/*"),
+        },
         "AgentApiFunction": {("s3:GetObject", "/media/*")},
         "IngestFunction": set(),
         "OutboundFunction": set(),
@@ -186,7 +190,7 @@ def test_media_bucket_access_is_one_action_on_one_prefix_per_function(synthesize
             for action in actions:
                 if action.startswith("s3:"):
                     resource = json.dumps(statement["Resource"])
-                    prefix = next(p for p in ("/raw-email/*", "/media/*") if p in resource)
+                    prefix = next(p for p in ("/raw-email/*", "/media/*", "/ses-inbound/*") if p in resource)
                     found.add((action, prefix))
         assert found == grants, function_id
     buckets = synthesized.resources("AWS::S3::Bucket")

@@ -49,6 +49,38 @@ Handler = Callable[[dict[str, Any], Any], Any]
 _IMPORT_LOCK = threading.Lock()
 
 
+def isolate_concurrent_requests() -> None:
+    """Powertools keeps the event being handled in a class attribute (``BaseRouter.current_event``): one
+    per process, which is right for Lambda (one request per process) and wrong here, where several
+    functions (and containers) serve requests at once in one process. Make it per thread."""
+    from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+    if getattr(BaseRouter, "_kefu_per_thread", False):
+        return
+    state = threading.local()
+
+    class CurrentEvent:
+        def __get__(self, obj: object, owner: type | None = None) -> Any:
+            return getattr(state, "event", None)
+
+        def __set__(self, obj: object, value: Any) -> None:
+            state.event = value
+
+    class PerThreadMeta(type(BaseRouter)):  # type: ignore[misc]
+        def __setattr__(cls, name: str, value: Any) -> None:
+            if name == "current_event" and cls is BaseRouter:
+                state.event = value  # Powertools assigns on the class; keep it in this thread
+                return
+            super().__setattr__(name, value)
+
+    BaseRouter.__class__ = PerThreadMeta  # type: ignore[method-assign]
+    type.__setattr__(BaseRouter, "current_event", CurrentEvent())
+    type.__setattr__(BaseRouter, "_kefu_per_thread", True)
+
+
+isolate_concurrent_requests()
+
+
 class LocalFunction:
     """One function, run like Lambda runs it: in warm "containers", each serving one invocation at a time.
 

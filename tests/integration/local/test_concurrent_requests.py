@@ -4,9 +4,10 @@ other's event (the local cloud runs every function, and several containers of ea
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 import local.lambdas  # noqa: F401  (installs the per-thread current event)
 from tests.support.aws_events import FakeContext, api_event
@@ -25,7 +26,7 @@ def test_overlapping_requests_each_see_their_own_event() -> None:
     seen: dict[str, Any] = {}
 
     def call(index: int, name: str) -> None:
-        response = apps[index].resolve(api_event("GET", f"/whoami/{name}"), FakeContext())
+        response = apps[index].resolve(api_event("GET", f"/whoami/{name}"), cast(LambdaContext, FakeContext()))
         seen[name] = response["body"]
 
     threads = [threading.Thread(target=call, args=(0, "alice")), threading.Thread(target=call, args=(1, "bob"))]

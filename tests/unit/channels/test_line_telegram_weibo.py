@@ -394,3 +394,32 @@ def test_weibo_messages_within_one_second_stay_apart_and_a_redelivery_does_not()
     }
     assert key(base) == key(dict(base))
     assert key(base) != key({**base, "text": "second"})
+
+
+def test_weibo_fetch_media_downloads_the_private_message_file(provider, http) -> None:
+    from kefu.models import Attachment
+
+    inbox = WEIBO.model_copy(update={"api_base": provider.base})
+    provider.script("/2/mss/msget", body=b"\xff\xd8\xff\xe0" + b"\x00" * 32, content_type="image/jpeg")
+    blob = WeiboAdapter().fetch_media(Attachment(media_id="4322"), inbox, http)
+    assert blob.content.startswith(b"\xff\xd8") and blob.content_type.startswith("image/jpeg")
+    [call] = provider.requests
+    assert call.query == {"access_token": "WB-TOKEN", "fid": "4322"}
+
+    provider.script("/2/mss/msget", body={"error": "file not found", "error_code": 21602})
+    with pytest.raises(ProviderError, match="file not found") as refused:
+        WeiboAdapter().fetch_media(Attachment(media_id="999"), inbox, http)
+    assert refused.value.retryable is False
+
+
+def test_weibo_image_message_points_at_the_receivers_copy_of_the_file() -> None:
+    body = {
+        "type": "image",
+        "receiver_id": 1,
+        "sender_id": 2,
+        "created_at": "Mon Jul 16 18:09:20 +0800 2012",
+        "text": "",
+        "data": {"vfid": 111, "tovfid": 222},
+    }
+    [message] = WeiboAdapter().parse(weibo_post(json.dumps(body).encode()), WEIBO)
+    assert message.kind == "image" and message.attachments[0].media_id == "222"

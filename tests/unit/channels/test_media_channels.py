@@ -209,7 +209,7 @@ def test_download_unreachable_is_retryable_and_names_only_the_host(http: HttpCli
 # --- the default -----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("channel", ["web", "form", "weibo"])
+@pytest.mark.parametrize("channel", ["web", "form"])
 def test_channels_without_media_say_so(channel: str, http: HttpClient) -> None:
     with pytest.raises(ProviderError, match="has no media to fetch") as err:
         adapter_for(channel).fetch_media(Attachment(media_id="x"), inbox(channel, None), http)

@@ -19,6 +19,7 @@ import urllib.parse
 from datetime import datetime
 
 from kefu import clock
+from kefu.channels import _fetch
 from kefu.channels._common import (
     api_base,
     check_size,
@@ -38,6 +39,7 @@ from kefu.channels.base import (
     FastAnswer,
     HttpClient,
     InboxConfig,
+    MediaBlob,
     SendResult,
     WebhookRequest,
     register,
@@ -47,6 +49,8 @@ from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
 
 DEFAULT_API_BASE = "https://m.api.weibo.com"
+# Private-message files (images, voice) are served by the upload host, ``/2/mss/msget`` with the file id.
+DEFAULT_UPLOAD_BASE = "https://upload.api.weibo.com"
 
 
 def _received_at(created_at: str) -> str:
@@ -107,7 +111,8 @@ class WeiboAdapter(ChannelAdapter):
             metadata.update(latitude=text_of(data.get("latitude")), longitude=text_of(data.get("longitude")))
         elif msg_type in {"image", "voice"}:
             kind = msg_type
-            media_id = text_of(data.get("vfid")) or text_of(data.get("tovfid"))
+            # tovfid is the copy addressed to the receiving account, the one its token may download
+            media_id = text_of(data.get("tovfid")) or text_of(data.get("vfid"))
             attachments.append(Attachment(media_id=media_id or None))
         elif msg_type != "text":
             metadata["unhandled_type"] = msg_type  # mention and others: shown as text
@@ -126,6 +131,24 @@ class WeiboAdapter(ChannelAdapter):
                 received_at=_received_at(created_at),
             )
         ]
+
+    def fetch_media(
+        self, attachment: Attachment, inbox: InboxConfig, http: HttpClient, *, max_bytes: int | None = None
+    ) -> MediaBlob:
+        """An image or voice message's file: ``GET <upload host>/2/mss/msget?access_token=&fid=<tovfid>``."""
+        fid = _fetch.require_media_id("Weibo", attachment)
+        base = api_base(inbox, DEFAULT_UPLOAD_BASE)
+        query = urllib.parse.urlencode({"access_token": send_credential(inbox, "access_token"), "fid": fid})
+        # download(), not request(): its errors never repeat the URL, which carries the token
+        response = _fetch.download("Weibo", http, f"{base}/2/mss/msget?{query}", max_bytes=max_bytes)
+        answer = _fetch.json_answer(response)  # an error can come back as JSON with status 200
+        if answer is not None and (answer.get("error") or answer.get("error_code")):
+            raise ProviderError(
+                f"Weibo refused the file: {text_of(answer.get('error')) or 'unknown error'}"
+                f" (error_code {text_of(answer.get('error_code'))})",
+                retryable=False,
+            )
+        return _fetch.blob_of(response, attachment)
 
     def send(self, message: OutboundMessage, inbox: InboxConfig, http: HttpClient) -> SendResult:
         base = api_base(inbox, DEFAULT_API_BASE)

@@ -65,8 +65,13 @@ def resolve_customer(repo: Repository, message: InboundMessage) -> Customer:
     return customers.resolve_customer(repo, message.sender)
 
 
-def _new_ticket(repo: Repository, message: InboundMessage, customer: Customer, stamp: str) -> Ticket:
-    ticket_id = message.new_ticket_id if message.new_ticket_id and not repo.find_ticket(message.new_ticket_id) else None
+def _new_ticket(
+    repo: Repository, message: InboundMessage, customer: Customer, stamp: str, *, hint_is_free: bool
+) -> Ticket:
+    proposed = message.new_ticket_id
+    # web chat hands out the id as the hint too: when the hint was just looked up and is free, don't ask again
+    free = hint_is_free if proposed and proposed == message.ticket_hint else not repo.find_ticket(proposed or "")
+    ticket_id = proposed if proposed and free else None
     created = parse_iso(stamp)
     return Ticket(
         id=ticket_id or new_id(),
@@ -113,7 +118,8 @@ def ingest_message(repo: Repository, message: InboundMessage) -> IngestResult:
 
 def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> IngestResult:
     stamp = now_iso()
-    ticket = _hinted_ticket(repo, inbound, customer)
+    hinted = repo.find_ticket(inbound.ticket_hint) if inbound.ticket_hint else None
+    ticket = hinted if _is_customers_open_ticket(hinted, customer) else None
     if ticket is None:
         current_id = repo.current_ticket_id(inbound.conversation_key)
         ticket = repo.find_ticket(current_id) if current_id else None
@@ -121,7 +127,7 @@ def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ing
     events: list[TicketEvent] = []
     created = ticket is None or ticket.status == TicketStatus.CLOSED
     if created:
-        ticket = _new_ticket(repo, inbound, customer, stamp)
+        ticket = _new_ticket(repo, inbound, customer, stamp, hint_is_free=hinted is None)
         expected_version = None
         events.append(_event(ticket.id, "created", stamp, {"channel": inbound.channel, "inbox": inbound.inbox}))
         repo.add_conversation(tx, inbound.conversation_key, ticket.id)
@@ -168,15 +174,10 @@ def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ing
     return IngestResult("stored", ticket.id, message.id, created_ticket=created)
 
 
-def _hinted_ticket(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ticket | None:
-    """The open ticket the message names (an email's [#ticket] tag, a web-chat session's ticket), if it is
-    really this customer's: a ticket id typed into a subject never opens someone else's ticket."""
-    if not inbound.ticket_hint:
-        return None
-    hinted = repo.find_ticket(inbound.ticket_hint)
-    if hinted is None or hinted.customer_id != customer.id or hinted.status == TicketStatus.CLOSED:
-        return None
-    return hinted
+def _is_customers_open_ticket(hinted: Ticket | None, customer: Customer) -> bool:
+    """Whether the ticket the message names (an email's [#ticket] tag, a web-chat session's ticket) may take
+    it: a ticket id typed into a subject never opens someone else's ticket."""
+    return hinted is not None and hinted.customer_id == customer.id and hinted.status != TicketStatus.CLOSED
 
 
 def _apply_status(repo: Repository, inbound: InboundMessage) -> IngestResult:

@@ -5,28 +5,15 @@ survives a restart."""
 
 from __future__ import annotations
 
-import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.waiting import eventually
+
 pytestmark = pytest.mark.e2e
-
-WAIT = 30.0  # a generous bound for the asynchronous path (queue -> ingest -> table), not a speed claim
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.2)
 
 
 class Customer:

@@ -17,7 +17,6 @@ import dataclasses
 import json
 import random
 import re
-import time
 import urllib.parse
 import uuid
 from collections.abc import Callable
@@ -50,26 +49,13 @@ from tests.support.providers import (
     weibo_error,
     whatsapp_error,
 )
+from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
 PUBLIC_BASE = "https://kefu-e2e.example.com"
 TOPIC = "arn:aws:sns:us-east-1:123456789012:kefu-e2e-inbound"
 SUPPORT_ADDRESS = "support@help.example.com"
-
-
-WAIT = 30.0  # a generous bound for the asynchronous path (queue -> ingest -> table), not a speed claim
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = WAIT) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {timeout} s")
-        time.sleep(0.2)
 
 
 class Api:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,21 +10,14 @@ import boto3
 
 from local.cloud import LocalCloud
 from local.seed import DEMO_PASSWORD
+from tests.support.waiting import eventually
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE = FIXTURES / "stack.template.json"
 
 
 def wait_for(condition: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
-    """Poll until ``condition()`` is truthy; fail (not a timing assertion: a generous bound) otherwise."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(interval)
+    return eventually(condition, "condition", timeout, interval)
 
 
 def client(cloud: LocalCloud, service: str) -> Any:

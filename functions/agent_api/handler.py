@@ -4,24 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.metrics import EphemeralMetrics
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_api.routes import admin, me, tickets
 from agent_api.routes import customers as customer_routes
 from kefu import aws
 from kefu.api import error_response, json_response, validation_error_response
-from kefu.errors import KefuError
+from kefu.errors import KefuError, http_status_for
+from kefu.observability import bound, decided, from_api_event, logger
 from kefu.services.media import wire_email
 
-logger = Logger()
 wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"), verify_identities=True)
 tracer = Tracer()
-# Ephemeral: its metric set belongs to this module alone, never shared with another handler in the process
-metrics = EphemeralMetrics(namespace="Kefu")
 PREFIX = "/api/v1"
 
 app = APIGatewayRestResolver(
@@ -36,6 +33,7 @@ app.include_router(customer_routes.router, prefix=PREFIX)
 
 @app.exception_handler(KefuError)
 def on_domain_error(error: KefuError) -> Response:
+    decided("request", "refused", status=http_status_for(error), reason=error.message, path=app.current_event.path)
     return error_response(error)
 
 
@@ -55,8 +53,8 @@ def not_found(_: Exception) -> Response:
     return json_response(404, {"message": f"no route {app.current_event.http_method} {app.current_event.path}"})
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    with bound(from_api_event(event)):
+        return app.resolve(event, context)

@@ -8,28 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
-from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from kefu import aws
 from kefu.api import error_response, json_response, parse_body, webhook_request
-from kefu.errors import KefuError
+from kefu.errors import KefuError, http_status_for
+from kefu.observability import CORRELATION_HEADER, bound, count, decided, from_api_event, logger
 from kefu.queues import enqueue_inbound
 from kefu.repository import Repository
 from kefu.services import chat
 from kefu.services.media import wire_email
 from kefu.services.webhooks import handle_delivery
 
-logger = Logger()
 wire_email(lambda: aws.client("s3"))
 tracer = Tracer()
-# Ephemeral: its metric set belongs to this module alone, never shared with another handler in the process
-metrics = EphemeralMetrics(namespace="Kefu")
 # The chat widget runs on the customer's own site, so any origin may call the chat routes.
-app = APIGatewayRestResolver(cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type"]))
+app = APIGatewayRestResolver(
+    cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", CORRELATION_HEADER])
+)
 
 
 class StartSession(BaseModel):
@@ -46,6 +45,7 @@ class ChatText(BaseModel):
 
 @app.exception_handler(KefuError)
 def on_domain_error(error: KefuError) -> Response:
+    decided("request", "refused", status=http_status_for(error), reason=error.message, path=app.current_event.path)
     return error_response(error)
 
 
@@ -55,7 +55,8 @@ def start_chat(inbox: str) -> Response:
     started = chat.start_session(
         Repository.from_settings(), inbox, name=body.name, email=body.email, phone=body.phone, locale=body.locale
     )
-    metrics.add_metric(name="ChatSessionStarted", unit=MetricUnit.Count, value=1)
+    decided("chat_session", "started", channel="web", inbox=inbox, ticket_id=started.ticket_id)
+    count("ChatSessionStarted", "web")
     return json_response(201, {"session_token": started.session_token, "ticket_id": started.ticket_id})
 
 
@@ -66,7 +67,8 @@ def post_chat_message(inbox: str) -> Response:
     body = parse_body(ChatText, app.current_event.body)
     message = chat.customer_message(session, body.text, body.client_message_id)
     enqueue_inbound([message])
-    metrics.add_metric(name="InboundMessageAccepted", unit=MetricUnit.Count, value=1)
+    decided("chat_message", "queued", channel="web", inbox=inbox, ticket_id=message.ticket_hint)
+    count("InboundMessageAccepted", "web")
     return json_response(202, {"status": "accepted", "client_message_id": body.client_message_id})
 
 
@@ -98,12 +100,12 @@ def web_form(inbox: str) -> Response:
 
 def _deliver(channel: str, inbox: str) -> Response:
     answer = handle_delivery(Repository.from_settings(), channel, inbox, webhook_request(app.current_event))
-    metrics.add_metric(name="WebhookDelivery", unit=MetricUnit.Count, value=1)
+    count("WebhookDelivery", channel)
     return Response(status_code=answer.status, content_type=answer.content_type, body=answer.body)
 
 
-@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    with bound(from_api_event(event)):
+        return app.resolve(event, context)

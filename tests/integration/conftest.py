@@ -55,13 +55,18 @@ class Cloud:
     inbound_url: str
     outbound_url: str
     stream_arn: str
+    media_url: str = ""
     shard_iterator: str | None = None
 
     def receive(self, queue_url: str, max_messages: int = 10) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         while True:
             resp = self.sqs.receive_message(
-                QueueUrl=queue_url, MaxNumberOfMessages=max_messages, AttributeNames=["All"], WaitTimeSeconds=0
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=max_messages,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+                WaitTimeSeconds=0,
             )
             batch = resp.get("Messages", [])
             if not batch:
@@ -133,6 +138,18 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         monkeypatch.setenv(Env.TABLE_NAME, TABLE)
         monkeypatch.setenv(Env.INBOUND_QUEUE_URL, queues["inbound"])
         monkeypatch.setenv(Env.OUTBOUND_QUEUE_URL, queues["outbound"])
+        # media downloads: a standard queue, as in the stack
+        media_dlq_arn = sqs.get_queue_attributes(
+            QueueUrl=sqs.create_queue(QueueName="media-dlq")["QueueUrl"], AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        media_url = sqs.create_queue(
+            QueueName="media",
+            Attributes={
+                "VisibilityTimeout": "30",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": media_dlq_arn, "maxReceiveCount": 5}),
+            },
+        )["QueueUrl"]
+        monkeypatch.setenv(Env.MEDIA_QUEUE_URL, media_url)
         get_settings.cache_clear()
         aws.reset_clients()
         repo = Repository.from_settings()
@@ -151,6 +168,7 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             inbound_url=queues["inbound"],
             outbound_url=queues["outbound"],
             stream_arn=table["LatestStreamArn"],
+            media_url=media_url,
         )
         get_settings.cache_clear()
         aws.reset_clients()

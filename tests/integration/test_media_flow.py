@@ -21,6 +21,7 @@ from kefu.inbound import InboundMessage, Sender
 from kefu.models import Attachment
 from kefu.services.admin import save_inbox
 from kefu.services.ingest import ingest_message
+from media.handler import lambda_handler as media
 from stream.handler import lambda_handler as stream
 from tests.integration.conftest import Cloud
 from tests.integration.test_chat_flow import call
@@ -88,7 +89,8 @@ def test_a_photo_is_fetched_into_the_bucket_and_shown_to_the_agent(
     )
     assert result.outcome == "stored" and result.ticket_id
 
-    assert cloud.run_stream(stream) == {"batchItemFailures": []}
+    assert cloud.run_stream(stream) == {"batchItemFailures": []}  # queues the download
+    assert cloud.run_sqs(media, cloud.media_url) == {"batchItemFailures": []}
 
     status, ticket = call(
         agent_api,

@@ -79,7 +79,16 @@ def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
                     "MessageDeduplicationId": attrs.get("MessageDeduplicationId", "d"),
                     "SequenceNumber": attrs.get("SequenceNumber", "1"),
                 },
-                "messageAttributes": {},
+                "messageAttributes": {
+                    name: {
+                        "stringValue": value.get("StringValue"),
+                        "binaryValue": value.get("BinaryValue"),
+                        "stringListValues": [],
+                        "binaryListValues": [],
+                        "dataType": value["DataType"],
+                    }
+                    for name, value in (m.get("MessageAttributes") or {}).items()
+                },
                 "md5OfBody": hashlib.md5(m["Body"].encode()).hexdigest(),
                 "eventSource": "aws:sqs",
                 "eventSourceARN": queue_arn,

@@ -18,6 +18,7 @@ from agent_api.schemas import (
     TicketPatchIn,
 )
 from kefu.models import Priority, TicketStatus
+from kefu.observability import count, decided
 from kefu.services import tickets
 from kefu.services.media import attachment_links
 
@@ -55,6 +56,9 @@ def get_ticket(ticket_id: str) -> TicketDetailOut:
 @router.post("/tickets/<ticket_id>/messages", summary="Reply to the customer, or add an internal note")
 def post_message(ticket_id: str, body: ReplyIn) -> tuple[MessageOut, int]:
     message = tickets.reply(repository(), caller_of(router), ticket_id, body.body, body.internal)
+    outcome = "note_added" if body.internal else "reply_queued"
+    decided("reply", outcome, channel=message.channel, ticket_id=ticket_id, message_id=message.id)
+    count("NoteAdded" if body.internal else "ReplyQueued", message.channel)
     return MessageOut.of(message), 201
 
 

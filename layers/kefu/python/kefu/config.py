@@ -18,6 +18,7 @@ class Env:
     TABLE_NAME = "KEFU_TABLE_NAME"
     INBOUND_QUEUE_URL = "KEFU_INBOUND_QUEUE_URL"
     OUTBOUND_QUEUE_URL = "KEFU_OUTBOUND_QUEUE_URL"
+    MEDIA_QUEUE_URL = "KEFU_MEDIA_QUEUE_URL"
     USER_POOL_ID = "KEFU_USER_POOL_ID"
     MEDIA_BUCKET = "KEFU_MEDIA_BUCKET"
     CHAT_SESSION_TTL_HOURS = "KEFU_CHAT_SESSION_TTL_HOURS"
@@ -38,6 +39,7 @@ class Settings(BaseModel):
     table_name: str = Field(min_length=1)
     inbound_queue_url: str = ""
     outbound_queue_url: str = ""
+    media_queue_url: str = ""
     user_pool_id: str = ""
     media_bucket: str = ""
     chat_session_ttl_hours: int = Field(default=24 * 30, ge=1)
@@ -56,6 +58,7 @@ class Settings(BaseModel):
             ("table_name", Env.TABLE_NAME),
             ("inbound_queue_url", Env.INBOUND_QUEUE_URL),
             ("outbound_queue_url", Env.OUTBOUND_QUEUE_URL),
+            ("media_queue_url", Env.MEDIA_QUEUE_URL),
             ("user_pool_id", Env.USER_POOL_ID),
             ("media_bucket", Env.MEDIA_BUCKET),
             ("chat_session_ttl_hours", Env.CHAT_SESSION_TTL_HOURS),

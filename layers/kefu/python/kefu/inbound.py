@@ -73,3 +73,13 @@ class OutboundMessage(BaseModel):
     subject: str | None = None
     in_reply_to: str | None = None
     references: list[str] = Field(default_factory=list)
+
+
+class MediaJob(BaseModel):
+    """What the media queue carries: one stored inbound message whose attachments are still at the provider."""
+
+    ticket_id: str
+    message_id: str
+    created_at: str  # with the ids, finds the stored message
+    channel: str
+    inbox: str

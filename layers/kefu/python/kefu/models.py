@@ -161,6 +161,9 @@ class Message(BaseModel):
     delivery_status: DeliveryStatus = DeliveryStatus.RECEIVED
     delivery_error: str | None = None
     created_at: str
+    # the request that produced this message (kefu.observability): written on the item so the stream
+    # function's work for it (outbound, media) carries the same trace; never shown to agents or customers
+    correlation_id: str | None = None
 
 
 class TicketEvent(BaseModel):

@@ -1,10 +1,12 @@
-"""Putting work on the FIFO queues: one message group per conversation, deduplicated on the provider's id."""
+"""Putting work on the queues: on the FIFO ones one message group per conversation, deduplicated on the
+provider's id; every message carries the current correlation id as a message attribute (kefu.observability)."""
 
 from __future__ import annotations
 
 from kefu import aws
 from kefu.config import get_settings
-from kefu.inbound import InboundMessage, OutboundMessage
+from kefu.inbound import InboundMessage, MediaJob, OutboundMessage
+from kefu.observability import sqs_attributes
 
 SQS_BATCH = 10
 
@@ -13,6 +15,7 @@ def enqueue_inbound(messages: list[InboundMessage]) -> None:
     """Send before answering the provider: once this returns, the messages are durable."""
     queue_url = get_settings().inbound_queue_url
     sqs = aws.client("sqs")
+    attributes = sqs_attributes()
     for start in range(0, len(messages), SQS_BATCH):
         chunk = messages[start : start + SQS_BATCH]
         resp = sqs.send_message_batch(
@@ -23,6 +26,7 @@ def enqueue_inbound(messages: list[InboundMessage]) -> None:
                     "MessageBody": m.model_dump_json(),
                     "MessageGroupId": m.message_group,
                     "MessageDeduplicationId": m.dedupe_hash,
+                    "MessageAttributes": attributes,
                 }
                 for i, m in enumerate(chunk)
             ],
@@ -41,6 +45,14 @@ def enqueue_outbound(message: OutboundMessage) -> None:
         MessageBody=message.model_dump_json(),
         MessageGroupId=hashlib.sha256(message.conversation_key.encode()).hexdigest()[:64],
         MessageDeduplicationId=message.message_id,
+        MessageAttributes=sqs_attributes(),
+    )
+
+
+def enqueue_media(job: MediaJob) -> None:
+    """A standard queue: downloads need no order, and a redelivered job only overwrites the same objects."""
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().media_queue_url, MessageBody=job.model_dump_json(), MessageAttributes=sqs_attributes()
     )
 
 

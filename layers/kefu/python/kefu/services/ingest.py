@@ -26,6 +26,7 @@ from kefu.models import (
     TicketStatus,
     Tier,
 )
+from kefu.observability import current_correlation_id
 from kefu.repository import Repository
 from kefu.services import customers
 from kefu.services.inboxes import load_inbox
@@ -155,6 +156,7 @@ def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ing
         provider_message_id=inbound.provider_message_id,
         delivery_status=DeliveryStatus.RECEIVED,
         created_at=stamp,
+        correlation_id=current_correlation_id(),
     )
     events.append(_event(ticket.id, "message_received", stamp, {"message_id": message.id, "kind": inbound.kind}))
     ticket.message_count += 1

@@ -420,10 +420,46 @@ def _send_raw_email(ses: Any, raw: bytes) -> str:
         raise ProviderError(f"SES: {message}", retryable=not permanent) from err
 
 
-def store_message_media(repo: Any, message: Any) -> str:
-    """Fetch and keep the attachments of one stored inbound message (the stream function calls this).
+def media_job_for(message: Any) -> Any:
+    """The media job for a newly stored inbound message (a ``kefu.inbound.MediaJob``), or None when none of
+    its attachments is still at the provider."""
+    from kefu.inbound import MediaJob
 
-    Returns what happened. A retryable provider failure raises, so the stream retries the record; a
+    if not any(not a.s3_key and (a.url or a.media_id) for a in message.attachments):
+        return None
+    return MediaJob(
+        ticket_id=message.ticket_id,
+        message_id=message.id,
+        created_at=message.created_at,
+        channel=message.channel,
+        inbox=message.inbox,
+    )
+
+
+def store_job_media(repo: Any, job: Any, *, final_attempt: bool) -> str:
+    """The media function's use case: fetch one message's files (``store_message_media``). On the last
+    allowed try a provider that still fails is recorded on the ticket (``media_failed``) before the raise
+    hands the job to the dead-letter queue, so agents learn the file will not come."""
+    from kefu.errors import ProviderError
+    from kefu.repository import message_sk
+
+    message = repo.get_message(job.ticket_id, message_sk(job.created_at, job.message_id))
+    try:
+        return store_message_media(repo, message)
+    except ProviderError as err:
+        if err.retryable and final_attempt:
+            repo.record_system_event(
+                message.ticket_id,
+                "media_failed",
+                {"message_id": message.id, "reasons": [f"gave up after repeated failures: {err.message}"]},
+            )
+        raise
+
+
+def store_message_media(repo: Any, message: Any) -> str:
+    """Fetch and keep the attachments of one stored inbound message (the media function calls this).
+
+    Returns what happened. A retryable provider failure raises, so the media queue retries the job; a
     permanent one is recorded on the ticket as a ``media_failed`` event and the message keeps its
     description of the attachment.
     """

@@ -1,13 +1,17 @@
-"""Reactions to table changes, from the DynamoDB stream: today the outbox (agent replies to the queue)."""
+"""Reactions to table changes, from the DynamoDB stream: agent replies onto the outbound queue (the table is
+the outbox) and inbound messages with files onto the media queue.
+
+Only quick work happens here: a slow download runs in the media function, with its own batch and timeout,
+so it never holds up a reply behind it in the stream."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from kefu.models import Direction
-from kefu.queues import enqueue_outbound
+from kefu.queues import enqueue_media, enqueue_outbound
 from kefu.repository import Repository, entity_of, from_av, message_from_item
-from kefu.services.media import store_message_media
+from kefu.services.media import media_job_for
 from kefu.services.outbound import outbound_for
 
 
@@ -20,7 +24,11 @@ def on_change(repo: Repository, event_name: str, new_image: dict[str, Any] | Non
         message = message_from_item(item)
         if message.direction == Direction.INBOUND:
             # media is fetched after the message is durable: a failed download never loses the message
-            return store_message_media(repo, message)
+            media_job = media_job_for(message)
+            if media_job is None:
+                return "no_media"
+            enqueue_media(media_job)
+            return "media_queued"
         job = outbound_for(repo, message)
         if job is not None:
             enqueue_outbound(job)

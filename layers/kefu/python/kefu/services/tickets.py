@@ -20,6 +20,7 @@ from kefu.models import (
     TicketStatus,
     check_transition,
 )
+from kefu.observability import current_correlation_id
 from kefu.repository import Repository, TicketPage
 from kefu.services import customers
 
@@ -110,6 +111,7 @@ def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal:
             inbox=ticket.inbox,
             delivery_status=DeliveryStatus.NOT_SENT if internal else DeliveryStatus.QUEUED,
             created_at=stamp,
+            correlation_id=current_correlation_id(),
         )
         events = [_event(ticket.id, "note_added" if internal else "replied", caller, stamp, {"message_id": message.id})]
         if not internal:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kefu.channels.base import FastAnswer, WebhookRequest, adapter_for
 from kefu.errors import NotFound
+from kefu.observability import decided
 from kefu.queues import enqueue_inbound
 from kefu.repository import Repository
 from kefu.services.inboxes import load_inbox
@@ -16,9 +17,13 @@ def handle_delivery(repo: Repository, channel: str, inbox_id: str, request: Webh
     adapter = adapter_for(channel)
     handshake = adapter.handshake(request, inbox)
     if handshake is not None:
+        decided("webhook", "handshake", channel=channel, inbox=inbox_id)
         return handshake
     adapter.verify(request, inbox)
     messages = adapter.parse(request, inbox)
     if messages:
         enqueue_inbound(messages)
+    decided(
+        "webhook", "queued" if messages else "nothing_to_queue", channel=channel, inbox=inbox_id, count=len(messages)
+    )
     return adapter.answer(request, inbox, messages)

@@ -1,0 +1,54 @@
+"""Media queue consumer: a customer's files fetched from the provider into the media bucket.
+
+Its own queue, batch and timeout: a download of up to 25 MiB from a slow provider never holds up the stream,
+and so never delays an agent's reply. A provider that fails for now is retried with backoff; on the last try
+the ticket records that the file will not come, and the job goes to the dead-letter queue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from kefu import aws
+from kefu.config import MAX_RECEIVE_COUNT
+from kefu.errors import ProviderError
+from kefu.inbound import MediaJob
+from kefu.observability import bound, count, decided, from_sqs_record, logger
+from kefu.queues import delay_redelivery
+from kefu.repository import Repository
+from kefu.services.media import store_job_media, wire_email
+
+wire_email(lambda: aws.client("s3"))  # email attachments are read from the stored raw email
+tracer = Tracer()
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+def record_handler(record: SQSRecord) -> str:
+    with bound(from_sqs_record(record)):
+        job = MediaJob.model_validate_json(record.body)
+        attempt = int(record.attributes.approximate_receive_count)
+        facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}
+        try:
+            outcome = store_job_media(Repository.from_settings(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
+        except ProviderError as err:
+            retry = err.retryable and attempt < MAX_RECEIVE_COUNT
+            decided("media", "retry" if retry else "gave_up", attempt=attempt, reason=err.message, **facts)
+            count("MediaRetry" if retry else "MediaGaveUp", job.channel)
+            if retry:
+                delay_redelivery(record.event_source_arn, record.receipt_handle, attempt)
+            raise
+        decided("media", outcome, attempt=attempt, **facts)
+        count(f"Media{outcome.title().replace('_', '')}", job.channel)
+        return outcome
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

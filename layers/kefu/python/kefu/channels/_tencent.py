@@ -14,24 +14,31 @@ import os
 import urllib.parse
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
 
+from kefu.channels import _fetch
 from kefu.channels._common import (
     TokenCache,
     conversation_key,
     iso_from_epoch,
     json_body,
     raise_for_http,
+    require_query,
     response_json,
     secure_equals,
     sha1_sorted,
 )
-from kefu.channels.base import HttpClient, InboxConfig
+from kefu.channels.base import HttpClient, InboxConfig, MediaBlob, WebhookRequest
 from kefu.errors import Forbidden, InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, Sender
 from kefu.models import Attachment
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers import Cipher, modes
 
 BLOCK_SIZE = 32
 MAX_XML_BYTES = 256 * 1024
@@ -46,26 +53,29 @@ class WxCrypto:
         except binascii.Error:
             raise InvalidInput("encoding_aes_key is not valid base64") from None
         self.receive_id = receive_id.encode()
+        # imported here: plain-mode WeChat never decrypts, so it never pays for cryptography's import
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-    def _cipher(self) -> Cipher[modes.CBC]:
-        return Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
+        self._cipher: Cipher[modes.CBC] = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16]))
 
     def encrypt(self, message: bytes, random_prefix: bytes | None = None) -> str:
         prefix = random_prefix if random_prefix is not None else os.urandom(16)
         plain = prefix + len(message).to_bytes(4, "big") + message + self.receive_id
         pad = BLOCK_SIZE - len(plain) % BLOCK_SIZE
         plain += bytes([pad]) * pad
-        encryptor = self._cipher().encryptor()
+        encryptor = self._cipher.encryptor()
         return base64.b64encode(encryptor.update(plain) + encryptor.finalize()).decode()
 
     def decrypt(self, encrypted: str) -> bytes:
+        # Line breaks inside the base64 (a wrapped CDATA) are part of what was signed and carry no data:
+        # accepted, as wechatpy does; any other character outside the alphabet is refused.
         try:
-            data = base64.b64decode(encrypted, validate=True)
+            data = base64.b64decode("".join(encrypted.split()), validate=True)
         except (binascii.Error, ValueError):
             raise InvalidInput("Encrypt is not valid base64") from None
         if not data or len(data) % 16:
             raise InvalidInput("Encrypt is not a whole number of AES blocks")
-        decryptor = self._cipher().decryptor()
+        decryptor = self._cipher.decryptor()
         plain = decryptor.update(data) + decryptor.finalize()
         pad = plain[-1]
         if not 1 <= pad <= BLOCK_SIZE or len(plain) < 20 + pad:
@@ -80,31 +90,64 @@ class WxCrypto:
         return message
 
 
+@lru_cache(maxsize=256)
+def crypto_for(encoding_aes_key: str, receive_id: str) -> WxCrypto:
+    """One WxCrypto per inbox key, kept for the container's life (the key and cipher setup are per inbox)."""
+    return WxCrypto(encoding_aes_key, receive_id)
+
+
 def msg_signature(token: str, timestamp: str, nonce: str, encrypted: str) -> str:
     return sha1_sorted(token, timestamp, nonce, encrypted)
 
 
 def check_signature(expected: str, given: str, name: str) -> None:
-    if not secure_equals(expected, given.lower()):
+    # Exactly as sent: Tencent signs with lower-case hex, and its own sample code (and wechatpy) compare
+    # the strings as they are, so an upper-case signature is refused too.
+    if not secure_equals(expected, given):
         raise Unauthenticated(f"{name} does not match this inbox's token")
 
 
-def parse_xml(body: bytes) -> dict[str, str]:
-    """The flat <xml><Field>value</Field>...</xml> Tencent sends, as a dict (empty elements give '')."""
+def xml_root(body: bytes) -> ET.Element:
+    """A provider's XML body, parsed with defusedxml: a DTD or an entity declaration is refused (400)."""
     if len(body) > MAX_XML_BYTES:
         raise InvalidInput(f"XML body is larger than {MAX_XML_BYTES} bytes")
-    # Tencent never sends a DTD; refusing one rules out entity expansion tricks before expat sees them.
-    if b"<!DOCTYPE" in body.upper() or b"<!ENTITY" in body.upper():
-        raise InvalidInput("XML body must not contain a DTD")
     try:
-        root = ET.fromstring(body)  # noqa: S314 - DTDs are refused above
+        return SafeET.fromstring(body, forbid_dtd=True)
+    except DefusedXmlException:
+        raise InvalidInput("XML body must not contain a DTD or entity declarations") from None
     except (ET.ParseError, ValueError, RecursionError) as err:
         raise InvalidInput(f"body is not well-formed XML: {err}") from None
+
+
+def fields_of(root: ET.Element) -> dict[str, str]:
+    """The flat <xml><Field>value</Field>...</xml> Tencent sends, as a dict (empty elements give '')."""
     fields: dict[str, str] = {}
     for child in root:
         if isinstance(child.tag, str) and child.tag not in fields:
             fields[child.tag] = (child.text or "").strip()
     return fields
+
+
+def parse_xml(body: bytes) -> dict[str, str]:
+    return fields_of(xml_root(body))
+
+
+def encrypted_of(root: ET.Element) -> str | None:
+    """The one ``Encrypt`` element's text. Two of them are refused: Tencent never sends that, and it would
+    leave open which of the two the signature vouches for."""
+    found = root.findall("Encrypt")
+    if len(found) > 1:
+        raise InvalidInput(f"the body has {len(found)} Encrypt elements; Tencent sends exactly one")
+    return (found[0].text or "").strip() if found else None
+
+
+def open_encrypted(request: WebhookRequest, token: str, crypto: WxCrypto, encrypted: str) -> dict[str, str]:
+    """Check ``msg_signature`` over the Encrypt value, decrypt it once, and parse the message inside."""
+    signature = require_query(request, "msg_signature")
+    timestamp = require_query(request, "timestamp")
+    nonce = require_query(request, "nonce")
+    check_signature(msg_signature(token, timestamp, nonce, encrypted), signature, "msg_signature")
+    return parse_xml(crypto.decrypt(encrypted))
 
 
 # --- inbound messages --------------------------------------------------------------------------------------
@@ -271,3 +314,54 @@ def text_with_links(body: str, attachments: list[Attachment]) -> str:
     """Text-only channels get attachment links appended (uploading media is the media pipeline's job)."""
     links = [a.url for a in attachments if a.url]
     return "\n".join([body, *links]) if links else body
+
+
+# Tencent errors worth a hint: media ids live three days; WeCom wants Range downloads above ~20 MB
+_TENCENT_HINTS = {
+    40007: "the media id is invalid or expired (Tencent keeps received media for 3 days)",
+    830002: "the file is too large for a single download",
+}
+
+
+def tencent_media(
+    http: HttpClient,
+    cache: TokenCache,
+    cache_key: tuple[str, str],
+    provider: str,
+    token_url: str,
+    media_url: str,
+    attachment: Attachment,
+    max_bytes: int | None,
+) -> MediaBlob:
+    """WeChat / WeCom ``/cgi-bin/media/get``: the file, or JSON (an errcode, or WeChat's ``video_url``).
+
+    A stale token (40001/42001/40014) is replaced once, as for sending.
+    """
+    media_id = _fetch.require_media_id(provider, attachment)
+    for attempt in range(2):
+        token = cache.get(cache_key, lambda: fetch_token(http, provider, token_url))
+        query = urllib.parse.urlencode({"access_token": token, "media_id": media_id})
+        response = _fetch.download(provider, http, f"{media_url}?{query}", max_bytes=max_bytes)
+        answer = _fetch.json_answer(response)
+        if answer is None:
+            return _fetch.blob_of(response, attachment)
+        raw_code = str(answer.get("errcode") or "0")
+        errcode = int(raw_code) if raw_code.lstrip("-").isdigit() else 0
+        if errcode in TOKEN_ERRORS and attempt == 0:
+            cache.invalidate(cache_key)
+            continue
+        if errcode:
+            hint = _TENCENT_HINTS.get(errcode)
+            message = _error_message(provider, errcode, str(answer.get("errmsg", "")))
+            raise ProviderError(
+                message + (f" ({hint})" if hint else ""),
+                retryable=errcode in BUSY_ERRORS,
+                status=response.status,
+            )
+        video_url = answer.get("video_url")
+        if isinstance(video_url, str) and video_url:
+            # WeChat answers video messages with a download address instead of the bytes
+            video = _fetch.download(provider, http, video_url, max_bytes=max_bytes)
+            return _fetch.blob_of(video, attachment, name=f"{media_id}.mp4")
+        raise ProviderError(f"{provider} answered JSON without a file for media {media_id}", retryable=False)
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -7,14 +7,12 @@ The webhooks function does the rest (enqueue, answer fast), the outbound functio
 
 from __future__ import annotations
 
-import urllib.error
+import threading
 import urllib.parse
-import urllib.request
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from http.client import HTTPMessage
-from typing import IO, Any, ClassVar
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, Field
 
@@ -90,8 +88,24 @@ class MediaBlob:
 
 
 # Headers that carry credentials: they never follow a redirect to another origin.
-_CREDENTIAL_HEADERS = ("Authorization", "Proxy-authorization", "Cookie")
+_CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 _ERROR_BODY_BYTES = 64 * 1024
+_MAX_REDIRECTS = 10
+_READ_CHUNK = 64 * 1024
+_POOL: Any = None  # urllib3.PoolManager, created on first use (a delivery never makes an HTTP call)
+_POOL_LOCK = threading.Lock()
+
+
+def _pool() -> Any:
+    """One pool of kept-alive connections per container, shared by every provider call."""
+    global _POOL  # noqa: PLW0603 - module-level on purpose: warm Lambda containers reuse connections
+    if _POOL is None:
+        with _POOL_LOCK:
+            if _POOL is None:
+                import urllib3
+
+                _POOL = urllib3.PoolManager(num_pools=16, maxsize=4, retries=False)
+    return _POOL
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -99,37 +113,20 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
 
 
-class _DownloadRedirects(urllib.request.HTTPRedirectHandler):
-    """Follow http(s) redirects only, and drop credentials when one leaves the origin.
-
-    urllib's default handler forwards every header, so a provider's bearer token or Twilio's basic auth
-    would reach the CDN or S3 host the file redirects to (S3 even refuses a presigned URL that also
-    carries an Authorization header).
-    """
-
-    def redirect_request(
-        self,
-        req: urllib.request.Request,
-        fp: IO[bytes],
-        code: int,
-        msg: str,
-        headers: HTTPMessage,
-        newurl: str,
-    ) -> urllib.request.Request | None:
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in {"http", "https"}:
-            raise urllib.error.HTTPError(newurl, code, "redirect to a non-HTTP URL refused", headers, fp)
-        new = super().redirect_request(req, fp, code, msg, headers, newurl)
-        if new is not None and _origin(newurl) != _origin(req.full_url):
-            for name in _CREDENTIAL_HEADERS:
-                new.remove_header(name)
-        return new
-
-
-_DOWNLOADER = urllib.request.build_opener(_DownloadRedirects())
+def _host(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}"
 
 
 class HttpClient:
-    """A tiny HTTP client for provider APIs; tests point ``api_base`` at a loopback server instead of mocking."""
+    """A small HTTP client for provider APIs over pooled connections (urllib3); tests point ``api_base`` at
+    a loopback server instead of mocking.
+
+    Redirects are followed by hand (at most 10, http(s) only) so that credentials never reach another
+    origin: a provider's bearer token or Twilio's basic auth would otherwise go to the CDN or S3 host a
+    file redirects to (S3 even refuses a presigned URL that also carries an Authorization header).
+    Errors name the host only: provider URLs carry tokens (WeChat's access_token, Telegram's bot path).
+    """
 
     def __init__(self, timeout: float = 10.0) -> None:
         self.timeout = timeout
@@ -137,62 +134,85 @@ class HttpClient:
     def request(
         self, method: str, url: str, *, headers: Mapping[str, str] | None = None, body: bytes | None = None
     ) -> HttpResponse:
-        req = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))  # noqa: S310
-        try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:  # noqa: S310
-                return HttpResponse(resp.status, resp.read(), {k.lower(): v for k, v in resp.headers.items()})
-        except urllib.error.HTTPError as err:
-            return HttpResponse(err.code, err.read(), {k.lower(): v for k, v in err.headers.items()})
-        except (urllib.error.URLError, TimeoutError, OSError) as err:
-            # only the host: provider URLs carry tokens (WeChat access_token, Telegram's bot path)
-            parts = urllib.parse.urlsplit(url)
-            reason = getattr(err, "reason", err)
-            raise ProviderError(f"could not reach {parts.scheme}://{parts.netloc}: {reason}", retryable=True) from err
+        return self._send(method, url, headers, body, None, f"could not reach {_host(url)}")
 
     def download(
         self, url: str, *, headers: Mapping[str, str] | None = None, max_bytes: int | None = None
     ) -> HttpResponse:
         """GET a file: http(s) only, credentials stay on the origin across redirects, and a body larger than
-        ``max_bytes`` is refused (from Content-Length, else while reading) without reading it all.
-
-        Errors name the host only: media URLs carry tokens (Telegram in the path, WeChat in the query).
-        """
+        ``max_bytes`` is refused (from Content-Length, else while reading) without reading it all."""
         host = urllib.parse.urlsplit(url).hostname or "?"
         if urllib.parse.urlsplit(url).scheme.lower() not in {"http", "https"}:
             raise ProviderError(f"refusing to download a non-HTTP URL from {host}", retryable=False)
-        req = urllib.request.Request(url, method="GET", headers=dict(headers or {}))  # noqa: S310 - scheme checked
+        return self._send("GET", url, headers, None, max_bytes, f"could not download from {host}")
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None,
+        body: bytes | None,
+        max_bytes: int | None,
+        failure: str,
+    ) -> HttpResponse:
+        import urllib3
+
+        send_headers = dict(headers or {})
+        timeout = urllib3.Timeout(connect=self.timeout, read=self.timeout)
         try:
-            with _DOWNLOADER.open(req, timeout=self.timeout) as resp:
-                response_headers = {k.lower(): v for k, v in resp.headers.items()}
-                return HttpResponse(resp.status, _read_capped(resp, response_headers, max_bytes), response_headers)
-        except urllib.error.HTTPError as err:
-            return HttpResponse(
-                err.code, err.read(_ERROR_BODY_BYTES), {k.lower(): v for k, v in (err.headers or {}).items()}
-            )
-        except (urllib.error.URLError, TimeoutError, OSError) as err:
-            reason = getattr(err, "reason", None) or type(err).__name__
-            raise ProviderError(f"could not download from {host}: {reason}", retryable=True) from err
+            for _ in range(_MAX_REDIRECTS + 1):
+                resp = _pool().request(
+                    method, url, body=body, headers=send_headers, timeout=timeout, redirect=False, preload_content=False
+                )
+                try:
+                    location = resp.headers.get("location") if resp.status in {301, 302, 303, 307, 308} else None
+                    target = urllib.parse.urljoin(url, location) if location else None
+                    if target is None or urllib.parse.urlsplit(target).scheme.lower() not in {"http", "https"}:
+                        # the answer itself (a redirect to a non-HTTP URL is not followed: its 3xx is the answer)
+                        response_headers = {k.lower(): v for k, v in resp.headers.items()}
+                        if resp.status >= 400:  # an error page: its first 64 KiB say all there is to say
+                            content = _read_capped(resp, response_headers, _ERROR_BODY_BYTES, truncate=True)
+                        else:
+                            content = _read_capped(resp, response_headers, max_bytes)
+                        return HttpResponse(resp.status, content, response_headers)
+                finally:
+                    resp.release_conn()
+                if _origin(target) != _origin(url):
+                    send_headers = {k: v for k, v in send_headers.items() if k.lower() not in _CREDENTIAL_HEADERS}
+                if resp.status == 303 or (resp.status in {301, 302} and method == "POST"):
+                    method, body = "GET", None  # as browsers and urllib do
+                    send_headers = {k: v for k, v in send_headers.items() if k.lower() != "content-type"}
+                url = target
+            raise ProviderError(f"{failure}: more than {_MAX_REDIRECTS} redirects", retryable=False)
+        except urllib3.exceptions.HTTPError as err:
+            reason = getattr(err, "reason", None) or err
+            raise ProviderError(f"{failure}: {type(reason).__name__}", retryable=True) from err
+        except OSError as err:
+            raise ProviderError(f"{failure}: {type(err).__name__}", retryable=True) from err
 
 
 def _too_large(size: str, max_bytes: int) -> ProviderError:
     return ProviderError(f"the file is {size} bytes, over the {max_bytes}-byte limit", retryable=False)
 
 
-def _read_capped(resp: Any, headers: Mapping[str, str], max_bytes: int | None) -> bytes:
+def _read_capped(resp: Any, headers: Mapping[str, str], max_bytes: int | None, *, truncate: bool = False) -> bytes:
+    """The body, refused when over ``max_bytes`` (or cut there, for an error body nobody needs whole)."""
     if max_bytes is None:
         return bytes(resp.read())
     length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > max_bytes:
+    if not truncate and length.isdigit() and int(length) > max_bytes:
         raise _too_large(length, max_bytes)
     chunks: list[bytes] = []
     total = 0
     while True:
-        chunk = resp.read(min(64 * 1024, max_bytes + 1 - total))
+        chunk = resp.read(min(_READ_CHUNK, max_bytes + 1 - total))
         if not chunk:
             return b"".join(chunks)
         chunks.append(chunk)
         total += len(chunk)
         if total > max_bytes:
+            if truncate:
+                return b"".join(chunks)[:max_bytes]
             raise _too_large("more than", max_bytes)
 
 
@@ -225,6 +245,16 @@ class ChannelAdapter(ABC):
     def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
         """Turn a verified request into inbound messages; raise ``InvalidInput`` (400) on a malformed body."""
 
+    def verify_and_parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        """What the webhook service calls: verify, then parse, in one pass over the request.
+
+        Channels whose check and parse share work (WeChat/WeCom decrypt the body that holds the message,
+        Twilio signs the parameters it then reads, SNS signs the envelope that carries the email) override
+        this so that the work is done once. The default suits a check over the raw bytes (an HMAC).
+        """
+        self.verify(request, inbox)
+        return self.parse(request, inbox)
+
     def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
         """What the provider expects back once the messages are safely queued."""
         return FastAnswer(200, "")
@@ -253,26 +283,33 @@ def register(cls: type[ChannelAdapter]) -> type[ChannelAdapter]:
     return cls
 
 
+def _registered(channel: str) -> type[ChannelAdapter] | None:
+    """The adapter class of one channel, importing only that channel's module the first time."""
+    cls = _REGISTRY.get(channel)
+    if cls is None:
+        from kefu.channels import load
+
+        if load(channel):
+            cls = _REGISTRY.get(channel)
+    return cls
+
+
 def adapter_for(channel: str) -> ChannelAdapter:
-    from kefu.channels import load_all
     from kefu.errors import NotFound
 
-    load_all()
-    try:
-        return _REGISTRY[channel]()
-    except KeyError:
-        raise NotFound(f"unknown channel '{channel}'") from None
+    cls = _registered(channel)
+    if cls is None:
+        raise NotFound(f"unknown channel '{channel}'")
+    return cls()
 
 
 def adapter_class(channel: str) -> type[ChannelAdapter]:
-    from kefu.channels import load_all
     from kefu.errors import InvalidInput
 
-    load_all()
-    try:
-        return _REGISTRY[channel]
-    except KeyError:
-        raise InvalidInput(f"unknown channel '{channel}'; known: {', '.join(sorted(_REGISTRY))}") from None
+    cls = _registered(channel)
+    if cls is None:
+        raise InvalidInput(f"unknown channel '{channel}'; known: {', '.join(registered_channels())}")
+    return cls
 
 
 def registered_channels() -> list[str]:

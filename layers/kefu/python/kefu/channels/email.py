@@ -48,6 +48,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import formataddr, formatdate, getaddresses
+from functools import lru_cache
 from html.parser import HTMLParser
 from typing import Any
 
@@ -310,6 +311,24 @@ def build_reply_mime(message: OutboundMessage, inbox: InboxConfig) -> bytes:
 # --- the adapter ---------------------------------------------------------------------------------------------
 
 
+# One delivery reads its envelope in handshake, verify, parse and raw_mime: decoded once (the SNS Message
+# carries the whole email, up to 150 KB of JSON). Read-only: callers never change what these return.
+@lru_cache(maxsize=4)
+def _decoded_envelope(body: bytes) -> dict[str, Any]:
+    return load_json_object(body)
+
+
+@lru_cache(maxsize=4)
+def _decoded_notification(message: str) -> dict[str, Any]:
+    try:
+        notification = json.loads(message)
+    except ValueError:
+        raise InvalidInput("the SNS Message is not an SES notification (not JSON)") from None
+    if not isinstance(notification, dict):
+        raise InvalidInput("the SNS Message is not an SES notification")
+    return notification
+
+
 @register
 class EmailAdapter(ChannelAdapter):
     channel = "email"
@@ -348,7 +367,7 @@ class EmailAdapter(ChannelAdapter):
 
     def _envelope(self, request: WebhookRequest) -> dict[str, Any]:
         check_size(request)
-        return load_json_object(request.body)
+        return _decoded_envelope(request.body)
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         envelope = self._envelope(request)
@@ -445,13 +464,7 @@ class EmailAdapter(ChannelAdapter):
         return None, {"source": "headers"}
 
     def _notification(self, envelope: dict[str, Any]) -> dict[str, Any]:
-        try:
-            notification = json.loads(text_of(envelope.get("Message")))
-        except ValueError:
-            raise InvalidInput("the SNS Message is not an SES notification (not JSON)") from None
-        if not isinstance(notification, dict):
-            raise InvalidInput("the SNS Message is not an SES notification")
-        return notification
+        return _decoded_notification(text_of(envelope.get("Message")))
 
     def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
         envelope = self._envelope(request)

@@ -71,12 +71,15 @@ EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 
 
 def compute_signature(auth_token: str, url: str, params: dict[str, list[str]]) -> str:
-    """Twilio's algorithm: URL, then each parameter name followed by its (sorted) values, name by name."""
+    """Twilio's algorithm: URL, then each parameter name followed by its sorted values, name by name.
+
+    A value repeated under one name counts once, as in Twilio's SDK (``sorted(set(values))``).
+    """
     payload = url
     for name in sorted(params):
-        for value in sorted(params[name]):
+        for value in sorted(set(params[name])):
             payload += name + value
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    digest = hmac.digest(auth_token.encode(), payload.encode(), "sha1")
     return base64.b64encode(digest).decode()
 
 
@@ -102,24 +105,47 @@ def signed_url(request: WebhookRequest, inbox: InboxConfig) -> str:
 
 
 def _port_variants(url: str) -> list[str]:
+    """The URL without and with the scheme's standard port, the host spelt as received (Twilio's SDKs try
+    the same two; an explicit non-standard port is kept in both)."""
     parts = urllib.parse.urlsplit(url)
-    default_port = {"https": 443, "http": 80}.get(parts.scheme)
-    host = parts.hostname or ""
-    without = parts._replace(netloc=host if not parts.username else parts.netloc).geturl()
-    variants = [url, without]
-    if default_port and parts.port is None:
-        variants.append(parts._replace(netloc=f"{host}:{default_port}").geturl())
-    return list(dict.fromkeys(variants))
+    default_port = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    netloc = parts.netloc
+    if parts.port is None:
+        without, with_port = netloc, f"{netloc}:{default_port}" if default_port else netloc
+    elif parts.port == default_port:
+        without, with_port = netloc.rsplit(":", 1)[0], netloc
+    else:
+        without = with_port = netloc
+    return list(dict.fromkeys([parts._replace(netloc=without).geturl(), parts._replace(netloc=with_port).geturl()]))
 
 
 def _is_json(request: WebhookRequest) -> bool:
-    return "bodySHA256" in request.query or "json" in (request.header("content-type") or "")
+    """The JSON rule (bodySHA256) is for JSON bodies; a form body is signed as URL + parameters even when
+    the URL happens to carry ``bodySHA256`` (as Twilio's SDK does)."""
+    return "json" in (request.header("content-type") or "").lower()
 
 
 def _params(request: WebhookRequest) -> dict[str, str]:
     if _is_json(request):
         return {key: text_of(value) for key, value in load_json_object(request.body).items()}
     return first_values(parse_form(request.body))
+
+
+def _check_signature(request: WebhookRequest, inbox: InboxConfig, form: dict[str, list[str]] | None) -> None:
+    given = require_header(request, "X-Twilio-Signature")
+    token = inbox.credential("auth_token")
+    url = signed_url(request, inbox)
+    if form is None:
+        expected_hash = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("bodySHA256", [""])[0]
+        if not expected_hash:
+            raise Unauthenticated("a JSON body needs bodySHA256 in the signed URL")
+        if not secure_equals(hashlib.sha256(request.body).hexdigest(), expected_hash.lower()):
+            raise Unauthenticated("bodySHA256 does not match the body")
+        form = {}
+    for candidate in _port_variants(url):
+        if secure_equals(compute_signature(token, candidate, form), given):
+            return
+    raise Unauthenticated("X-Twilio-Signature does not match (check the inbox's auth_token and public_url)")
 
 
 def _base_url(request: WebhookRequest, inbox: InboxConfig) -> str:
@@ -160,28 +186,27 @@ class TwilioAdapter(ChannelAdapter):
     channel = "twilio"
     credential_keys = ("account_sid", "auth_token", "from_number")
 
+    def verify_and_parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        """One pass: the form is decoded once, signed as received, then read into the message."""
+        check_size(request)
+        action = _action(request)
+        if _is_json(request):
+            _check_signature(request, inbox, None)
+            params = _params(request)
+        else:
+            form = parse_form(request.body)
+            _check_signature(request, inbox, form)
+            params = first_values(form)
+        return self._messages(action, params, inbox)
+
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
         check_size(request)
-        given = require_header(request, "X-Twilio-Signature")
-        token = inbox.credential("auth_token")
-        url = signed_url(request, inbox)
-        if _is_json(request):
-            expected_hash = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("bodySHA256", [""])[0]
-            if not expected_hash:
-                raise Unauthenticated("a JSON body needs bodySHA256 in the signed URL")
-            if not secure_equals(hashlib.sha256(request.body).hexdigest(), expected_hash.lower()):
-                raise Unauthenticated("bodySHA256 does not match the body")
-            params: dict[str, list[str]] = {}
-        else:
-            params = parse_form(request.body)
-        for candidate in _port_variants(url):
-            if secure_equals(compute_signature(token, candidate, params), given):
-                return
-        raise Unauthenticated("X-Twilio-Signature does not match (check the inbox's auth_token and public_url)")
+        _check_signature(request, inbox, None if _is_json(request) else parse_form(request.body))
 
     def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
-        action = _action(request)
-        params = _params(request)
+        return self._messages(_action(request), _params(request), inbox)
+
+    def _messages(self, action: str, params: dict[str, str], inbox: InboxConfig) -> list[InboundMessage]:
         if action == "sms":
             return [self._sms(params, inbox)]
         if action == "voice":

@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 import urllib.parse
 
-from kefu.channels import _fetch, _tencent
+from kefu.channels import _tencent
 from kefu.channels._common import (
     TokenCache,
     api_base,
@@ -72,34 +72,30 @@ class WeChatAdapter(ChannelAdapter):
         self._check_plain_signature(request, inbox)
         return FastAnswer(200, echostr)
 
-    def _decrypted_xml(self, request: WebhookRequest, inbox: InboxConfig) -> dict[str, str]:
-        """The authenticated message fields: decrypted in safe/compatible mode, as sent in plain mode."""
-        check_size(request, _tencent.MAX_XML_BYTES)
-        envelope = _tencent.parse_xml(request.body)
-        if not _is_encrypted(request):
-            return envelope
-        encrypted = envelope.get("Encrypt")
-        if not encrypted:
-            raise InvalidInput("encrypt_type=aes but the body has no Encrypt element")
-        signature = require_query(request, "msg_signature")
-        timestamp = require_query(request, "timestamp")
-        nonce = require_query(request, "nonce")
-        expected = _tencent.msg_signature(inbox.credential("token"), timestamp, nonce, encrypted)
-        _tencent.check_signature(expected, signature, "msg_signature")
-        crypto = _tencent.WxCrypto(inbox.credential("encoding_aes_key"), inbox.credential("app_id"))
-        return _tencent.parse_xml(crypto.decrypt(encrypted))
-
-    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+    def verify_and_parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        """One pass: in safe/compatible mode the envelope is parsed once, the Encrypt value is checked
+        against ``msg_signature`` and decrypted once, and only the decrypted, authenticated copy is used."""
         if request.method.upper() != "POST":
             raise Unauthenticated("WeChat deliveries are POST requests")
-        if _is_encrypted(request):
-            self._decrypted_xml(request, inbox)  # checks msg_signature, decrypts and checks the AppID
+        check_size(request, _tencent.MAX_XML_BYTES)
+        if not _is_encrypted(request):
+            self._check_plain_signature(request, inbox)  # before the body is even parsed
+            return [_tencent.xml_message(_tencent.parse_xml(request.body), self.channel, inbox)]
+        encrypted = _tencent.encrypted_of(_tencent.xml_root(request.body))
+        if not encrypted:
+            raise InvalidInput("encrypt_type=aes but the body has no Encrypt element")
+        crypto = _tencent.crypto_for(inbox.credential("encoding_aes_key"), inbox.credential("app_id"))
+        fields = _tencent.open_encrypted(request, inbox.credential("token"), crypto, encrypted)
+        return [_tencent.xml_message(fields, self.channel, inbox)]
+
+    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        if _is_encrypted(request) or request.method.upper() != "POST":
+            self.verify_and_parse(request, inbox)  # the signature covers the encrypted body
         else:
             self._check_plain_signature(request, inbox)
 
     def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
-        fields = self._decrypted_xml(request, inbox)
-        return [_tencent.xml_message(fields, self.channel, inbox)]
+        return self.verify_and_parse(request, inbox)
 
     def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
         return FastAnswer(200, "success")
@@ -119,7 +115,7 @@ class WeChatAdapter(ChannelAdapter):
     ) -> MediaBlob:
         """Temporary media (images, voice, video the customer sent): ``/cgi-bin/media/get``, kept 3 days."""
         base = api_base(inbox, DEFAULT_API_BASE)
-        return _fetch.tencent_media(
+        return _tencent.tencent_media(
             http,
             TOKENS,
             (base, send_credential(inbox, "app_id")),

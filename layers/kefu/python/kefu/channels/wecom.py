@@ -13,7 +13,7 @@ from __future__ import annotations
 import urllib.parse
 from typing import Any
 
-from kefu.channels import _fetch, _tencent
+from kefu.channels import _tencent
 from kefu.channels._common import TokenCache, api_base, check_size, require_query, send_credential
 from kefu.channels.base import (
     ChannelAdapter,
@@ -34,7 +34,7 @@ TOKENS = TokenCache()
 
 
 def _crypto(inbox: InboxConfig) -> _tencent.WxCrypto:
-    return _tencent.WxCrypto(inbox.credential("encoding_aes_key"), inbox.credential("corp_id"))
+    return _tencent.crypto_for(inbox.credential("encoding_aes_key"), inbox.credential("corp_id"))
 
 
 def _check(request: WebhookRequest, inbox: InboxConfig, encrypted: str) -> None:
@@ -60,21 +60,22 @@ class WeComAdapter(ChannelAdapter):
         plain = _crypto(inbox).decrypt(echostr)
         return FastAnswer(200, plain.decode("utf-8", "replace"))
 
-    def _decrypted_xml(self, request: WebhookRequest, inbox: InboxConfig) -> dict[str, str]:
-        check_size(request, _tencent.MAX_XML_BYTES)
-        encrypted = _tencent.parse_xml(request.body).get("Encrypt")
-        if not encrypted:
-            raise InvalidInput("WeCom callbacks are encrypted but the body has no Encrypt element")
-        _check(request, inbox, encrypted)
-        return _tencent.parse_xml(_crypto(inbox).decrypt(encrypted))
-
-    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+    def verify_and_parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
+        """One pass: the envelope parsed once, ``msg_signature`` checked, the message decrypted and parsed once."""
         if request.method.upper() != "POST":
             raise Unauthenticated("WeCom deliveries are POST requests")
-        self._decrypted_xml(request, inbox)
+        check_size(request, _tencent.MAX_XML_BYTES)
+        encrypted = _tencent.encrypted_of(_tencent.xml_root(request.body))
+        if not encrypted:
+            raise InvalidInput("WeCom callbacks are encrypted but the body has no Encrypt element")
+        fields = _tencent.open_encrypted(request, inbox.credential("token"), _crypto(inbox), encrypted)
+        return [_tencent.xml_message(fields, self.channel, inbox)]
+
+    def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:
+        self.verify_and_parse(request, inbox)  # the signature covers the encrypted body: checking is opening
 
     def parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:
-        return [_tencent.xml_message(self._decrypted_xml(request, inbox), self.channel, inbox)]
+        return self.verify_and_parse(request, inbox)
 
     def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
         return FastAnswer(200, "success")
@@ -87,7 +88,7 @@ class WeComAdapter(ChannelAdapter):
         corp_id = send_credential(inbox, "corp_id")
         agent_id = send_credential(inbox, "agent_id")
         query = urllib.parse.urlencode({"corpid": corp_id, "corpsecret": send_credential(inbox, "secret")})
-        return _fetch.tencent_media(
+        return _tencent.tencent_media(
             http,
             TOKENS,
             (base, f"{corp_id}/{agent_id}"),  # the same token the send path caches

@@ -19,8 +19,7 @@ def handle_delivery(repo: Repository, channel: str, inbox_id: str, request: Webh
     if handshake is not None:
         decided("webhook", "handshake", channel=channel, inbox=inbox_id)
         return handshake
-    adapter.verify(request, inbox)
-    messages = adapter.parse(request, inbox)
+    messages = adapter.verify_and_parse(request, inbox)  # one pass: a body is decrypted and parsed once
     if messages:
         enqueue_inbound(messages)
     decided(

@@ -1,0 +1,65 @@
+"""The one door to the DynamoDB table: a repository per aggregate over one table, keys only in ``keys``.
+
+Use cases take a ``Store`` and call its repositories (``store.tickets``, ``store.customers`` ...); they see
+domain models, never items or keys. ``Store.read`` fetches items of several aggregates in one request.
+Functions hold one store per container (``current()``), so its short caches live as long as the container.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from kefu.config import Settings, get_settings
+from kefu.store.agents import AgentRepository
+from kefu.store.audit import AuditRepository
+from kefu.store.chat_sessions import ChatSessionRecord, ChatSessionRepository
+from kefu.store.customers import CustomerRepository
+from kefu.store.inboxes import InboxRepository
+from kefu.store.table import Read, Table, Transaction
+from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
+
+__all__ = [
+    "ChatSessionRecord",
+    "ConversationPage",
+    "Read",
+    "Store",
+    "TicketPage",
+    "Transaction",
+    "current",
+]
+
+
+class Store:
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table = Table(table_name, client)
+        self.tickets = TicketRepository(self.table)
+        self.customers = CustomerRepository(self.table)
+        self.inboxes = InboxRepository(self.table)
+        self.agents = AgentRepository(self.table)
+        self.chat_sessions = ChatSessionRepository(self.table)
+        self.audit = AuditRepository(self.table)
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Store:
+        return cls((settings or get_settings()).table_name)
+
+    def read(self, reads: Sequence[Read[Any]]) -> list[Any]:
+        """Items of any aggregates in one consistent BatchGetItem, decoded; None where absent."""
+        return self.table.read(reads)
+
+
+_lock = threading.Lock()
+_current: dict[str, tuple[Settings, Store]] = {}
+
+
+def current() -> Store:
+    """This container's store. Settings parsed anew (tests, a new local cloud) get a new store, with
+    empty caches."""
+    settings = get_settings()
+    with _lock:
+        held = _current.get("store")
+        if held is None or held[0] is not settings:
+            held = _current["store"] = (settings, Store.from_settings(settings))
+        return held[1]

@@ -1,0 +1,289 @@
+"""Every key of the single DynamoDB table: the only module that builds or parses one.
+
+Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so they sort as strings):
+
+| # | pattern                                         | key                                                           |
+|---|-------------------------------------------------|---------------------------------------------------------------|
+| 1 | ticket by id                                    | PK=TICKET#<id>            SK=TICKET                           |
+| 2 | a ticket's messages, oldest first               | PK=TICKET#<id>            SK begins_with MSG#<created>#<id>   |
+| 3 | a ticket's events, oldest first                 | PK=TICKET#<id>            SK begins_with EVENT#<created>#<id> |
+| 4 | tickets by status, latest activity first        | GSI1 GSI1PK=STATUS#<status>   GSI1SK=<updated_at>#<id>        |
+| 5 | tickets by assignee, latest activity first      | GSI2 GSI2PK=ASSIGNEE#<agent>  GSI2SK=<updated_at>#<id>        |
+| 6 | a customer's tickets, newest first              | GSI3 GSI3PK=CUSTOMER#<id>     GSI3SK=TICKET#<created_at>#<id> |
+| 7 | a conversation's visible messages (all tickets) | GSI3 GSI3PK=CONV#<hash>       GSI3SK=MSG#<created_at>#<id>    |
+| 8 | customer by id                                  | PK=CUSTOMER#<id>          SK=PROFILE                          |
+| 9 | customer by channel identity                    | PK=IDENTITY#<channel>#<external id>  SK=IDENTITY              |
+|10 | the current ticket of a conversation            | PK=CONV#<conversation key> SK=CONV                            |
+|11 | delivery already stored? (TTL)                  | PK=DEDUP#<dedupe key>     SK=DEDUP                            |
+|12 | web-chat session by token hash (TTL)            | PK=CHATSESSION#<sha256>   SK=SESSION                          |
+|13 | inbox configuration (no secrets); all inboxes   | PK=INBOX#<id> SK=CONFIG; GSI1 GSI1PK=INBOXES GSI1SK=<id>      |
+|14 | agent profile; all agents                       | PK=AGENT#<id> SK=PROFILE; GSI1 GSI1PK=AGENTS GSI1SK=<email>   |
+|15 | our message by the provider's id (reports)      | PK=PROVIDERMSG#<channel>#<provider id>  SK=PROVIDERMSG        |
+|16 | audit trail of sensitive actions, by month      | PK=AUDIT#<yyyy-mm>        SK=<created_at>#<id>                |
+|17 | customers who declared a phone number / email   | PK=CONTACT#<phone|email>#<value>  SK=CUSTOMER#<id>            |
+|18 | a customer's possible duplicates                | PK=CUSTOMER#<id>          SK=SUGGESTION#<other customer id>   |
+|19 | one merge of two customers (undo reads it)      | PK=MERGE#<id>             SK=MERGE                            |
+
+Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them):
+routing rules and queues (ROUTING#), SLA timers (SLA#), knowledge-base articles (ARTICLE#), CSAT answers
+(CSAT#), report counters (COUNTER#), imports (IMPORT#).
+
+Internal notes carry no GSI3 keys, so they can never appear in a customer's conversation (pattern 7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import NamedTuple
+
+# ---------------------------------------------------------------- the table's attribute names and indexes
+
+PK = "PK"
+SK = "SK"
+ENTITY = "entity"  # what an item is ("ticket", "message", ...), for stream readers
+TTL_ATTRIBUTE = "expires_at"
+
+
+class Index(NamedTuple):
+    name: str
+    partition: str
+    sort: str
+
+
+BY_STATUS = Index("GSI1", "GSI1PK", "GSI1SK")  # tickets by status; also the inbox and agent lists
+BY_ASSIGNEE = Index("GSI2", "GSI2PK", "GSI2SK")
+BY_OWNER = Index("GSI3", "GSI3PK", "GSI3SK")  # a customer's tickets; a conversation's messages
+INDEXES = (BY_STATUS, BY_ASSIGNEE, BY_OWNER)
+
+# ---------------------------------------------------------------- entity prefixes (the key test reads these)
+
+TICKET = "TICKET#"
+MESSAGE = "MSG#"
+EVENT = "EVENT#"
+STATUS = "STATUS#"
+ASSIGNEE = "ASSIGNEE#"
+CUSTOMER = "CUSTOMER#"
+CONVERSATION = "CONV#"
+IDENTITY = "IDENTITY#"
+DEDUP = "DEDUP#"
+CHAT_SESSION = "CHATSESSION#"
+INBOX = "INBOX#"
+AGENT = "AGENT#"
+PROVIDER_MESSAGE = "PROVIDERMSG#"
+AUDIT = "AUDIT#"
+CONTACT = "CONTACT#"
+SUGGESTION = "SUGGESTION#"
+MERGE = "MERGE#"
+# reserved (see the docstring)
+ROUTING = "ROUTING#"
+SLA = "SLA#"
+ARTICLE = "ARTICLE#"
+CSAT = "CSAT#"
+COUNTER = "COUNTER#"
+IMPORT = "IMPORT#"
+
+PREFIXES = (
+    TICKET,
+    MESSAGE,
+    EVENT,
+    STATUS,
+    ASSIGNEE,
+    CUSTOMER,
+    CONVERSATION,
+    IDENTITY,
+    DEDUP,
+    CHAT_SESSION,
+    INBOX,
+    AGENT,
+    PROVIDER_MESSAGE,
+    AUDIT,
+    CONTACT,
+    SUGGESTION,
+    MERGE,
+    ROUTING,
+    SLA,
+    ARTICLE,
+    CSAT,
+    COUNTER,
+    IMPORT,
+)
+
+# fixed sort keys and list partitions
+_TICKET_SK = "TICKET"
+_PROFILE_SK = "PROFILE"
+_IDENTITY_SK = "IDENTITY"
+_CONVERSATION_SK = "CONV"
+_DEDUP_SK = "DEDUP"
+_SESSION_SK = "SESSION"
+_CONFIG_SK = "CONFIG"
+_PROVIDER_MESSAGE_SK = "PROVIDERMSG"
+_MERGE_SK = "MERGE"
+_ALL_INBOXES = "INBOXES"
+_ALL_AGENTS = "AGENTS"
+# a ticket's events and messages together: every sort key from EVENT# up to the end of MSG#
+THREAD_RANGE = (EVENT, "MSG$")
+
+
+class Key(NamedTuple):
+    pk: str
+    sk: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {PK: self.pk, SK: self.sk}
+
+
+# ---------------------------------------------------------------- tickets, messages, events (1-7, 10, 11, 15)
+
+
+def ticket(ticket_id: str) -> Key:
+    return Key(TICKET + ticket_id, _TICKET_SK)
+
+
+def ticket_partition(ticket_id: str) -> str:
+    return TICKET + ticket_id
+
+
+def message_sort(created_at: str, message_id: str) -> str:
+    return f"{MESSAGE}{created_at}#{message_id}"
+
+
+def message(ticket_id: str, created_at: str, message_id: str) -> Key:
+    return Key(TICKET + ticket_id, message_sort(created_at, message_id))
+
+
+def event(ticket_id: str, created_at: str, event_id: str) -> Key:
+    return Key(TICKET + ticket_id, f"{EVENT}{created_at}#{event_id}")
+
+
+def ticket_index_keys(
+    *, ticket_id: str, status: str, customer_id: str, created_at: str, updated_at: str, assignee: str | None
+) -> dict[str, str]:
+    keys = {
+        BY_STATUS.partition: STATUS + status,
+        BY_STATUS.sort: f"{updated_at}#{ticket_id}",
+        BY_OWNER.partition: CUSTOMER + customer_id,
+        BY_OWNER.sort: f"{TICKET}{created_at}#{ticket_id}",
+    }
+    if assignee:
+        keys[BY_ASSIGNEE.partition] = ASSIGNEE + assignee
+        keys[BY_ASSIGNEE.sort] = f"{updated_at}#{ticket_id}"
+    return keys
+
+
+def tickets_by_status(status: str) -> str:
+    return STATUS + status
+
+
+def tickets_by_assignee(agent_id: str) -> str:
+    return ASSIGNEE + agent_id
+
+
+def tickets_of_customer(customer_id: str) -> tuple[str, str]:
+    """GSI3 partition and sort-key prefix of a customer's tickets (pattern 6)."""
+    return CUSTOMER + customer_id, TICKET
+
+
+def conversation_index(conversation_key: str) -> str:
+    """GSI3 partition of a conversation's visible messages (pattern 7): hashed, conversation keys are long."""
+    return CONVERSATION + hashlib.sha256(conversation_key.encode()).hexdigest()[:40]
+
+
+def conversation_message_index(conversation_key: str, created_at: str, message_id: str) -> dict[str, str]:
+    return {
+        BY_OWNER.partition: conversation_index(conversation_key),
+        BY_OWNER.sort: message_sort(created_at, message_id),
+    }
+
+
+def is_message_position(value: object) -> bool:
+    """Whether a conversation cursor's position is a message sort key (and not some other partition's)."""
+    return isinstance(value, str) and value.startswith(MESSAGE)
+
+
+FIRST_MESSAGE_POSITION = MESSAGE
+
+
+def conversation(conversation_key: str) -> Key:
+    return Key(CONVERSATION + conversation_key, _CONVERSATION_SK)
+
+
+def dedup(dedupe_key: str) -> Key:
+    return Key(DEDUP + dedupe_key, _DEDUP_SK)
+
+
+def is_dedup(pk: str) -> bool:
+    return pk.startswith(DEDUP)
+
+
+def provider_message(channel: str, provider_message_id: str) -> Key:
+    return Key(f"{PROVIDER_MESSAGE}{channel}#{provider_message_id}", _PROVIDER_MESSAGE_SK)
+
+
+# ---------------------------------------------------------------- customers (8, 9, 17-19)
+
+
+def customer(customer_id: str) -> Key:
+    return Key(CUSTOMER + customer_id, _PROFILE_SK)
+
+
+def identity(channel: str, external_id: str) -> Key:
+    return Key(f"{IDENTITY}{channel}#{external_id}", _IDENTITY_SK)
+
+
+def contact(kind: str, value: str, customer_id: str) -> Key:
+    return Key(f"{CONTACT}{kind}#{value}", CUSTOMER + customer_id)
+
+
+def contact_partition(kind: str, value: str) -> str:
+    return f"{CONTACT}{kind}#{value}"
+
+
+def suggestion(customer_id: str, other_id: str) -> Key:
+    return Key(CUSTOMER + customer_id, SUGGESTION + other_id)
+
+
+def suggestions_of(customer_id: str) -> tuple[str, str]:
+    """Partition and sort-key prefix of a customer's possible duplicates (pattern 18)."""
+    return CUSTOMER + customer_id, SUGGESTION
+
+
+def merge(merge_id: str) -> Key:
+    return Key(MERGE + merge_id, _MERGE_SK)
+
+
+# ---------------------------------------------------------------- inboxes, agents, sessions, audit (12-14, 16)
+
+
+def chat_session(token_hash: str) -> Key:
+    return Key(CHAT_SESSION + token_hash, _SESSION_SK)
+
+
+def inbox(inbox_id: str) -> Key:
+    return Key(INBOX + inbox_id, _CONFIG_SK)
+
+
+def inbox_list_keys(inbox_id: str) -> dict[str, str]:
+    return {BY_STATUS.partition: _ALL_INBOXES, BY_STATUS.sort: inbox_id}
+
+
+ALL_INBOXES = _ALL_INBOXES
+
+
+def agent(agent_id: str) -> Key:
+    return Key(AGENT + agent_id, _PROFILE_SK)
+
+
+def agent_list_keys(sort_value: str) -> dict[str, str]:
+    return {BY_STATUS.partition: _ALL_AGENTS, BY_STATUS.sort: sort_value}
+
+
+ALL_AGENTS = _ALL_AGENTS
+
+
+def audit_month(month: str) -> str:
+    """Partition of one month's audit trail (``yyyy-mm``)."""
+    return AUDIT + month
+
+
+def audit(created_at: str, entry_id: str) -> Key:
+    return Key(audit_month(created_at[:7]), f"{created_at}#{entry_id}")

@@ -82,10 +82,20 @@ class FunctionSpec:
 # API Gateway gives up after 29 s; webhook providers want an answer within seconds (WeChat: 5 s).
 WEBHOOKS_FUNCTION = FunctionSpec("WebhooksFunction", "webhooks", timeout_seconds=15)
 INGEST_FUNCTION = FunctionSpec("IngestFunction", "ingest", timeout_seconds=60)
-STREAM_FUNCTION = FunctionSpec("StreamFunction", "stream", timeout_seconds=300)  # fetches media (up to 25 MiB a file)
+# The stream only queues work (replies, media jobs): short, so a bad batch is retried quickly.
+STREAM_FUNCTION = FunctionSpec("StreamFunction", "stream", timeout_seconds=60)
 AGENT_API_FUNCTION = FunctionSpec("AgentApiFunction", "agent_api", timeout_seconds=29)
 OUTBOUND_FUNCTION = FunctionSpec("OutboundFunction", "outbound", timeout_seconds=60)
-FUNCTIONS = (WEBHOOKS_FUNCTION, INGEST_FUNCTION, STREAM_FUNCTION, AGENT_API_FUNCTION, OUTBOUND_FUNCTION)
+# Downloads customers' files (up to 25 MiB each, from providers that can be slow), apart from everything else.
+MEDIA_FUNCTION = FunctionSpec("MediaFunction", "media", timeout_seconds=300, memory_mb=1024)
+FUNCTIONS = (
+    WEBHOOKS_FUNCTION,
+    INGEST_FUNCTION,
+    STREAM_FUNCTION,
+    AGENT_API_FUNCTION,
+    OUTBOUND_FUNCTION,
+    MEDIA_FUNCTION,
+)
 
 
 class LogicalIds:
@@ -102,6 +112,8 @@ class LogicalIds:
     OUTBOUND_QUEUE = "OutboundQueue"
     OUTBOUND_DLQ = "OutboundDeadLetterQueue"
     STREAM_DLQ = "StreamDeadLetterQueue"
+    MEDIA_QUEUE = "MediaQueue"
+    MEDIA_DLQ = "MediaDeadLetterQueue"
     USER_POOL = "UserPool"
     USER_POOL_CLIENT = "UserPoolClient"
     API = "Api"

@@ -1,4 +1,4 @@
-"""The five Lambda functions, their layers, least-privilege grants and event sources."""
+"""The six Lambda functions, their layers, least-privilege grants and event sources."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from infra.constants import (
     FUNCTIONS_ASSET_DIR,
     INGEST_FUNCTION,
     KEFU_LAYER_DIR,
+    MEDIA_FUNCTION,
     OUTBOUND_FUNCTION,
     STREAM_FUNCTION,
     WEBHOOKS_FUNCTION,
@@ -32,6 +33,8 @@ ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
 SQS_BATCH_SIZE = 10
 STREAM_BATCH_SIZE = 100
 STREAM_RETRY_ATTEMPTS = 5
+# one download per invocation: a slow provider holds up no other file, and the timeout is the file's alone
+MEDIA_BATCH_SIZE = 1
 
 
 class Functions(Construct):
@@ -110,15 +113,14 @@ class Functions(Construct):
             sources.SqsEventSource(queues.inbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
         )
 
+        # the stream only queues work: replies for the outbound function, files for the media function
         self.stream = function(
-            STREAM_FUNCTION, {Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url, **secrets_env, **media_env}
+            STREAM_FUNCTION,
+            {Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url, Env.MEDIA_QUEUE_URL: queues.media.queue_url},
         )
-        table.grant_read_write_data(self.stream)
-        # the stream fetches inbound media from the providers into media/ (raw emails are read from raw-email/)
-        allow_objects(self.stream, media_bucket, "s3:PutObject", "media/*")
-        allow_objects(self.stream, media_bucket, "s3:GetObject", "raw-email/*")
-        allow_objects(self.stream, media_bucket, "s3:GetObject", f"{SES_INBOUND_PREFIX}*")
+        table.grant_read_data(self.stream)
         queues.outbound.grant_send_messages(self.stream)
+        queues.media.grant_send_messages(self.stream)
         self.stream.add_event_source(
             sources.DynamoEventSource(
                 table,
@@ -165,6 +167,19 @@ class Functions(Construct):
             )
         )
 
+        # fetches inbound files from the providers into media/ (email attachments from the stored raw mail);
+        # reads the message and the inbox, and updates the message's attachments (or records media_failed)
+        self.media = function(MEDIA_FUNCTION, {**secrets_env, **media_env})
+        table.grant_read_data(self.media)
+        table.grant(self.media, "dynamodb:UpdateItem", "dynamodb:PutItem")
+        key.grant_encrypt(self.media)  # the table's key: the writes above are encrypted with it
+        allow_objects(self.media, media_bucket, "s3:PutObject", "media/*")
+        allow_objects(self.media, media_bucket, "s3:GetObject", "raw-email/*")
+        allow_objects(self.media, media_bucket, "s3:GetObject", f"{SES_INBOUND_PREFIX}*")
+        self.media.add_event_source(
+            sources.SqsEventSource(queues.media, batch_size=MEDIA_BATCH_SIZE, report_batch_item_failures=True)
+        )
+
         self.outbound = function(OUTBOUND_FUNCTION, dict(secrets_env))
         table.grant_read_write_data(self.outbound)
         # replies to email leave through SES
@@ -181,7 +196,7 @@ class Functions(Construct):
                 "Each email inbox sends from its own address, verified when an admin saves the inbox; the "
                 "grant spans this account's SES identities in this region, which only inbox addresses use.",
             )
-        for reader in (self.webhooks, self.outbound, self.stream, self.ingest):
+        for reader in (self.webhooks, self.outbound, self.media, self.ingest):
             reader.add_to_role_policy(
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[secret_arns])
             )
@@ -190,11 +205,18 @@ class Functions(Construct):
             sources.SqsEventSource(queues.outbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
         )
 
-        self.all: tuple[KefuFunction, ...] = (self.webhooks, self.ingest, self.stream, self.agent_api, self.outbound)
+        self.all: tuple[KefuFunction, ...] = (
+            self.webhooks,
+            self.ingest,
+            self.stream,
+            self.agent_api,
+            self.outbound,
+            self.media,
+        )
         for function_ in self.all:
             acknowledge_table_grant_wildcards(function_.role, table)
         region, account = region_of(self), account_of(self)
-        for function_ in (self.webhooks, self.outbound, self.agent_api, self.stream, self.ingest):
+        for function_ in (self.webhooks, self.outbound, self.agent_api, self.media, self.ingest):
             acknowledge(
                 role_of(function_),
                 f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:{region}:{account}:"

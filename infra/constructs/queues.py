@@ -1,4 +1,7 @@
-"""SQS FIFO queues between the functions, each with its dead-letter queue, and the stream's DLQ."""
+"""SQS queues between the functions, each with its dead-letter queue, and the stream's DLQ.
+
+Inbound and outbound are FIFO (one conversation's messages in order); media downloads are a standard queue
+(no order to keep, and a redelivered job overwrites the same objects)."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from constructs import Construct
 from infra.constants import (
     INGEST_FUNCTION,
     MAX_RECEIVE_COUNT,
+    MEDIA_FUNCTION,
     OUTBOUND_FUNCTION,
     VISIBILITY_TIMEOUT_FACTOR,
     FunctionSpec,
@@ -41,6 +45,27 @@ class Queues(Construct):
             consumer=OUTBOUND_FUNCTION,
             dead_letter_queue=self.outbound_dlq,
         )
+        # Stream (inbound messages with files) -> media downloader.
+        self.media_dlq = sqs.Queue(
+            self,
+            "MediaDeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        pin_logical_id(self.media_dlq, LogicalIds.MEDIA_DLQ)
+        self.media = sqs.Queue(
+            self,
+            "MediaQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            data_key_reuse=cdk.Duration.minutes(5),
+            enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(MEDIA_FUNCTION.timeout_seconds * VISIBILITY_TIMEOUT_FACTOR),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.media_dlq, max_receive_count=MAX_RECEIVE_COUNT),
+        )
+        pin_logical_id(self.media, LogicalIds.MEDIA_QUEUE)
         # On-failure destination of the DynamoDB stream mapping: Lambda writes a record describing the
         # failed batch (shard, sequence numbers) here; a standard queue is what Lambda supports.
         self.stream_dlq = sqs.Queue(

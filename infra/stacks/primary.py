@@ -69,6 +69,7 @@ class KefuStack(cdk.Stack):
                 ("Inbound", queues.inbound_dlq),
                 ("Outbound", queues.outbound_dlq),
                 ("Stream", queues.stream_dlq),
+                ("Media", queues.media_dlq),
             ],
             functions=functions.all,
             alarm_email=alarm_email,

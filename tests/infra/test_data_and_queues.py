@@ -113,7 +113,12 @@ def test_alarms_watch_every_dlq_and_every_function(synthesized: Synthesized, pri
         for d in a["Properties"].get("Dimensions", [])
         if d["Name"] == "QueueName"
     }
-    assert watched_queues == {LogicalIds.INBOUND_DLQ, LogicalIds.OUTBOUND_DLQ, LogicalIds.STREAM_DLQ}
+    assert watched_queues == {
+        LogicalIds.INBOUND_DLQ,
+        LogicalIds.OUTBOUND_DLQ,
+        LogicalIds.STREAM_DLQ,
+        LogicalIds.MEDIA_DLQ,
+    }
     watched_functions = {
         d["Value"]["Ref"]
         for a in alarms

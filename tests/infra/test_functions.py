@@ -1,4 +1,4 @@
-"""The five functions, their event sources and their least-privilege roles."""
+"""The six functions, their event sources and their least-privilege roles."""
 
 from __future__ import annotations
 
@@ -18,19 +18,21 @@ SECRETS_ENV = {Env.SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID}
 EXPECTED_ENV = {
     "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "IngestFunction": {Env.TABLE_NAME, *SECRETS_ENV},
-    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
+    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_QUEUE_URL},
     "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
+    "MediaFunction": {Env.TABLE_NAME, Env.MEDIA_BUCKET, *SECRETS_ENV},
 }
-# the functions that talk to providers (webhooks, outbound, stream for media, ingest for sender details)
-# and the admin API
-SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction", "StreamFunction", "IngestFunction"}
+# the functions that talk to providers (webhooks, outbound, media downloads, ingest for sender details)
+# and the admin API; the stream talks to no provider
+SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction", "MediaFunction", "IngestFunction"}
 EXPECTED_HANDLERS = {
     "WebhooksFunction": "webhooks.handler.lambda_handler",
     "IngestFunction": "ingest.handler.lambda_handler",
     "StreamFunction": "stream.handler.lambda_handler",
     "AgentApiFunction": "agent_api.handler.lambda_handler",
     "OutboundFunction": "outbound.handler.lambda_handler",
+    "MediaFunction": "media.handler.lambda_handler",
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 
@@ -62,7 +64,7 @@ def _resources_for(statements: list[dict[str, Any]], action: str) -> list[Any]:
     return found
 
 
-def test_five_python313_arm64_functions_with_handlers_env_layers_and_tracing(synthesized: Synthesized) -> None:
+def test_six_python313_arm64_functions_with_handlers_env_layers_and_tracing(synthesized: Synthesized) -> None:
     functions = synthesized.resources("AWS::Lambda::Function")
     kefu_functions = {k: v for k, v in functions.items() if k in EXPECTED_HANDLERS}
     assert set(kefu_functions) == {spec.construct_id for spec in FUNCTIONS} == set(EXPECTED_HANDLERS)
@@ -80,7 +82,7 @@ def test_five_python313_arm64_functions_with_handlers_env_layers_and_tracing(syn
         assert variables[Env.TABLE_NAME] == {"Ref": LogicalIds.TABLE}
         assert "LoggingConfig" in props  # its own encrypted log group with retention
         roles.add(props["Role"]["Fn::GetAtt"][0])
-    assert len(roles) == 5, "one role per function"
+    assert len(roles) == 6, "one role per function"
 
 
 def test_log_groups_have_retention_and_the_key(synthesized: Synthesized) -> None:
@@ -90,22 +92,49 @@ def test_log_groups_have_retention_and_the_key(synthesized: Synthesized) -> None
 
 
 @pytest.mark.parametrize(
-    ("function_id", "queue"), [("IngestFunction", "InboundQueue"), ("OutboundFunction", "OutboundQueue")]
+    ("function_id", "queue", "batch_size"),
+    [
+        ("IngestFunction", LogicalIds.INBOUND_QUEUE, 10),
+        ("OutboundFunction", LogicalIds.OUTBOUND_QUEUE, 10),
+        ("MediaFunction", LogicalIds.MEDIA_QUEUE, 1),  # one download per invocation, with the timeout its own
+    ],
 )
-def test_sqs_event_sources_report_partial_batch_failures(primary_template, function_id: str, queue: str) -> None:
+def test_sqs_event_sources_report_partial_batch_failures(
+    primary_template, function_id: str, queue: str, batch_size: int
+) -> None:
     primary_template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
             "FunctionName": {"Ref": function_id},
             "EventSourceArn": {"Fn::GetAtt": [queue, "Arn"]},
-            "BatchSize": 10,
+            "BatchSize": batch_size,
             "FunctionResponseTypes": ["ReportBatchItemFailures"],
         },
     )
 
 
+def test_media_downloads_have_their_own_function_and_timeout_apart_from_the_stream(synthesized: Synthesized) -> None:
+    functions = synthesized.resources("AWS::Lambda::Function")
+    queues = synthesized.resources("AWS::SQS::Queue")
+    stream, media = functions["StreamFunction"]["Properties"], functions["MediaFunction"]["Properties"]
+    assert stream["Timeout"] <= 60 < media["Timeout"]
+    media_queue = queues[LogicalIds.MEDIA_QUEUE]["Properties"]
+    assert media_queue["VisibilityTimeout"] >= 6 * media["Timeout"]
+    assert media_queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [LogicalIds.MEDIA_DLQ, "Arn"]}
+    assert media_queue["KmsMasterKeyId"] == {"Fn::GetAtt": [LogicalIds.KEY, "Arn"]}
+    assert queues[LogicalIds.MEDIA_DLQ]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [LogicalIds.KEY, "Arn"]}
+    # the stream never waits on a provider: no media bucket, no secrets, no writes
+    statements = _role_statements(synthesized, "StreamFunction")
+    assert not {a for a in _actions(statements) if a.startswith(("s3:", "secretsmanager:"))}
+    assert not {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & _actions(statements)
+    # the media function: read the message and inbox, update its attachments, record a failure event
+    media_actions = {a for a in _actions(_role_statements(synthesized, "MediaFunction")) if a.startswith("dynamodb:")}
+    assert {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"} <= media_actions
+    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & media_actions
+
+
 def test_stream_event_source(primary_template) -> None:
-    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 3)
+    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 4)
     primary_template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -124,8 +153,9 @@ def test_stream_event_source(primary_template) -> None:
 def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Synthesized) -> None:
     senders = {
         "WebhooksFunction": [LogicalIds.INBOUND_QUEUE],
-        # The outbound queue, and the stream mapping's on-failure destination (Lambda sends as the function).
-        "StreamFunction": [LogicalIds.OUTBOUND_QUEUE, LogicalIds.STREAM_DLQ],
+        # The outbound and media queues, and the stream mapping's on-failure destination (Lambda sends as
+        # the function).
+        "StreamFunction": [LogicalIds.OUTBOUND_QUEUE, LogicalIds.MEDIA_QUEUE, LogicalIds.STREAM_DLQ],
     }
     for spec in FUNCTIONS:
         statements = _role_statements(synthesized, spec.construct_id)
@@ -134,9 +164,11 @@ def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Syn
             assert sorted(r["Fn::GetAtt"][0] for r in sent_to) == sorted(senders[spec.construct_id])
         else:
             assert sent_to == [], f"{spec.construct_id} must not send to any queue"
-        # Everyone reads and writes the table, and nothing beyond it.
-        table_resources = _resources_for(statements, "dynamodb:PutItem")
+        # Everyone reads the table and all but the stream write it, and nothing beyond it.
+        table_resources = _resources_for(statements, "dynamodb:GetItem")
         assert {"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in table_resources
+        writes = _resources_for(statements, "dynamodb:PutItem")
+        assert ({"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in writes) == (spec.construct_id != "StreamFunction")
         assert all(r != "*" for r in _resources_for(statements, "dynamodb:PutItem"))
         assert not any(a.endswith(":*") or a == "*" for a in _actions(statements)), "no service-wide actions"
         assert "dynamodb:DeleteTable" not in _actions(statements)
@@ -149,9 +181,12 @@ def test_consumers_and_stream_reader_have_exactly_their_event_source_rights(synt
     assert _resources_for(_role_statements(synthesized, "OutboundFunction"), "sqs:ReceiveMessage") == [
         {"Fn::GetAtt": [LogicalIds.OUTBOUND_QUEUE, "Arn"]}
     ]
+    assert _resources_for(_role_statements(synthesized, "MediaFunction"), "sqs:ReceiveMessage") == [
+        {"Fn::GetAtt": [LogicalIds.MEDIA_QUEUE, "Arn"]}
+    ]
     stream_statements = _role_statements(synthesized, "StreamFunction")
     assert {"Fn::GetAtt": [LogicalIds.TABLE, "StreamArn"]} in _resources_for(stream_statements, "dynamodb:GetRecords")
-    for function_id in ("WebhooksFunction", "IngestFunction", "AgentApiFunction", "OutboundFunction"):
+    for function_id in ("WebhooksFunction", "IngestFunction", "AgentApiFunction", "OutboundFunction", "MediaFunction"):
         statements = _role_statements(synthesized, function_id)
         assert {"Fn::GetAtt": [LogicalIds.TABLE, "StreamArn"]} not in _resources_for(statements, "dynamodb:GetRecords")
     for function_id in ("WebhooksFunction", "AgentApiFunction", "StreamFunction"):
@@ -174,7 +209,8 @@ def test_only_the_functions_that_talk_to_providers_read_inbox_secrets(synthesize
 def test_media_bucket_access_is_one_action_on_one_prefix_per_function(synthesized: Synthesized) -> None:
     expected = {
         "WebhooksFunction": {("s3:PutObject", "/raw-email/*"), ("s3:GetObject", "/ses-inbound/*")},
-        "StreamFunction": {
+        "StreamFunction": set(),
+        "MediaFunction": {
             ("s3:PutObject", "/media/*"),
             ("s3:GetObject", "/raw-email/*"),
             ("s3:GetObject", "/ses-inbound/*"),

@@ -126,6 +126,20 @@ def test_whatsapp_then_twilio_sms_from_the_same_number_is_one_customer(cloud: Cl
     assert {t.channel for t in cloud.repo.customer_tickets(customer_id)} == {"whatsapp", "twilio"}
 
 
+def test_two_spellings_of_one_uk_number_are_one_customer(cloud: Cloud) -> None:
+    """A trunk 0 written after the country code (+44 020 ...) is the same number as +44 20 ... (libphonenumber)."""
+    with_trunk = twilio_sms("+44 020 7946 0018", "hello", "SM-uk-1")
+    without = twilio_sms("+44 20 7946 0018", "me again", "SM-uk-2")
+    on_whatsapp = whatsapp_message("442079460018", "and here", "wamid.uk")
+    for message in (with_trunk, without, on_whatsapp):
+        assert ingest_message(cloud.repo, message).outcome == "stored"
+
+    customer_id = owner(cloud.repo, with_trunk)
+    assert owner(cloud.repo, without) == owner(cloud.repo, on_whatsapp) == customer_id
+    assert cloud.repo.customer_for_identity("phone", "+442079460018") == customer_id
+    assert cloud.repo.get_customer(customer_id).phone == "+442079460018"
+
+
 def test_a_web_chat_visitor_typing_the_same_phone_is_not_merged_but_suggested(cloud: Cloud) -> None:
     wa = whatsapp_message("8613812345678", "订单", "wamid.2")
     ingest_message(cloud.repo, wa)

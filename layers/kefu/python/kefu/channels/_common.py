@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 import threading
 import urllib.parse
 from collections.abc import Callable, Mapping
@@ -118,11 +117,6 @@ def iso_from_text(value: Any) -> str:
         return clock.iso(clock.parse_iso(text_of(value)))
     except ValueError:
         return clock.now_iso()
-
-
-def e164(number: str) -> str:
-    digits = re.sub(r"[^\d]", "", number)
-    return f"+{digits}" if digits else number
 
 
 # --- outbound ------------------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ from kefu.clock import now_iso
 from kefu.errors import InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
+from kefu.phone import to_e164
 
 DEFAULT_API_BASE = "https://api.twilio.com"
 ACTIONS = ("sms", "voice", "recording", "transcription")
@@ -217,8 +218,7 @@ class TwilioAdapter(ChannelAdapter):
         number = params.get("From") or params.get("Caller") or ""
         if not number:
             raise InvalidInput("Twilio request has no From number")
-        phone = number.removeprefix("whatsapp:")
-        sender = Sender(channel="twilio", external_id=number, phone=phone if phone.startswith("+") else None)
+        sender = Sender(channel="twilio", external_id=number, phone=to_e164(number))
         return sender, conversation_key("twilio", inbox, number)
 
     def _metadata(self, params: dict[str, str], *keys: str) -> dict[str, str]:

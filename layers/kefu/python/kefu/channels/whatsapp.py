@@ -21,7 +21,6 @@ from kefu.channels._common import (
     api_base,
     arr,
     conversation_key,
-    e164,
     iso_from_epoch,
     json_body,
     load_json_object,
@@ -43,6 +42,7 @@ from kefu.channels.base import (
 from kefu.errors import InvalidInput, ProviderError
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
+from kefu.phone import wa_id_to_e164
 
 OUTSIDE_WINDOW = (
     "the customer's last message is more than 24 hours old, so WhatsApp only accepts an approved "
@@ -57,6 +57,12 @@ HINTS = {
 }
 
 _MEDIA_KINDS = {"image": "image", "sticker": "image", "audio": "voice", "video": "video", "document": "file"}
+
+
+def _number(wa_id: str) -> tuple[str, str | None]:
+    """The sender's id ("+" + wa_id, WhatsApp's own) and phone (E.164 when the number is a valid one)."""
+    phone = wa_id_to_e164(wa_id)
+    return phone or "+" + wa_id.lstrip("+"), phone
 
 
 def _media(media: dict[str, Any]) -> Attachment:
@@ -108,13 +114,13 @@ def _message(
     context = obj(raw.get("context"))
     if context.get("id"):
         meta["reply_to"] = text_of(context.get("id"))
-    phone = e164(wa_id)
+    external_id, phone = _number(wa_id)
     return InboundMessage(
         channel="whatsapp",
         inbox=inbox.id,
         provider_message_id=wamid,
-        conversation_key=conversation_key("whatsapp", inbox, phone),
-        sender=Sender(channel="whatsapp", external_id=phone, phone=phone, display_name=names.get(wa_id)),
+        conversation_key=conversation_key("whatsapp", inbox, external_id),
+        sender=Sender(channel="whatsapp", external_id=external_id, phone=phone, display_name=names.get(wa_id)),
         kind=kind,
         text=text,
         attachments=attachments,
@@ -137,13 +143,13 @@ def _status(raw: dict[str, Any], inbox: InboxConfig, metadata: dict[str, str]) -
         meta["error_code"] = text_of(code)
         reason = text_of(errors[0].get("title")) or text_of(errors[0].get("message"))
         text = HINTS.get(code, reason) if isinstance(code, int) else reason
-    phone = e164(recipient)
+    external_id, phone = _number(recipient)
     return InboundMessage(
         channel="whatsapp",
         inbox=inbox.id,
         provider_message_id=f"{wamid}:{status}",
-        conversation_key=conversation_key("whatsapp", inbox, phone),
-        sender=Sender(channel="whatsapp", external_id=phone, phone=phone),
+        conversation_key=conversation_key("whatsapp", inbox, external_id),
+        sender=Sender(channel="whatsapp", external_id=external_id, phone=phone),
         kind="status",
         text=text,
         status_of=wamid,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from aws_lambda_powertools import Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from agent_api import access
+from agent_api import openapi as openapi_document
 from agent_api.routes import admin, me, tickets
 from agent_api.routes import customers as customer_routes
 from kefu import aws
-from kefu.api import error_response, json_response, validation_error_response
+from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, validation_error_response
+from kefu.config import get_settings
 from kefu.errors import KefuError, http_status_for
 from kefu.observability import bound, decided, from_api_event, logger
 from kefu.services.media import wire_email
@@ -21,9 +25,15 @@ wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"), verify_identitie
 tracer = Tracer()
 PREFIX = "/api/v1"
 
-app = APIGatewayRestResolver(
+BODY_RULES = BodyRules(max_bytes=256 * 1024, media_types=frozenset({JSON}))
+
+# The caller's role, then the body's decoding, are checked before Powertools routes and validates; CORS
+# answers only the origins the stack allows (preflights are answered by API Gateway).
+app = GuardedResolver(
     enable_validation=True,
-    cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type"]),
+    body_rules=lambda event: BODY_RULES,
+    authorize=access.authorize,
+    allowed_origins=lambda: get_settings().allowed_origin_list,
 )
 app.include_router(me.router, prefix=PREFIX)
 app.include_router(tickets.router, prefix=PREFIX)
@@ -44,8 +54,12 @@ def on_invalid_request(error: RequestValidationError) -> Response:
 
 @app.get(f"{PREFIX}/openapi.json", include_in_schema=False)
 def openapi():  # no return annotation: Powertools would try to put Response into the schema
-    schema = app.get_openapi_json_schema(title="Kefu agent API", version="1.0.0")
-    return Response(status_code=200, content_type="application/json", body=schema)
+    return Response(status_code=200, content_type="application/json", body=schema_document())
+
+
+@functools.cache
+def schema_document() -> str:
+    return openapi_document.document(app, BODY_RULES)
 
 
 @app.not_found

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from aws_lambda_powertools import Tracer
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu import aws
-from kefu.api import error_response, json_response, parse_body, webhook_request
+from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, parse_body, webhook_request
 from kefu.errors import KefuError, http_status_for
 from kefu.observability import CORRELATION_HEADER, bound, count, decided, from_api_event, logger
 from kefu.queues import enqueue_inbound
@@ -25,13 +25,33 @@ from kefu.services.webhooks import handle_delivery
 
 wire_email(lambda: aws.client("s3"))
 tracer = Tracer()
-# The chat widget runs on the customer's own site, so any origin may call the chat routes.
-app = APIGatewayRestResolver(
-    cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", CORRELATION_HEADER])
+CHAT_BODY = BodyRules(max_bytes=32 * 1024, media_types=frozenset({JSON}))
+# Not text/plain: a cross-site "simple" POST cannot start a session or send a message.
+FORM_BODY = BodyRules(max_bytes=64 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
+# Providers choose their own types (XML, JSON, forms, SNS's text/plain); SNS email notifications are the largest.
+WEBHOOK_BODY = BodyRules(max_bytes=1024 * 1024)
+
+
+def body_rules_for(event: dict[str, Any]) -> BodyRules:
+    path = str(event.get("path") or "")
+    if path.startswith("/chat/"):
+        return CHAT_BODY
+    if path.startswith("/forms/"):
+        return FORM_BODY
+    return WEBHOOK_BODY
+
+
+# Bodies are checked before any route (kefu.api.GuardedResolver). The chat widget runs on the customer's
+# own site, so any origin may call the chat routes (the session token is a header, never a cookie).
+app = GuardedResolver(
+    body_rules=body_rules_for,
+    cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", CORRELATION_HEADER]),
 )
 
 
 class StartSession(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
     phone: str | None = Field(default=None, max_length=32)
@@ -39,8 +59,10 @@ class StartSession(BaseModel):
 
 
 class ChatText(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     text: str = Field(max_length=chat.MAX_TEXT * 2)
-    client_message_id: str | None = None
+    client_message_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:-]{1,128}$")
 
 
 @app.exception_handler(KefuError)

@@ -53,7 +53,7 @@ def get_ticket(ticket_id: str) -> TicketDetailOut:
     )
 
 
-@router.post("/tickets/<ticket_id>/messages", summary="Reply to the customer, or add an internal note")
+@router.post("/tickets/<ticket_id>/messages", summary="Reply to the customer, or add an internal note", status_code=201)
 def post_message(ticket_id: str, body: ReplyIn) -> tuple[MessageOut, int]:
     message = tickets.reply(repository(), caller_of(router), ticket_id, body.body, body.internal)
     outcome = "note_added" if body.internal else "reply_queued"

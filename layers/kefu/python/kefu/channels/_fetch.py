@@ -18,6 +18,7 @@ from kefu.models import Attachment
 GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
 JSON_ANSWER_BYTES = 64 * 1024  # a JSON error or pointer, never a file
 
+
 def require_media_id(provider: str, attachment: Attachment) -> str:
     if not attachment.media_id:
         raise ProviderError(f"{provider} attachment has no media id to fetch", retryable=False)

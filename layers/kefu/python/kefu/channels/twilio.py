@@ -4,14 +4,16 @@ Paths (the action is the last path segment): ``/webhooks/twilio/{inbox}/sms``, `
 callbacks our TwiML asks for, ``.../recording`` and ``.../transcription``.
 
 Signature (``X-Twilio-Signature``): base64 HMAC-SHA1(auth_token, URL + every POST parameter name+value in
-sorted order). With a JSON body Twilio puts ``bodySHA256=<hex sha256(body)>`` in the URL and signs the URL
-alone; we check that hash too. The URL is the one Twilio called, which behind proxies/API Gateway may not be
+sorted order, a value repeated under one name counted once). With a JSON body (``application/json``) Twilio
+puts ``bodySHA256=<hex sha256(body)>`` in the URL and signs the URL alone; we check that hash too. A form
+body is signed as URL + parameters even when its URL carries ``bodySHA256`` (docs/channels.md, "Where we
+differ from the SDKs": here we do not). The URL is the one Twilio called, which behind proxies/API Gateway may not be
 what we see, so an inbox can set ``public_url``: the base of its Twilio webhooks
 (``https://support.example.com/webhooks/twilio/main``); the action and the query string as received are
 appended (a ``public_url`` that already ends in the action is used as is). Port quirk: Twilio signs
 ``https://host/...`` for some configurations and ``https://host:443/...`` for others (and keeps an explicit
 port from the webhook URL), so, like Twilio's own SDKs, both the URL without and with the standard port are
-accepted.
+accepted, the host spelt as received.
 
 Voice: an incoming call becomes kind "call" and is answered with TwiML that says a greeting (credential
 ``voice_greeting`` or a default) and records a voicemail with transcription; the recording callback becomes

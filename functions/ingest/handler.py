@@ -32,6 +32,7 @@ def record_handler(record: SQSRecord) -> str:
             result.outcome,
             channel=message.channel,
             inbox=message.inbox,
+            sender=message.sender.external_id,  # often a phone number: the log formatter masks it
             ticket_id=result.ticket_id,
             message_id=result.message_id,
             created_ticket=result.created_ticket,

@@ -32,7 +32,7 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # A phone number anywhere in a text: 7 to 15 digits, optionally after "+", with single spaces, hyphens or a
 # bracketed area code between them; never part of a longer word, id, decimal or path (a number between
 # colons is masked too: conversation keys carry phone numbers that way).
-_PHONE = re.compile(r"(?<![\w+./-])\+?(?:\(\d{1,4}\)[ -]?)?\d(?:[ -]?\d){6,14}(?![\w./]|-\d)")
+_PHONE = re.compile(r"(?<![\w+./-])\+?(?:\(\d{1,4}\)[ -]?)?\d(?:[ -]?\d){6,14}(?![\w/]|[.-]\d)")
 _DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
 
 

@@ -57,7 +57,9 @@ def create_app(
     backup_region = _context(app, Context.BACKUP_REGION, DEFAULT_BACKUP_REGION)
     if backup_region == region:
         raise ValueError(f"{Context.BACKUP_REGION} must differ from the primary region ({region})")
-    origins = [o.strip() for o in _context(app, Context.API_ALLOWED_ORIGINS, "*").split(",") if o.strip()]
+    # Unset: the hosted SPA's own origin only. "*" must be asked for explicitly.
+    configured = app.node.try_get_context(Context.API_ALLOWED_ORIGINS)
+    origins = None if configured in (None, "") else [o.strip() for o in str(configured).split(",") if o.strip()]
 
     backup_stack = BackupRegionStack(app, BACKUP_STACK_ID, env=cdk.Environment(account=account, region=backup_region))
     primary = KefuStack(

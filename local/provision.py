@@ -121,6 +121,10 @@ class Provisioner:
             elif kind == "AWS::OpenSearchService::Domain":
                 host = self.search_endpoint.split("://", 1)[-1]
                 self.resolver.register(logical_id, name, DomainEndpoint=host, Arn=self.arn("es", f"domain/{name}"))
+            elif kind == "AWS::CloudFront::Distribution":
+                # Locally the gateway serves the SPA on its own origin; this name only fills the stack's
+                # references (the API's CORS allow-list), which a same-origin SPA never needs.
+                self.resolver.register(logical_id, name, DomainName=f"{name.lower()}.cloudfront.local", Id=name)
             elif kind == "AWS::IAM::Role":
                 self.resolver.register(logical_id, name, Arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", RoleId=name)
             elif kind.startswith("AWS::") and logical_id not in self.resolver.physical:

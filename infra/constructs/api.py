@@ -24,6 +24,26 @@ PREFLIGHT_REASON = (
     "them with a mock integration that touches no data."
 )
 CHAT_CORS_HEADERS = ["Content-Type", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token"]
+# API Gateway's own answers (401 from the authorizer, 413, 429, 5xx) carry the same edge headers as the
+# functions' (kefu.api.EDGE_HEADERS); they hold no data, so any origin may read them.
+GATEWAY_RESPONSE_HEADERS = {
+    "Access-Control-Allow-Origin": "'*'",
+    "X-Content-Type-Options": "'nosniff'",
+    "X-Frame-Options": "'DENY'",
+    "Cache-Control": "'no-store'",
+    "Referrer-Policy": "'no-referrer'",
+}
+# What POST /chat/{inbox}/messages takes (the function checks the same with pydantic, and more).
+CHAT_MESSAGE_SCHEMA = apigw.JsonSchema(
+    schema=apigw.JsonSchemaVersion.DRAFT4,
+    type=apigw.JsonSchemaType.OBJECT,
+    required=["text"],
+    additional_properties=False,
+    properties={
+        "text": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, max_length=10_000),
+        "client_message_id": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, pattern="^[A-Za-z0-9._:-]{1,128}$"),
+    },
+)
 
 
 class Api(Construct):
@@ -38,6 +58,7 @@ class Api(Construct):
         key: kms.IKey,
         api_allowed_origins: list[str],
     ) -> None:
+        """``api_allowed_origins``: browser origins allowed to call /api/v1 (empty: same origin only)."""
         super().__init__(scope, construct_id)
         access_logs = logs.LogGroup(
             self,
@@ -98,10 +119,11 @@ class Api(Construct):
             (apigw.ResponseType.DEFAULT_5_XX, "Default5xx"),
         ):
             self.rest_api.add_gateway_response(
-                response_id, type=response_type, response_headers={"Access-Control-Allow-Origin": "'*'"}
+                response_id, type=response_type, response_headers=dict(GATEWAY_RESPONSE_HEADERS)
             )
-        # Body validation needs a model (none: the functions validate with pydantic); parameter validation
-        # rejects requests without the declared path parameters before any function runs.
+        # Parameter validation rejects requests without the declared path parameters before any function
+        # runs; body validation applies where a route declares a model (chat messages). The functions check
+        # every body again at their edge (kefu.api.check_request_body: size, type, UTF-8, JSON depth).
         self.validator = self.rest_api.add_request_validator(
             "Validator", validate_request_body=True, validate_request_parameters=True
         )
@@ -110,13 +132,16 @@ class Api(Construct):
         agent_api = apigw.LambdaIntegration(agent_api_function, allow_test_invoke=False)
         root = self.rest_api.root
 
-        def public(resource: apigw.IResource, method: str, *path_params: str) -> apigw.Method:
+        def public(
+            resource: apigw.IResource, method: str, *path_params: str, body: apigw.IModel | None = None
+        ) -> apigw.Method:
             added = resource.add_method(
                 method,
                 webhooks,
                 authorization_type=apigw.AuthorizationType.NONE,
                 request_validator=self.validator,
                 request_parameters={f"method.request.path.{name}": True for name in path_params},
+                request_models={"application/json": body} if body is not None else None,
             )
             acknowledge(added, "AwsSolutions-APIG4", PUBLIC_ROUTE_REASON)
             acknowledge(added, "AwsSolutions-COG4", PUBLIC_ROUTE_REASON)
@@ -141,8 +166,11 @@ class Api(Construct):
         ).add_resource("{inbox}")
         public(chat_inbox.add_resource("sessions"), "POST", "inbox")
         chat_messages = chat_inbox.add_resource("messages")
-        for method in ("GET", "POST"):
-            public(chat_messages, method, "inbox")
+        public(chat_messages, "GET", "inbox")
+        chat_message_model = self.rest_api.add_model(
+            "ChatMessage", content_type="application/json", schema=CHAT_MESSAGE_SCHEMA
+        )
+        public(chat_messages, "POST", "inbox", body=chat_message_model)
 
         public(root.add_resource("forms").add_resource("{inbox}").add_resource("tickets"), "POST", "inbox")
         public(root.add_resource("csat").add_resource("{token}"), "POST", "token")
@@ -150,7 +178,8 @@ class Api(Construct):
         public(help_center.add_resource("search"), "GET")
         public(help_center.add_resource("articles").add_resource("{id}"), "GET", "id")
 
-        # Agent API: Cognito JWT (the IdToken as "Authorization: Bearer ..."), except its OpenAPI schema.
+        # Agent API: Cognito JWT (the IdToken as "Authorization: Bearer ..."), its OpenAPI schema included
+        # (the contract: no token under /api/v1 -> 401; tools fetch the schema with the token they call with).
         self.authorizer = apigw.CognitoUserPoolsAuthorizer(
             self,
             "AgentAuthorizer",
@@ -166,17 +195,10 @@ class Api(Construct):
                 allow_methods=apigw.Cors.ALL_METHODS,
                 allow_headers=CHAT_CORS_HEADERS,
                 max_age=cdk.Duration.hours(1),
-            ),
+            )
+            if api_allowed_origins
+            else None,
         )
-        openapi = api_v1.add_resource("openapi.json").add_method(
-            "GET", agent_api, authorization_type=apigw.AuthorizationType.NONE
-        )
-        schema_reason = (
-            "The OpenAPI schema of the agent API is public documentation (it lists routes, never data); "
-            "every route it describes requires the Cognito authorizer."
-        )
-        acknowledge(openapi, "AwsSolutions-APIG4", schema_reason)
-        acknowledge(openapi, "AwsSolutions-COG4", schema_reason)
         api_v1.add_proxy(
             any_method=True,
             default_integration=agent_api,

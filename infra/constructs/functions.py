@@ -9,6 +9,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct
 
 from infra.constants import (
@@ -49,6 +50,7 @@ class Functions(Construct):
         key: kms.IKey,
         media_bucket: s3.IBucket,
         log_level: str,
+        allowed_origins: list[str],
     ) -> None:
         super().__init__(scope, construct_id)
         if not (DEPS_LAYER_DIR / "python").is_dir():
@@ -89,6 +91,23 @@ class Functions(Construct):
         # Inbox credentials: Secrets Manager under one prefix, encrypted with Kefu's key.
         secrets_env = {Env.SECRETS_PREFIX: SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID: key.key_arn}
         media_env = {Env.MEDIA_BUCKET: media_bucket.bucket_name}
+        # The HMAC key of list cursors (kefu.cursor): generated at deploy, readable only by the two functions
+        # that hand out cursors (agent API lists, web-chat conversations).
+        self.cursor_key = secretsmanager.Secret(
+            self,
+            "CursorKey",
+            description="Kefu: key for signing list cursors (generated; rotate by changing the value)",
+            encryption_key=key,
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=64, exclude_punctuation=True),
+        )
+        acknowledge(
+            self.cursor_key,
+            "AwsSolutions-SMG4",
+            "The value only signs list cursors, which live for one browsing session; changing it by hand "
+            "(put-secret-value) merely sends clients holding an old cursor back to the first page. No "
+            "rotation Lambda is worth its cost and permissions for that.",
+        )
+        cursor_env = {Env.CURSOR_KEY_SECRET_ARN: self.cursor_key.secret_arn}
         secret_arns = Stack.of(self).format_arn(
             service="secretsmanager",
             resource="secret",
@@ -97,8 +116,10 @@ class Functions(Construct):
         )
 
         self.webhooks = function(
-            WEBHOOKS_FUNCTION, {Env.INBOUND_QUEUE_URL: queues.inbound.queue_url, **secrets_env, **media_env}
+            WEBHOOKS_FUNCTION,
+            {Env.INBOUND_QUEUE_URL: queues.inbound.queue_url, **secrets_env, **media_env, **cursor_env},
         )
+        self.cursor_key.grant_read(self.webhooks)
         # emails that arrive inline through SNS are kept whole so their attachments can be fetched later
         allow_objects(self.webhooks, media_bucket, "s3:PutObject", "raw-email/*")
         # mail over SNS's size limit arrives through SES's S3 action: the webhook reads it from there
@@ -138,10 +159,13 @@ class Functions(Construct):
             {
                 Env.USER_POOL_ID: user_pool_id,
                 Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url,
+                Env.ALLOWED_ORIGINS: ",".join(allowed_origins),
                 **secrets_env,
                 **media_env,
+                **cursor_env,
             },
         )
+        self.cursor_key.grant_read(self.agent_api)
         table.grant_read_write_data(self.agent_api)
         # presigned links to stored media are signed with this role
         allow_objects(self.agent_api, media_bucket, "s3:GetObject", "media/*")

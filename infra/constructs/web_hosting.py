@@ -1,7 +1,10 @@
 """Hosting of the built agent SPA (spa/dist): a private S3 bucket behind CloudFront, plus config.json.
 
 The SPA is built with base path /app/ (as the local gateway serves it), so its files go under app/ in the
-bucket; its runtime config is written to /config.json and /app/config.json from the stack's outputs.
+bucket; its runtime config is written to /config.json and /app/config.json from the stack's outputs
+(``deploy_config``, called once the API exists: the API's CORS allow-list needs this distribution's origin).
+Every answer carries the security headers of ``SPA_SECURITY_HEADERS`` (a CloudFront response headers
+policy; the local gateway reads the same policy from the template).
 """
 
 from __future__ import annotations
@@ -20,12 +23,17 @@ from infra.constants import LogicalIds
 from infra.nag import acknowledge, cfn_logical_id, pin_logical_id
 
 SPA_PREFIX = "app/"
+# The SPA talks to API Gateway and Cognito (*.amazonaws.com) and shows media through presigned S3 links.
+SPA_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob: https://*.amazonaws.com; media-src 'self' blob: https://*.amazonaws.com; "
+    "connect-src 'self' https://*.amazonaws.com; font-src 'self' data:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
 
 
 class WebHosting(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, dist_dir: Path, runtime_config: Mapping[str, str]
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, dist_dir: Path) -> None:
         super().__init__(scope, construct_id)
         logs_bucket = s3.Bucket(
             self,
@@ -65,7 +73,7 @@ class WebHosting(Construct):
                 origin=origins.S3BucketOrigin.with_origin_access_control(bucket),
                 viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
-                response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+                response_headers_policy=security_headers_policy(self),
             ),
             default_root_object=spa_index.lstrip("/"),
             # Client-side routes (/app/tickets/123) are not objects: serve the SPA's index for them.
@@ -77,7 +85,9 @@ class WebHosting(Construct):
             log_bucket=logs_bucket,
             log_file_prefix="cloudfront/",
         )
-        self.url = f"https://{self.distribution.distribution_domain_name}/{SPA_PREFIX}"
+        self.origin = f"https://{self.distribution.distribution_domain_name}"
+        self.url = f"{self.origin}/{SPA_PREFIX}"
+        self._bucket = bucket
         distribution_reason_geo = (
             "Customers and agents of a support desk can be anywhere; operators who serve known countries "
             "only can add a geo restriction to the distribution."
@@ -96,33 +106,19 @@ class WebHosting(Construct):
             "a custom domain and certificate, set minimum_protocol_version to TLSv1.2_2021 (docs/deploy.md).",
         )
 
-        deployments = [
-            s3_deployment.BucketDeployment(
-                self,
-                "DeploySpa",
-                sources=[s3_deployment.Source.asset(str(dist_dir))],
-                destination_bucket=bucket,
-                destination_key_prefix=SPA_PREFIX,
-                distribution=self.distribution,
-                distribution_paths=[f"/{SPA_PREFIX}*"],
-                prune=True,
-                exclude=["config.json"],
-            ),
-            s3_deployment.BucketDeployment(
-                self,
-                "DeployConfig",
-                sources=[
-                    s3_deployment.Source.json_data("config.json", dict(runtime_config)),
-                    s3_deployment.Source.json_data(f"{SPA_PREFIX}config.json", dict(runtime_config)),
-                ],
-                destination_bucket=bucket,
-                distribution=self.distribution,
-                distribution_paths=["/config.json", f"/{SPA_PREFIX}config.json"],
-                prune=False,
-            ),
-        ]
+        spa_deployment = s3_deployment.BucketDeployment(
+            self,
+            "DeploySpa",
+            sources=[s3_deployment.Source.asset(str(dist_dir))],
+            destination_bucket=bucket,
+            destination_key_prefix=SPA_PREFIX,
+            distribution=self.distribution,
+            distribution_paths=[f"/{SPA_PREFIX}*"],
+            prune=True,
+            exclude=["config.json"],
+        )
         # Both deployments share CDK's singleton custom-resource handler; acknowledge on its role and function.
-        handler_role = deployments[0].handler_role
+        handler_role = spa_deployment.handler_role
         handler_function = handler_role.node.scope
         if handler_function is None:
             raise RuntimeError("BucketDeployment's handler role has no parent function")
@@ -157,3 +153,43 @@ class WebHosting(Construct):
                 f"{cdk_managed} Its object-level grants span the SPA's objects in exactly these two buckets, "
                 "and CloudFront invalidations have no resource-level permissions.",
             )
+
+    def deploy_config(self, runtime_config: Mapping[str, str]) -> None:
+        """Write the SPA's runtime config next to it (after the API exists, whose URL it names)."""
+        s3_deployment.BucketDeployment(
+            self,
+            "DeployConfig",
+            sources=[
+                s3_deployment.Source.json_data("config.json", dict(runtime_config)),
+                s3_deployment.Source.json_data(f"{SPA_PREFIX}config.json", dict(runtime_config)),
+            ],
+            destination_bucket=self._bucket,
+            distribution=self.distribution,
+            distribution_paths=["/config.json", f"/{SPA_PREFIX}config.json"],
+            prune=False,
+        )
+
+
+def security_headers_policy(scope: Construct) -> cloudfront.ResponseHeadersPolicy:
+    """No sniffing, no framing, no referrer, HTTPS only, and a content security policy for the SPA."""
+    return cloudfront.ResponseHeadersPolicy(
+        scope,
+        "SecurityHeaders",
+        comment="Kefu SPA security headers (docs/security.md)",
+        security_headers_behavior=cloudfront.ResponseSecurityHeadersBehavior(
+            content_type_options=cloudfront.ResponseHeadersContentTypeOptions(override=True),
+            frame_options=cloudfront.ResponseHeadersFrameOptions(
+                frame_option=cloudfront.HeadersFrameOption.DENY, override=True
+            ),
+            referrer_policy=cloudfront.ResponseHeadersReferrerPolicy(
+                referrer_policy=cloudfront.HeadersReferrerPolicy.NO_REFERRER, override=True
+            ),
+            strict_transport_security=cloudfront.ResponseHeadersStrictTransportSecurity(
+                access_control_max_age=cdk.Duration.days(730), include_subdomains=True, override=True
+            ),
+            content_security_policy=cloudfront.ResponseHeadersContentSecurityPolicy(
+                content_security_policy=SPA_CONTENT_SECURITY_POLICY, override=True
+            ),
+        ),
+        remove_headers=["Server"],
+    )

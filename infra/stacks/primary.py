@@ -28,7 +28,7 @@ class KefuStack(cdk.Stack):
         env: cdk.Environment,
         backup_region: str,
         log_level: str,
-        api_allowed_origins: list[str],
+        api_allowed_origins: list[str] | None,
         alarm_email: str | None,
         spa_dist_dir: Path | None,
     ) -> None:
@@ -42,6 +42,10 @@ class KefuStack(cdk.Stack):
         queues = Queues(self, "Queues", key=data.key)
         auth = Auth(self, "Auth")
         media = Media(self, "Media", key=data.key)
+        web = WebHosting(self, "Web", dist_dir=spa_dist_dir) if spa_dist_dir is not None else None
+        # Browsers may call /api/v1 from the configured origins; by default only from the hosted SPA's own.
+        if api_allowed_origins is None:
+            api_allowed_origins = [web.origin] if web is not None else []
         functions = Functions(
             self,
             "Functions",
@@ -51,6 +55,7 @@ class KefuStack(cdk.Stack):
             key=data.key,
             media_bucket=media.bucket,
             log_level=log_level,
+            allowed_origins=api_allowed_origins,
         )
         api = Api(
             self,
@@ -75,17 +80,14 @@ class KefuStack(cdk.Stack):
             alarm_email=alarm_email,
         )
         self.backup = Backup(self, "Backup", table=data.table, key=data.key, backup_region=backup_region)
-        if spa_dist_dir is not None:
-            web = WebHosting(
-                self,
-                "Web",
-                dist_dir=spa_dist_dir,
-                runtime_config={
+        if web is not None:
+            web.deploy_config(
+                {
                     "apiBase": api.rest_api.url_for_path("/"),
                     "region": self.region,
                     "userPoolId": auth.user_pool.user_pool_id,
                     "userPoolClientId": auth.spa_client.user_pool_client_id,
-                },
+                }
             )
             cdk.CfnOutput(self, Outputs.WEB_URL, value=web.url, description="The agent SPA")
 

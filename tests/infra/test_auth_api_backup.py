@@ -87,15 +87,14 @@ def test_public_routes_have_no_authorizer_and_reach_webhooks(synthesized: Synthe
         assert routes[route]["Integration"]["Type"] == "AWS_PROXY"
 
 
-def test_agent_api_behind_cognito_authorizer_except_its_schema(synthesized: Synthesized, primary_template) -> None:
+def test_agent_api_behind_cognito_authorizer_schema_included(synthesized: Synthesized, primary_template) -> None:
     routes = _routes(synthesized)
     proxy = routes[("ANY", "/api/v1/{proxy+}")]
     assert proxy["AuthorizationType"] == "COGNITO_USER_POOLS"
     assert proxy["AuthorizerId"] == {"Ref": LogicalIds.AGENT_AUTHORIZER}
     assert _integration_function(proxy) == "AgentApiFunction"
-    schema = routes[("GET", "/api/v1/openapi.json")]
-    assert schema["AuthorizationType"] == "NONE"
-    assert _integration_function(schema) == "AgentApiFunction"
+    # no route of its own: /api/v1/openapi.json is served through the proxy, behind the authorizer
+    assert not [path for _, path in routes if path.startswith("/api/v1/") and path != "/api/v1/{proxy+}"]
     primary_template.has_resource_properties(
         "AWS::ApiGateway::Authorizer",
         {
@@ -108,7 +107,7 @@ def test_agent_api_behind_cognito_authorizer_except_its_schema(synthesized: Synt
 
 def test_only_cors_preflights_besides_the_listed_routes(synthesized: Synthesized) -> None:
     routes = _routes(synthesized)
-    listed = PUBLIC_ROUTES | {("ANY", "/api/v1/{proxy+}"), ("GET", "/api/v1/openapi.json")}
+    listed = PUBLIC_ROUTES | {("ANY", "/api/v1/{proxy+}")}
     extra = set(routes) - listed
     assert {method for method, _ in extra} == {"OPTIONS"}
     assert {path for _, path in extra} >= {"/api/v1/{proxy+}", "/chat/{inbox}/messages", "/chat/{inbox}/sessions"}

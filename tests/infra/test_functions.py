@@ -16,16 +16,32 @@ pytestmark = pytest.mark.infra
 
 SECRETS_ENV = {Env.SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID}
 EXPECTED_ENV = {
-    "WebhooksFunction": {Env.TABLE_NAME, Env.INBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
+    "WebhooksFunction": {
+        Env.TABLE_NAME,
+        Env.INBOUND_QUEUE_URL,
+        Env.MEDIA_BUCKET,
+        Env.CURSOR_KEY_SECRET_ARN,
+        *SECRETS_ENV,
+    },
     "IngestFunction": {Env.TABLE_NAME, *SECRETS_ENV},
     "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_QUEUE_URL},
-    "AgentApiFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_BUCKET, *SECRETS_ENV},
+    "AgentApiFunction": {
+        Env.TABLE_NAME,
+        Env.USER_POOL_ID,
+        Env.OUTBOUND_QUEUE_URL,
+        Env.MEDIA_BUCKET,
+        Env.CURSOR_KEY_SECRET_ARN,
+        Env.ALLOWED_ORIGINS,
+        *SECRETS_ENV,
+    },
     "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
     "MediaFunction": {Env.TABLE_NAME, Env.MEDIA_BUCKET, *SECRETS_ENV},
 }
 # the functions that talk to providers (webhooks, outbound, media downloads, ingest for sender details)
 # and the admin API; the stream talks to no provider
 SECRET_READERS = {"WebhooksFunction", "OutboundFunction", "AgentApiFunction", "MediaFunction", "IngestFunction"}
+# the functions that hand out list cursors read the cursor key, and nobody else
+CURSOR_KEY_READERS = {"WebhooksFunction", "AgentApiFunction"}
 EXPECTED_HANDLERS = {
     "WebhooksFunction": "webhooks.handler.lambda_handler",
     "IngestFunction": "ingest.handler.lambda_handler",
@@ -199,6 +215,9 @@ def test_only_the_functions_that_talk_to_providers_read_inbox_secrets(synthesize
         statements = _role_statements(synthesized, function_id)
         readers = _resources_for(statements, "secretsmanager:GetSecretValue")
         writers = _resources_for(statements, "secretsmanager:PutSecretValue")
+        cursor_key = {"Ref": "FunctionsCursorKey1D59BC59"}
+        assert (cursor_key in readers) == (function_id in CURSOR_KEY_READERS)
+        readers = [r for r in readers if r != cursor_key]
         if function_id in SECRET_READERS:
             assert readers and all("secret:kefu/inbox/*" in json.dumps(r) for r in readers)
         else:

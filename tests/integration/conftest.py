@@ -138,6 +138,10 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         monkeypatch.setenv(Env.TABLE_NAME, TABLE)
         monkeypatch.setenv(Env.INBOUND_QUEUE_URL, queues["inbound"])
         monkeypatch.setenv(Env.OUTBOUND_QUEUE_URL, queues["outbound"])
+        cursor_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="kefu/cursor-key", SecretString="integration-cursor-key"
+        )
+        monkeypatch.setenv(Env.CURSOR_KEY_SECRET_ARN, cursor_key["ARN"])
         # media downloads: a standard queue, as in the stack
         media_dlq_arn = sqs.get_queue_attributes(
             QueueUrl=sqs.create_queue(QueueName="media-dlq")["QueueUrl"], AttributeNames=["QueueArn"]

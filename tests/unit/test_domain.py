@@ -3,15 +3,13 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from kefu.auth import caller_from_claims
 from kefu.clock import new_id, now_iso, parse_iso
-from kefu.errors import Conflict, Forbidden, InvalidInput, Unauthenticated, http_status_for
+from kefu.errors import Conflict, Forbidden, Unauthenticated, http_status_for
 from kefu.models import ALLOWED_TRANSITIONS, TicketStatus, check_transition
 from kefu.privacy import mask_email, mask_phone
-from kefu.repository import decode_cursor, encode_cursor, from_av, to_av
+from kefu.store.table import from_av, to_av
 
 
 @pytest.mark.parametrize(
@@ -79,17 +77,6 @@ def test_timestamps_are_sortable_iso_utc() -> None:
     stamp = now_iso()
     assert stamp.endswith("Z") and len(stamp) == 24
     assert parse_iso(stamp).tzinfo is not None
-
-
-@given(st.dictionaries(st.text(max_size=20), st.one_of(st.text(max_size=30), st.integers(), st.none())))
-def test_cursors_round_trip(value: dict[str, object]) -> None:
-    assert decode_cursor(encode_cursor(value)) == value
-
-
-@pytest.mark.parametrize("cursor", ["%%%", "bm90IGpzb24", "////"])
-def test_bad_cursor_is_invalid_input(cursor: str) -> None:
-    with pytest.raises(InvalidInput):
-        decode_cursor(cursor)
 
 
 def test_items_round_trip_without_nones_and_decimals() -> None:

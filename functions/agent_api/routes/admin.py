@@ -17,7 +17,7 @@ def list_inboxes() -> InboxListOut:
     return InboxListOut(items=[InboxOut.model_validate(inboxes.view(r)) for r in records])
 
 
-@router.post("/admin/inboxes", summary="Create an inbox; credentials go to Secrets Manager (admin)")
+@router.post("/admin/inboxes", summary="Create an inbox; credentials go to Secrets Manager (admin)", status_code=201)
 def create_inbox(body: InboxIn) -> tuple[InboxOut, int]:
     spec = inboxes.InboxSpec(
         id=body.id,

@@ -2,19 +2,195 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import re
 import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
 from kefu.channels.base import WebhookRequest
-from kefu.errors import InvalidInput, KefuError, http_status_for
+from kefu.errors import InvalidInput, KefuError, PayloadTooLarge, UnsupportedMediaType, http_status_for
 
 M = TypeVar("M", bound=BaseModel)
+
+JSON = "application/json"
+# Deeper than any body Kefu takes (the deepest, an inbox with credentials, is 2); far below the recursion
+# limits of json and pydantic, so nesting never reaches a parser as a stack overflow (a 5xx).
+MAX_JSON_DEPTH = 32
+# Media types whose bodies are text: they must be UTF-8 however API Gateway passed them.
+TEXT_MEDIA = re.compile(r"^(text/.*|application/(.+\+)?(json|xml)|application/x-www-form-urlencoded)$")
+# Strings (with escapes) inside JSON: removed before counting brackets, so "[[[" in a value is not nesting.
+JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+JSON_BRACKET = re.compile(r"[\[\]{}]")
+
+# Every answer of the HTTP functions carries these (docs/security.md): JSON and provider answers are never
+# sniffed, framed, cached or given a referrer.
+EDGE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Cache-Control": "no-store",
+}
+
+
+@dataclass(frozen=True)
+class BodyRules:
+    """What one route takes: at most ``max_bytes``, of one of ``media_types`` (empty: any)."""
+
+    max_bytes: int
+    media_types: frozenset[str] = frozenset()
+
+    def describe(self) -> str:
+        return ", ".join(sorted(self.media_types)) or "any"
+
+
+def check_request_body(event: dict[str, Any], rules: BodyRules) -> None:
+    """Refuse a body no handler could decode, before any handler runs.
+
+    Oversized -> PayloadTooLarge (413); a content type the route does not take -> UnsupportedMediaType
+    (415); bad base64, text that is not UTF-8, JSON that does not parse or nests deeper than
+    MAX_JSON_DEPTH, a multipart body without a boundary -> InvalidInput (400). Each says what is wrong.
+    """
+    raw = event.get("body")
+    if raw is None or raw == "":
+        return
+    if event.get("isBase64Encoded"):
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError) as err:
+            raise InvalidInput("the body is marked base64 but is not valid base64") from err
+    else:
+        data = raw.encode("utf-8", "surrogatepass")
+    if len(data) > rules.max_bytes:
+        raise PayloadTooLarge(f"the body is {len(data)} bytes; this route takes at most {rules.max_bytes}")
+    content_type = header(event, "content-type")
+    media_type, params = parse_content_type(content_type)
+    if rules.media_types and media_type not in rules.media_types:
+        given = f"not {media_type}" if media_type else "but the request has no Content-Type"
+        raise UnsupportedMediaType(f"this route takes a body of type {rules.describe()}, {given}")
+    charset = params.get("charset", "utf-8").lower()
+    if TEXT_MEDIA.match(media_type) and charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"text bodies must be UTF-8, not {charset}")
+    if media_type.startswith("multipart/") and not params.get("boundary"):
+        raise InvalidInput(f"the {media_type} body has no boundary in its Content-Type")
+    if not TEXT_MEDIA.match(media_type):
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InvalidInput(f"the body is not valid UTF-8 (byte {err.start})") from err
+    if media_type == JSON or media_type.endswith("+json"):
+        check_json(text)
+
+
+def check_json(text: str) -> None:
+    """Valid JSON, at most MAX_JSON_DEPTH deep, and storable (no unpaired surrogates)."""
+    depth = deepest = 0
+    for bracket in JSON_BRACKET.findall(JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+        if deepest > MAX_JSON_DEPTH:
+            raise InvalidInput(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InvalidInput(f"the body is not valid JSON: {err.msg} at position {err.pos}") from err
+    except RecursionError as err:  # unreachable after the depth count, but never a 5xx
+        raise InvalidInput(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels") from err
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InvalidInput("the JSON body holds an unpaired UTF-16 surrogate escape") from err
+
+
+def header(event: dict[str, Any], name: str) -> str | None:
+    """One request header, case-insensitively (API Gateway keeps the client's spelling)."""
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == name:
+            return str(value)
+    return None
+
+
+def parse_content_type(value: str | None) -> tuple[str, dict[str, str]]:
+    """("application/json", {"charset": "utf-8"}) from a Content-Type header."""
+    if not value:
+        return "", {}
+    media_type, *rest = value.split(";")
+    params: dict[str, str] = {}
+    for part in rest:
+        key, _, param = part.partition("=")
+        params[key.strip().lower()] = param.strip().strip('"')
+    return media_type.strip().lower(), params
+
+
+def error_answer(error: KefuError) -> dict[str, Any]:
+    """A domain error as a Lambda proxy answer, for refusals made before the resolver routes."""
+    return {
+        "statusCode": http_status_for(error),
+        "multiValueHeaders": {"Content-Type": [JSON]},
+        "body": json.dumps({"message": error.message}, ensure_ascii=False),
+        "isBase64Encoded": False,
+    }
+
+
+def with_edge_headers(result: dict[str, Any], extra: dict[str, str] | None = None) -> dict[str, Any]:
+    """Add EDGE_HEADERS (and ``extra``) to a proxy answer, keeping any the route set itself."""
+    multi = result.setdefault("multiValueHeaders", {})
+    present = {name.lower() for name in (*multi, *(result.get("headers") or {}))}
+    for name, value in {**EDGE_HEADERS, **(extra or {})}.items():
+        if name.lower() not in present:
+            multi[name] = [value]
+    return result
+
+
+class GuardedResolver(APIGatewayRestResolver):
+    """A REST resolver whose requests pass the edge before any route, validation included.
+
+    Order: ``authorize`` (the caller's role for this route: 403 whatever the body holds), then
+    :func:`check_request_body` with the route's ``body_rules``; only then Powertools routes and
+    validates. Every answer gets EDGE_HEADERS; with ``allowed_origins``, an Origin on that list gets
+    CORS headers (the resolver's own CORS config is for routes open to any origin).
+    """
+
+    def __init__(
+        self,
+        *,
+        body_rules: Callable[[dict[str, Any]], BodyRules],
+        authorize: Callable[[dict[str, Any]], None] | None = None,
+        allowed_origins: Callable[[], list[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._body_rules = body_rules
+        self._authorize = authorize
+        self._allowed_origins = allowed_origins
+
+    def resolve(self, event: Any, context: Any) -> dict[str, Any]:
+        try:
+            if self._authorize is not None:
+                self._authorize(event)
+            check_request_body(event, self._body_rules(event))
+        except KefuError as error:
+            result = error_answer(error)
+        else:
+            result = super().resolve(event, context)
+        return with_edge_headers(result, self._cors_headers(event))
+
+    def _cors_headers(self, event: dict[str, Any]) -> dict[str, str]:
+        origin = header(event, "origin")
+        if self._allowed_origins is None or not origin or origin not in self._allowed_origins():
+            return {}
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

@@ -26,6 +26,8 @@ class Env:
     STAGE = "KEFU_STAGE"
     SECRETS_PREFIX = "KEFU_SECRETS_PREFIX"
     SECRETS_KMS_KEY_ID = "KEFU_SECRETS_KMS_KEY_ID"
+    CURSOR_KEY_SECRET_ARN = "KEFU_CURSOR_KEY_SECRET_ARN"
+    ALLOWED_ORIGINS = "KEFU_ALLOWED_ORIGINS"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -49,6 +51,14 @@ class Settings(BaseModel):
     # Inbox credentials live in Secrets Manager under this prefix, encrypted with this key.
     secrets_prefix: str = SECRETS_PREFIX
     secrets_kms_key_id: str = ""
+    # The secret whose value keys the HMAC of list cursors (kefu.cursor); read once per process.
+    cursor_key_secret_arn: str = ""
+    # Browser origins that may call the agent API cross-origin, comma-separated ("" = same origin only).
+    allowed_origins: str = ""
+
+    @property
+    def allowed_origin_list(self) -> list[str]:
+        return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -66,6 +76,8 @@ class Settings(BaseModel):
             ("stage", Env.STAGE),
             ("secrets_prefix", Env.SECRETS_PREFIX),
             ("secrets_kms_key_id", Env.SECRETS_KMS_KEY_ID),
+            ("cursor_key_secret_arn", Env.CURSOR_KEY_SECRET_ARN),
+            ("allowed_origins", Env.ALLOWED_ORIGINS),
         ):
             if name in env:
                 values[field] = env[name]

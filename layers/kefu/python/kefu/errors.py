@@ -20,6 +20,18 @@ class InvalidInput(KefuError):
     """The request is malformed or a field is out of range (400)."""
 
 
+class InvalidCursor(InvalidInput):
+    """A list cursor that was not issued for this query: tampered, foreign or malformed (400)."""
+
+
+class PayloadTooLarge(InvalidInput):
+    """The body is larger than the route takes (413)."""
+
+
+class UnsupportedMediaType(InvalidInput):
+    """The body's content type is not one the route takes (415)."""
+
+
 class Unauthenticated(KefuError):
     """No credentials, or credentials that do not verify (401)."""
 
@@ -70,6 +82,8 @@ def retry_on_concurrent_update(attempt: Callable[[], T], attempts: int = 5) -> T
 
 HTTP_STATUS: dict[type[KefuError], int] = {
     InvalidInput: 400,
+    PayloadTooLarge: 413,
+    UnsupportedMediaType: 415,
     Unauthenticated: 401,
     Forbidden: 403,
     NotFound: 404,

@@ -60,10 +60,10 @@ def seed_domain(subs: dict[str, str]) -> None:
     """Agent profiles (id = Cognito sub) and the `web` inbox, written through the domain package."""
     from kefu.channels.base import InboxConfig
     from kefu.models import Agent
-    from kefu.repository import Repository
     from kefu.services.admin import save_agent, save_inbox
+    from kefu.store import Store
 
-    repo = Repository.from_settings()
+    repo = Store.from_settings()
     for user in DEMO_USERS:
         save_agent(
             repo,

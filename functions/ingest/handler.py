@@ -14,9 +14,9 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu import store
 from kefu.inbound import InboundMessage
 from kefu.observability import bound, count, decided, from_sqs_record, logger
-from kefu.repository import Repository
 from kefu.services.ingest import ingest_message
 
 tracer = Tracer()
@@ -26,7 +26,7 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 def record_handler(record: SQSRecord) -> str:
     with bound(from_sqs_record(record)):
         message = InboundMessage.model_validate_json(record.body)
-        result = ingest_message(Repository.from_settings(), message)
+        result = ingest_message(store.current(), message)
         decided(
             "ingest",
             result.outcome,

@@ -15,13 +15,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from kefu import aws
+from kefu import aws, store
 from kefu.config import MAX_RECEIVE_COUNT
 from kefu.errors import ProviderError
 from kefu.inbound import MediaJob
 from kefu.observability import bound, count, decided, from_sqs_record, logger
 from kefu.queues import delay_redelivery
-from kefu.repository import Repository
 from kefu.services.media import store_job_media, wire_email
 
 wire_email(lambda: aws.client("s3"))  # email attachments are read from the stored raw email
@@ -35,7 +34,7 @@ def record_handler(record: SQSRecord) -> str:
         attempt = int(record.attributes.approximate_receive_count)
         facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}
         try:
-            outcome = store_job_media(Repository.from_settings(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
+            outcome = store_job_media(store.current(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
         except ProviderError as err:
             retry = err.retryable and attempt < MAX_RECEIVE_COUNT
             decided("media", "retry" if retry else "gave_up", attempt=attempt, reason=err.message, **facts)

@@ -14,13 +14,12 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from kefu import aws
+from kefu import aws, store
 from kefu.config import MAX_RECEIVE_COUNT
 from kefu.errors import ProviderError
-from kefu.inbound import OutboundMessage
+from kefu.inbound import OutboundJob
 from kefu.observability import bound, count, decided, from_sqs_record, logger
 from kefu.queues import delay_redelivery
-from kefu.repository import Repository
 from kefu.services.media import wire_email
 from kefu.services.outbound import deliver
 
@@ -31,11 +30,11 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 def record_handler(record: SQSRecord) -> str:
     with bound(from_sqs_record(record)):
-        job = OutboundMessage.model_validate_json(record.body)
+        job = OutboundJob.model_validate_json(record.body)
         attempt = int(record.attributes.approximate_receive_count)
         facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}
         try:
-            outcome = deliver(Repository.from_settings(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
+            outcome = deliver(store.current(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
         except ProviderError as err:
             retry = err.retryable and attempt < MAX_RECEIVE_COUNT
             decided("outbound", "retry" if retry else "gave_up", attempt=attempt, reason=err.message, **facts)

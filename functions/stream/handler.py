@@ -11,8 +11,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from kefu import store
 from kefu.observability import bound, decided, from_stream_image, logger
-from kefu.repository import Repository
 from kefu.services.stream import on_change
 
 tracer = Tracer()
@@ -24,7 +24,7 @@ def record_handler(record: DynamoDBRecord) -> str:
     new_image = raw.get("dynamodb", {}).get("NewImage")
     # the id of the request that wrote the item, so its outbound or media job carries the same trace
     with bound(from_stream_image(new_image, fallback=str(raw.get("eventID", "")))):
-        outcome = on_change(Repository.from_settings(), raw.get("eventName", ""), new_image)
+        outcome = on_change(store.current(), raw.get("eventName", ""), new_image)
         if outcome != "ignored":  # most changes (tickets, events) need nothing: not worth a line each
             facts = {key: (new_image or {}).get(key, {}).get("S") for key in ("channel", "ticket_id", "id")}
             decided("stream", outcome, channel=facts["channel"], ticket_id=facts["ticket_id"], message_id=facts["id"])

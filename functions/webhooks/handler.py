@@ -13,12 +13,11 @@ from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu import aws
+from kefu import aws, store
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, parse_body, webhook_request
 from kefu.errors import KefuError, http_status_for
 from kefu.observability import CORRELATION_HEADER, bound, count, decided, from_api_event, logger
 from kefu.queues import enqueue_inbound
-from kefu.repository import Repository
 from kefu.services import chat
 from kefu.services.media import wire_email
 from kefu.services.webhooks import handle_delivery
@@ -75,7 +74,7 @@ def on_domain_error(error: KefuError) -> Response:
 def start_chat(inbox: str) -> Response:
     body = parse_body(StartSession, app.current_event.body, optional=True)
     started = chat.start_session(
-        Repository.from_settings(), inbox, name=body.name, email=body.email, phone=body.phone, locale=body.locale
+        store.current(), inbox, name=body.name, email=body.email, phone=body.phone, locale=body.locale
     )
     decided("chat_session", "started", channel="web", inbox=inbox, ticket_id=started.ticket_id)
     count("ChatSessionStarted", "web")
@@ -84,7 +83,7 @@ def start_chat(inbox: str) -> Response:
 
 @app.post("/chat/<inbox>/messages")
 def post_chat_message(inbox: str) -> Response:
-    repo = Repository.from_settings()
+    repo = store.current()
     session = chat.authenticate(repo, inbox, app.current_event.headers.get("authorization"))
     body = parse_body(ChatText, app.current_event.body)
     message = chat.customer_message(session, body.text, body.client_message_id)
@@ -96,7 +95,7 @@ def post_chat_message(inbox: str) -> Response:
 
 @app.get("/chat/<inbox>/messages")
 def read_chat(inbox: str) -> Response:
-    repo = Repository.from_settings()
+    repo = store.current()
     session = chat.authenticate(repo, inbox, app.current_event.headers.get("authorization"))
     page = chat.conversation(repo, session, app.current_event.get_query_string_value("after"))
     items = [
@@ -121,7 +120,7 @@ def web_form(inbox: str) -> Response:
 
 
 def _deliver(channel: str, inbox: str) -> Response:
-    answer = handle_delivery(Repository.from_settings(), channel, inbox, webhook_request(app.current_event))
+    answer = handle_delivery(store.current(), channel, inbox, webhook_request(app.current_event))
     count("WebhookDelivery", channel)
     return Response(status_code=answer.status, content_type=answer.content_type, body=answer.body)
 

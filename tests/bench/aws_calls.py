@@ -59,7 +59,7 @@ def measure() -> dict[str, Counter[str]]:
         cloud.run_sqs(ingest, cloud.inbound_url)
         results["duplicate delivery"] = counter.take()
 
-        ticket_id = cloud.repo.current_ticket_id("web:web:" + _visitor(cloud))
+        ticket_id = cloud.store.tickets.current_ticket_id("web:web:" + _visitor(cloud))
         cloud.run_stream(stream)  # the stream's earlier records (the customer's messages) are not the reply's
         counter.take()
         agent("POST", f"/api/v1/tickets/{ticket_id}/messages", {"body": "we are on it"})

@@ -225,7 +225,7 @@ def count_aws_calls(case_list: list[Case]) -> dict[str, tuple[Counter[str], Coun
     import pytest
 
     from kefu import aws
-    from kefu.repository import Repository
+    from kefu.store import Store
     from tests.bench.aws_calls import CallCounter
     from tests.integration import conftest
     from tests.support.aws_events import FakeContext, api_event
@@ -237,7 +237,7 @@ def count_aws_calls(case_list: list[Case]) -> dict[str, tuple[Counter[str], Coun
         with conftest.moto_cloud(monkeypatch), contextlib.redirect_stdout(io.StringIO()):  # the EMF metric lines
             from webhooks.handler import lambda_handler
 
-            repo = Repository.from_settings()
+            repo = Store.from_settings()
             counter = CallCounter()
             for service in ("dynamodb", "sqs", "secretsmanager", "s3"):
                 aws.client(service).meta.events.register("before-call.*", counter)

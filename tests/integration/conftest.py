@@ -15,8 +15,8 @@ from moto import mock_aws
 from kefu import aws
 from kefu.channels.base import InboxConfig
 from kefu.config import Env, get_settings
-from kefu.repository import Repository
 from kefu.services.admin import save_inbox
+from kefu.store import Store
 from tests.support.aws_events import FakeContext, sqs_event, stream_event
 
 TABLE = "kefu-test"
@@ -48,7 +48,7 @@ def create_table(ddb: Any, name: str) -> dict[str, Any]:
 
 @dataclass
 class Cloud:
-    repo: Repository
+    store: Store
     sqs: Any
     ddb: Any
     streams: Any
@@ -138,10 +138,6 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         monkeypatch.setenv(Env.TABLE_NAME, TABLE)
         monkeypatch.setenv(Env.INBOUND_QUEUE_URL, queues["inbound"])
         monkeypatch.setenv(Env.OUTBOUND_QUEUE_URL, queues["outbound"])
-        cursor_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-            Name="kefu/cursor-key", SecretString="integration-cursor-key"
-        )
-        monkeypatch.setenv(Env.CURSOR_KEY_SECRET_ARN, cursor_key["ARN"])
         # media downloads: a standard queue, as in the stack
         media_dlq_arn = sqs.get_queue_attributes(
             QueueUrl=sqs.create_queue(QueueName="media-dlq")["QueueUrl"], AttributeNames=["QueueArn"]
@@ -154,12 +150,16 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             },
         )["QueueUrl"]
         monkeypatch.setenv(Env.MEDIA_QUEUE_URL, media_url)
+        cursor_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+            Name="kefu/cursor-key", SecretString="integration-cursor-key"
+        )
+        monkeypatch.setenv(Env.CURSOR_KEY_SECRET_ARN, cursor_key["ARN"])
         get_settings.cache_clear()
         aws.reset_clients()
-        repo = Repository.from_settings()
-        save_inbox(repo, InboxConfig(id="web", channel="web", name="Web chat"))
+        store = Store.from_settings()
+        save_inbox(store, InboxConfig(id="web", channel="web", name="Web chat"))
         yield Cloud(
-            repo=repo,
+            store=store,
             sqs=sqs,
             ddb=ddb,
             # botocore now derives an account-scoped streams host from the ARN, which moto's in-process

@@ -133,9 +133,9 @@ def test_same_message_three_times_is_stored_once(cloud: Cloud) -> None:
     for _ in range(3):
         assert say(token, "hello", "same-id")[0] == 202
         cloud.run_sqs(ingest, cloud.inbound_url)
-    ticket_id = cloud.repo.current_ticket_id(next(iter(_conversations(cloud))))
+    ticket_id = cloud.store.tickets.current_ticket_id(next(iter(_conversations(cloud))))
     assert ticket_id
-    messages, _ = cloud.repo.ticket_thread(ticket_id)
+    messages, _ = cloud.store.tickets.thread(ticket_id)
     assert [m.body for m in messages] == ["hello"]
 
 
@@ -145,10 +145,10 @@ def test_redelivery_after_the_fifo_window_is_still_stored_once(cloud: Cloud) -> 
     from kefu.services.ingest import ingest_message
 
     token = start_chat()["session_token"]
-    session = chat.authenticate(cloud.repo, "web", f"Bearer {token}")
+    session = chat.authenticate(cloud.store, "web", f"Bearer {token}")
     message = chat.customer_message(session, "late retry", "c-9")
-    assert ingest_message(cloud.repo, message).outcome == "stored"
-    assert ingest_message(cloud.repo, message).outcome == "duplicate"
+    assert ingest_message(cloud.store, message).outcome == "stored"
+    assert ingest_message(cloud.store, message).outcome == "duplicate"
 
 
 def test_a_reply_to_a_resolved_ticket_reopens_it_and_a_closed_one_starts_a_new_ticket(cloud: Cloud) -> None:
@@ -182,11 +182,11 @@ def test_illegal_transition_is_409_and_changes_nothing(cloud: Cloud) -> None:
     cloud.run_sqs(ingest, cloud.inbound_url)
     tid = session["ticket_id"]
     assert agent("PATCH", f"/api/v1/tickets/{tid}", {"status": "closed"})[0] == 200
-    before = cloud.repo.get_ticket(tid)
+    before = cloud.store.tickets.get(tid)
     status, body = agent("PATCH", f"/api/v1/tickets/{tid}", {"status": "in_progress"})
     assert status == 409
     assert "closed" in body["message"]
-    assert cloud.repo.get_ticket(tid) == before
+    assert cloud.store.tickets.get(tid) == before
 
 
 @pytest.mark.parametrize(

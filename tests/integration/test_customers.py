@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import pytest
@@ -14,10 +14,10 @@ from kefu.channels.base import InboxConfig, WebhookRequest, adapter_for
 from kefu.clock import now_iso
 from kefu.inbound import InboundMessage, Sender
 from kefu.models import Customer, Identity
-from kefu.repository import Repository
 from kefu.services import chat
 from kefu.services.customers import resolve_customer
 from kefu.services.ingest import ingest_message
+from kefu.store import Read, Store
 from tests.integration.conftest import Cloud
 from tests.integration.test_chat_flow import call
 from tests.support.aws_events import agent_claims, api_event
@@ -93,15 +93,15 @@ def inbound(channel: str, inbox: str, sender: Sender, provider_id: str, text: st
 
 
 def web_chat(cloud: Cloud, text: str, **contact: str) -> InboundMessage:
-    started = chat.start_session(cloud.repo, "web", name="Visitor", **contact)
-    session = chat.authenticate(cloud.repo, "web", f"Bearer {started.session_token}")
+    started = chat.start_session(cloud.store, "web", name="Visitor", **contact)
+    session = chat.authenticate(cloud.store, "web", f"Bearer {started.session_token}")
     return chat.customer_message(session, text, None)
 
 
-def owner(repo: Repository, message: InboundMessage) -> str:
-    ticket_id = repo.current_ticket_id(message.conversation_key)
+def owner(store: Store, message: InboundMessage) -> str:
+    ticket_id = store.tickets.current_ticket_id(message.conversation_key)
     assert ticket_id
-    return repo.get_ticket(ticket_id).customer_id
+    return store.tickets.get(ticket_id).customer_id
 
 
 def channels_of(customer: Customer) -> list[tuple[str, str]]:
@@ -114,16 +114,16 @@ def channels_of(customer: Customer) -> list[tuple[str, str]]:
 def test_whatsapp_then_twilio_sms_from_the_same_number_is_one_customer(cloud: Cloud) -> None:
     first = whatsapp_message("8613812345678", "你好", "wamid.1")
     second = twilio_sms("+86 138-1234-5678", "still me", "SM1")
-    assert ingest_message(cloud.repo, first).outcome == "stored"
-    assert ingest_message(cloud.repo, second).outcome == "stored"
+    assert ingest_message(cloud.store, first).outcome == "stored"
+    assert ingest_message(cloud.store, second).outcome == "stored"
 
-    customer_id = owner(cloud.repo, first)
-    assert owner(cloud.repo, second) == customer_id  # two tickets (two channels), one customer
-    customer = cloud.repo.get_customer(customer_id)
+    customer_id = owner(cloud.store, first)
+    assert owner(cloud.store, second) == customer_id  # two tickets (two channels), one customer
+    customer = cloud.store.customers.get(customer_id)
     assert channels_of(customer) == [("phone", NUMBER), ("twilio", "+86 138-1234-5678"), ("whatsapp", NUMBER)]
     assert customer.phone == NUMBER
-    assert cloud.repo.customer_for_identity("twilio", "+86 138-1234-5678") == customer_id
-    assert {t.channel for t in cloud.repo.customer_tickets(customer_id)} == {"whatsapp", "twilio"}
+    assert cloud.store.customers.owner_of("twilio", "+86 138-1234-5678") == customer_id
+    assert {t.channel for t in cloud.store.tickets.of_customer(customer_id)} == {"whatsapp", "twilio"}
 
 
 def test_two_spellings_of_one_uk_number_are_one_customer(cloud: Cloud) -> None:
@@ -132,28 +132,28 @@ def test_two_spellings_of_one_uk_number_are_one_customer(cloud: Cloud) -> None:
     without = twilio_sms("+44 20 7946 0018", "me again", "SM-uk-2")
     on_whatsapp = whatsapp_message("442079460018", "and here", "wamid.uk")
     for message in (with_trunk, without, on_whatsapp):
-        assert ingest_message(cloud.repo, message).outcome == "stored"
+        assert ingest_message(cloud.store, message).outcome == "stored"
 
-    customer_id = owner(cloud.repo, with_trunk)
-    assert owner(cloud.repo, without) == owner(cloud.repo, on_whatsapp) == customer_id
-    assert cloud.repo.customer_for_identity("phone", "+442079460018") == customer_id
-    assert cloud.repo.get_customer(customer_id).phone == "+442079460018"
+    customer_id = owner(cloud.store, with_trunk)
+    assert owner(cloud.store, without) == owner(cloud.store, on_whatsapp) == customer_id
+    assert cloud.store.customers.owner_of("phone", "+442079460018") == customer_id
+    assert cloud.store.customers.get(customer_id).phone == "+442079460018"
 
 
 def test_a_web_chat_visitor_typing_the_same_phone_is_not_merged_but_suggested(cloud: Cloud) -> None:
     wa = whatsapp_message("8613812345678", "订单", "wamid.2")
-    ingest_message(cloud.repo, wa)
-    known = owner(cloud.repo, wa)
+    ingest_message(cloud.store, wa)
+    known = owner(cloud.store, wa)
 
     visitor = web_chat(cloud, "我是老客户", phone="138 1234 5678", email="kerry@example.com")
-    ingest_message(cloud.repo, visitor)
-    stranger = owner(cloud.repo, visitor)
+    ingest_message(cloud.store, visitor)
+    stranger = owner(cloud.store, visitor)
 
     assert stranger != known
-    profile = cloud.repo.get_customer(stranger)
+    profile = cloud.store.customers.get(stranger)
     assert profile.phone == NUMBER  # normalised and kept on the profile ...
     assert channels_of(profile) == [("web", visitor.sender.external_id)]  # ... but not an identity
-    assert channels_of(cloud.repo.get_customer(known)) == [("phone", NUMBER), ("whatsapp", NUMBER)]
+    assert channels_of(cloud.store.customers.get(known)) == [("phone", NUMBER), ("whatsapp", NUMBER)]
 
     status, body = api("GET", f"/api/v1/customers/{stranger}/suggestions")
     assert status == 200, body
@@ -174,20 +174,20 @@ def test_a_web_chat_visitor_typing_the_same_phone_is_not_merged_but_suggested(cl
 
 def test_a_declared_phone_first_is_suggested_when_someone_proves_it_later(cloud: Cloud) -> None:
     visitor = web_chat(cloud, "hello", phone="+86 138 1234 5678")
-    ingest_message(cloud.repo, visitor)
+    ingest_message(cloud.store, visitor)
     wa = whatsapp_message("8613812345678", "hello again", "wamid.3")
-    ingest_message(cloud.repo, wa)
-    assert owner(cloud.repo, visitor) != owner(cloud.repo, wa)
-    found = api("GET", f"/api/v1/customers/{owner(cloud.repo, wa)}/suggestions")[1]["items"]
-    assert [(s["customer_id"], s["reason"]) for s in found] == [(owner(cloud.repo, visitor), "declared_contact")]
+    ingest_message(cloud.store, wa)
+    assert owner(cloud.store, visitor) != owner(cloud.store, wa)
+    found = api("GET", f"/api/v1/customers/{owner(cloud.store, wa)}/suggestions")[1]["items"]
+    assert [(s["customer_id"], s["reason"]) for s in found] == [(owner(cloud.store, visitor), "declared_contact")]
 
 
 def test_two_visitors_typing_one_email_are_suggested_to_each_other(cloud: Cloud) -> None:
     one = web_chat(cloud, "a", email="Kerry@Example.com")
     two = web_chat(cloud, "b", email="kerry@example.com")
-    ingest_message(cloud.repo, one)
-    ingest_message(cloud.repo, two)
-    first, second = owner(cloud.repo, one), owner(cloud.repo, two)
+    ingest_message(cloud.store, one)
+    ingest_message(cloud.store, two)
+    first, second = owner(cloud.store, one), owner(cloud.store, two)
     assert first != second
     assert [s["customer_id"] for s in api("GET", f"/api/v1/customers/{first}/suggestions")[1]["items"]] == [second]
 
@@ -197,9 +197,9 @@ def test_unionid_links_the_openids_of_two_official_accounts(cloud: Cloud) -> Non
     oa2 = inbound("wechat", "oa-service", Sender(channel="wechat", external_id="o-svc-9", union_id="u-kerry"), "m2")
     other = inbound("wechat", "oa-service", Sender(channel="wechat", external_id="o-svc-7", union_id="u-other"), "m3")
     for message in (oa1, oa2, other):
-        ingest_message(cloud.repo, message)
-    assert owner(cloud.repo, oa1) == owner(cloud.repo, oa2) != owner(cloud.repo, other)
-    assert channels_of(cloud.repo.get_customer(owner(cloud.repo, oa1))) == [
+        ingest_message(cloud.store, message)
+    assert owner(cloud.store, oa1) == owner(cloud.store, oa2) != owner(cloud.store, other)
+    assert channels_of(cloud.store.customers.get(owner(cloud.store, oa1))) == [
         ("wechat", "o-shop-1"),
         ("wechat", "o-svc-9"),
         ("wechat_union", "u-kerry"),
@@ -208,30 +208,30 @@ def test_unionid_links_the_openids_of_two_official_accounts(cloud: Cloud) -> Non
 
 def test_a_known_openid_learns_its_unionid_later(cloud: Cloud) -> None:
     before = inbound("wechat", "oa-shop", Sender(channel="wechat", external_id="o-shop-1"), "m1")
-    ingest_message(cloud.repo, before)
+    ingest_message(cloud.store, before)
     after = inbound("wechat", "oa-shop", Sender(channel="wechat", external_id="o-shop-1", union_id="u-kerry"), "m2")
-    ingest_message(cloud.repo, after)
-    customer_id = owner(cloud.repo, before)
-    assert cloud.repo.customer_for_identity("wechat_union", "u-kerry") == customer_id
+    ingest_message(cloud.store, after)
+    customer_id = owner(cloud.store, before)
+    assert cloud.store.customers.owner_of("wechat_union", "u-kerry") == customer_id
     elsewhere = inbound("wechat", "oa-svc", Sender(channel="wechat", external_id="o-svc-1", union_id="u-kerry"), "m3")
-    ingest_message(cloud.repo, elsewhere)
-    assert owner(cloud.repo, elsewhere) == customer_id
+    ingest_message(cloud.store, elsewhere)
+    assert owner(cloud.store, elsewhere) == customer_id
 
 
 def test_a_key_that_contradicts_its_customer_creates_a_new_one_with_a_suggestion(cloud: Cloud) -> None:
     """Same phone, different unionid: two people (say, a shared family phone), never merged silently."""
     sender = Sender(channel="twilio", external_id=NUMBER, phone=NUMBER, union_id="u-mother")
-    ingest_message(cloud.repo, inbound("twilio", "sms", sender, "SM-a"))
-    mother = cloud.repo.customer_for_identity("phone", NUMBER)
+    ingest_message(cloud.store, inbound("twilio", "sms", sender, "SM-a"))
+    mother = cloud.store.customers.owner_of("phone", NUMBER)
     assert mother
 
     son = Sender(channel="whatsapp", external_id=NUMBER, phone=NUMBER, union_id="u-son")
     message = inbound("whatsapp", "wa", son, "wamid.b")
-    ingest_message(cloud.repo, message)
-    new = owner(cloud.repo, message)
+    ingest_message(cloud.store, message)
+    new = owner(cloud.store, message)
     assert new != mother
-    assert channels_of(cloud.repo.get_customer(new)) == [("wechat_union", "u-son"), ("whatsapp", NUMBER)]
-    assert cloud.repo.customer_for_identity("phone", NUMBER) == mother  # the phone stays where it was
+    assert channels_of(cloud.store.customers.get(new)) == [("wechat_union", "u-son"), ("whatsapp", NUMBER)]
+    assert cloud.store.customers.owner_of("phone", NUMBER) == mother  # the phone stays where it was
     found = api("GET", f"/api/v1/customers/{new}/suggestions")[1]["items"]
     assert [(s["customer_id"], s["key_kind"], s["reason"]) for s in found] == [(mother, "phone", "key_conflict")]
 
@@ -239,31 +239,33 @@ def test_a_key_that_contradicts_its_customer_creates_a_new_one_with_a_suggestion
 def test_keys_that_lead_to_two_customers_merge_nothing(cloud: Cloud) -> None:
     wechat = inbound("wechat", "oa", Sender(channel="wechat", external_id="o-1", union_id="u-1"), "m1")
     wa = whatsapp_message("8613812345678", "hi", "wamid.c")
-    ingest_message(cloud.repo, wechat)
-    ingest_message(cloud.repo, wa)
+    ingest_message(cloud.store, wechat)
+    ingest_message(cloud.store, wa)
     both = Sender(channel="twilio", external_id=NUMBER, phone=NUMBER, union_id="u-1")
     message = inbound("twilio", "sms", both, "SM-c")
-    ingest_message(cloud.repo, message)
-    new = owner(cloud.repo, message)
-    assert new not in (owner(cloud.repo, wechat), owner(cloud.repo, wa))
-    assert channels_of(cloud.repo.get_customer(new)) == [("twilio", NUMBER)]
+    ingest_message(cloud.store, message)
+    new = owner(cloud.store, message)
+    assert new not in (owner(cloud.store, wechat), owner(cloud.store, wa))
+    assert channels_of(cloud.store.customers.get(new)) == [("twilio", NUMBER)]
     found = api("GET", f"/api/v1/customers/{new}/suggestions")[1]["items"]
-    assert {s["customer_id"] for s in found} == {owner(cloud.repo, wechat), owner(cloud.repo, wa)}
+    assert {s["customer_id"] for s in found} == {owner(cloud.store, wechat), owner(cloud.store, wa)}
     assert {s["reason"] for s in found} == {"ambiguous_keys"}
 
 
-class RacingRepository(Repository):
-    """Lets a competing first message finish right after this one looked a key up and found nothing:
-    the interleaving two ingest Lambdas can produce, played deterministically."""
+class RacingStore(Store):
+    """Lets a competing first message finish right after this one looked its keys up and found ``race_on``
+    unclaimed: the interleaving two ingest Lambdas can produce, played deterministically."""
 
     def __init__(self, table_name: str, race_on: str, competitor: Callable[[], object]) -> None:
         super().__init__(table_name)
         self.race_on = race_on
         self.competitor: Callable[[], object] | None = competitor
 
-    def customer_for_identity(self, channel: str, external_id: str) -> str | None:
-        found = super().customer_for_identity(channel, external_id)
-        if channel == self.race_on and found is None and self.competitor:
+    def read(self, reads: Sequence[Read[Any]]) -> list[Any]:
+        found = super().read(reads)
+        # the sender's identity on the raced channel (its number, with or without the plus)
+        raced = {self.customers.identity_read(Identity(channel=self.race_on, external_id=n)).key for n in (NUMBER, NUMBER[1:])}
+        if self.competitor and any(r.key in raced and f is None for r, f in zip(reads, found, strict=True)):
             competitor, self.competitor = self.competitor, None
             competitor()
         return found
@@ -276,13 +278,13 @@ def test_concurrent_first_messages_for_one_key_make_one_customer(cloud: Cloud, r
         rival = twilio_sms(NUMBER, "also first", "SM-race")
     else:  # the same WhatsApp number on two inboxes at once: the shared key is the channel's own id
         rival = wa.model_copy(update={"inbox": "wa-2", "conversation_key": "whatsapp:wa-2:" + NUMBER})
-    racing = RacingRepository(cloud.repo.table_name, race_on, lambda: ingest_message(cloud.repo, rival))
+    racing = RacingStore(cloud.store.table.name, race_on, lambda: ingest_message(cloud.store, rival))
 
     customer = resolve_customer(racing, wa.sender)
 
     assert racing.competitor is None  # the race really happened
-    assert cloud.repo.customer_for_identity("phone", NUMBER) == customer.id
-    assert owner(cloud.repo, rival) == customer.id
+    assert cloud.store.customers.owner_of("phone", NUMBER) == customer.id
+    assert owner(cloud.store, rival) == customer.id
     profiles = cloud.ddb.scan(
         TableName="kefu-test", FilterExpression="SK = :p", ExpressionAttributeValues={":p": {"S": "PROFILE"}}
     )["Items"]
@@ -294,8 +296,8 @@ def test_concurrent_first_messages_for_one_key_make_one_customer(cloud: Cloud, r
 
 def test_profile_with_identities_and_history_masked_for_agents(cloud: Cloud) -> None:
     wa = whatsapp_message("8613812345678", "where is my parcel", "wamid.p")
-    ingest_message(cloud.repo, wa)
-    customer_id = owner(cloud.repo, wa)
+    ingest_message(cloud.store, wa)
+    customer_id = owner(cloud.store, wa)
 
     status, full = api("GET", f"/api/v1/customers/{customer_id}")
     assert status == 200, full
@@ -322,10 +324,10 @@ def test_profile_with_identities_and_history_masked_for_agents(cloud: Cloud) -> 
 def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:
     wa = whatsapp_message("8613812345678", "from whatsapp", "wamid.m")
     visitor = web_chat(cloud, "from the web", phone="13812345678")
-    ingest_message(cloud.repo, wa)
-    ingest_message(cloud.repo, visitor)
-    target, source = owner(cloud.repo, wa), owner(cloud.repo, visitor)
-    web_ticket = cloud.repo.current_ticket_id(visitor.conversation_key)
+    ingest_message(cloud.store, wa)
+    ingest_message(cloud.store, visitor)
+    target, source = owner(cloud.store, wa), owner(cloud.store, visitor)
+    web_ticket = cloud.store.tickets.current_ticket_id(visitor.conversation_key)
 
     status, merged = api(
         "POST",
@@ -347,7 +349,7 @@ def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:
     assert ticket["customer_id"] == source and ticket["customer"]["id"] == target
     # the visitor's next message resolves to the merged customer; the suggestion between them is gone
     later = chat.customer_message(_session_of(visitor), "again", None)
-    assert resolve_customer(cloud.repo, later.sender).id == target
+    assert resolve_customer(cloud.store, later.sender).id == target
     assert api("GET", f"/api/v1/customers/{target}/suggestions")[1]["items"] == []
 
     # refused: again, into itself, a tombstone as target
@@ -364,7 +366,7 @@ def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:
     status, undone = api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": merged["merge_id"]})
     assert status == 200, undone
     assert undone["undone_by"] == "sup-1"
-    assert cloud.repo.customer_for_identity("web", visitor.sender.external_id) == source
+    assert cloud.store.customers.owner_of("web", visitor.sender.external_id) == source
     back = api("GET", f"/api/v1/customers/{source}")[1]
     assert back["merged_into"] is None
     assert back["identities"] == [{"channel": "web", "external_id": visitor.sender.external_id}]
@@ -376,7 +378,7 @@ def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:
     assert status == 409 and "already undone" in error["message"]
     assert api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": "nope"})[0] == 404
 
-    trail = [e for e in cloud.repo.audit_trail(merged["created_at"][:7]) if e.action.startswith("customer.")]
+    trail = [e for e in cloud.store.audit.trail(merged["created_at"][:7]) if e.action.startswith("customer.")]
     assert [(e.action, e.actor_id, e.actor_email) for e in trail] == [
         ("customer.merged", "sup-1", "supervisor@example.com"),
         ("customer.unmerged", "sup-1", "supervisor@example.com"),
@@ -402,29 +404,29 @@ def test_an_earlier_merge_cannot_be_undone_under_a_later_one(cloud: Cloud) -> No
     ids = []
     for n in range(3):
         message = inbound("line", "line", Sender(channel="line", external_id=f"U{n}"), f"l{n}")
-        ingest_message(cloud.repo, message)
-        ids.append(owner(cloud.repo, message))
+        ingest_message(cloud.store, message)
+        ids.append(owner(cloud.store, message))
     a, b, c = ids
     first = api("POST", "/api/v1/admin/customers/merge", {"source_id": a, "target_id": b, "reason": "1"})[1]
     second = api("POST", "/api/v1/admin/customers/merge", {"source_id": b, "target_id": c, "reason": "2"})[1]
-    assert cloud.repo.customer_for_identity("line", "U0") == c
+    assert cloud.store.customers.owner_of("line", "U0") == c
     assert len(api("GET", f"/api/v1/customers/{c}")[1]["tickets"]) == 3  # history through the chain
     status, error = api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": first["merge_id"]})
     assert status == 409 and "undo that merge first" in error["message"]
     assert api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": second["merge_id"]})[0] == 200
     assert api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": first["merge_id"]})[0] == 200
-    assert [cloud.repo.customer_for_identity("line", f"U{n}") for n in range(3)] == ids
+    assert [cloud.store.customers.owner_of("line", f"U{n}") for n in range(3)] == ids
 
 
 def test_agents_may_not_merge_or_unmerge(cloud: Cloud) -> None:
     one = inbound("line", "line", Sender(channel="line", external_id="U1"), "l1")
     two = inbound("line", "line", Sender(channel="line", external_id="U2"), "l2")
-    ingest_message(cloud.repo, one)
-    ingest_message(cloud.repo, two)
-    body = {"source_id": owner(cloud.repo, one), "target_id": owner(cloud.repo, two), "reason": "looks alike"}
+    ingest_message(cloud.store, one)
+    ingest_message(cloud.store, two)
+    body = {"source_id": owner(cloud.store, one), "target_id": owner(cloud.store, two), "reason": "looks alike"}
     status, error = api("POST", "/api/v1/admin/customers/merge", body, claims=AGENT)
     assert status == 403 and error["message"]
-    assert cloud.repo.get_customer(owner(cloud.repo, one)).merged_into is None
+    assert cloud.store.customers.get(owner(cloud.store, one)).merged_into is None
     assert api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": "x"}, claims=AGENT)[0] == 403
     admin = agent_claims(sub="admin-1", groups="admin", email="admin@example.com")
     assert api("POST", "/api/v1/admin/customers/merge", body, claims=admin)[0] == 200
@@ -438,19 +440,19 @@ def test_a_customer_with_too_many_identities_is_refused_whole(cloud: Cloud) -> N
         created_at=stamp,
         updated_at=stamp,
     )
-    cloud.repo.create_linked_customer(big, [])
-    big = cloud.repo.attach_identities(
-        cloud.repo.get_customer("big"), [Identity(channel="line", external_id=f"V{n}") for n in range(40)], [], stamp
+    cloud.store.customers.create(big, [])
+    big = cloud.store.customers.attach_identities(
+        cloud.store.customers.get("big"), [Identity(channel="line", external_id=f"V{n}") for n in range(40)], [], stamp
     )
     assert len(big.identities) == 100
     small = inbound("line", "line", Sender(channel="line", external_id="W1"), "w1")
-    ingest_message(cloud.repo, small)
-    body = {"source_id": "big", "target_id": owner(cloud.repo, small), "reason": "test"}
+    ingest_message(cloud.store, small)
+    body = {"source_id": "big", "target_id": owner(cloud.store, small), "reason": "test"}
     status, error = api("POST", "/api/v1/admin/customers/merge", body)
     assert status == 409
     assert "100 identities" in error["message"] and "nothing was merged" in error["message"]
-    assert cloud.repo.customer_for_identity("line", "U0") == "big"
-    assert cloud.repo.get_customer("big").merged_into is None
+    assert cloud.store.customers.owner_of("line", "U0") == "big"
+    assert cloud.store.customers.get("big").merged_into is None
     # the other way round moves one identity: fine
     assert (
         api("POST", "/api/v1/admin/customers/merge", {**body, "source_id": body["target_id"], "target_id": "big"})[0]

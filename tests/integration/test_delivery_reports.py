@@ -95,7 +95,7 @@ def report(status: str, wamid: str, timestamp: int) -> int:
 
 def test_reports_move_the_message_forward_only(cloud: Cloud, graph: str) -> None:
     save_inbox(
-        cloud.repo,
+        cloud.store,
         InboxConfig(
             id="wa",
             channel="whatsapp",
@@ -104,7 +104,7 @@ def test_reports_move_the_message_forward_only(cloud: Cloud, graph: str) -> None
         ),
     )
     result = ingest_message(
-        cloud.repo,
+        cloud.store,
         InboundMessage(
             channel="whatsapp",
             inbox="wa",
@@ -116,12 +116,12 @@ def test_reports_move_the_message_forward_only(cloud: Cloud, graph: str) -> None
         ),
     )
     assert result.ticket_id
-    reply = tickets.reply(cloud.repo, AGENT, result.ticket_id, "hello", internal=False)
+    reply = tickets.reply(cloud.store, AGENT, result.ticket_id, "hello", internal=False)
     cloud.run_stream(stream)
     cloud.run_sqs(outbound, cloud.outbound_url)
 
     def state() -> str:
-        messages, _ = cloud.repo.ticket_thread(result.ticket_id or "")
+        messages, _ = cloud.store.tickets.thread(result.ticket_id or "")
         return next(m.delivery_status.value for m in messages if m.id == reply.id)
 
     assert state() == "sent"

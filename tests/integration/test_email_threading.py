@@ -14,7 +14,7 @@ from kefu.channels.email import EmailAdapter, build_reply_mime
 from kefu.services import tickets
 from kefu.services.admin import save_inbox
 from kefu.services.ingest import ingest_message
-from kefu.services.outbound import outbound_for
+from kefu.services.outbound import outgoing
 from tests.integration.conftest import Cloud
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:kefu-mail"
@@ -59,18 +59,18 @@ def email(sender: str, message_id: str, subject: str, body: str, refs: list[str]
 
 def arrive(cloud: Cloud, request: WebhookRequest) -> str:
     [message] = EmailAdapter().parse(request, INBOX)
-    result = ingest_message(cloud.repo, message)
+    result = ingest_message(cloud.store, message)
     assert result.ticket_id
     return result.ticket_id
 
 
 def test_one_thread_one_ticket_and_replies_thread_in_the_customers_mail_client(cloud: Cloud) -> None:
-    save_inbox(cloud.repo, INBOX)
+    save_inbox(cloud.store, INBOX)
     first = arrive(cloud, email("Li <li@example.cn>", "<a1@example.cn>", "Refund for order 10086", "Where is it?"))
 
-    reply = tickets.reply(cloud.repo, AGENT, first, "It was sent today.", internal=False)
-    job = outbound_for(cloud.repo, reply)
-    assert job is not None and job.in_reply_to == "<a1@example.cn>"
+    reply = tickets.reply(cloud.store, AGENT, first, "It was sent today.", internal=False)
+    job = outgoing(reply, cloud.store.tickets.get(first))
+    assert job.in_reply_to == "<a1@example.cn>"
     sent = message_from_bytes(build_reply_mime(job, INBOX), policy=policy.default)
     assert (sent["In-Reply-To"], sent["References"]) == ("<a1@example.cn>", "<a1@example.cn>")
     assert f"[#{first}]" in sent["Subject"]
@@ -96,9 +96,9 @@ def test_one_thread_one_ticket_and_replies_thread_in_the_customers_mail_client(c
 
 
 def test_a_ticket_tag_never_opens_someone_elses_ticket(cloud: Cloud) -> None:
-    save_inbox(cloud.repo, INBOX)
+    save_inbox(cloud.store, INBOX)
     victim = arrive(cloud, email("li@example.cn", "<v1@example.cn>", "My account", "private"))
     intruder = arrive(cloud, email("eve@example.org", "<e1@example.org>", f"Re: [#{victim}]", "let me in"))
     assert intruder != victim
-    messages, _ = cloud.repo.ticket_thread(victim)
+    messages, _ = cloud.store.tickets.thread(victim)
     assert [m.body.strip() for m in messages] == ["private"]

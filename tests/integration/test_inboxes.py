@@ -55,10 +55,10 @@ def test_admin_creates_an_inbox_and_never_sees_the_secrets_again(cloud: Cloud) -
     assert status == 200 and updated["credentials"]["access_token"] == "****9999"
     assert updated["credentials"]["app_secret"] == "****cret"  # untouched keys are kept
 
-    actions = [e.action for e in cloud.repo.audit_trail(inbox["created_at"][:7])]
+    actions = [e.action for e in cloud.store.audit.trail(inbox["created_at"][:7])]
     assert actions == ["inbox.created", "inbox.updated"]
     assert "rotated-token-9999" not in json.dumps(
-        [e.model_dump() for e in cloud.repo.audit_trail(inbox["created_at"][:7])]
+        [e.model_dump() for e in cloud.store.audit.trail(inbox["created_at"][:7])]
     )
 
 
@@ -82,7 +82,7 @@ def test_agents_may_not_administer(cloud: Cloud) -> None:
     status, body = admin("POST", "/api/v1/admin/inboxes", WHATSAPP, claims=agent_claims())
     assert status == 403 and body["message"]
     assert admin("GET", "/api/v1/admin/inboxes", claims=agent_claims())[0] == 403
-    assert cloud.repo.list_inbox_records()[0].id == "web"  # nothing was created
+    assert cloud.store.inboxes.all()[0].id == "web"  # nothing was created
 
 
 def test_a_signed_whatsapp_delivery_is_queued_and_a_forged_one_is_refused(cloud: Cloud) -> None:

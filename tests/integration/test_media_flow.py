@@ -66,7 +66,7 @@ def test_a_photo_is_fetched_into_the_bucket_and_shown_to_the_agent(
     monkeypatch.setenv(Env.MEDIA_BUCKET, "kefu-media")
     get_settings.cache_clear()
     save_inbox(
-        cloud.repo,
+        cloud.store,
         InboxConfig(
             id="wa",
             channel="whatsapp",
@@ -75,7 +75,7 @@ def test_a_photo_is_fetched_into_the_bucket_and_shown_to_the_agent(
         ),
     )
     result = ingest_message(
-        cloud.repo,
+        cloud.store,
         InboundMessage(
             channel="whatsapp",
             inbox="wa",

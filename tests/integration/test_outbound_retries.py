@@ -33,7 +33,7 @@ def closed_port() -> int:
 
 def queued_reply(cloud: Cloud) -> str:
     save_inbox(
-        cloud.repo,
+        cloud.store,
         InboxConfig(
             id="wa",
             channel="whatsapp",
@@ -42,7 +42,7 @@ def queued_reply(cloud: Cloud) -> str:
         ),
     )
     result = ingest_message(
-        cloud.repo,
+        cloud.store,
         InboundMessage(
             channel="whatsapp",
             inbox="wa",
@@ -54,7 +54,7 @@ def queued_reply(cloud: Cloud) -> str:
         ),
     )
     assert result.ticket_id
-    tickets.reply(cloud.repo, AGENT, result.ticket_id, "hello from support", internal=False)
+    tickets.reply(cloud.store, AGENT, result.ticket_id, "hello from support", internal=False)
     cloud.run_stream(stream)
     return result.ticket_id
 
@@ -75,7 +75,7 @@ def deliver_once(cloud: Cloud, receive_count: str | None = None) -> tuple[dict[s
 
 
 def reply_state(cloud: Cloud, ticket_id: str) -> tuple[str, str | None]:
-    messages, _ = cloud.repo.ticket_thread(ticket_id)
+    messages, _ = cloud.store.tickets.thread(ticket_id)
     reply = next(m for m in messages if m.direction == "outbound")
     return reply.delivery_status.value, reply.delivery_error
 
@@ -100,7 +100,7 @@ def test_on_the_last_attempt_the_message_is_marked_failed_and_the_job_still_fail
     assert len(result["batchItemFailures"]) == 1
     status, error = reply_state(cloud, ticket_id)
     assert status == "failed" and error and "gave up" in error and "could not reach" in error
-    events = [e.type for e in cloud.repo.ticket_thread(ticket_id)[1]]
+    events = [e.type for e in cloud.store.tickets.thread(ticket_id)[1]]
     assert "delivery_failed" in events
 
 
@@ -124,8 +124,8 @@ def test_a_refusal_is_not_retried_and_its_reason_is_shown(cloud: Cloud) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         ticket_id = queued_reply(cloud)
-        record = cloud.repo.get_inbox_record("wa")
-        cloud.repo.put_inbox(record.model_copy(update={"api_base": f"http://127.0.0.1:{server.server_port}"}))
+        record = cloud.store.inboxes.get("wa")
+        cloud.store.inboxes.put(record.model_copy(update={"api_base": f"http://127.0.0.1:{server.server_port}"}))
         from kefu.services.inboxes import credentials
 
         credentials._cache.clear()

@@ -69,7 +69,7 @@ def message(inbox: str, openid: str, n: int) -> InboundMessage:
 def test_two_accounts_one_person_one_customer(cloud: Cloud, wechat_api: str) -> None:
     for inbox, app_id in (("oa-shop", "wx-shop"), ("oa-service", "wx-service")):
         save_inbox(
-            cloud.repo,
+            cloud.store,
             InboxConfig(
                 id=inbox,
                 channel="wechat",
@@ -77,11 +77,11 @@ def test_two_accounts_one_person_one_customer(cloud: Cloud, wechat_api: str) -> 
                 credentials={"token": "t", "app_id": app_id, "app_secret": "s"},
             ),
         )
-    first = ingest_message(cloud.repo, message("oa-shop", "openid-of-A", 1))
-    second = ingest_message(cloud.repo, message("oa-service", "openid-of-B", 2))
-    other = ingest_message(cloud.repo, message("oa-service", "someone-else", 3))
+    first = ingest_message(cloud.store, message("oa-shop", "openid-of-A", 1))
+    second = ingest_message(cloud.store, message("oa-service", "openid-of-B", 2))
+    other = ingest_message(cloud.store, message("oa-service", "someone-else", 3))
     assert first.ticket_id and second.ticket_id and other.ticket_id
-    customer_of = {r.ticket_id: cloud.repo.get_ticket(r.ticket_id or "").customer_id for r in (first, second, other)}
+    customer_of = {r.ticket_id: cloud.store.tickets.get(r.ticket_id or "").customer_id for r in (first, second, other)}
     assert customer_of[first.ticket_id] == customer_of[second.ticket_id]
     assert customer_of[other.ticket_id] != customer_of[first.ticket_id]
 
@@ -95,7 +95,7 @@ def test_when_wechat_cannot_be_reached_the_message_is_still_stored(cloud: Cloud)
     wechat._UNION_IDS.clear()
     wechat.TOKENS.clear()
     save_inbox(
-        cloud.repo,
+        cloud.store,
         InboxConfig(
             id="oa-down",
             channel="wechat",
@@ -103,5 +103,5 @@ def test_when_wechat_cannot_be_reached_the_message_is_still_stored(cloud: Cloud)
             credentials={"token": "t", "app_id": "wx-down", "app_secret": "s"},
         ),
     )
-    result = ingest_message(cloud.repo, message("oa-down", "openid-of-A", 9))
+    result = ingest_message(cloud.store, message("oa-down", "openid-of-A", 9))
     assert result.outcome == "stored"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from agent_api.routes.common import caller_of, repository
+from agent_api.routes.common import caller_of, store
 from agent_api.schemas import InboxIn, InboxListOut, InboxOut, InboxPatchIn
 from kefu.services import inboxes
 
@@ -13,7 +13,7 @@ router = APIGatewayRouter()
 
 @router.get("/admin/inboxes", summary="Inboxes (channel accounts), credentials masked")
 def list_inboxes() -> InboxListOut:
-    records = inboxes.list_inboxes(repository(), caller_of(router))
+    records = inboxes.list_inboxes(store(), caller_of(router))
     return InboxListOut(items=[InboxOut.model_validate(inboxes.view(r)) for r in records])
 
 
@@ -27,13 +27,13 @@ def create_inbox(body: InboxIn) -> tuple[InboxOut, int]:
         api_base=body.api_base,
         public_url=body.public_url,
     )
-    record = inboxes.create_inbox(repository(), caller_of(router), spec)
+    record = inboxes.create_inbox(store(), caller_of(router), spec)
     return InboxOut.model_validate(inboxes.view(record)), 201
 
 
 @router.get("/admin/inboxes/<inbox_id>", summary="One inbox, credentials masked")
 def get_inbox(inbox_id: str) -> InboxOut:
-    return InboxOut.model_validate(inboxes.view(inboxes.get_inbox(repository(), caller_of(router), inbox_id)))
+    return InboxOut.model_validate(inboxes.view(inboxes.get_inbox(store(), caller_of(router), inbox_id)))
 
 
 @router.put("/admin/inboxes/<inbox_id>", summary="Change an inbox; given credential keys replace stored ones (admin)")
@@ -41,5 +41,5 @@ def update_inbox(inbox_id: str, body: InboxPatchIn) -> InboxOut:
     changes = inboxes.InboxChanges(
         name=body.name, credentials=body.credentials, api_base=body.api_base, public_url=body.public_url
     )
-    record = inboxes.update_inbox(repository(), caller_of(router), inbox_id, changes)
+    record = inboxes.update_inbox(store(), caller_of(router), inbox_id, changes)
     return InboxOut.model_validate(inboxes.view(record))

@@ -1,11 +1,11 @@
-"""What every agent route needs: the caller from the authorizer's claims, and the repository."""
+"""What every agent route needs: the caller from the authorizer's claims, and the store."""
 
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
+from kefu import store as kefu_store
 from kefu.auth import Caller, caller_from_claims
-from kefu.repository import Repository
 
 
 def caller_of(router: APIGatewayRouter) -> Caller:
@@ -13,5 +13,6 @@ def caller_of(router: APIGatewayRouter) -> Caller:
     return caller_from_claims(claims)
 
 
-def repository() -> Repository:
-    return Repository.from_settings()
+def store() -> kefu_store.Store:
+    """This container's store (built once, with its short caches)."""
+    return kefu_store.current()

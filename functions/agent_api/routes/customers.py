@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from agent_api.routes.common import caller_of, repository
+from agent_api.routes.common import caller_of, store
 from agent_api.schemas import (
     CustomerOut,
     IdentityOut,
@@ -37,14 +37,14 @@ def _merge_out(record: CustomerMerge) -> MergeOut:
 
 @router.get("/customers/<customer_id>", summary="Profile, tier, tags, identities per channel, ticket history")
 def get_customer(customer_id: str) -> CustomerOut:
-    profile = customers.get_profile(repository(), caller_of(router), customer_id)
+    profile = customers.get_profile(store(), caller_of(router), customer_id)
     data = profile.customer.model_dump(mode="json")
     return CustomerOut.model_validate({**data, "tickets": [TicketOut.of(t) for t in profile.tickets]})
 
 
 @router.get("/customers/<customer_id>/suggestions", summary="Customers who may be the same person")
 def get_suggestions(customer_id: str) -> SuggestionListOut:
-    found = customers.suggestions(repository(), caller_of(router), customer_id)
+    found = customers.suggestions(store(), caller_of(router), customer_id)
     return SuggestionListOut(
         items=[
             SuggestionOut(
@@ -61,10 +61,10 @@ def get_suggestions(customer_id: str) -> SuggestionListOut:
 
 @router.post("/admin/customers/merge", summary="Merge source into target (supervisor or admin; audited)")
 def merge_customers(body: MergeIn) -> MergeOut:
-    record = customers.merge(repository(), caller_of(router), body.source_id, body.target_id, body.reason)
+    record = customers.merge(store(), caller_of(router), body.source_id, body.target_id, body.reason)
     return _merge_out(record)
 
 
 @router.post("/admin/customers/unmerge", summary="Undo exactly one merge (supervisor or admin; audited)")
 def unmerge_customers(body: UnmergeIn) -> MergeOut:
-    return _merge_out(customers.unmerge(repository(), caller_of(router), body.merge_id))
+    return _merge_out(customers.unmerge(store(), caller_of(router), body.merge_id))

@@ -5,7 +5,7 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
-from agent_api.routes.common import caller_of, repository
+from agent_api.routes.common import caller_of, store
 from agent_api.schemas import (
     AssignIn,
     CustomerSummary,
@@ -38,13 +38,13 @@ def list_tickets(
     query = tickets.TicketQuery(
         status=status, assignee=assignee, team=team, priority=priority, q=q, cursor=cursor, limit=limit
     )
-    page = tickets.list_tickets(repository(), caller_of(router), query)
+    page = tickets.list_tickets(store(), caller_of(router), query)
     return TicketListOut(items=[TicketOut.of(t) for t in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/tickets/<ticket_id>", summary="One ticket with its messages, events and customer")
 def get_ticket(ticket_id: str) -> TicketDetailOut:
-    detail = tickets.get_detail(repository(), caller_of(router), ticket_id)
+    detail = tickets.get_detail(store(), caller_of(router), ticket_id)
     return TicketDetailOut(
         **TicketOut.of(detail.ticket).model_dump(),
         messages=[MessageOut.of(m, attachment_links(m.attachments)) for m in detail.messages],
@@ -55,7 +55,7 @@ def get_ticket(ticket_id: str) -> TicketDetailOut:
 
 @router.post("/tickets/<ticket_id>/messages", summary="Reply to the customer, or add an internal note", status_code=201)
 def post_message(ticket_id: str, body: ReplyIn) -> tuple[MessageOut, int]:
-    message = tickets.reply(repository(), caller_of(router), ticket_id, body.body, body.internal)
+    message = tickets.reply(store(), caller_of(router), ticket_id, body.body, body.internal)
     outcome = "note_added" if body.internal else "reply_queued"
     decided("reply", outcome, channel=message.channel, ticket_id=ticket_id, message_id=message.id)
     count("NoteAdded" if body.internal else "ReplyQueued", message.channel)
@@ -65,9 +65,9 @@ def post_message(ticket_id: str, body: ReplyIn) -> tuple[MessageOut, int]:
 @router.patch("/tickets/<ticket_id>", summary="Change status, priority, type or tags (illegal moves: 409)")
 def patch_ticket(ticket_id: str, body: TicketPatchIn) -> TicketOut:
     changes = tickets.TicketChanges(status=body.status, priority=body.priority, type=body.type, tags=body.tags)
-    return TicketOut.of(tickets.update_ticket(repository(), caller_of(router), ticket_id, changes))
+    return TicketOut.of(tickets.update_ticket(store(), caller_of(router), ticket_id, changes))
 
 
 @router.post("/tickets/<ticket_id>/assign", summary="Transfer to an agent and/or a team")
 def assign_ticket(ticket_id: str, body: AssignIn) -> TicketOut:
-    return TicketOut.of(tickets.assign(repository(), caller_of(router), ticket_id, body.agent_id, body.team))
+    return TicketOut.of(tickets.assign(store(), caller_of(router), ticket_id, body.agent_id, body.team))

@@ -334,7 +334,6 @@ def reply(**overrides: Any) -> OutboundMessage:
     fields: dict[str, Any] = {
         "ticket_id": "01HZXTICKET",
         "message_id": "01HZXMSG",
-        "message_sk": "MSG#1",
         "channel": "email",
         "inbox": "mail-1",
         "conversation_key": "email:mail-1:zhangsan@example.cn",

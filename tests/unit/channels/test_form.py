@@ -86,7 +86,6 @@ def test_size_limit_and_send() -> None:
     message = OutboundMessage(
         ticket_id="T",
         message_id="M",
-        message_sk="S",
         channel="form",
         inbox="contact",
         conversation_key="k",

@@ -28,7 +28,6 @@ def outbound(channel: str, recipient: str, body: str = "hello") -> OutboundMessa
     return OutboundMessage(
         ticket_id="T1",
         message_id="M1",
-        message_sk="MSG#1",
         channel=channel,
         inbox="x",
         conversation_key="k",

@@ -176,7 +176,6 @@ def outbound(body: str = "Your refund is on its way") -> OutboundMessage:
     return OutboundMessage(
         ticket_id="T1",
         message_id="M1",
-        message_sk="MSG#1",
         channel="twilio",
         inbox="tw-1",
         conversation_key="k",

@@ -58,12 +58,23 @@ class InboundMessage(BaseModel):
         return hashlib.sha256(self.conversation_key.encode()).hexdigest()[:64]
 
 
-class OutboundMessage(BaseModel):
-    """What the outbound queue carries: one stored agent (or bot) message to deliver through its channel."""
+class OutboundJob(BaseModel):
+    """What the outbound queue carries: which stored agent (or bot) message to deliver. Ids, not content:
+    the outbound function reads the message and its ticket as they are when it sends."""
 
     ticket_id: str
     message_id: str
-    message_sk: str
+    created_at: str  # with the ids, finds the stored message
+    channel: str
+    inbox: str
+    conversation_key: str  # the FIFO group: one conversation's replies leave in order
+
+
+class OutboundMessage(BaseModel):
+    """What a channel adapter sends: one stored agent (or bot) message, addressed from its ticket."""
+
+    ticket_id: str
+    message_id: str
     channel: str
     inbox: str
     conversation_key: str

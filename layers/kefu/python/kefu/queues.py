@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from kefu import aws
 from kefu.config import get_settings
-from kefu.inbound import InboundMessage, MediaJob, OutboundMessage
+from kefu.inbound import InboundMessage, MediaJob, OutboundJob
 from kefu.observability import sqs_attributes
 
 SQS_BATCH = 10
@@ -37,7 +37,7 @@ def enqueue_inbound(messages: list[InboundMessage]) -> None:
             raise RuntimeError(f"could not queue {len(failed)} inbound message(s): {failed[0].get('Message')}")
 
 
-def enqueue_outbound(message: OutboundMessage) -> None:
+def enqueue_outbound(message: OutboundJob) -> None:
     import hashlib
 
     aws.client("sqs").send_message(

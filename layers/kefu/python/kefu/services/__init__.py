@@ -1,1 +1,1 @@
-"""Use cases: what the functions call. Each takes a Repository (and clients) so tests can run it directly."""
+"""Use cases: what the functions call. Each takes a Store (and clients) so tests can run it directly."""

@@ -5,17 +5,17 @@ from __future__ import annotations
 from kefu.channels.base import InboxConfig
 from kefu.clock import now_iso
 from kefu.models import Agent, InboxRecord
-from kefu.repository import Repository
 from kefu.services.inboxes import credentials, hint
+from kefu.store import Store
 
 
-def save_inbox(repo: Repository, inbox: InboxConfig) -> InboxConfig:
+def save_inbox(store: Store, inbox: InboxConfig) -> InboxConfig:
     """Create or replace an inbox (credentials into Secrets Manager), without the admin API's caller checks."""
     stamp = now_iso()
     secret = credentials.name_for(inbox.id) if inbox.credentials else None
     if secret:
         credentials.write(secret, dict(inbox.credentials), new=True)
-    repo.put_inbox(
+    store.inboxes.put(
         InboxRecord(
             id=inbox.id,
             channel=inbox.channel,
@@ -31,7 +31,7 @@ def save_inbox(repo: Repository, inbox: InboxConfig) -> InboxConfig:
     return inbox
 
 
-def save_agent(repo: Repository, agent: Agent) -> Agent:
+def save_agent(store: Store, agent: Agent) -> Agent:
     stored = agent.model_copy(update={"updated_at": now_iso()})
-    repo.put_agent(stored)
+    store.agents.put(stored)
     return stored

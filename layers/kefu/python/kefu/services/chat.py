@@ -10,13 +10,12 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Any
 
 from kefu.clock import new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import InvalidInput, NotFound, Unauthenticated
 from kefu.inbound import InboundMessage, Sender
-from kefu.repository import ConversationPage, Repository
+from kefu.store import ConversationPage, Store
 
 MAX_TEXT = 5_000
 MAX_CLIENT_ID = 128
@@ -51,7 +50,7 @@ def _hash(token: str) -> str:
 
 
 def start_session(
-    repo: Repository,
+    store: Store,
     inbox_id: str,
     *,
     name: str | None = None,
@@ -59,7 +58,7 @@ def start_session(
     phone: str | None = None,
     locale: str | None = None,
 ) -> StartedSession:
-    inbox = repo.get_inbox(inbox_id)
+    inbox = store.inboxes.get(inbox_id)
     if inbox.channel != "web":
         raise NotFound(f"inbox '{inbox_id}' is not a web-chat inbox")
     if name is not None and len(name) > 200:
@@ -82,27 +81,27 @@ def start_session(
         "locale": locale,
         "created_at": now_iso(),
     }
-    repo.put_chat_session(_hash(token), session, get_settings().chat_session_ttl_hours)
+    store.chat_sessions.create(_hash(token), session, get_settings().chat_session_ttl_hours)
     return StartedSession(token, ticket_id)
 
 
-def authenticate(repo: Repository, inbox_id: str, authorization: str | None) -> ChatSession:
+def authenticate(store: Store, inbox_id: str, authorization: str | None) -> ChatSession:
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthenticated("missing chat session token (Authorization: Bearer <session_token>)")
     token = authorization[len("Bearer ") :].strip()
     if not token or len(token) > 256:
         raise Unauthenticated("chat session token is not valid")
-    item: dict[str, Any] | None = repo.get_chat_session(_hash(token))
-    if item is None or item.get("inbox") != inbox_id:
+    record = store.chat_sessions.find(_hash(token))
+    if record is None or record.inbox != inbox_id:
         raise Unauthenticated("chat session token is not valid")
     return ChatSession(
-        inbox=item["inbox"],
-        visitor_id=item["visitor_id"],
-        ticket_id=item["ticket_id"],
-        name=item.get("name"),
-        email=item.get("email"),
-        phone=item.get("phone"),
-        locale=item.get("locale"),
+        inbox=record.inbox,
+        visitor_id=record.visitor_id,
+        ticket_id=record.ticket_id,
+        name=record.name,
+        email=record.email,
+        phone=record.phone,
+        locale=record.locale,
     )
 
 
@@ -136,5 +135,5 @@ def customer_message(session: ChatSession, text: str, client_message_id: str | N
     )
 
 
-def conversation(repo: Repository, session: ChatSession, after: str | None, limit: int = 100) -> ConversationPage:
-    return repo.conversation_messages(session.conversation_key, after, limit)
+def conversation(store: Store, session: ChatSession, after: str | None, limit: int = 100) -> ConversationPage:
+    return store.tickets.conversation_messages(session.conversation_key, after, limit)

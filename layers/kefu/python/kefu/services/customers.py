@@ -2,7 +2,7 @@
 
 The rule (docs/customers.md says it for people):
 
-- The channel's own id (``IDENTITY#<channel>#<external id>``) is looked up first; a known sender is that
+- The channel's own id (the sender's identity on that channel) is looked up first; a known sender is that
   customer (following ``merged_into`` if a supervisor merged it since).
 - A new sender is then looked up by the cross-channel keys its channel *proves*, most trusted first: the
   WeChat unionid, the sender address of an inbound email (SES checked SPF/DKIM), the phone number of a WhatsApp
@@ -18,7 +18,7 @@ The rule (docs/customers.md says it for people):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kefu.auth import Caller
 from kefu.clock import new_id, now_iso
@@ -27,7 +27,8 @@ from kefu.inbound import Sender
 from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity, Ticket
 from kefu.phone import to_e164
 from kefu.privacy import mask_email, mask_phone
-from kefu.repository import MAX_TRANSACTION_ITEMS, Repository
+from kefu.store import Read, Store
+from kefu.store.table import MAX_TRANSACTION_ITEMS
 
 # cross-channel keys, stored as identities of these pseudo-channels (the email channel's own id is the email key)
 UNION = "wechat_union"
@@ -108,59 +109,61 @@ def keys_of(sender: Sender) -> SenderKeys:
 # ---------------------------------------------------------------- resolution (ingest)
 
 
-def resolve_customer(repo: Repository, sender: Sender) -> Customer:
-    """The customer behind an inbound sender; creates or links one as the rule above says."""
-    keys = keys_of(sender)
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            return _resolve_once(repo, sender, keys)
-        except Conflict:
-            # another writer claimed one of the keys (or changed the customer) first: look again
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
-    raise AssertionError("unreachable")
+@dataclass
+class Resolution:
+    """Who sent a message, as far as the lookups had to go to know it.
+
+    ``customer`` is the profile when it was read or made here (a known sender with nothing new to learn
+    needs no profile read); ``new_customer`` is a customer still to be written, in the caller's own
+    transaction (``CustomerRepository.add_new``); the suggestions wait until that write landed (``finish``).
+    """
+
+    customer_id: str
+    customer: Customer | None = None
+    new_customer: Customer | None = None
+    declared: list[tuple[str, str]] = field(default_factory=list)
+    conflicts: list[tuple[str, Identity, str]] = field(default_factory=list)  # (other customer, key, reason)
+    newly_proven: list[Identity] | None = None  # set: meet the contact index (``_suggest_from_contacts``)
 
 
-def current_customer(repo: Repository, customer_id: str) -> Customer:
-    """The customer, or the one it was merged into (following the chain)."""
-    next_id = customer_id
-    for _ in range(MAX_HOPS):
-        customer = repo.get_customer(next_id)
-        if not customer.merged_into:
-            return customer
-        next_id = customer.merged_into
-    raise Conflict(f"customer '{customer_id}' was merged more than {MAX_HOPS} times in a chain")
+def _looked_up(keys: SenderKeys) -> list[Identity]:
+    return [keys.own, *keys.strong, *(Identity(channel=k, external_id=v) for k, v in keys.declared)]
 
 
-def _live_id(repo: Repository, customer_id: str) -> str | None:
-    try:
-        return current_customer(repo, customer_id).id
-    except (NotFound, Conflict):
-        return None
+def identity_reads(store: Store, keys: SenderKeys) -> list[Read[str]]:
+    """The identity items a resolution needs, for the caller's batch read: own id, proven keys, typed ones."""
+    return [store.customers.identity_read(identity) for identity in _looked_up(keys)]
 
 
-def _resolve_once(repo: Repository, sender: Sender, keys: SenderKeys) -> Customer:
-    owner_id = repo.customer_for_identity(keys.own.channel, keys.own.external_id)
+def owners_from(keys: SenderKeys, found: list[str | None]) -> dict[tuple[str, str], str | None]:
+    """What the ``identity_reads`` found, in their order: (channel, external id) -> customer id."""
+    return {(i.channel, i.external_id): owner for i, owner in zip(_looked_up(keys), found, strict=True)}
+
+
+def resolve(store: Store, sender: Sender, keys: SenderKeys, owners: dict[tuple[str, str], str | None]) -> Resolution:
+    """Apply the rule above to what the identity reads found (``owners``: identity -> customer id)."""
+    owner_id = owners.get((keys.own.channel, keys.own.external_id))
     if owner_id:
-        return _learn(repo, current_customer(repo, owner_id), keys)
+        if all(owners.get((k.channel, k.external_id)) == owner_id for k in keys.strong):
+            return Resolution(owner_id)  # known, and nothing new to learn: no profile read
+        return _learn(store, current_customer(store, owner_id), keys, owners)
 
-    owners: dict[str, tuple[Customer, Identity]] = {}  # live customer -> the first (most trusted) key to it
+    found: dict[str, tuple[Customer, Identity]] = {}  # live customer -> the first (most trusted) key to it
     unclaimed: list[Identity] = []
     for key in keys.strong:
-        found = repo.customer_for_identity(key.channel, key.external_id)
-        if found is None:
+        holder = owners.get((key.channel, key.external_id))
+        if holder is None:
             unclaimed.append(key)
             continue
-        owner = current_customer(repo, found)
-        owners.setdefault(owner.id, (owner, key))
+        owner = current_customer(store, holder)
+        found.setdefault(owner.id, (owner, key))
 
     stamp = now_iso()
-    if len(owners) == 1:
-        target, _ = next(iter(owners.values()))
+    if len(found) == 1:
+        target, _ = next(iter(found.values()))
         if _exclusive_conflict(target, unclaimed) is None:
-            linked = repo.attach_identities(target, [keys.own, *unclaimed], list(keys.declared), stamp)
-            _suggest_from_contacts(repo, linked.id, keys, unclaimed, stamp)
-            return linked
+            linked = store.customers.attach_identities(target, [keys.own, *unclaimed], list(keys.declared), stamp)
+            return Resolution(linked.id, linked, newly_proven=unclaimed)
 
     customer = Customer(
         id=new_id(),
@@ -172,12 +175,63 @@ def _resolve_once(repo: Repository, sender: Sender, keys: SenderKeys) -> Custome
         created_at=stamp,
         updated_at=stamp,
     )
-    repo.create_linked_customer(customer, list(keys.declared))
-    reason = REASON_AMBIGUOUS if len(owners) > 1 else REASON_CONFLICT
-    for other, key in owners.values():
-        _suggest(repo, customer.id, other.id, key, reason, stamp)
-    _suggest_from_contacts(repo, customer.id, keys, unclaimed, stamp)
-    return customer
+    reason = REASON_AMBIGUOUS if len(found) > 1 else REASON_CONFLICT
+    return Resolution(
+        customer.id,
+        customer,
+        new_customer=customer,
+        declared=list(keys.declared),
+        conflicts=[(other.id, key, reason) for other, key in found.values()],
+        newly_proven=unclaimed,
+    )
+
+
+def finish(store: Store, resolution: Resolution, keys: SenderKeys, owners: dict[tuple[str, str], str | None]) -> None:
+    """After the customer is stored: the possible-duplicate suggestions the resolution found."""
+    stamp = now_iso()
+    for other_id, key, reason in resolution.conflicts:
+        _suggest(store, resolution.customer_id, other_id, key, reason, stamp)
+    if resolution.newly_proven is not None:
+        _suggest_from_contacts(store, resolution.customer_id, keys, resolution.newly_proven, owners, stamp)
+
+
+def resolve_customer(store: Store, sender: Sender) -> Customer:
+    """The customer behind an inbound sender, created or linked as the rule above says (on its own; ingest
+    does the same inside the message's transaction)."""
+    keys = keys_of(sender)
+    reads = identity_reads(store, keys)
+    for attempt in range(MAX_ATTEMPTS):
+        owners = owners_from(keys, store.read(reads))
+        try:
+            resolution = resolve(store, sender, keys, owners)
+            if resolution.new_customer is not None:
+                store.customers.create(resolution.new_customer, resolution.declared)
+        except Conflict:
+            # another writer claimed one of the keys (or changed the customer) first: look again
+            if attempt == MAX_ATTEMPTS - 1:
+                raise
+            continue
+        finish(store, resolution, keys, owners)
+        return resolution.customer or current_customer(store, resolution.customer_id)
+    raise AssertionError("unreachable")
+
+
+def current_customer(store: Store, customer_id: str) -> Customer:
+    """The customer, or the one it was merged into (following the chain)."""
+    next_id = customer_id
+    for _ in range(MAX_HOPS):
+        customer = store.customers.get(next_id)
+        if not customer.merged_into:
+            return customer
+        next_id = customer.merged_into
+    raise Conflict(f"customer '{customer_id}' was merged more than {MAX_HOPS} times in a chain")
+
+
+def _live_id(store: Store, customer_id: str) -> str | None:
+    try:
+        return current_customer(store, customer_id).id
+    except (NotFound, Conflict):
+        return None
 
 
 def _exclusive_conflict(customer: Customer, keys: list[Identity]) -> Identity | None:
@@ -190,53 +244,57 @@ def _exclusive_conflict(customer: Customer, keys: list[Identity]) -> Identity | 
     return None
 
 
-def _learn(repo: Repository, customer: Customer, keys: SenderKeys) -> Customer:
+def _learn(
+    store: Store, customer: Customer, keys: SenderKeys, owners: dict[tuple[str, str], str | None]
+) -> Resolution:
     """A known sender brought a proven key its customer does not have yet (e.g. a unionid): add it if free."""
     held = {(i.channel, i.external_id) for i in customer.identities}
     missing = [k for k in keys.strong if (k.channel, k.external_id) not in held]
-    if not missing:
-        return customer
-    stamp = now_iso()
+    conflicts: list[tuple[str, Identity, str]] = []
     free: list[Identity] = []
     for key in missing:
-        found = repo.customer_for_identity(key.channel, key.external_id)
+        found = owners.get((key.channel, key.external_id))
         if found is None:
             if _exclusive_conflict(customer, [key]) is None:
                 free.append(key)
             continue
-        other = _live_id(repo, found)
+        other = _live_id(store, found)
         if other and other != customer.id:
-            _suggest(repo, customer.id, other, key, REASON_CONFLICT, stamp)
+            conflicts.append((other, key, REASON_CONFLICT))
     if not free:
-        return customer
-    linked = repo.attach_identities(customer, free, [], stamp)
-    _suggest_from_contacts(repo, linked.id, keys, free, stamp)
-    return linked
+        return Resolution(customer.id, customer, conflicts=conflicts)
+    linked = store.customers.attach_identities(customer, free, [], now_iso())
+    return Resolution(linked.id, linked, conflicts=conflicts, newly_proven=free)
 
 
 def _suggest_from_contacts(
-    repo: Repository, customer_id: str, keys: SenderKeys, newly_proven: list[Identity], stamp: str
+    store: Store,
+    customer_id: str,
+    keys: SenderKeys,
+    newly_proven: list[Identity],
+    owners: dict[tuple[str, str], str | None],
+    stamp: str,
 ) -> None:
     """Typed contacts meet whoever proved or typed them; newly proven ones meet whoever typed them."""
     for kind, value in keys.declared:
         key = Identity(channel=kind, external_id=value)
-        holder = repo.customer_for_identity(kind, value)
+        holder = owners.get((kind, value))
         if holder:
-            _suggest(repo, customer_id, holder, key, REASON_DECLARED, stamp)
-        for other in repo.customers_with_contact(kind, value):
-            _suggest(repo, customer_id, other, key, REASON_DECLARED, stamp)
+            _suggest(store, customer_id, holder, key, REASON_DECLARED, stamp)
+        for other in store.customers.with_contact(kind, value):
+            _suggest(store, customer_id, other, key, REASON_DECLARED, stamp)
     for key in newly_proven:
         if key.channel in (PHONE, EMAIL):
-            for other in repo.customers_with_contact(key.channel, key.external_id):
-                _suggest(repo, customer_id, other, key, REASON_DECLARED, stamp)
+            for other in store.customers.with_contact(key.channel, key.external_id):
+                _suggest(store, customer_id, other, key, REASON_DECLARED, stamp)
 
 
-def _suggest(repo: Repository, customer_id: str, other_id: str, key: Identity, reason: str, stamp: str) -> None:
-    other = _live_id(repo, other_id)
+def _suggest(store: Store, customer_id: str, other_id: str, key: Identity, reason: str, stamp: str) -> None:
+    other = _live_id(store, other_id)
     if other is None or other == customer_id:
         return
     for one, two in ((customer_id, other), (other, customer_id)):
-        repo.put_suggestion(
+        store.customers.put_suggestion(
             DuplicateSuggestion(
                 customer_id=one,
                 other_id=two,
@@ -274,20 +332,20 @@ def visible(customer: Customer, caller: Caller) -> Customer:
     )
 
 
-def get_profile(repo: Repository, caller: Caller, customer_id: str) -> CustomerProfile:
+def get_profile(store: Store, caller: Caller, customer_id: str) -> CustomerProfile:
     """Profile, tier, tags, identities and ticket history (including customers merged into this one).
     A merged customer answers as the tombstone it is, with ``merged_into`` saying where it went."""
-    customer = repo.get_customer(customer_id)
-    return CustomerProfile(visible(customer, caller), ticket_history(repo, customer))
+    customer = store.customers.get(customer_id)
+    return CustomerProfile(visible(customer, caller), ticket_history(store, customer))
 
 
-def ticket_history(repo: Repository, customer: Customer, limit: int = HISTORY_LIMIT) -> list[Ticket]:
-    tickets = [t for cid in _with_merged_sources(repo, customer) for t in repo.customer_tickets(cid, limit)]
+def ticket_history(store: Store, customer: Customer, limit: int = HISTORY_LIMIT) -> list[Ticket]:
+    tickets = [t for cid in _with_merged_sources(store, customer) for t in store.tickets.of_customer(cid, limit)]
     tickets.sort(key=lambda t: (t.created_at, t.id), reverse=True)
     return tickets[:limit]
 
 
-def _with_merged_sources(repo: Repository, customer: Customer) -> list[str]:
+def _with_merged_sources(store: Store, customer: Customer) -> list[str]:
     """The customer and every customer merged into it (also indirectly), bounded."""
     out = [customer.id]
     pending = list(customer.merged_from)
@@ -296,20 +354,20 @@ def _with_merged_sources(repo: Repository, customer: Customer) -> list[str]:
         if source_id in out:
             continue
         out.append(source_id)
-        source = repo.find_customer(source_id)
+        source = store.customers.find(source_id)
         if source:
             pending.extend(source.merged_from)
     return out
 
 
-def suggestions(repo: Repository, caller: Caller, customer_id: str) -> list[DuplicateSuggestion]:
+def suggestions(store: Store, caller: Caller, customer_id: str) -> list[DuplicateSuggestion]:
     """Possible duplicates of a customer (a merged one answers for the customer it went into)."""
-    live = current_customer(repo, customer_id)
+    live = current_customer(store, customer_id)
     out: list[DuplicateSuggestion] = []
     seen: set[str] = set()
-    for cid in _with_merged_sources(repo, live):
-        for suggestion in repo.customer_suggestions(cid):
-            other = _live_id(repo, suggestion.other_id)
+    for cid in _with_merged_sources(store, live):
+        for suggestion in store.customers.suggestions(cid):
+            other = _live_id(store, suggestion.other_id)
             if other is None or other == live.id or other in seen:
                 continue
             seen.add(other)
@@ -323,7 +381,7 @@ def suggestions(repo: Repository, caller: Caller, customer_id: str) -> list[Dupl
 # ---------------------------------------------------------------- merge and unmerge (supervisors, admins)
 
 
-def merge(repo: Repository, caller: Caller, source_id: str, target_id: str, reason: str) -> CustomerMerge:
+def merge(store: Store, caller: Caller, source_id: str, target_id: str, reason: str) -> CustomerMerge:
     """Source's identities move to target; source stays as a tombstone (its tickets keep its id)."""
     caller.require("supervisor", "admin")
     why = reason.strip()
@@ -331,8 +389,8 @@ def merge(repo: Repository, caller: Caller, source_id: str, target_id: str, reas
         raise InvalidInput(f"reason must be 1 to {MAX_REASON} characters")
     if source_id == target_id:
         raise Conflict("a customer cannot be merged into itself")
-    source = repo.get_customer(source_id)
-    target = repo.get_customer(target_id)
+    source = store.customers.get(source_id)
+    target = store.customers.get(target_id)
     for customer in (source, target):
         if customer.merged_into:
             raise Conflict(f"customer '{customer.id}' is already merged into '{customer.merged_into}'")
@@ -353,18 +411,18 @@ def merge(repo: Repository, caller: Caller, source_id: str, target_id: str, reas
         created_at=stamp,
     )
     audit = _audit(caller, "customer.merged", record, stamp)
-    repo.merge_customers(source, target, record, audit)
+    store.customers.merge(source, target, record, audit)
     return record
 
 
-def unmerge(repo: Repository, caller: Caller, merge_id: str) -> CustomerMerge:
+def unmerge(store: Store, caller: Caller, merge_id: str) -> CustomerMerge:
     """Undo exactly one merge: the identities that moved go back and the source lives again."""
     caller.require("supervisor", "admin")
-    record = repo.get_merge(merge_id)
+    record = store.customers.get_merge(merge_id)
     if record.undone_at:
         raise Conflict(f"merge '{merge_id}' was already undone at {record.undone_at}")
-    source = repo.get_customer(record.source_id)
-    target = repo.get_customer(record.target_id)
+    source = store.customers.get(record.source_id)
+    target = store.customers.get(record.target_id)
     if source.merge_id != record.id:
         raise Conflict(f"customer '{source.id}' is not merged by '{merge_id}'")
     if target.merged_into:
@@ -373,7 +431,7 @@ def unmerge(repo: Repository, caller: Caller, merge_id: str) -> CustomerMerge:
         )
     stamp = now_iso()
     audit = _audit(caller, "customer.unmerged", record, stamp)
-    repo.unmerge_customers(record, source, target, audit, caller.id)
+    store.customers.unmerge(record, source, target, audit, caller.id)
     return record.model_copy(update={"undone_at": stamp, "undone_by": caller.id})
 
 

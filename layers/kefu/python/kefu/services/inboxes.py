@@ -21,7 +21,7 @@ from kefu.clock import new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import InvalidInput, ProviderError
 from kefu.models import AuditEntry, InboxRecord
-from kefu.repository import Repository
+from kefu.store import Store
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
 MAX_CREDENTIAL = 4096
@@ -131,9 +131,13 @@ class CredentialStore:
 credentials = CredentialStore()
 
 
-def load_inbox(repo: Repository, inbox_id: str) -> InboxConfig:
-    """The inbox with its credentials, for the functions that talk to the provider."""
-    record = repo.get_inbox_record(inbox_id)
+def load_inbox(store: Store, inbox_id: str) -> InboxConfig:
+    """The inbox with its credentials, for the functions that talk to the provider (both cached a while)."""
+    return inbox_config(store.inboxes.get(inbox_id))
+
+
+def inbox_config(record: InboxRecord) -> InboxConfig:
+    """A stored inbox with its credentials from Secrets Manager."""
     values = credentials.read(record.credentials_secret) if record.credentials_secret else {}
     return InboxConfig(
         id=record.id,
@@ -158,7 +162,7 @@ def view(record: InboxRecord) -> dict[str, Any]:
     }
 
 
-def create_inbox(repo: Repository, caller: Caller, spec: InboxSpec) -> InboxRecord:
+def create_inbox(store: Store, caller: Caller, spec: InboxSpec) -> InboxRecord:
     caller.require("admin")
     if not _ID.match(spec.id):
         raise InvalidInput("id must be 1-63 characters: lower-case letters, digits, '-' and '_'")
@@ -178,17 +182,17 @@ def create_inbox(repo: Repository, caller: Caller, spec: InboxSpec) -> InboxReco
         created_at=stamp,
         updated_at=stamp,
     )
-    repo.put_inbox(record, new=True)  # claims the id first: a taken id never overwrites someone's secret
+    store.inboxes.put(record, new=True)  # claims the id first: a taken id never overwrites someone's secret
     if given and record.credentials_secret:
         credentials.write(record.credentials_secret, given, new=True)
     _saved(record, given)
-    _audit(repo, caller, "inbox.created", spec.id, {"channel": spec.channel, "credential_keys": sorted(given)})
+    _audit(store, caller, "inbox.created", spec.id, {"channel": spec.channel, "credential_keys": sorted(given)})
     return record
 
 
-def update_inbox(repo: Repository, caller: Caller, inbox_id: str, changes: InboxChanges) -> InboxRecord:
+def update_inbox(store: Store, caller: Caller, inbox_id: str, changes: InboxChanges) -> InboxRecord:
     caller.require("admin")
-    record = repo.get_inbox_record(inbox_id)
+    record = store.inboxes.get_fresh(inbox_id)
     _check_url("api_base", changes.api_base)
     _check_url("public_url", changes.public_url)
     updates: dict[str, Any] = {"updated_at": now_iso()}
@@ -207,24 +211,24 @@ def update_inbox(repo: Repository, caller: Caller, inbox_id: str, changes: Inbox
         updates["credential_hints"] = {k: hint(k, v) for k, v in merged.items()}
         changed_keys = sorted(changes.credentials)
     updated = record.model_copy(update=updates)
-    repo.put_inbox(updated)
+    store.inboxes.put(updated)
     _saved(updated, credentials.read(updated.credentials_secret) if updated.credentials_secret else {})
     details = {
         "fields": sorted(k for k in updates if k not in ("updated_at", "credential_hints", "credentials_secret")),
         "credential_keys": changed_keys,
     }
-    _audit(repo, caller, "inbox.updated", inbox_id, details)
+    _audit(store, caller, "inbox.updated", inbox_id, details)
     return updated
 
 
-def list_inboxes(repo: Repository, caller: Caller) -> list[InboxRecord]:
+def list_inboxes(store: Store, caller: Caller) -> list[InboxRecord]:
     caller.require("admin", "supervisor")
-    return repo.list_inbox_records()
+    return store.inboxes.all()
 
 
-def get_inbox(repo: Repository, caller: Caller, inbox_id: str) -> InboxRecord:
+def get_inbox(store: Store, caller: Caller, inbox_id: str) -> InboxRecord:
     caller.require("admin", "supervisor")
-    return repo.get_inbox_record(inbox_id)
+    return store.inboxes.get_fresh(inbox_id)
 
 
 def _saved(record: InboxRecord, values: dict[str, str]) -> None:
@@ -239,8 +243,8 @@ def _saved(record: InboxRecord, values: dict[str, str]) -> None:
     adapter_class(record.channel)().on_inbox_saved(config)
 
 
-def _audit(repo: Repository, caller: Caller, action: str, target: str, details: dict[str, Any]) -> None:
-    repo.put_audit(
+def _audit(store: Store, caller: Caller, action: str, target: str, details: dict[str, Any]) -> None:
+    store.audit.put(
         AuditEntry(
             id=new_id(),
             actor_id=caller.id,

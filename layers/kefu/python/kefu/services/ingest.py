@@ -1,19 +1,24 @@
 """Ingest: one inbound message becomes a stored message on the right ticket, exactly once.
 
-Resolve the customer, find the conversation's open ticket (or open a new one), and write the dedup marker,
-the message, the ticket and its events in one DynamoDB transaction. The dedup marker's condition makes a
-redelivery a no-op; the ticket's version condition makes concurrent writers retry instead of overwrite.
+One batch read finds what the message needs (was it stored already, the sender's identities, the hinted
+ticket, the conversation's current ticket); one DynamoDB transaction writes the dedup marker, the message,
+the ticket and its events, and for a first message the new customer too. The dedup marker's condition makes
+a redelivery a no-op; the ticket's version and the identities' claims make concurrent writers retry
+instead of overwrite.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from kefu.channels.base import ChannelAdapter, HttpClient, adapter_for
 from kefu.clock import iso, new_id, now_iso, parse_iso
+from kefu.config import get_settings
 from kefu.errors import Duplicate, KefuError, retry_on_concurrent_update
-from kefu.inbound import InboundMessage
+from kefu.inbound import InboundMessage, Sender
 from kefu.models import (
     AuthorType,
     Customer,
@@ -27,9 +32,9 @@ from kefu.models import (
     Tier,
 )
 from kefu.observability import current_correlation_id
-from kefu.repository import Repository
 from kefu.services import customers
 from kefu.services.inboxes import load_inbox
+from kefu.store import Read, Store, Transaction
 
 MAX_ATTEMPTS = 5
 MAX_THREAD_REFS = 20
@@ -61,17 +66,12 @@ def preview_of(message: InboundMessage) -> str:
     return f"[{message.kind}]"
 
 
-def resolve_customer(repo: Repository, message: InboundMessage) -> Customer:
-    """The customer behind the sender, one across channels (the rule: kefu.services.customers)."""
-    return customers.resolve_customer(repo, message.sender)
-
-
 def _new_ticket(
-    repo: Repository, message: InboundMessage, customer: Customer, stamp: str, *, hint_is_free: bool
+    store: Store, message: InboundMessage, customer: Customer, stamp: str, *, hint_is_free: bool
 ) -> Ticket:
     proposed = message.new_ticket_id
     # web chat hands out the id as the hint too: when the hint was just looked up and is free, don't ask again
-    free = hint_is_free if proposed and proposed == message.ticket_hint else not repo.find_ticket(proposed or "")
+    free = hint_is_free if proposed and proposed == message.ticket_hint else not store.tickets.find(proposed or "")
     ticket_id = proposed if proposed and free else None
     created = parse_iso(stamp)
     return Ticket(
@@ -92,46 +92,75 @@ def _new_ticket(
     )
 
 
-def enriched(repo: Repository, message: InboundMessage) -> InboundMessage:
+def enriched(store: Store, message: InboundMessage) -> InboundMessage:
     """The message with what its channel's API adds about the sender (WeChat: the unionid), if anything."""
     adapter = adapter_for(message.channel)
     if type(adapter).enrich_sender is ChannelAdapter.enrich_sender:
         return message  # this channel has nothing to add: no credentials read, no call made
     try:
-        inbox = load_inbox(repo, message.inbox)
+        inbox = load_inbox(store, message.inbox)
         sender = adapter.enrich_sender(message.sender, inbox, HttpClient(timeout=ENRICH_TIMEOUT_SECONDS))
     except KefuError:
         return message  # the message matters more than the link; the customer can be merged later
     return message.model_copy(update={"sender": sender})
 
 
-def ingest_message(repo: Repository, message: InboundMessage) -> IngestResult:
+def ingest_message(store: Store, message: InboundMessage) -> IngestResult:
     if message.kind == "status":
-        return _apply_status(repo, message)
-    if repo.is_duplicate(message.dedupe_key):
-        return IngestResult("duplicate")
-    customer = resolve_customer(repo, enriched(repo, message))
+        return _apply_status(store, message)
+    senders: list[Sender] = []  # the enriched sender, asked for once whatever the retries
+
+    def sender() -> Sender:
+        if not senders:
+            senders.append(enriched(store, message).sender)
+        return senders[0]
+
     try:
-        return retry_on_concurrent_update(lambda: _store(repo, message, customer), MAX_ATTEMPTS)
+        return retry_on_concurrent_update(lambda: _store(store, message, sender), MAX_ATTEMPTS)
     except Duplicate:
         return IngestResult("duplicate")
 
 
-def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> IngestResult:
+def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], Sender]) -> IngestResult:
+    """One try: one batch read (dedup marker, conversation, hinted ticket, the sender's identities), then
+    one transaction (a new customer too, for a first message). A redelivery that slips past the read is
+    still refused by the dedup marker's condition."""
+    keys = customers.keys_of(inbound.sender)
+    identity_reads = customers.identity_reads(store, keys)
+    ticket_reads: list[Read[Any]] = [
+        store.tickets.dedup_read(inbound.dedupe_key),
+        store.tickets.conversation_read(inbound.conversation_key),
+    ]
+    if inbound.ticket_hint:
+        ticket_reads.append(store.tickets.ticket_read(inbound.ticket_hint))
+    found = store.read([*ticket_reads, *identity_reads])
+    if found[0]:
+        raise Duplicate("this delivery was already stored")
+    current_id: str | None = found[1]
+    hinted: Ticket | None = found[2] if inbound.ticket_hint else None
+    owners = customers.owners_from(keys, found[len(ticket_reads) :])
+    sender = enriched_sender()
+    if sender != inbound.sender:  # the channel told us more (a unionid): look those keys up too
+        keys = customers.keys_of(sender)
+        owners = customers.owners_from(keys, store.read(customers.identity_reads(store, keys)))
+    resolution = customers.resolve(store, sender, keys, owners)
+    customer_id = resolution.customer_id
+
     stamp = now_iso()
-    hinted = repo.find_ticket(inbound.ticket_hint) if inbound.ticket_hint else None
-    ticket = hinted if _is_customers_open_ticket(hinted, customer) else None
-    if ticket is None:
-        current_id = repo.current_ticket_id(inbound.conversation_key)
-        ticket = repo.find_ticket(current_id) if current_id else None
-    tx = repo.new_transaction()
+    ticket = hinted if _is_customers_open_ticket(hinted, customer_id) else None
+    if ticket is None and current_id:
+        ticket = hinted if hinted is not None and hinted.id == current_id else store.tickets.find(current_id)
+    tx = Transaction()
+    if resolution.new_customer is not None:
+        store.customers.add_new(tx, resolution.new_customer, resolution.declared)
     events: list[TicketEvent] = []
     created = ticket is None or ticket.status == TicketStatus.CLOSED
     if created:
-        ticket = _new_ticket(repo, inbound, customer, stamp, hint_is_free=hinted is None)
+        profile = resolution.customer or customers.current_customer(store, customer_id)
+        ticket = _new_ticket(store, inbound, profile, stamp, hint_is_free=hinted is None)
         expected_version = None
         events.append(_event(ticket.id, "created", stamp, {"channel": inbound.channel, "inbox": inbound.inbox}))
-        repo.add_conversation(tx, inbound.conversation_key, ticket.id)
+        store.tickets.add_conversation(tx, inbound.conversation_key, ticket.id)
     else:
         assert ticket is not None
         expected_version = ticket.version
@@ -147,7 +176,7 @@ def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ing
         conversation_key=inbound.conversation_key,
         direction=Direction.INBOUND,
         author_type=AuthorType.CUSTOMER,
-        author_id=customer.id,
+        author_id=customer_id,
         body=inbound.text,
         channel=inbound.channel,
         inbox=inbound.inbox,
@@ -167,26 +196,27 @@ def _store(repo: Repository, inbound: InboundMessage, customer: Customer) -> Ing
     ticket.updated_at = stamp
     ticket.version += 1
 
-    repo.add_dedup(tx, inbound.dedupe_key)
-    repo.add_message(tx, message)
-    repo.add_ticket(tx, ticket, expected_version=expected_version)
+    store.tickets.add_dedup(tx, inbound.dedupe_key, get_settings().dedup_ttl_days)
+    store.tickets.add_message(tx, message)
+    store.tickets.add_ticket(tx, ticket, expected_version=expected_version)
     for event in events:
-        repo.add_event(tx, event)
-    repo.commit(tx)
+        store.tickets.add_event(tx, event)
+    store.tickets.commit(tx)
+    customers.finish(store, resolution, keys, owners)
     return IngestResult("stored", ticket.id, message.id, created_ticket=created)
 
 
-def _is_customers_open_ticket(hinted: Ticket | None, customer: Customer) -> bool:
+def _is_customers_open_ticket(hinted: Ticket | None, customer_id: str) -> bool:
     """Whether the ticket the message names (an email's [#ticket] tag, a web-chat session's ticket) may take
     it: a ticket id typed into a subject never opens someone else's ticket."""
-    return hinted is not None and hinted.customer_id == customer.id and hinted.status != TicketStatus.CLOSED
+    return hinted is not None and hinted.customer_id == customer_id and hinted.status != TicketStatus.CLOSED
 
 
-def _apply_status(repo: Repository, inbound: InboundMessage) -> IngestResult:
+def _apply_status(store: Store, inbound: InboundMessage) -> IngestResult:
     """A provider's delivery report on one of our outbound messages (sent, delivered, read, failed)."""
     from kefu.services.outbound import apply_provider_status
 
-    updated = apply_provider_status(repo, inbound.channel, inbound.status_of or "", inbound.status or "")
+    updated = apply_provider_status(store, inbound.channel, inbound.status_of or "", inbound.status or "")
     return IngestResult("status_updated" if updated else "status_ignored")
 
 

@@ -441,14 +441,13 @@ def store_job_media(repo: Any, job: Any, *, final_attempt: bool) -> str:
     allowed try a provider that still fails is recorded on the ticket (``media_failed``) before the raise
     hands the job to the dead-letter queue, so agents learn the file will not come."""
     from kefu.errors import ProviderError
-    from kefu.repository import message_sk
 
-    message = repo.get_message(job.ticket_id, message_sk(job.created_at, job.message_id))
+    message = repo.tickets.get_message(job.ticket_id, job.created_at, job.message_id)
     try:
         return store_message_media(repo, message)
     except ProviderError as err:
         if err.retryable and final_attempt:
-            repo.record_system_event(
+            repo.tickets.record_system_event(
                 message.ticket_id,
                 "media_failed",
                 {"message_id": message.id, "reasons": [f"gave up after repeated failures: {err.message}"]},
@@ -487,12 +486,12 @@ def store_message_media(repo: Any, message: Any) -> str:
         settings.media_bucket,
         kms_key_id=settings.secrets_kms_key_id or None,
     )
-    repo.update_message_attachments(message, stored.attachments)
+    repo.tickets.update_attachments(message, stored.attachments)
     if stored.retryable:
         reasons = "; ".join(f.reason for f in stored.failures if f.retryable)
         raise ProviderError(f"media not fetched yet: {reasons}", retryable=True)
     if stored.failures:
-        repo.record_system_event(
+        repo.tickets.record_system_event(
             message.ticket_id,
             "media_failed",
             {"message_id": message.id, "reasons": [f.reason for f in stored.failures]},

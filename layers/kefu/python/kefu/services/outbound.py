@@ -10,27 +10,37 @@ from typing import Any
 
 from kefu.channels.base import HttpClient, adapter_for
 from kefu.clock import new_id, now_iso
-from kefu.errors import ProviderError
-from kefu.inbound import OutboundMessage
-from kefu.models import AuthorType, DeliveryStatus, Direction, Message, TicketEvent
-from kefu.repository import Repository, message_sk
-from kefu.services.inboxes import load_inbox
+from kefu.errors import NotFound, ProviderError
+from kefu.inbound import OutboundJob, OutboundMessage
+from kefu.models import AuthorType, DeliveryStatus, Direction, InboxRecord, Message, Ticket, TicketEvent
+from kefu.services.inboxes import inbox_config
+from kefu.store import Read, Store, Transaction
 
 # A provider's status reports only move a message forward.
 _STATUS_ORDER = ["queued", "sent", "delivered", "read"]
 
 
-def outbound_for(repo: Repository, message: Message) -> OutboundMessage | None:
-    """The outbound job for a newly stored message, or None when it is not for the customer."""
+def outbound_job_for(message: Message) -> OutboundJob | None:
+    """The outbound job for a newly stored message (no reads), or None when it is not for the customer."""
     if message.direction != Direction.OUTBOUND or message.internal:
         return None
     if message.delivery_status != DeliveryStatus.QUEUED:
         return None
-    ticket = repo.get_ticket(message.ticket_id)
+    return OutboundJob(
+        ticket_id=message.ticket_id,
+        message_id=message.id,
+        created_at=message.created_at,
+        channel=message.channel,
+        inbox=message.inbox,
+        conversation_key=message.conversation_key,
+    )
+
+
+def outgoing(message: Message, ticket: Ticket) -> OutboundMessage:
+    """What the channel sends: the message, addressed to the ticket's customer, threaded as the ticket is."""
     return OutboundMessage(
         ticket_id=message.ticket_id,
         message_id=message.id,
-        message_sk=message_sk(message.created_at, message.id),
         channel=message.channel,
         inbox=message.inbox,
         conversation_key=message.conversation_key,
@@ -43,45 +53,57 @@ def outbound_for(repo: Repository, message: Message) -> OutboundMessage | None:
     )
 
 
-def deliver(repo: Repository, job: OutboundMessage, *, final_attempt: bool, http: HttpClient | None = None) -> str:
+def deliver(store: Store, job: OutboundJob, *, final_attempt: bool, http: HttpClient | None = None) -> str:
     """Send one message; returns "sent", "failed" (the provider refused: not retried, reason shown) or
     "skipped" (already handled). A retryable failure raises ProviderError so the queue retries it; on the
     last attempt the message is marked failed first, and the raise hands the job to the DLQ."""
-    message = repo.get_message(job.ticket_id, job.message_sk)
+    # one read for the message, its ticket and (unless this container has it) the inbox
+    record = store.inboxes.cached(job.inbox)
+    reads: list[Read[Any]] = [
+        store.tickets.message_read(job.ticket_id, job.created_at, job.message_id),
+        store.tickets.ticket_read(job.ticket_id),
+    ]
+    if record is None:
+        reads.append(store.inboxes.read(job.inbox))
+    found = store.read(reads)
+    message: Message | None = found[0]
+    ticket: Ticket | None = found[1]
+    if message is None or ticket is None:
+        raise NotFound(f"message '{job.message_id}' of ticket '{job.ticket_id}' not found")
     if message.delivery_status != DeliveryStatus.QUEUED:
         return "skipped"
-    inbox = load_inbox(repo, job.inbox)
+    if record is None:
+        record = _remembered(store, job.inbox, found[2])
+    inbox = inbox_config(record)
     try:
-        result = adapter_for(inbox.channel).send(job, inbox, http or HttpClient())
+        result = adapter_for(inbox.channel).send(outgoing(message, ticket), inbox, http or HttpClient())
     except ProviderError as err:
         if not err.retryable:
-            _mark_failed(repo, message, err.message)
+            _mark_failed(store, message, err.message)
             return "failed"
         if final_attempt:
-            _mark_failed(repo, message, f"gave up after repeated failures: {err.message}")
+            _mark_failed(store, message, f"gave up after repeated failures: {err.message}")
         raise
-    repo.update_message_delivery(
-        message,
-        status=DeliveryStatus.SENT.value,
-        allowed_from=[DeliveryStatus.QUEUED.value],
-        provider_message_id=result.provider_message_id,
-        error=None,
-    )
-    if result.provider_message_id:
-        repo.put_provider_message(message.channel, result.provider_message_id, message)
+    store.tickets.record_sent(message, result.provider_message_id, from_status=DeliveryStatus.QUEUED.value)
     return "sent"
 
 
-def _mark_failed(repo: Repository, message: Message, reason: str) -> None:
-    if repo.update_message_delivery(
+def _remembered(store: Store, inbox_id: str, record: InboxRecord | None) -> InboxRecord:
+    if record is None:
+        raise NotFound(f"inbox '{inbox_id}' not found")
+    store.inboxes.remember(record)
+    return record
+
+
+def _mark_failed(store: Store, message: Message, reason: str) -> None:
+    if store.tickets.update_delivery(
         message,
         status=DeliveryStatus.FAILED.value,
         allowed_from=[DeliveryStatus.QUEUED.value],
-        provider_message_id=None,
         error=reason,
     ):
-        tx = repo.new_transaction()
-        repo.add_event(
+        tx = Transaction()
+        store.tickets.add_event(
             tx,
             TicketEvent(
                 id=new_id(),
@@ -92,20 +114,17 @@ def _mark_failed(repo: Repository, message: Message, reason: str) -> None:
                 created_at=now_iso(),
             ),
         )
-        repo.commit(tx)
+        store.tickets.commit(tx)
 
 
-def apply_provider_status(repo: Repository, channel: str, provider_message_id: str, status: str) -> bool:
-    pointer: dict[str, Any] | None = repo.find_provider_message(channel, provider_message_id)
-    if pointer is None:
+def apply_provider_status(store: Store, channel: str, provider_message_id: str, status: str) -> bool:
+    message = store.tickets.message_for_provider_id(channel, provider_message_id)
+    if message is None:
         return False
-    message = repo.get_message(pointer["ticket_id"], pointer["message_sk"])
     if status == "failed":
         allowed = [s for s in _STATUS_ORDER if s != "read"]
     elif status in _STATUS_ORDER:
         allowed = _STATUS_ORDER[: _STATUS_ORDER.index(status)]
     else:
         return False
-    return repo.update_message_delivery(
-        message, status=status, allowed_from=allowed, provider_message_id=None, error=None
-    )
+    return store.tickets.update_delivery(message, status=status, allowed_from=allowed)

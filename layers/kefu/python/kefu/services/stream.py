@@ -10,18 +10,18 @@ from typing import Any
 
 from kefu.models import Direction
 from kefu.queues import enqueue_media, enqueue_outbound
-from kefu.repository import Repository, entity_of, from_av, message_from_item
 from kefu.services.media import media_job_for
-from kefu.services.outbound import outbound_for
+from kefu.services.outbound import outbound_job_for
+from kefu.store import Store
+from kefu.store.tickets import message_from_stream_image
 
 
-def on_change(repo: Repository, event_name: str, new_image: dict[str, Any] | None) -> str:
+def on_change(store: Store, event_name: str, new_image: dict[str, Any] | None) -> str:
     """Handle one stream record; returns what was done (for logs and tests)."""
     if event_name != "INSERT" or not new_image:
         return "ignored"
-    item = from_av(new_image)
-    if entity_of(item) == "message":
-        message = message_from_item(item)
+    message = message_from_stream_image(new_image)
+    if message is not None:
         if message.direction == Direction.INBOUND:
             # media is fetched after the message is durable: a failed download never loses the message
             media_job = media_job_for(message)
@@ -29,7 +29,7 @@ def on_change(repo: Repository, event_name: str, new_image: dict[str, Any] | Non
                 return "no_media"
             enqueue_media(media_job)
             return "media_queued"
-        job = outbound_for(repo, message)
+        job = outbound_job_for(message)
         if job is not None:
             enqueue_outbound(job)
             return "outbound_queued"

@@ -21,8 +21,8 @@ from kefu.models import (
     check_transition,
 )
 from kefu.observability import current_correlation_id
-from kefu.repository import Repository, TicketPage
 from kefu.services import customers
+from kefu.store import Store, TicketPage, Transaction
 
 MAX_ATTEMPTS = 5
 MAX_BODY = 20_000
@@ -56,7 +56,7 @@ class TicketChanges:
     tags: list[str] | None = None
 
 
-def list_tickets(repo: Repository, caller: Caller, query: TicketQuery) -> TicketPage:
+def list_tickets(store: Store, caller: Caller, query: TicketQuery) -> TicketPage:
     assignee = caller.id if query.assignee == "me" else query.assignee
     statuses = [query.status] if query.status else list(TicketStatus)
     filters = {
@@ -64,17 +64,17 @@ def list_tickets(repo: Repository, caller: Caller, query: TicketQuery) -> Ticket
         "priority": query.priority.value if query.priority else "",
         "q": (query.q or "").strip(),
     }
-    return repo.list_tickets(
+    return store.tickets.page(
         statuses=statuses, assignee=assignee, filters=filters, limit=query.limit, cursor=query.cursor
     )
 
 
-def get_detail(repo: Repository, caller: Caller, ticket_id: str) -> TicketDetail:
-    ticket = repo.get_ticket(ticket_id)
-    messages, events = repo.ticket_thread(ticket_id)
+def get_detail(store: Store, caller: Caller, ticket_id: str) -> TicketDetail:
+    ticket = store.tickets.get(ticket_id)
+    messages, events = store.tickets.thread(ticket_id)
     try:
         # a merged customer's tickets show the customer it was merged into
-        customer: Customer | None = visible_customer(customers.current_customer(repo, ticket.customer_id), caller)
+        customer: Customer | None = visible_customer(customers.current_customer(store, ticket.customer_id), caller)
     except NotFound:
         customer = None
     return TicketDetail(ticket, messages, events, customer)
@@ -85,7 +85,7 @@ def visible_customer(customer: Customer, caller: Caller) -> Customer:
     return customers.visible(customer, caller)
 
 
-def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:
+def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:
     text = body.strip()
     if not text:
         raise InvalidInput("body must not be empty")
@@ -93,7 +93,7 @@ def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal:
         raise InvalidInput(f"body is longer than {MAX_BODY} characters")
 
     def attempt() -> Message:
-        ticket = repo.get_ticket(ticket_id)
+        ticket = store.tickets.get(ticket_id)
         if ticket.status == TicketStatus.CLOSED and not internal:
             raise Conflict("the ticket is closed; the customer's next message opens a new one")
         stamp = now_iso()
@@ -128,13 +128,13 @@ def reply(repo: Repository, caller: Caller, ticket_id: str, body: str, internal:
             ticket.last_message_preview = text.replace("\n", " ")[:140]
             ticket.last_message_at = stamp
         ticket.message_count += 1
-        _write(repo, ticket, expected, events, stamp, message)
+        _write(store, ticket, expected, events, stamp, message)
         return message
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
-def update_ticket(repo: Repository, caller: Caller, ticket_id: str, changes: TicketChanges) -> Ticket:
+def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketChanges) -> Ticket:
     if changes.tags is not None:
         if len(changes.tags) > MAX_TAGS:
             raise InvalidInput(f"at most {MAX_TAGS} tags")
@@ -144,7 +144,7 @@ def update_ticket(repo: Repository, caller: Caller, ticket_id: str, changes: Tic
         raise InvalidInput("type must not be empty")
 
     def attempt() -> Ticket:
-        ticket = repo.get_ticket(ticket_id)
+        ticket = store.tickets.get(ticket_id)
         expected = ticket.version
         stamp = now_iso()
         events: list[TicketEvent] = []
@@ -181,20 +181,20 @@ def update_ticket(repo: Repository, caller: Caller, ticket_id: str, changes: Tic
                 )
                 setattr(ticket, field, value)
         if events:
-            _write(repo, ticket, expected, events, stamp)
+            _write(store, ticket, expected, events, stamp)
         return ticket
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
-def assign(repo: Repository, caller: Caller, ticket_id: str, agent_id: str | None, team: str | None) -> Ticket:
+def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, team: str | None) -> Ticket:
     if agent_id is None and team is None:
         raise InvalidInput("give agent_id, team or both")
-    if agent_id is not None and repo.get_agent(agent_id) is None:
+    if agent_id is not None and store.agents.find(agent_id) is None:
         raise InvalidInput(f"no agent '{agent_id}'")
 
     def attempt() -> Ticket:
-        ticket = repo.get_ticket(ticket_id)
+        ticket = store.tickets.get(ticket_id)
         if ticket.status == TicketStatus.CLOSED:
             raise Conflict("a closed ticket cannot be transferred")
         expected = ticket.version
@@ -209,14 +209,14 @@ def assign(repo: Repository, caller: Caller, ticket_id: str, agent_id: str | Non
             ticket.assignee = agent_id
         if team is not None:
             ticket.team = team
-        _write(repo, ticket, expected, [_event(ticket.id, "assigned", caller, stamp, data)], stamp)
+        _write(store, ticket, expected, [_event(ticket.id, "assigned", caller, stamp, data)], stamp)
         return ticket
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
 def _write(
-    repo: Repository,
+    store: Store,
     ticket: Ticket,
     expected_version: int,
     events: list[TicketEvent],
@@ -226,13 +226,13 @@ def _write(
     """One transaction: the ticket (only if still at the version read), its events, and the new message."""
     ticket.updated_at = stamp
     ticket.version += 1
-    tx = repo.new_transaction()
+    tx = Transaction()
     if message is not None:
-        repo.add_message(tx, message)
-    repo.add_ticket(tx, ticket, expected_version=expected_version)
+        store.tickets.add_message(tx, message)
+    store.tickets.add_ticket(tx, ticket, expected_version=expected_version)
     for event in events:
-        repo.add_event(tx, event)
-    repo.commit(tx)
+        store.tickets.add_event(tx, event)
+    store.tickets.commit(tx)
 
 
 def _plain(value: object) -> object:

@@ -6,12 +6,12 @@ from kefu.channels.base import FastAnswer, WebhookRequest, adapter_for
 from kefu.errors import NotFound
 from kefu.observability import decided
 from kefu.queues import enqueue_inbound
-from kefu.repository import Repository
 from kefu.services.inboxes import load_inbox
+from kefu.store import Store
 
 
-def handle_delivery(repo: Repository, channel: str, inbox_id: str, request: WebhookRequest) -> FastAnswer:
-    inbox = load_inbox(repo, inbox_id)
+def handle_delivery(store: Store, channel: str, inbox_id: str, request: WebhookRequest) -> FastAnswer:
+    inbox = load_inbox(store, inbox_id)
     if inbox.channel != channel:
         raise NotFound(f"inbox '{inbox_id}' is not a {channel} inbox")
     adapter = adapter_for(channel)

@@ -41,7 +41,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parents[2]
-SAMPLES = ROOT / "tests" / "unit" / "channels" / "samples"  # the vendored copy of shared/channel-samples
+SAMPLES = ROOT / "tests" / "unit" / "channels" / "samples"  # providers' official samples and vectors, vendored
 
 
 def sample(relative: str) -> bytes:

@@ -16,7 +16,7 @@ import pytest
 
 from kefu.channels.base import HttpClient, WebhookRequest
 
-# a copy of shared/channel-samples (official vectors and provider payloads), vendored so the suite is standalone
+# official vectors and provider payloads, vendored in the repository so the suite stands alone
 SAMPLES = Path(__file__).parent / "samples"
 
 

@@ -1,4 +1,4 @@
-/** Ticket shapes as the Agent API returns them (contract.md, "Agent API"). Optional fields may be absent. */
+/** Ticket shapes as the Agent API returns them (docs/contract.md, "Agent API"). Optional fields may be absent. */
 
 export const TICKET_STATUSES = ['pending', 'in_progress', 'resolved', 'closed'] as const
 export type TicketStatus = (typeof TICKET_STATUSES)[number]

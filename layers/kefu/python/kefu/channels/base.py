@@ -220,7 +220,7 @@ class ChannelAdapter(ABC):
     """One channel. Subclasses set ``channel`` and are registered with ``@register``."""
 
     channel: ClassVar[str]
-    # What an inbox of this channel must (and may) have in its credentials (contract.md, "Inboxes").
+    # What an inbox of this channel must (and may) have in its credentials (docs/contract.md, "Inboxes").
     credential_keys: ClassVar[tuple[str, ...]] = ()
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
 

@@ -41,7 +41,7 @@ MAX_THREAD_REFS = 20
 ENRICH_TIMEOUT_SECONDS = 3.0
 PREVIEW_LENGTH = 140
 
-# First-response and resolution targets by tier (requirements.md): normal 15 min, VIP 5 min, B2B 24 h.
+# First-response and resolution targets by tier (docs/requirements.md): normal 15 min, VIP 5 min, B2B 24 h.
 FIRST_RESPONSE_TARGET = {
     Tier.NORMAL: timedelta(minutes=15),
     Tier.VIP: timedelta(minutes=5),

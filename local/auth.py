@@ -20,6 +20,7 @@ class CognitoVerifier:
         self.region = region
         self.client_ids = client_ids  # pool id -> the pool's app client ids
         self._keys: dict[str, jwt.PyJWKSet] = {}
+        self._clients: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     def issuer(self, pool_id: str) -> str:
@@ -69,6 +70,17 @@ class CognitoVerifier:
             raise Unauthorized(str(error)) from error
         if claims.get("token_use") != "id":
             raise Unauthorized("not an ID token")
-        if claims.get("aud") not in self.client_ids(pool_id):
+        if not self._is_client(pool_id, claims.get("aud")):
             raise Unauthorized("token for another client")
         return claims
+
+    def _is_client(self, pool_id: str, audience: object) -> bool:
+        """Whether the token's audience is an app client of the pool. The pool's clients are asked for once,
+        not on every request; an unknown audience may be a client made since, so ask once more."""
+        for refresh in (False, True):
+            with self._lock:
+                if refresh or pool_id not in self._clients:
+                    self._clients[pool_id] = set(self.client_ids(pool_id))
+                if audience in self._clients[pool_id]:
+                    return True
+        return False

@@ -1,0 +1,155 @@
+"""The stream's two jobs do not share a batch or a timeout: a customer's file that a provider is slow to serve
+never holds up an agent's reply written at the same time.
+
+The provider here holds its answer to the download until the test lets it go, so "slow" is as slow as it needs
+to be without the test timing anything: while the media function is still waiting on the provider, the reply
+has already been delivered."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import boto3
+import pytest
+
+from agent_api.handler import lambda_handler as agent_api
+from ingest.handler import lambda_handler as ingest
+from kefu.channels.base import InboxConfig
+from kefu.clock import now_iso
+from kefu.config import Env, get_settings
+from kefu.inbound import InboundMessage, Sender
+from kefu.models import Attachment
+from kefu.services.admin import save_inbox
+from kefu.services.ingest import ingest_message
+from media.handler import lambda_handler as media
+from outbound.handler import lambda_handler as outbound
+from stream.handler import lambda_handler as stream
+from tests.integration.conftest import Cloud
+from tests.integration.test_chat_flow import agent, call, say, start_chat
+from tests.support.aws_events import agent_claims, api_event
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+HOLD_LIMIT_SECONDS = 30  # a safety net only: the test releases the download as soon as the reply is out
+
+
+@dataclass
+class SlowProvider:
+    url: str
+    download_started: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@pytest.fixture
+def slow_graph() -> Iterator[SlowProvider]:
+    """WhatsApp's Graph API: the media lookup answers at once, the file itself only when released."""
+    state: dict[str, SlowProvider] = {}
+
+    class Graph(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            provider = state["provider"]
+            if self.path == "/files/slow-photo":
+                provider.download_started.set()
+                provider.release.wait(HOLD_LIMIT_SECONDS)
+                body, kind = PNG, "image/png"
+            elif self.path.endswith("/slow-photo"):
+                body = json.dumps({"url": f"{provider.url}/files/slow-photo", "mime_type": "image/png"}).encode()
+                kind = "application/json"
+            else:
+                self.send_response(404)
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Graph)
+    state["provider"] = SlowProvider(url=f"http://127.0.0.1:{server.server_port}")
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield state["provider"]
+    state["provider"].release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def ticket_view(ticket_id: str) -> dict[str, Any]:
+    status, ticket = call(
+        agent_api,
+        api_event("GET", f"/api/v1/tickets/{ticket_id}", resource="/api/v1/{proxy+}", claims=agent_claims()),
+    )
+    assert status == 200, ticket
+    return dict(ticket)
+
+
+def test_a_slow_download_never_delays_a_reply_written_at_the_same_time(
+    cloud: Cloud, slow_graph: SlowProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="kefu-media")
+    monkeypatch.setenv(Env.MEDIA_BUCKET, "kefu-media")
+    get_settings.cache_clear()
+    save_inbox(
+        cloud.store,
+        InboxConfig(
+            id="wa",
+            channel="whatsapp",
+            api_base=slow_graph.url,
+            credentials={"verify_token": "v", "app_secret": "s", "access_token": "wa-token", "phone_number_id": "1"},
+        ),
+    )
+    # a web-chat customer waiting for an answer
+    session = start_chat()
+    assert say(session["session_token"], "where is my order?")[0] == 202
+    assert cloud.run_sqs(ingest, cloud.inbound_url) == {"batchItemFailures": []}
+    chat_ticket = session["ticket_id"]
+
+    # at the same moment: a WhatsApp customer sends a photo, and the agent answers the web-chat customer
+    photo = ingest_message(
+        cloud.store,
+        InboundMessage(
+            channel="whatsapp",
+            inbox="wa",
+            provider_message_id="wamid.slow-photo",
+            conversation_key="whatsapp:wa:+8613800000009",
+            sender=Sender(channel="whatsapp", external_id="8613800000009"),
+            kind="image",
+            attachments=[Attachment(media_id="slow-photo", content_type="image/png")],
+            received_at=now_iso(),
+        ),
+    )
+    assert photo.outcome == "stored" and photo.ticket_id
+    status, reply = agent("POST", f"/api/v1/tickets/{chat_ticket}/messages", {"body": "It ships today"})
+    assert status == 201, reply
+
+    # one stream batch holds both records; it only queues work and never calls the provider
+    assert cloud.run_stream(stream) == {"batchItemFailures": []}
+    assert not slow_graph.download_started.is_set()
+
+    # the media function starts the download and waits on the provider ...
+    media_result: dict[str, Any] = {}
+    downloading = threading.Thread(target=lambda: media_result.update(cloud.run_sqs(media, cloud.media_url)))
+    downloading.start()
+    try:
+        assert slow_graph.download_started.wait(HOLD_LIMIT_SECONDS), "the media function never asked for the file"
+
+        # ... while the reply goes out: delivered, the download still unanswered
+        assert cloud.run_sqs(outbound, cloud.outbound_url) == {"batchItemFailures": []}
+        delivered = next(m for m in ticket_view(chat_ticket)["messages"] if m["id"] == reply["id"])
+        assert delivered["delivery_status"] == "sent"
+        assert downloading.is_alive() and not slow_graph.release.is_set()
+    finally:
+        slow_graph.release.set()
+        downloading.join(HOLD_LIMIT_SECONDS)
+
+    # and the file, once the provider answered, is stored as before
+    assert media_result == {"batchItemFailures": []}
+    [attachment] = ticket_view(photo.ticket_id)["messages"][0]["attachments"]
+    assert attachment["size"] == len(PNG) and attachment["url"]

@@ -31,6 +31,12 @@ def set_client(service: str, value: Any) -> None:
         _clients[service] = value
 
 
+def created_services() -> frozenset[str]:
+    """The services this process has a client for (tests that count requests check none was missed)."""
+    with _lock:
+        return frozenset(_clients)
+
+
 def reset_clients() -> None:
     with _lock:
         _clients.clear()

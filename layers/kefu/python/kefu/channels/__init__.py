@@ -8,30 +8,34 @@ Adding a channel means adding a module here, named after its channel (``wechat.p
 from __future__ import annotations
 
 import importlib
-import pkgutil
-from functools import lru_cache
 
 # helper modules that are not channels (private ones start with "_")
 _NOT_CHANNELS = frozenset({"base"})
 
 
-@lru_cache(maxsize=1)
-def module_names() -> frozenset[str]:
+def module_names() -> list[str]:
     """The channel modules in this package, found without importing them."""
-    return frozenset(
+    import pkgutil  # here: only listing all channels needs it, and it costs a cold start ~10 ms
+
+    return sorted(
         m.name for m in pkgutil.iter_modules(__path__) if m.name not in _NOT_CHANNELS and not m.name.startswith("_")
     )
 
 
 def load(channel: str) -> bool:
     """Import the module of one channel (registering its adapter); False when no such module exists."""
-    if channel not in module_names():
+    if not channel.isidentifier() or channel in _NOT_CHANNELS or channel.startswith("_"):
         return False
-    importlib.import_module(f"{__name__}.{channel}")
+    name = f"{__name__}.{channel}"
+    try:
+        importlib.import_module(name)
+    except ModuleNotFoundError as err:
+        if err.name != name:
+            raise  # the channel's module exists but something it imports does not: a packaging bug
+        return False
     return True
 
 
-@lru_cache(maxsize=1)
 def load_all() -> None:
-    for name in sorted(module_names()):
+    for name in module_names():
         load(name)

@@ -6,10 +6,10 @@ import hashlib
 import hmac
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from kefu import clock
@@ -102,12 +102,16 @@ def text_of(value: Any) -> str:
 
 
 def iso_from_epoch(value: Any, *, millis: bool = False) -> str:
-    """A provider's epoch timestamp as our ISO string; now when it is missing or nonsense."""
+    """A provider's epoch timestamp as our ISO string (what ``clock.iso`` writes); now when it is missing or
+    nonsense. Formatted with ``time.strftime``: every delivery passes here, and datetime costs 3x as much."""
     try:
-        number = float(text_of(value))
-        if millis:
-            number /= 1000
-        return clock.iso(datetime.fromtimestamp(number, UTC))
+        text = text_of(value)
+        if text.isdigit():  # the usual shape: whole seconds, or whole milliseconds
+            whole, ms = divmod(int(text), 1000) if millis else (int(text), 0)
+        else:
+            micros = round(float(text) * (1000 if millis else 1_000_000))
+            whole, ms = micros // 1_000_000, micros % 1_000_000 // 1000
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole)) + f".{ms:03d}Z"
     except (ValueError, OverflowError, OSError):
         return clock.now_iso()
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
+import subprocess
 import sys
 import threading
 import time
@@ -20,7 +23,9 @@ import uvicorn
 
 from local.auth import CognitoVerifier
 from local.dispatchers import Dispatcher, SqsPoller, StreamReader, mapping_specs
+from local.emulator import ROOT_ACCESS_KEY, ROOT_SECRET_KEY
 from local.gateway import Gateway, api_spec
+from local.iam import RoleCredentials
 from local.lambdas import LocalFunction
 from local.persistence import StateStore
 from local.provision import Provisioned, Provisioner
@@ -28,9 +33,11 @@ from local.seed import seed_domain, seed_users
 from local.template import load_template
 
 log = logging.getLogger("local")
-# Warm containers per function behind the gateway: concurrent requests overlap on I/O (the emulator)
-# instead of queueing behind one another.
+# Workers per function (Lambda's concurrency) unless the template reserves a number: behind the gateway
+# several, so concurrent requests overlap on I/O (the emulator) instead of queueing behind one another.
 GATEWAY_CONTAINERS = 4
+EVENT_SOURCE_CONTAINERS = 2
+EMULATOR_START_TIMEOUT = 60.0
 
 DEFAULT_TEMPLATE = Path("cdk.out") / "Kefu.template.json"
 
@@ -53,6 +60,8 @@ class LocalCloud:
         snapshot_interval: float = 30.0,
         drain_timeout: float = 20.0,
         search: bool = True,
+        echo_function_logs: bool = False,
+        enforce_iam: bool = True,
     ) -> None:
         self.root = Path(root or Path.cwd()).resolve()
         self.state_dir = Path(state_dir) if state_dir else self.root / ".kefu"
@@ -67,6 +76,8 @@ class LocalCloud:
         self.snapshot_interval = snapshot_interval
         self.drain_timeout = drain_timeout
         self.search_enabled = search
+        self.echo_function_logs = echo_function_logs
+        self.enforce_iam = enforce_iam
         self.url = ""
         self.aws_endpoint = ""
         self.search_endpoint = ""
@@ -76,7 +87,7 @@ class LocalCloud:
         self.functions: dict[str, LocalFunction] = {}
         self.dispatchers: list[Dispatcher] = []
         self.provisioned: Provisioned | None = None
-        self._moto: Any = None
+        self._moto: subprocess.Popen[bytes] | None = None
         self._search: Any = None
         self._server: uvicorn.Server | None = None
         self._server_thread: threading.Thread | None = None
@@ -106,8 +117,8 @@ class LocalCloud:
             {
                 "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
                 "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
-                "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_ACCESS_KEY_ID": ROOT_ACCESS_KEY,
+                "AWS_SECRET_ACCESS_KEY": ROOT_SECRET_KEY,
                 "AWS_DEFAULT_REGION": self.region,
                 "AWS_REGION": self.region,
             }
@@ -117,19 +128,24 @@ class LocalCloud:
         fresh = self._store.fresh
         template = load_template(self.template_path)
         provisioner = Provisioner(
-            template, self.aws_endpoint, self.region, self._store.key_secret(), self.search_endpoint
+            template,
+            self.aws_endpoint,
+            self.region,
+            self._store.key_secret(),
+            self.search_endpoint,
+            asset_dir=self.template_path.parent,
         )
         cloud = self.provisioned = provisioner.provision()
         self.user_pool_id = cloud.user_pool_id
         self.user_pool_client_id = cloud.user_pool_client_id
-        self._prepare_handlers(cloud)
+        self._start_functions(cloud)
         clients = self.clients()
         if not fresh:
             self._store.restore(cloud, clients)
         self._start_dispatchers(template, cloud)
         if fresh and self.user_pool_id:
             subs = seed_users(clients.cognito, self.user_pool_id)
-            seed_domain(subs)
+            self._seed_domain(cloud, subs)
             self.seeded = True
         self._store.save(cloud, clients)
         self._start_gateway(template, cloud)
@@ -146,6 +162,8 @@ class LocalCloud:
             dispatcher.stop()
         for dispatcher in self.dispatchers:
             dispatcher.join(timeout=30)
+        for function in self.functions.values():
+            function.stop()
         self._stop_snapshots.set()
         if self._snapshot_thread is not None:
             self._snapshot_thread.join(timeout=30)
@@ -162,12 +180,7 @@ class LocalCloud:
             self._search.close()
             self._search = None
         if self._moto is not None:
-            # The backends live in this process: empty them so a later cloud in the same process starts clean.
-            try:
-                httpx.post(f"{self.aws_endpoint}/moto-api/reset", timeout=10)
-            except httpx.HTTPError:
-                log.exception("could not reset the emulator")
-            self._moto.stop()
+            _stop_process(self._moto)
             self._moto = None
         self._restore_environ()
         _forget_process_caches()
@@ -180,8 +193,8 @@ class LocalCloud:
                 service,
                 endpoint_url=self.aws_endpoint,
                 region_name=self.region,
-                aws_access_key_id="testing",
-                aws_secret_access_key="testing",  # noqa: S106 - the emulator's fixed credentials
+                aws_access_key_id=ROOT_ACCESS_KEY,
+                aws_secret_access_key=ROOT_SECRET_KEY,
             )
 
         return SimpleNamespace(
@@ -190,22 +203,45 @@ class LocalCloud:
             cognito=client("cognito-idp"),
             sqs=client("sqs"),
             streams=client("dynamodbstreams"),
+            sts=client("sts"),
         )
 
+    @property
+    def log_dir(self) -> Path:
+        """Each function's output, one file per function (what CloudWatch Logs would hold)."""
+        return self.state_dir / "logs"
+
     def _start_emulator(self) -> None:
-        from moto.server import ThreadedMotoServer
-
-        from local import emulator_patches
-
-        emulator_patches.apply()
-
-        self._moto = ThreadedMotoServer(self.host, self.aws_port, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
+        """The emulator in a process of its own (a core of its own, and nothing of ours in it)."""
+        port = self.aws_port or _free_port(self.host)
+        command = [sys.executable, "-m", "local.emulator", "--host", self.host, "--port", str(port)]
+        if not self.enforce_iam:
+            command.append("--no-iam")
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        output = (self.state_dir / "emulator.log").open("ab")
+        self._moto = subprocess.Popen(
+            command,
+            cwd=Path(__file__).resolve().parents[1],
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        output.close()
         self.aws_port = port
-        self.aws_endpoint = f"http://{host}:{port}"
-        # The Step Functions interpreter calls back into the server on this port.
-        self._set_environ({"MOTO_PORT": str(port)})
+        self.aws_endpoint = f"http://{self.host}:{port}"
+        deadline = time.monotonic() + EMULATOR_START_TIMEOUT
+        while True:
+            if self._moto.poll() is not None:
+                raise RuntimeError(f"the AWS emulator exited at start: see {self.state_dir / 'emulator.log'}")
+            try:
+                httpx.get(f"{self.aws_endpoint}/moto-api/data.json", timeout=2).raise_for_status()
+                break
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the AWS emulator did not answer in time") from None
+                time.sleep(0.05)
+        # The Step Functions interpreter calls back into the server on MOTO_PORT (set by the emulator).
         httpx.post(
             f"{self.aws_endpoint}/moto-api/config",
             json={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}},
@@ -224,27 +260,43 @@ class LocalCloud:
         except Exception:
             log.exception("the OpenSearch-compatible server did not start; search will not work")
 
-    def _prepare_handlers(self, cloud: Provisioned) -> None:
-        for path in (self.root / "layers" / "kefu" / "python", self.root / "functions"):
-            if str(path) not in sys.path:
-                sys.path.insert(0, str(path))
-        environment: dict[str, str] = {}
-        for spec in cloud.functions.values():
-            for key, value in spec.environment.items():
-                if key in environment and environment[key] != value and key != "POWERTOOLS_SERVICE_NAME":
-                    log.warning("functions disagree on %s; using %r", key, environment[key])
-                    continue
-                environment.setdefault(key, value)
-        environment["POWERTOOLS_SERVICE_NAME"] = "kefu"
-        environment["AWS_ENDPOINT_URL"] = self.aws_endpoint
-        self._set_environ(environment)
-        _forget_process_caches()
-        self.functions = {lid: LocalFunction(spec) for lid, spec in cloud.functions.items()}
-        for function in self.functions.values():
+    def _start_functions(self, cloud: Provisioned) -> None:
+        """Each function in workers of its own: its asset, layers, environment and role, nothing else."""
+        sts = self.clients().sts
+        echo = _echo if self.echo_function_logs else None
+        gateway_functions = _gateway_function_ids(load_template(self.template_path))
+        for logical_id, spec in cloud.functions.items():
+            if not spec.role_arn:
+                log.error("function %s has no role; it is not run locally", logical_id)
+                continue
+            environment = {
+                **spec.environment,
+                "AWS_REGION": self.region,
+                "AWS_DEFAULT_REGION": self.region,
+                # The one thing that differs from AWS: where the service endpoints are.
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+            }
             try:
-                function.load()
-            except Exception:
-                log.exception("handler %s could not be imported; its routes answer 502", function.spec.handler)
+                function = LocalFunction(
+                    spec,
+                    environment=environment,
+                    credentials=RoleCredentials(sts, spec.role_arn, f"local-{spec.name}"),
+                    log_dir=self.log_dir,
+                    containers=GATEWAY_CONTAINERS if logical_id in gateway_functions else EVENT_SOURCE_CONTAINERS,
+                    echo=echo,
+                )
+            except FileNotFoundError:
+                log.exception("function %s cannot run locally", logical_id)
+                continue
+            self.functions[logical_id] = function
+            function.start(warm=1)
+
+    def _seed_domain(self, cloud: Provisioned, subs: dict[str, str]) -> None:
+        """Demo data, written by the local cloud itself (as an operator would, with the table's name)."""
+        table = next(iter(cloud.tables.values()), "")
+        self._set_environ({"KEFU_TABLE_NAME": table, "AWS_ENDPOINT_URL": self.aws_endpoint})
+        _forget_process_caches()
+        seed_domain(subs)
 
     def _start_dispatchers(self, template: dict[str, Any], cloud: Provisioned) -> None:
         clients = self.clients()
@@ -277,11 +329,6 @@ class LocalCloud:
             "cognitoEndpoint": self.aws_endpoint,
         }
         spec = api_spec(template, cloud.resolver)
-        for route in spec.routes:
-            for method in route.methods.values():
-                function = self.functions.get(method.function_logical_id or "")
-                if function is not None:
-                    function.containers = GATEWAY_CONTAINERS
         self._gateway = Gateway(spec, self.functions, verifier, config, self.root / "spa" / "dist")
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -289,7 +336,12 @@ class LocalCloud:
         self.port = sock.getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
         config_ = uvicorn.Config(
-            self._gateway.app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=5
+            self._gateway.app,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+            server_header=False,  # no banner (API Gateway and CloudFront announce none of ours either)
         )
         self._server = uvicorn.Server(config_)
         server = self._server
@@ -346,6 +398,38 @@ class LocalCloud:
             else:
                 os.environ[key] = value
         self._saved_environ.clear()
+
+
+def _gateway_function_ids(template: dict[str, Any]) -> set[str]:
+    """Functions the REST API integrates with (they serve people waiting for an answer)."""
+    from local.template import referenced_logical_ids, resources_of_type
+
+    found: set[str] = set()
+    for method in resources_of_type(template, "AWS::ApiGateway::Method").values():
+        found |= referenced_logical_ids(method.get("Properties", {}).get("Integration", {}).get("Uri"))
+    return found
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def _stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=timeout)
+
+
+def _echo(function_name: str, line: str) -> None:
+    print(f"[{function_name}] {line}", flush=True)
 
 
 def _forget_process_caches() -> None:

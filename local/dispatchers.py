@@ -223,11 +223,9 @@ class StreamReader(Dispatcher):
         self.caught_up = True
 
     def poll_once(self) -> None:
-        used = self.iterator
-        response = self.client.get_records(ShardIterator=used, Limit=min(self.spec.batch_size, 1000))
+        response = self.client.get_records(ShardIterator=self.iterator, Limit=min(self.spec.batch_size, 1000))
         self.iterator = response["NextShardIterator"]
         records = response.get("Records", [])
-        _forget_iterator(used, self.region)
         if not records:
             self.caught_up = True
             self._stopping.wait(self.poll_interval)
@@ -289,15 +287,6 @@ class StreamReader(Dispatcher):
 
     def idle(self) -> bool:
         return not self.busy and self.caught_up
-
-
-def _forget_iterator(used: str, region: str) -> None:
-    """moto keeps every shard iterator it hands out; a poller would grow that map forever."""
-    from moto.dynamodbstreams.models import dynamodbstreams_backends
-
-    from local.template import ACCOUNT_ID
-
-    dynamodbstreams_backends[ACCOUNT_ID][region].shard_iterators.pop(used, None)
 
 
 def _chunks(items: list[Any], size: int) -> list[list[Any]]:

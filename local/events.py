@@ -75,8 +75,12 @@ def proxy_event(
     api_id: str = "local",
     account_id: str = "123456789012",
     claims: dict[str, str] | None = None,
+    request_path: str | None = None,
 ) -> dict[str, Any]:
-    """An API Gateway REST API Lambda proxy integration event (payload format 1.0)."""
+    """An API Gateway REST API Lambda proxy integration event (payload format 1.0).
+
+    ``requestContext.path`` is the path the client called: ``/{stage}{path}`` on the execute-api host,
+    the path itself behind a custom domain (as the local gateway serves it, with no stage prefix)."""
     single_headers: dict[str, str] = {}
     multi_headers: dict[str, list[str]] = {}
     for name, value in headers:
@@ -111,7 +115,7 @@ def proxy_event(
             "userAgent": single_headers.get("User-Agent"),
             "userArn": None,
         },
-        "path": f"/{stage}{path}",
+        "path": request_path if request_path is not None else f"/{stage}{path}",
         "protocol": "HTTP/1.1",
         "requestId": request_id,
         "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),

@@ -24,6 +24,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Route
 
 from local.auth import CognitoVerifier, Unauthorized
+from local.edge import HttpEdge, localized, spa_headers
 from local.events import authorizer_claims, proxy_event
 from local.lambdas import LocalFunction
 from local.template import Resolver, referenced_logical_ids, resources_of_type
@@ -84,6 +85,8 @@ class ApiSpec:
     routes: list[RouteSpec]
     stage: str = "prod"
     binary_media_types: list[str] = field(default_factory=list)
+    # the SPA's security headers: the template's CloudFront response headers policy (local.edge)
+    spa_headers: dict[str, str] = field(default_factory=dict)
 
     def find(self, path: str) -> tuple[RouteSpec, dict[str, str]] | None:
         segments = [unquote(part) for part in path.split("/") if part]
@@ -147,7 +150,9 @@ def api_spec(template: dict[str, Any], resolver: Resolver) -> ApiSpec:
     binary_types: list[str] = []
     for api in apis.values():
         binary_types += api.get("Properties", {}).get("BinaryMediaTypes", [])
-    return ApiSpec(routes=list(routes.values()), stage=stage, binary_media_types=binary_types)
+    return ApiSpec(
+        routes=list(routes.values()), stage=stage, binary_media_types=binary_types, spa_headers=spa_headers(template)
+    )
 
 
 class Gateway:
@@ -166,7 +171,9 @@ class Gateway:
         self.spa_dir = spa_dir
         self.ready = False
         self.accepting = True
-        self.app = Starlette(
+        # The edge (local.edge) caps headers and bodies as API Gateway does and adds the security headers.
+        emulator = [origin for origin in (config.get("cognitoEndpoint"),) if origin]
+        self.routes = Starlette(
             routes=[
                 Route("/healthz", self.healthz, methods=["GET"]),
                 Route("/config.json", self.config_json, methods=["GET"]),
@@ -175,6 +182,7 @@ class Gateway:
                 Route("/{path:path}", self.proxy, methods=ALL_METHODS),
             ]
         )
+        self.app = HttpEdge(self.routes, spa=localized(api.spa_headers, emulator))
 
     async def healthz(self, request: Request) -> Response:
         if not self.ready:
@@ -230,11 +238,22 @@ class Gateway:
             return JSONResponse({"message": "Internal server error"}, status_code=500)
         raw = await request.body()
         body, is_base64 = _encode(raw, request.headers.get("content-type"), self.api.binary_media_types)
+        # API Gateway tells the function how the client called it; the local gateway is served like a
+        # custom domain (no stage prefix in the URL), so the path called is the path itself.
+        headers = list(request.headers.items())
+        present = {name.lower() for name, _ in headers}
+        forwarded = {
+            "x-forwarded-proto": request.url.scheme,
+            "x-forwarded-port": str(request.url.port or (443 if request.url.scheme == "https" else 80)),
+            "x-forwarded-for": request.client.host if request.client else "127.0.0.1",
+        }
+        headers += [(name, value) for name, value in forwarded.items() if name not in present]
         event = proxy_event(
             method=request.method,
             path=path,
+            request_path=path,
             resource=route.resource_path,
-            headers=list(request.headers.items()),
+            headers=headers,
             query=list(request.query_params.multi_items()),
             path_parameters=path_parameters,
             body=body,

@@ -1,7 +1,7 @@
 """Keeping the local cloud's data across restarts: a snapshot of the emulator's state in the state dir.
 
 A snapshot holds every table item, every Cognito user (with its ``sub``, password, status and groups, read
-from moto's in-process backend so ids survive), the pools' groups and the buckets' objects. It is written
+through the emulator's control calls so ids survive), the pools' groups and the buckets' objects. It is written
 periodically and on a clean stop, atomically, and restored at start before any dispatcher runs. Queues are
 drained on a clean stop instead of being saved.
 """
@@ -16,6 +16,8 @@ import secrets
 import threading
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from local.provision import Provisioned
 from local.template import ACCOUNT_ID
@@ -50,7 +52,9 @@ class StateStore:
             snapshot = {
                 "version": SNAPSHOT_VERSION,
                 "tables": {lid: _scan(clients.dynamodb, name) for lid, name in cloud.tables.items()},
-                "user_pools": {lid: _pool_state(cloud.region, pool_id) for lid, pool_id in cloud.user_pools.items()},
+                "user_pools": {
+                    lid: _pool_state(cloud.endpoint, cloud.region, pool_id) for lid, pool_id in cloud.user_pools.items()
+                },
                 "buckets": {lid: _bucket_objects(clients.s3, name) for lid, name in cloud.buckets.items()},
             }
             self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -71,7 +75,7 @@ class StateStore:
                 log.warning("snapshot table %s is no longer in the template; its items are dropped", logical_id)
         for logical_id, state in snapshot.get("user_pools", {}).items():
             if logical_id in cloud.user_pools:
-                _restore_pool(clients.cognito, cloud.region, cloud.user_pools[logical_id], state)
+                _restore_pool(clients.cognito, cloud.endpoint, cloud.region, cloud.user_pools[logical_id], state)
         for logical_id, objects in snapshot.get("buckets", {}).items():
             if logical_id in cloud.buckets:
                 for obj in objects:
@@ -134,61 +138,34 @@ def _text_to_binaries(value: Any) -> Any:
     return value
 
 
-# -- Cognito (through moto's in-process backend: the API never reveals passwords, nor lets us set subs) --
+# -- Cognito (through the emulator's control calls: the API never reveals passwords, nor lets us set subs) --
 
 
-def _pool(region: str, pool_id: str) -> Any:
-    from moto.cognitoidp.models import cognitoidp_backends
-
-    return cognitoidp_backends[ACCOUNT_ID][region].user_pools[pool_id]
-
-
-def _pool_state(region: str, pool_id: str) -> dict[str, Any]:
-    pool = _pool(region, pool_id)
-    return {
-        "groups": [
-            {"name": group.group_name, "description": group.description, "precedence": group.precedence}
-            for group in pool.groups.values()
-        ],
-        "users": [
-            {
-                "username": user.username,
-                "sub": user.id,
-                "password": user.password,
-                "status": user.status,
-                "enabled": user.enabled,
-                "attributes": [attr for attr in user.attributes if attr["Name"] != "sub"],
-                "groups": sorted(group.group_name for group in user.groups),
-            }
-            for user in list(pool.users.values())
-        ],
-    }
+def _pool_state(endpoint: str, region: str, pool_id: str) -> dict[str, Any]:
+    response = httpx.post(
+        f"{endpoint}/_kefu/cognito/export",
+        json={"account": ACCOUNT_ID, "region": region, "pool_id": pool_id},
+        timeout=60,
+    )
+    response.raise_for_status()
+    return dict(response.json())
 
 
-def _restore_pool(cognito: Any, region: str, pool_id: str, state: dict[str, Any]) -> None:
-    from moto.cognitoidp.models import CognitoIdpUser
-
-    pool = _pool(region, pool_id)
+def _restore_pool(cognito: Any, endpoint: str, region: str, pool_id: str, state: dict[str, Any]) -> None:
+    existing = {group["GroupName"] for group in cognito.list_groups(UserPoolId=pool_id, Limit=60).get("Groups", [])}
     for group in state.get("groups", []):
-        if group["name"] not in pool.groups:
+        if group["name"] not in existing:
             request: dict[str, Any] = {"UserPoolId": pool_id, "GroupName": group["name"]}
             if group.get("description"):
                 request["Description"] = group["description"]
             if group.get("precedence") is not None:
                 request["Precedence"] = int(group["precedence"])
             cognito.create_group(**request)
-    for saved in state.get("users", []):
-        user = CognitoIdpUser(pool_id, saved["username"], saved["password"], saved["status"], saved["attributes"])
-        user.id = saved["sub"]
-        user.username = saved["username"]
-        user.enabled = saved.get("enabled", True)
-        user.update_attributes([{"Name": "sub", "Value": saved["sub"]}])
-        pool.users[user.username] = user
-        for name in saved.get("groups", []):
-            group = pool.groups.get(name)
-            if group is not None:
-                group.users.add(user)
-                user.groups.add(group)
+    httpx.post(
+        f"{endpoint}/_kefu/cognito/import-users",
+        json={"account": ACCOUNT_ID, "region": region, "pool_id": pool_id, "users": state.get("users", [])},
+        timeout=60,
+    ).raise_for_status()
 
 
 # -- S3 ---------------------------------------------------------------------------------------------------

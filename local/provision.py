@@ -1,8 +1,9 @@
 """Creating the template's resources in the emulator through the service APIs.
 
 moto's own CloudFormation cannot deploy a CDK-synthesized template (bootstrap parameter, TableV2, assets),
-so each resource type the functions rely on is created here from its template properties. Functions and
-API routes are not created in the emulator: the gateway and dispatchers run them in-process.
+so each resource type the functions rely on is created here from its template properties, IAM roles and
+policies included. Functions and API routes are not created in the emulator: the local cloud runs each
+function in worker processes of its own (local/runtime.py) and the gateway serves the routes.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 
+from local.iam import provision_roles
 from local.template import ACCOUNT_ID, Resolver, physical_name, resources_of_type
 
 log = logging.getLogger("local")
@@ -35,6 +39,10 @@ class FunctionSpec:
     environment: dict[str, str]
     timeout_seconds: int = 3
     memory_mb: int = 128
+    role_arn: str = ""
+    code_dir: Path | None = None  # the synthesized code asset (Lambda's /var/task)
+    layer_dirs: list[Path] = field(default_factory=list)  # the layers' assets, in the template's order
+    reserved_concurrency: int | None = None
 
 
 @dataclass
@@ -52,6 +60,7 @@ class Provisioned:
     user_pools: dict[str, str] = field(default_factory=dict)  # logical id -> pool id
     user_pool_clients: dict[str, str] = field(default_factory=dict)  # logical id -> client id
     kms_keys: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)  # logical id -> role arn
     functions: dict[str, FunctionSpec] = field(default_factory=dict)
 
     @property
@@ -71,8 +80,10 @@ class Provisioner:
         region: str,
         key_secret: bytes,
         search_endpoint: str = "",
+        asset_dir: Path | None = None,
     ) -> None:
         self.template = template
+        self.asset_dir = asset_dir
         self.endpoint = endpoint
         self.region = region
         self.key_secret = key_secret
@@ -101,6 +112,7 @@ class Provisioner:
         self._buckets()
         self._user_pools()
         self._secrets()
+        self.result.roles = provision_roles(self.template, self.resolver, self.client("iam"))
         self._functions()
         self._state_machines()
         return self.result
@@ -134,21 +146,23 @@ class Provisioner:
     # -- data ---------------------------------------------------------------------------------------------
 
     def _kms_keys(self) -> None:
-        from moto.kms.models import kms_backends
-
         kms = self.client("kms")
-        backend = kms_backends[ACCOUNT_ID][self.region]
         for logical_id, resource in resources_of_type(self.template, "AWS::KMS::Key").items():
             # Fixed id and material (derived from a secret kept in the state dir) so that ciphertexts
-            # stored before a restart still decrypt after it.
+            # stored before a restart still decrypt after it. No KMS API sets either: the emulator's
+            # control call does.
             key_id = str(uuid.uuid5(KEY_NAMESPACE, logical_id))
-            if key_id not in backend.keys:
-                created = kms.create_key(Description=resource.get("Properties", {}).get("Description", ""))
-                key = backend.keys.pop(created["KeyMetadata"]["KeyId"])
-                key.id = key_id
-                key.arn = f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/{key_id}"
-                key.key_material = hashlib.sha256(self.key_secret + logical_id.encode()).digest()
-                backend.keys[key_id] = key
+            httpx.post(
+                f"{self.endpoint}/_kefu/kms/fixed-key",
+                json={
+                    "account": ACCOUNT_ID,
+                    "region": self.region,
+                    "key_id": key_id,
+                    "material": hashlib.sha256(self.key_secret + logical_id.encode()).hexdigest(),
+                    "description": resource.get("Properties", {}).get("Description", ""),
+                },
+                timeout=30,
+            ).raise_for_status()
             arn = f"arn:aws:kms:{self.region}:{ACCOUNT_ID}:key/{key_id}"
             self.resolver.register(logical_id, key_id, Arn=arn, KeyId=key_id)
             self.result.kms_keys[logical_id] = key_id
@@ -345,6 +359,7 @@ class Provisioner:
                 continue  # CDK's own custom-resource providers (bucket deployment, ...) have nothing to do here
             env = self.resolver.resolve(props.get("Environment", {}).get("Variables", {}))
             name = self.resolver.ref(logical_id)
+            reserved = props.get("ReservedConcurrentExecutions")
             self.result.functions[logical_id] = FunctionSpec(
                 logical_id=logical_id,
                 name=name,
@@ -353,7 +368,33 @@ class Provisioner:
                 environment={key: str(value) for key, value in env.items()},
                 timeout_seconds=int(props.get("Timeout", 3)),
                 memory_mb=int(props.get("MemorySize", 128)),
+                role_arn=str(self.resolver.resolve(props.get("Role", ""))),
+                code_dir=self._asset(props.get("Code", {}), resource),
+                layer_dirs=[
+                    path for layer in props.get("Layers", []) if (path := self._layer_asset(layer)) is not None
+                ],
+                reserved_concurrency=int(reserved) if reserved is not None else None,
             )
+
+    def _asset(self, code: dict[str, Any], resource: dict[str, Any]) -> Path | None:
+        """The folder cdk.out staged for an asset (``S3Key`` ``<hash>.zip`` is ``asset.<hash>/``)."""
+        if self.asset_dir is None:
+            return None
+        staged = resource.get("Metadata", {}).get("aws:asset:path")
+        if isinstance(staged, str):
+            return self.asset_dir / staged
+        key = code.get("S3Key")
+        if isinstance(key, str) and key.endswith(".zip"):
+            return self.asset_dir / f"asset.{key.removesuffix('.zip')}"
+        return None
+
+    def _layer_asset(self, layer: Any) -> Path | None:
+        logical_id = layer.get("Ref") if isinstance(layer, dict) else None
+        resource = self.template["Resources"].get(logical_id or "")
+        if resource is None or resource.get("Type") != "AWS::Lambda::LayerVersion":
+            log.warning("layer %s is not a layer of this template; not available locally", layer)
+            return None
+        return self._asset(resource.get("Properties", {}).get("Content", {}), resource)
 
     def _state_machines(self) -> None:
         sfn = self.client("stepfunctions")

@@ -7,6 +7,7 @@ a real stop (SIGTERM: drain, snapshot) and start on the same state dir and ports
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -36,14 +37,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# What the synthesized assets are made of: a change here means cdk.out holds old code.
+SOURCES = ("functions", "layers/kefu/python", "layers/deps/requirements.txt", "infra")
+
+
+def _newest_source() -> float:
+    newest = 0.0
+    for name in SOURCES:
+        path = ROOT / name
+        files = (
+            [path] if path.is_file() else (p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+        )
+        newest = max([newest, *(file.stat().st_mtime for file in files)])
+    return newest
+
+
 def synthesize_once() -> None:
-    """The local cloud runs the synthesized template: synthesize it when a fresh checkout has none."""
-    if TEMPLATE.is_file():
-        return
-    env = {**os.environ, "CDK_OUTDIR": str(ROOT / "cdk.out"), "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
-    subprocess.run([sys.executable, "infra/app.py"], cwd=ROOT, env=env, check=True, timeout=600)
-    if not TEMPLATE.is_file():
-        raise RuntimeError(f"synth ran but {TEMPLATE} is missing")
+    """The local cloud runs the synthesized template and its assets (functions and layers as ``cdk deploy``
+    would ship them): synthesize when there is none, or when the sources changed since."""
+    with (ROOT / ".synth.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two test runs at once must not write cdk.out together
+        if TEMPLATE.is_file() and TEMPLATE.stat().st_mtime >= _newest_source():
+            return
+        env = {
+            **os.environ,
+            "CDK_OUTDIR": str(ROOT / "cdk.out"),
+            "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
+        }
+        subprocess.run([sys.executable, "infra/app.py"], cwd=ROOT, env=env, check=True, timeout=600)
+        if not TEMPLATE.is_file():
+            raise RuntimeError(f"synth ran but {TEMPLATE} is missing")
 
 
 class LocalCloudProcess:

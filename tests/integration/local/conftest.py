@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,7 +23,24 @@ def fixture_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClo
         cloud.stop()
 
 
+class Received:
+    """What the fixture functions received, read from their log files (they run in their own processes)."""
+
+    def __init__(self, cloud: LocalCloud) -> None:
+        self.cloud = cloud
+
+    def records(self, kind: str) -> list[dict[str, Any]]:
+        found = []
+        for path in sorted(self.cloud.log_dir.glob("*.log")):
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.startswith(f"RECEIVED {kind} "):
+                    found.append(json.loads(line.split(" ", 2)[2]))
+        return found
+
+    def __getitem__(self, kind: str) -> list[dict[str, Any]]:
+        return [record["event"] for record in self.records(kind)]
+
+
 @pytest.fixture(scope="module")
-def received(fixture_cloud: LocalCloud) -> dict[str, list[Any]]:
-    module = sys.modules["fixture_fn.handler"]
-    return module.RECEIVED
+def received(fixture_cloud: LocalCloud) -> Received:
+    return Received(fixture_cloud)

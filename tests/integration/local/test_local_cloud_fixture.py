@@ -75,7 +75,12 @@ def test_public_route_gets_a_proxy_event(fixture_cloud: LocalCloud, received: di
     assert event["headers"]["X-Hub-Signature-256"] == "sha256=1"
     assert event["body"] == "<xml>你好</xml>"
     assert event["isBase64Encoded"] is False
-    assert event["requestContext"]["path"] == "/prod/webhooks/wechat/main"
+    # The path the client called (the local gateway is served like a custom domain: no stage prefix),
+    # and how it called it, so a handler rebuilds the URL a provider signed.
+    assert event["requestContext"]["path"] == "/webhooks/wechat/main"
+    assert event["requestContext"]["stage"] == "prod"
+    assert event["headers"]["X-Forwarded-Proto"] == "http"
+    assert event["headers"]["X-Forwarded-Port"] == str(fixture_cloud.port)
     assert "authorizer" not in event["requestContext"]
 
 

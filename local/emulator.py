@@ -1,0 +1,182 @@
+"""The AWS emulator in a process of its own: moto's server, our hot-spot patches, IAM enforced.
+
+``python -m local.emulator --port N`` serves moto on loopback. The parent (the local cloud) talks to it
+only over HTTP, as every SDK does: the service APIs, moto's own ``/moto-api/``, and a few ``/_kefu/``
+calls for what no AWS API allows (fixed KMS key material, Cognito users with their passwords and subs,
+so that a restart keeps them). A process of its own gives the emulator a core of its own.
+
+IAM: every request is authenticated and authorized from the first one on
+(``INITIAL_NO_AUTH_ACTION_COUNT=0``). The local cloud's own credentials (``testing``) act as the account's
+root user, which IAM never restricts; each function signs with the credentials of its own role, which
+the emulator checks against that role's policies. What moto cannot check is in docs/local-cloud.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+ROOT_ACCESS_KEY = "testing"
+ROOT_SECRET_KEY = "testing"  # noqa: S105 - the emulator's fixed root credentials, loopback only
+CONTROL_PREFIX = "/_kefu/"
+
+Environ = dict[str, Any]
+StartResponse = Callable[..., Any]
+
+
+class ControlApp:
+    """moto's WSGI app with a few control calls in front of it (``/_kefu/...``)."""
+
+    def __init__(self, moto_app: Any) -> None:
+        self.moto_app = moto_app
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(CONTROL_PREFIX):
+            return self.moto_app(environ, start_response)
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length) or b"{}") if length else {}
+        try:
+            result = CONTROL_CALLS[path[len(CONTROL_PREFIX) :]](body)
+            status, payload = "200 OK", result
+        except KeyError as error:
+            status, payload = "404 Not Found", {"message": f"no such control call or object: {error}"}
+        except Exception as error:  # the caller sees what went wrong
+            status, payload = "500 Internal Server Error", {"message": f"{type(error).__name__}: {error}"}
+        data = json.dumps(payload).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+
+# -- control calls (run inside the emulator process, next to moto's backends) -----------------------------
+
+
+def _fixed_kms_key(body: dict[str, Any]) -> dict[str, Any]:
+    """A key with a fixed id and material, so ciphertexts stored before a restart decrypt after it."""
+    from moto.kms.models import kms_backends
+
+    backend = kms_backends[body["account"]][body["region"]]
+    key_id = body["key_id"]
+    if key_id not in backend.keys:
+        created = backend.create_key(
+            policy=None,
+            key_usage="ENCRYPT_DECRYPT",
+            key_spec="SYMMETRIC_DEFAULT",
+            description=body.get("description", ""),
+            tags=None,
+        )
+        key = backend.keys.pop(created.id)
+        key.id = key_id
+        key.arn = f"arn:aws:kms:{body['region']}:{body['account']}:key/{key_id}"
+        key.key_material = bytes.fromhex(body["material"])
+        backend.keys[key_id] = key
+    return {"key_id": key_id}
+
+
+def _cognito_pool(body: dict[str, Any]) -> Any:
+    from moto.cognitoidp.models import cognitoidp_backends
+
+    return cognitoidp_backends[body["account"]][body["region"]].user_pools[body["pool_id"]]
+
+
+def _export_pool(body: dict[str, Any]) -> dict[str, Any]:
+    pool = _cognito_pool(body)
+    return {
+        "groups": [
+            {"name": group.group_name, "description": group.description, "precedence": group.precedence}
+            for group in pool.groups.values()
+        ],
+        "users": [
+            {
+                "username": user.username,
+                "sub": user.id,
+                "password": user.password,
+                "status": user.status,
+                "enabled": user.enabled,
+                "attributes": [attr for attr in user.attributes if attr["Name"] != "sub"],
+                "groups": sorted(group.group_name for group in user.groups),
+            }
+            for user in list(pool.users.values())
+        ],
+    }
+
+
+def _import_users(body: dict[str, Any]) -> dict[str, Any]:
+    """Users as they were (sub, password, status, groups); the groups themselves exist already."""
+    from moto.cognitoidp.models import CognitoIdpUser
+
+    pool = _cognito_pool(body)
+    for saved in body.get("users", []):
+        user = CognitoIdpUser(
+            body["pool_id"], saved["username"], saved["password"], saved["status"], saved["attributes"]
+        )
+        user.id = saved["sub"]
+        user.username = saved["username"]
+        user.enabled = saved.get("enabled", True)
+        user.update_attributes([{"Name": "sub", "Value": saved["sub"]}])
+        pool.users[user.username] = user
+        for name in saved.get("groups", []):
+            group = pool.groups.get(name)
+            if group is not None:
+                group.users.add(user)
+                user.groups.add(group)
+    return {"users": len(body.get("users", []))}
+
+
+CONTROL_CALLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "kms/fixed-key": _fixed_kms_key,
+    "cognito/export": _export_pool,
+    "cognito/import-users": _import_users,
+}
+
+
+# -- the process ------------------------------------------------------------------------------------------
+
+
+def serve(host: str, port: int, enforce_iam: bool = True) -> None:
+    os.environ.setdefault("MOTO_PORT", str(port))  # the Step Functions interpreter calls back on it
+    from moto import settings
+    from moto.moto_api._internal import mock_random  # noqa: F401 - loads moto's api backend first
+    from moto.server import DomainDispatcherApplication, create_backend_app
+    from werkzeug.serving import make_server
+
+    from local import emulator_patches
+
+    emulator_patches.apply()
+    if enforce_iam:
+        settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
+        emulator_patches.iam_for_the_local_cloud(ROOT_ACCESS_KEY)
+    app = ControlApp(DomainDispatcherApplication(create_backend_app))
+    server = make_server(host, port, app, threaded=True)
+    server.daemon_threads = True  # type: ignore[attr-defined]
+    stop = threading.Event()
+
+    def shutdown(*_: object) -> None:
+        if not stop.is_set():
+            stop.set()
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    print(f"emulator listening on http://{host}:{server.server_port}", flush=True)
+    server.serve_forever(poll_interval=0.2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.emulator", description="The AWS emulator (moto).")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--no-iam", action="store_true", help="do not enforce IAM (moto's default)")
+    args = parser.parse_args(argv)
+    serve(args.host, args.port, enforce_iam=not args.no_iam)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

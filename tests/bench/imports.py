@@ -9,7 +9,14 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = ["webhooks.handler", "ingest.handler", "stream.handler", "agent_api.handler", "outbound.handler"]
+MODULES = [
+    "webhooks.handler",
+    "ingest.handler",
+    "stream.handler",
+    "agent_api.handler",
+    "outbound.handler",
+    "media.handler",
+]
 RUNS = 10
 
 

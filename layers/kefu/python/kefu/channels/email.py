@@ -43,19 +43,9 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from email import policy
-from email.headerregistry import Address
-from email.message import EmailMessage, Message
-from email.parser import BytesParser
-from email.utils import formataddr, formatdate, getaddresses
 from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from typing import TYPE_CHECKING, Any
 
 from kefu import clock
 from kefu.channels._common import (
@@ -81,6 +71,15 @@ from kefu.channels.base import (
 from kefu.errors import Forbidden, InvalidInput, KefuError, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
 from kefu.models import Attachment
+
+if TYPE_CHECKING:
+    from email.message import Message
+
+    from cryptography import x509
+
+# The email package, MIME parsing and cryptography are imported where they are used: importing this module
+# (the functions wire its S3 and SES hooks at start-up) must not cost every cold start what only an email
+# delivery needs.
 
 FetchObject = Callable[[str, str], bytes]
 SendRaw = Callable[[bytes], str]
@@ -235,6 +234,11 @@ class ParsedEmail:
 
 def parse_mime(raw: bytes) -> ParsedEmail:
     """A raw RFC 5322 message: the fields a ticket needs, attachments with their bytes."""
+    from email import policy
+    from email.message import EmailMessage
+    from email.parser import BytesParser
+    from email.utils import getaddresses
+
     try:
         msg = BytesParser(policy=policy.default).parsebytes(raw)
         parsed = ParsedEmail(subject=" ".join(str(msg.get("subject", "")).split()))
@@ -290,6 +294,11 @@ def build_reply_mime(message: OutboundMessage, inbox: InboxConfig) -> bytes:
     references = list(dict.fromkeys([ref for r in message.references for ref in _ids(r)] + in_reply_to))
     domain = address.rsplit("@", 1)[-1]
     local = re.sub(r"[^A-Za-z0-9.-]", "-", f"{message.message_id}.{message.ticket_id}")
+    from email import policy
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+    from email.utils import formataddr, formatdate
+
     try:
         reply = EmailMessage(policy=policy.SMTP)
         reply["From"] = formataddr((inbox.name, address)) if inbox.name else address
@@ -349,6 +358,8 @@ class EmailAdapter(ChannelAdapter):
     # verification
 
     def _certificate(self, signed_url: str, inbox: InboxConfig) -> x509.Certificate:
+        from cryptography import x509
+
         url = via_api_base(signed_url, inbox.api_base)
         with _CERTS_LOCK:
             cached = _CERTS.get(url)
@@ -375,6 +386,10 @@ class EmailAdapter(ChannelAdapter):
         if text_of(envelope.get("TopicArn")) not in allowed_topics(inbox):
             raise Forbidden(f"SNS topic '{text_of(envelope.get('TopicArn'))}' is not in this inbox's topic_arns")
         version = text_of(envelope.get("SignatureVersion"))
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding, rsa
+
         algorithm: hashes.HashAlgorithm
         if version == "1":
             algorithm = hashes.SHA1()  # noqa: S303 - SNS SignatureVersion 1 is SHA1withRSA
@@ -532,6 +547,8 @@ class EmailAdapter(ChannelAdapter):
 
     def _from_headers(self, mail: dict[str, Any]) -> ParsedEmail:
         """No content (e.g. an SNS action over the size limit): what commonHeaders tell."""
+        from email.utils import getaddresses
+
         common = obj(mail.get("commonHeaders"))
         senders = getaddresses([text_of(v) for v in arr(common.get("from"))])
         name, address = senders[0] if senders else ("", "")

@@ -82,3 +82,10 @@ def test_the_scan_finds_a_key_spelled_out(source: str) -> None:
 )
 def test_the_scan_leaves_other_strings_alone(source: str) -> None:
     assert not key_literals(source)
+
+
+def test_the_stack_defines_the_table_the_keys_module_uses() -> None:
+    from infra.constants import Table
+
+    assert (Table.PARTITION_KEY, Table.SORT_KEY, Table.TTL_ATTRIBUTE) == (keys.PK, keys.SK, keys.TTL_ATTRIBUTE)
+    assert tuple(Table.GLOBAL_SECONDARY_INDEXES) == tuple(tuple(index) for index in keys.INDEXES)

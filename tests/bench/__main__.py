@@ -24,6 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--messages", type=int, default=1000)
     parser.add_argument("--customers", type=int, default=50)
     parser.add_argument("--deliveries", type=int, default=2000, help="deliveries per channel for (d)")
+    parser.add_argument("--sdk-calls", type=int, default=40_000, help="calls a side per pair for (e)")
     args = parser.parse_args(argv)
 
     sections: list[str] = []
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         sections.append("## (c) Web chat under load on the local cloud\n\n" + "\n".join(lines))
 
     sections.append(_channel_deliveries(args.deliveries))
+    sections.append(_side_by_side(args.sdk_calls))
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     run = (
@@ -87,6 +89,41 @@ def _channel_deliveries(deliveries: int) -> str:
         "requests of a full delivery (real webhooks handler on moto) are counted, not timed."
     )
     return "## (d) Channel deliveries\n\n" + note + "\n\n" + "\n".join(lines)
+
+
+def _side_by_side(calls: int) -> str:
+    from tests.bench import sdk_compare
+
+    print(f"(e) our adapters beside the providers' SDKs and the bare floor, {calls} calls a side, interleaved")
+    result = sdk_compare.measure(calls)
+    lines = [
+        "| pair | peer | ours median µs | ours p99 µs | peer median µs | peer p99 µs | ours / peer | target |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["rows"]:
+        target = row["target"]
+        verdict = "" if target is None else (" ok" if row["ratio"] <= target else " MISSED")
+        print(
+            f"  {row['pair']}: ours {row['ours_median_us']:.2f} µs (p99 {row['ours_p99_us']:.2f}), "
+            f"{row['peer']} {row['peer_median_us']:.2f} µs (p99 {row['peer_p99_us']:.2f}), "
+            f"ratio {row['ratio']:.2f}{'' if target is None else f' (target ≤ {target})'}{verdict}"
+        )
+        lines.append(
+            f"| {row['pair']} | {row['peer']} | {row['ours_median_us']:.2f} | {row['ours_p99_us']:.2f} | "
+            f"{row['peer_median_us']:.2f} | {row['peer_p99_us']:.2f} | {row['ratio']:.2f} | "
+            f"{'—' if target is None else f'≤ {target}{verdict}'} |"
+        )
+    lines += ["", "| cold import (fresh interpreter, median of 10) | ms |", "|---|---:|"]
+    for label, ms in result["imports"].items():
+        print(f"  import {label}: {ms:.0f} ms")
+        lines.append(f"| `{label}` | {ms:.0f} |")
+    note = (
+        f"Peers installed only in `.build/bench-peers` ({', '.join(sdk_compare.PEERS)}), Python "
+        f"{result['python']}; both sides in one process on the same deliveries, alternating which goes first; "
+        "a sample is one call, or a batch where one call is shorter than the clock's resolution allows. "
+        "Notes: " + "; ".join(f"{r['pair']}: {r['note']}" for r in result["rows"] if r["note"])
+    )
+    return "## (e) Side by side with the providers' SDKs\n\n" + note + "\n\n" + "\n".join(lines)
 
 
 def _cpus() -> int:

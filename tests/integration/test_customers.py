@@ -264,7 +264,10 @@ class RacingStore(Store):
     def read(self, reads: Sequence[Read[Any]]) -> list[Any]:
         found = super().read(reads)
         # the sender's identity on the raced channel (its number, with or without the plus)
-        raced = {self.customers.identity_read(Identity(channel=self.race_on, external_id=n)).key for n in (NUMBER, NUMBER[1:])}
+        raced = {
+            self.customers.identity_read(Identity(channel=self.race_on, external_id=n)).key
+            for n in (NUMBER, NUMBER[1:])
+        }
         if self.competitor and any(r.key in raced and f is None for r, f in zip(reads, found, strict=True)):
             competitor, self.competitor = self.competitor, None
             competitor()

@@ -149,13 +149,16 @@ def resolve(store: Store, sender: Sender, keys: SenderKeys, owners: dict[tuple[s
         return _learn(store, current_customer(store, owner_id), keys, owners)
 
     found: dict[str, tuple[Customer, Identity]] = {}  # live customer -> the first (most trusted) key to it
+    profiles: dict[str, Customer] = {}  # two keys of one customer: its profile read once
     unclaimed: list[Identity] = []
     for key in keys.strong:
         holder = owners.get((key.channel, key.external_id))
         if holder is None:
             unclaimed.append(key)
             continue
-        owner = current_customer(store, holder)
+        if holder not in profiles:
+            profiles[holder] = current_customer(store, holder)
+        owner = profiles[holder]
         found.setdefault(owner.id, (owner, key))
 
     stamp = now_iso()
@@ -244,9 +247,7 @@ def _exclusive_conflict(customer: Customer, keys: list[Identity]) -> Identity | 
     return None
 
 
-def _learn(
-    store: Store, customer: Customer, keys: SenderKeys, owners: dict[tuple[str, str], str | None]
-) -> Resolution:
+def _learn(store: Store, customer: Customer, keys: SenderKeys, owners: dict[tuple[str, str], str | None]) -> Resolution:
     """A known sender brought a proven key its customer does not have yet (e.g. a unionid): add it if free."""
     held = {(i.channel, i.external_id) for i in customer.identities}
     missing = [k for k in keys.strong if (k.channel, k.external_id) not in held]

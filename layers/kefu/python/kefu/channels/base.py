@@ -174,7 +174,13 @@ class HttpClient:
                             content = _read_capped(resp, response_headers, _ERROR_BODY_BYTES, truncate=True)
                         else:
                             content = _read_capped(resp, response_headers, max_bytes)
+                        if resp.status >= 400:
+                            resp.close()  # an error page may be cut short: that connection is not reused
                         return HttpResponse(resp.status, content, response_headers)
+                    resp.drain_conn()  # the redirect's own body, so that the connection can serve the next request
+                except BaseException:
+                    resp.close()  # a body read halfway (too large, a timeout): this connection is not reused
+                    raise
                 finally:
                     resp.release_conn()
                 if _origin(target) != _origin(url):

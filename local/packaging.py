@@ -22,6 +22,7 @@ import sys
 from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger("local")
 
@@ -113,3 +114,64 @@ def layer_for_this_machine(layer_dir: Path) -> Path:
         scratch.rename(target)
         (target / STAMP).write_text("\n".join(distributions))
     return target / "python"
+
+
+# -- the packaging probe -------------------------------------------------------------------------------------
+
+PROBE = r"""
+import importlib, json, pkgutil, sys, traceback
+handler, packages = sys.argv[1], sys.argv[2:]
+failures = {}
+module_name, _, attribute = handler.rpartition(".")
+try:
+    if not callable(getattr(importlib.import_module(module_name), attribute)):
+        failures[handler] = "not callable"
+except BaseException:
+    failures[handler] = traceback.format_exc(limit=3)
+loaded = [module_name]
+for name in packages:
+    try:
+        package = importlib.import_module(name)
+    except BaseException:
+        failures[name] = traceback.format_exc(limit=3)
+        continue
+    for info in pkgutil.walk_packages(getattr(package, "__path__", []), prefix=name + "."):
+        try:
+            importlib.import_module(info.name)
+            loaded.append(info.name)
+        except BaseException:
+            failures[info.name] = traceback.format_exc(limit=3)
+print(json.dumps({"loaded": loaded, "failures": failures}))
+"""
+
+
+def probe_imports(
+    task_root: Path, layer_dirs: list[Path], handler: str, environment: dict[str, str], packages: list[str]
+) -> dict[str, Any]:
+    """Import a function's handler and every module of ``packages`` in a sandbox of that function (its asset,
+    its layers built for this machine, the runtime's packages, its environment); what failed and why."""
+    import json
+    import os
+
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "LANG": "en_US.UTF-8",
+        "PYTHONPATH": os.pathsep.join(str(layer_for_this_machine(path)) for path in layer_dirs),
+        "PYTHONNOUSERSITE": "1",
+        "LAMBDA_TASK_ROOT": str(task_root),
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        **environment,
+    }
+    result = subprocess.run(
+        [str(runtime_python()), "-s", "-c", PROBE, handler, *packages],
+        cwd=task_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    if result.returncode != 0 or not result.stdout.strip():
+        return {"loaded": [], "failures": {handler: result.stderr[-3000:] or "the probe printed nothing"}}
+    return dict(json.loads(result.stdout.strip().splitlines()[-1]))

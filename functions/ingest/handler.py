@@ -16,7 +16,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import store
 from kefu.inbound import InboundMessage
-from kefu.observability import bound, count, decided, from_sqs_record, logger
+from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
 from kefu.services.ingest import ingest_message
 
 tracer = Tracer()
@@ -24,7 +24,7 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def record_handler(record: SQSRecord) -> str:
-    with bound(from_sqs_record(record)):
+    with bound(from_sqs_record(record)), failures_logged("ingest"):
         message = InboundMessage.model_validate_json(record.body)
         result = ingest_message(store.current(), message)
         decided(

@@ -19,7 +19,7 @@ from kefu import aws, store
 from kefu.config import MAX_RECEIVE_COUNT
 from kefu.errors import ProviderError
 from kefu.inbound import MediaJob
-from kefu.observability import bound, count, decided, from_sqs_record, logger
+from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
 from kefu.queues import delay_redelivery
 from kefu.services.media import store_job_media, wire_email
 
@@ -29,7 +29,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 
 
 def record_handler(record: SQSRecord) -> str:
-    with bound(from_sqs_record(record)):
+    with bound(from_sqs_record(record)), failures_logged("media", decided_already=(ProviderError,)):
         job = MediaJob.model_validate_json(record.body)
         attempt = int(record.attributes.approximate_receive_count)
         facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}

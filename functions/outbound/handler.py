@@ -18,7 +18,7 @@ from kefu import aws, store
 from kefu.config import MAX_RECEIVE_COUNT
 from kefu.errors import ProviderError
 from kefu.inbound import OutboundJob
-from kefu.observability import bound, count, decided, from_sqs_record, logger
+from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
 from kefu.queues import delay_redelivery
 from kefu.services.media import wire_email
 from kefu.services.outbound import deliver
@@ -29,7 +29,7 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def record_handler(record: SQSRecord) -> str:
-    with bound(from_sqs_record(record)):
+    with bound(from_sqs_record(record)), failures_logged("outbound", decided_already=(ProviderError,)):
         job = OutboundJob.model_validate_json(record.body)
         attempt = int(record.attributes.approximate_receive_count)
         facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}

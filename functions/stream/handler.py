@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import store
-from kefu.observability import bound, decided, from_stream_image, logger
+from kefu.observability import bound, decided, failures_logged, from_stream_image, logger
 from kefu.services.stream import on_change
 
 tracer = Tracer()
@@ -23,7 +23,7 @@ def record_handler(record: DynamoDBRecord) -> str:
     raw = record.raw_event
     new_image = raw.get("dynamodb", {}).get("NewImage")
     # the id of the request that wrote the item, so its outbound or media job carries the same trace
-    with bound(from_stream_image(new_image, fallback=str(raw.get("eventID", "")))):
+    with bound(from_stream_image(new_image, fallback=str(raw.get("eventID", "")))), failures_logged("stream"):
         outcome = on_change(store.current(), raw.get("eventName", ""), new_image)
         if outcome != "ignored":  # most changes (tickets, events) need nothing: not worth a line each
             facts = {key: (new_image or {}).get(key, {}).get("S") for key in ("channel", "ticket_id", "id")}

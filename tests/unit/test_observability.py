@@ -20,6 +20,7 @@ from kefu.observability import (
     count,
     current_correlation_id,
     decided,
+    failures_logged,
     from_api_event,
     from_sqs_record,
     from_stream_image,
@@ -190,3 +191,17 @@ def test_records_of_other_loggers_are_untouched() -> None:
     """Masking is Kefu's formatter, not a global patch of logging."""
     record = logging.LogRecord("other", logging.INFO, __file__, 1, "13812345678", None, None)
     assert logging.Formatter().format(record) == "13812345678"
+
+
+def test_a_failed_record_is_logged_masked_with_its_trace_unless_already_decided(lines: Any) -> None:
+    class Expected(Exception):
+        pass
+
+    with pytest.raises(RuntimeError), bound("corr-fail-1"), failures_logged("ingest"):
+        raise RuntimeError("no ticket for li@example.com")
+    with pytest.raises(Expected), bound("corr-fail-2"), failures_logged("outbound", decided_already=(Expected,)):
+        raise Expected("logged by the use case itself")
+    [failed] = lines()
+    assert (failed["use_case"], failed["outcome"], failed["error"]) == ("ingest", "failed", "RuntimeError")
+    assert failed["correlation_id"] == "corr-fail-1" and failed["level"] == "ERROR"
+    assert "li@example.com" not in json.dumps(failed) and "l***@example.com" in failed["exception"]

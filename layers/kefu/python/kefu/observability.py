@@ -131,6 +131,22 @@ def decided(use_case: str, outcome: str, **facts: Any) -> None:
     logger.info(f"{use_case}: {outcome}", extra={"use_case": use_case, "outcome": outcome, **facts}, stacklevel=3)
 
 
+@contextmanager
+def failures_logged(use_case: str, *, decided_already: tuple[type[Exception], ...] = ()) -> Iterator[None]:
+    """A queue record that fails is logged here, masked and with its trace, before the batch processor hands it
+    back (what the runtime prints about a failed batch is neither). ``decided_already``: errors the use case has
+    logged its own decision about (a provider failure that will be retried)."""
+    try:
+        yield
+    except decided_already:
+        raise
+    except Exception as err:
+        logger.exception(
+            f"{use_case}: failed", extra={"use_case": use_case, "outcome": "failed", "error": type(err).__name__}
+        )
+        raise
+
+
 def count(name: str, channel: str | None, value: float = 1) -> None:
     """One EMF metric with the channel as a dimension (and the correlation id as metadata).
 

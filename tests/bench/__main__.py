@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 def _channel_deliveries(deliveries: int) -> str:
     from tests.bench import channels
 
-    print(f"(d) channel deliveries: verify + parse + SQS batch entries, {deliveries} signed deliveries per channel")
+    print(f"(d) channel deliveries: verify_and_parse + SQS batch entries, {deliveries} signed deliveries per channel")
     lines = [
         "| channel | median µs | p99 µs | body bytes | AWS requests (first / next delivery) | which (first) |",
         "|---|---:|---:|---:|---:|---|",

@@ -1,6 +1,6 @@
 """(d) Channel deliveries: our own code's time per webhook delivery, per channel, and its AWS calls.
 
-Time: verify + parse + building the SQS batch entries, with the real adapters on realistic signed deliveries
+Time: verify_and_parse (one pass) + building the SQS batch entries, with the real adapters on realistic signed deliveries
 (tests.support.providers signs the vendored samples with fresh ids), measured in-process with
 ``time.perf_counter`` over N deliveries (signing is done beforehand and not timed). Median and p99 per delivery.
 
@@ -195,15 +195,13 @@ def _time_case(case: Case, deliveries: int) -> dict[str, Any]:
     adapter = adapter_for(case.inbox.channel)
     requests = [webhook_request(case.make(i)) for i in range(deliveries + 1)]
     # warm-up: first-use costs (the SNS certificate download, lazy imports) are not per delivery
-    adapter.verify(requests[0], case.inbox)
-    adapter.parse(requests[0], case.inbox)
+    adapter.verify_and_parse(requests[0], case.inbox)
     times: list[float] = []
     produced = 0
     for request in requests[1:]:
         start = time.perf_counter()
         if adapter.handshake(request, case.inbox) is None:
-            adapter.verify(request, case.inbox)
-            messages = adapter.parse(request, case.inbox)
+            messages = adapter.verify_and_parse(request, case.inbox)  # what the webhook service calls
             entries = batch_entries(messages)
             adapter.answer(request, case.inbox, messages)
         times.append(time.perf_counter() - start)

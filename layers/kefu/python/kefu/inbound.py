@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from kefu.models import Attachment
+from kefu.models import Attachment, LazyModel
 
 
-class Sender(BaseModel):
+class Sender(LazyModel):
     channel: str
     external_id: str  # the provider's id for the customer (openid, phone, PSID, email address ...)
     display_name: str | None = None
@@ -19,7 +19,7 @@ class Sender(BaseModel):
     union_id: str | None = None  # WeChat unionid: the same person across Tencent apps
 
 
-class InboundMessage(BaseModel):
+class InboundMessage(LazyModel):
     channel: str
     inbox: str
     provider_message_id: str  # the provider's id for this delivery: the dedupe key
@@ -58,7 +58,7 @@ class InboundMessage(BaseModel):
         return hashlib.sha256(self.conversation_key.encode()).hexdigest()[:64]
 
 
-class OutboundJob(BaseModel):
+class OutboundJob(LazyModel):
     """What the outbound queue carries: which stored agent (or bot) message to deliver. Ids, not content:
     the outbound function reads the message and its ticket as they are when it sends."""
 
@@ -70,7 +70,7 @@ class OutboundJob(BaseModel):
     conversation_key: str  # the FIFO group: one conversation's replies leave in order
 
 
-class OutboundMessage(BaseModel):
+class OutboundMessage(LazyModel):
     """What a channel adapter sends: one stored agent (or bot) message, addressed from its ticket."""
 
     ticket_id: str
@@ -86,7 +86,7 @@ class OutboundMessage(BaseModel):
     references: list[str] = Field(default_factory=list)
 
 
-class MediaJob(BaseModel):
+class MediaJob(LazyModel):
     """What the media queue carries: one stored inbound message whose attachments are still at the provider."""
 
     ticket_id: str

@@ -9,9 +9,16 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.errors import Conflict
+
+
+class LazyModel(BaseModel):
+    """A model whose validator is built at first use, not at import: a function that touches two of these
+    models (a channel adapter: Attachment and the inbound message) does not pay at cold start for all."""
+
+    model_config = ConfigDict(defer_build=True)
 
 
 class TicketStatus(StrEnum):
@@ -75,12 +82,12 @@ def check_transition(current: TicketStatus, target: TicketStatus) -> None:
         raise Conflict(f"a ticket cannot go from '{current.value}' to '{target.value}'")
 
 
-class Identity(BaseModel):
+class Identity(LazyModel):
     channel: str
     external_id: str
 
 
-class Customer(BaseModel):
+class Customer(LazyModel):
     id: str
     name: str | None = None
     email: str | None = None
@@ -98,13 +105,13 @@ class Customer(BaseModel):
     version: int = 0  # every profile write by the identity code checks and bumps it
 
 
-class Sla(BaseModel):
+class Sla(LazyModel):
     first_response_due_at: str | None = None
     resolution_due_at: str | None = None
     breached: bool = False
 
 
-class Ticket(BaseModel):
+class Ticket(LazyModel):
     id: str
     status: TicketStatus = TicketStatus.PENDING
     priority: Priority = Priority.MEDIUM
@@ -135,7 +142,7 @@ class Ticket(BaseModel):
     version: int = 0  # optimistic locking: every write checks and bumps it
 
 
-class Attachment(BaseModel):
+class Attachment(LazyModel):
     content_type: str | None = None
     name: str | None = None
     size: int | None = None
@@ -144,7 +151,7 @@ class Attachment(BaseModel):
     s3_key: str | None = None  # once stored by us
 
 
-class Message(BaseModel):
+class Message(LazyModel):
     id: str
     ticket_id: str
     conversation_key: str
@@ -166,7 +173,7 @@ class Message(BaseModel):
     correlation_id: str | None = None
 
 
-class TicketEvent(BaseModel):
+class TicketEvent(LazyModel):
     id: str
     ticket_id: str
     type: str  # created, message_received, replied, note_added, status_changed, updated, reopened ...
@@ -176,7 +183,7 @@ class TicketEvent(BaseModel):
     created_at: str
 
 
-class Agent(BaseModel):
+class Agent(LazyModel):
     """An agent's profile as Kefu keeps it; identity and roles come from Cognito."""
 
     id: str
@@ -189,7 +196,7 @@ class Agent(BaseModel):
     updated_at: str | None = None
 
 
-class InboxRecord(BaseModel):
+class InboxRecord(LazyModel):
     """An inbox as stored in the table: everything but the credentials, which live in Secrets Manager."""
 
     id: str
@@ -203,7 +210,7 @@ class InboxRecord(BaseModel):
     updated_at: str
 
 
-class AuditEntry(BaseModel):
+class AuditEntry(LazyModel):
     """One sensitive action: who did what to which thing (never the secret values themselves)."""
 
     id: str
@@ -215,7 +222,7 @@ class AuditEntry(BaseModel):
     created_at: str
 
 
-class CustomerMerge(BaseModel):
+class CustomerMerge(LazyModel):
     """One merge of two customer records, kept so that exactly this merge can be undone."""
 
     id: str
@@ -230,7 +237,7 @@ class CustomerMerge(BaseModel):
     undone_by: str | None = None
 
 
-class DuplicateSuggestion(BaseModel):
+class DuplicateSuggestion(LazyModel):
     """Two customers who may be one person; a supervisor decides (never merged automatically)."""
 
     customer_id: str

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
+from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, Field
 
+from kefu import identifiers
 from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus
 
 
@@ -120,16 +122,23 @@ class ReplyIn(BaseModel):
     internal: bool = False
 
 
+# Path parameters: an id that cannot exist is a 400 naming the pattern, not a lookup.
+TicketId = Annotated[str, Path(pattern=identifiers.ULID, description="a ticket id (ULID)")]
+CustomerId = Annotated[str, Path(pattern=identifiers.ULID, description="a customer id (ULID)")]
+InboxId = Annotated[str, Path(pattern=identifiers.INBOX_ID, description="an inbox id")]
+Tag = Annotated[str, Field(pattern=identifiers.TAG, description="1-32 letters or digits of any script")]
+
+
 class TicketPatchIn(BaseModel):
     status: TicketStatus | None = None
     priority: Priority | None = None
-    type: str | None = Field(default=None, min_length=1, max_length=50)
-    tags: list[str] | None = None
+    type: str | None = Field(default=None, pattern=identifiers.TICKET_TYPE, description="a slug, e.g. complaint")
+    tags: list[Tag] | None = Field(default=None, max_length=identifiers.MAX_TAGS)
 
 
 class AssignIn(BaseModel):
-    agent_id: str | None = None
-    team: str | None = Field(default=None, min_length=1, max_length=50)
+    agent_id: str | None = Field(default=None, pattern=identifiers.AGENT_ID, description="an agent's id (from /me)")
+    team: str | None = Field(default=None, pattern=identifiers.TEAM, description="a team slug, e.g. after_sales")
 
 
 class MeOut(BaseModel):
@@ -151,7 +160,7 @@ class ErrorOut(BaseModel):
 
 
 class InboxIn(BaseModel):
-    id: str = Field(min_length=1, max_length=63)
+    id: str = Field(pattern=identifiers.INBOX_ID)
     channel: str = Field(min_length=1, max_length=32)
     name: str = Field(default="", max_length=200)
     credentials: dict[str, str] = Field(default_factory=dict)
@@ -216,13 +225,13 @@ class SuggestionListOut(BaseModel):
 
 
 class MergeIn(BaseModel):
-    source_id: str = Field(min_length=1, max_length=64)
-    target_id: str = Field(min_length=1, max_length=64)
+    source_id: str = Field(pattern=identifiers.ULID)
+    target_id: str = Field(pattern=identifiers.ULID)
     reason: str = Field(min_length=1, max_length=500)
 
 
 class UnmergeIn(BaseModel):
-    merge_id: str = Field(min_length=1, max_length=64)
+    merge_id: str = Field(pattern=identifiers.ULID)
 
 
 class MergeOut(BaseModel):

@@ -241,7 +241,9 @@ def test_malformed_chat_message_is_400_and_stores_nothing(cloud: Cloud, body: st
 
 
 def test_agent_api_validation_and_errors(cloud: Cloud) -> None:
-    assert agent("GET", "/api/v1/tickets/NOPE")[0] == 404
+    status, body = agent("GET", "/api/v1/tickets/NOPE")
+    assert status == 400 and "ticket_id" in body["message"]  # not a ticket id at all
+    assert agent("GET", "/api/v1/tickets/01ARZ3NDEKTSV4RRFFQ69G5FAV")[0] == 404
     status, body = agent("PATCH", "/api/v1/tickets/x", {"status": "done"})
     assert status == 400 and "status" in body["message"]
     assert agent("GET", "/api/v1/tickets", query={"limit": "0"})[0] == 400

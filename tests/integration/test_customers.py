@@ -27,6 +27,10 @@ AGENT = agent_claims()
 NUMBER = "+8613812345678"
 
 
+# a customer id as the store makes them (ULID); the API refuses anything else
+BIG = "01ARZ3NDEKTSV4RRFFQ69G5B16"
+
+
 def api(method: str, path: str, body: Any = None, claims: dict[str, str] | None = None) -> tuple[int, Any]:
     event = api_event(method, path, resource="/api/v1/{proxy+}", body=body, claims=claims or SUPERVISOR)
     return call(agent_api, event)
@@ -321,7 +325,8 @@ def test_profile_with_identities_and_history_masked_for_agents(cloud: Cloud) -> 
     ticket = api("GET", f"/api/v1/tickets/{full['tickets'][0]['id']}", claims=AGENT)[1]
     assert NUMBER not in json.dumps(ticket["customer"])
 
-    assert api("GET", "/api/v1/customers/nobody")[0] == 404
+    assert api("GET", "/api/v1/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV")[0] == 404  # well-formed, unknown
+    assert api("GET", "/api/v1/customers/nobody")[0] == 400  # not a customer id at all
 
 
 def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:
@@ -379,7 +384,7 @@ def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:
     assert [s["customer_id"] for s in api("GET", f"/api/v1/customers/{target}/suggestions")[1]["items"]] == [source]
     status, error = api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": merged["merge_id"]})
     assert status == 409 and "already undone" in error["message"]
-    assert api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": "nope"})[0] == 404
+    assert api("POST", "/api/v1/admin/customers/unmerge", {"merge_id": "01ARZ3NDEKTSV4RRFFQ69G5FAV"})[0] == 404
 
     trail = [e for e in cloud.store.audit.trail(merged["created_at"][:7]) if e.action.startswith("customer.")]
     assert [(e.action, e.actor_id, e.actor_email) for e in trail] == [
@@ -438,26 +443,26 @@ def test_agents_may_not_merge_or_unmerge(cloud: Cloud) -> None:
 def test_a_customer_with_too_many_identities_is_refused_whole(cloud: Cloud) -> None:
     stamp = now_iso()
     big = Customer(
-        id="big",
+        id=BIG,
         identities=[Identity(channel="line", external_id=f"U{n}") for n in range(60)],
         created_at=stamp,
         updated_at=stamp,
     )
     cloud.store.customers.create(big, [])
     big = cloud.store.customers.attach_identities(
-        cloud.store.customers.get("big"), [Identity(channel="line", external_id=f"V{n}") for n in range(40)], [], stamp
+        cloud.store.customers.get(BIG), [Identity(channel="line", external_id=f"V{n}") for n in range(40)], [], stamp
     )
     assert len(big.identities) == 100
     small = inbound("line", "line", Sender(channel="line", external_id="W1"), "w1")
     ingest_message(cloud.store, small)
-    body = {"source_id": "big", "target_id": owner(cloud.store, small), "reason": "test"}
+    body = {"source_id": BIG, "target_id": owner(cloud.store, small), "reason": "test"}
     status, error = api("POST", "/api/v1/admin/customers/merge", body)
     assert status == 409
     assert "100 identities" in error["message"] and "nothing was merged" in error["message"]
-    assert cloud.store.customers.owner_of("line", "U0") == "big"
-    assert cloud.store.customers.get("big").merged_into is None
+    assert cloud.store.customers.owner_of("line", "U0") == BIG
+    assert cloud.store.customers.get(BIG).merged_into is None
     # the other way round moves one identity: fine
     assert (
-        api("POST", "/api/v1/admin/customers/merge", {**body, "source_id": body["target_id"], "target_id": "big"})[0]
+        api("POST", "/api/v1/admin/customers/merge", {**body, "source_id": body["target_id"], "target_id": BIG})[0]
         == 200
     )

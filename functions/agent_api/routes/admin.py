@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from agent_api.routes.common import caller_of, store
-from agent_api.schemas import InboxIn, InboxListOut, InboxOut, InboxPatchIn
+from agent_api.schemas import InboxId, InboxIn, InboxListOut, InboxOut, InboxPatchIn
 from kefu.services import inboxes
 
 router = APIGatewayRouter()
@@ -32,12 +32,12 @@ def create_inbox(body: InboxIn) -> tuple[InboxOut, int]:
 
 
 @router.get("/admin/inboxes/<inbox_id>", summary="One inbox, credentials masked")
-def get_inbox(inbox_id: str) -> InboxOut:
+def get_inbox(inbox_id: InboxId) -> InboxOut:
     return InboxOut.model_validate(inboxes.view(inboxes.get_inbox(store(), caller_of(router), inbox_id)))
 
 
 @router.put("/admin/inboxes/<inbox_id>", summary="Change an inbox; given credential keys replace stored ones (admin)")
-def update_inbox(inbox_id: str, body: InboxPatchIn) -> InboxOut:
+def update_inbox(inbox_id: InboxId, body: InboxPatchIn) -> InboxOut:
     changes = inboxes.InboxChanges(
         name=body.name, credentials=body.credentials, api_base=body.api_base, public_url=body.public_url
     )

@@ -6,6 +6,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from agent_api.routes.common import caller_of, store
 from agent_api.schemas import (
+    CustomerId,
     CustomerOut,
     IdentityOut,
     MergeIn,
@@ -36,14 +37,14 @@ def _merge_out(record: CustomerMerge) -> MergeOut:
 
 
 @router.get("/customers/<customer_id>", summary="Profile, tier, tags, identities per channel, ticket history")
-def get_customer(customer_id: str) -> CustomerOut:
+def get_customer(customer_id: CustomerId) -> CustomerOut:
     profile = customers.get_profile(store(), caller_of(router), customer_id)
     data = profile.customer.model_dump(mode="json")
     return CustomerOut.model_validate({**data, "tickets": [TicketOut.of(t) for t in profile.tickets]})
 
 
 @router.get("/customers/<customer_id>/suggestions", summary="Customers who may be the same person")
-def get_suggestions(customer_id: str) -> SuggestionListOut:
+def get_suggestions(customer_id: CustomerId) -> SuggestionListOut:
     found = customers.suggestions(store(), caller_of(router), customer_id)
     return SuggestionListOut(
         items=[

@@ -13,23 +13,26 @@ from agent_api.schemas import (
     MessageOut,
     ReplyIn,
     TicketDetailOut,
+    TicketId,
     TicketListOut,
     TicketOut,
     TicketPatchIn,
 )
+from kefu import identifiers
 from kefu.models import Priority, TicketStatus
 from kefu.observability import count, decided
 from kefu.services import tickets
 from kefu.services.media import attachment_links
 
 router = APIGatewayRouter()
+ASSIGNEE = "^me$|" + identifiers.AGENT_ID
 
 
 @router.get("/tickets", summary="The inbox, most recent activity first, paginated")
 def list_tickets(
     status: Annotated[TicketStatus | None, Query()] = None,
-    assignee: Annotated[str | None, Query(max_length=128)] = None,
-    team: Annotated[str | None, Query(max_length=50)] = None,
+    assignee: Annotated[str | None, Query(pattern=ASSIGNEE, description='"me" or an agent id')] = None,
+    team: Annotated[str | None, Query(pattern=identifiers.TEAM)] = None,
     priority: Annotated[Priority | None, Query()] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=4000)] = None,
@@ -43,7 +46,7 @@ def list_tickets(
 
 
 @router.get("/tickets/<ticket_id>", summary="One ticket with its messages, events and customer")
-def get_ticket(ticket_id: str) -> TicketDetailOut:
+def get_ticket(ticket_id: TicketId) -> TicketDetailOut:
     detail = tickets.get_detail(store(), caller_of(router), ticket_id)
     return TicketDetailOut(
         **TicketOut.of(detail.ticket).model_dump(),
@@ -54,7 +57,7 @@ def get_ticket(ticket_id: str) -> TicketDetailOut:
 
 
 @router.post("/tickets/<ticket_id>/messages", summary="Reply to the customer, or add an internal note", status_code=201)
-def post_message(ticket_id: str, body: ReplyIn) -> tuple[MessageOut, int]:
+def post_message(ticket_id: TicketId, body: ReplyIn) -> tuple[MessageOut, int]:
     message = tickets.reply(store(), caller_of(router), ticket_id, body.body, body.internal)
     outcome = "note_added" if body.internal else "reply_queued"
     decided("reply", outcome, channel=message.channel, ticket_id=ticket_id, message_id=message.id)
@@ -63,11 +66,11 @@ def post_message(ticket_id: str, body: ReplyIn) -> tuple[MessageOut, int]:
 
 
 @router.patch("/tickets/<ticket_id>", summary="Change status, priority, type or tags (illegal moves: 409)")
-def patch_ticket(ticket_id: str, body: TicketPatchIn) -> TicketOut:
+def patch_ticket(ticket_id: TicketId, body: TicketPatchIn) -> TicketOut:
     changes = tickets.TicketChanges(status=body.status, priority=body.priority, type=body.type, tags=body.tags)
     return TicketOut.of(tickets.update_ticket(store(), caller_of(router), ticket_id, changes))
 
 
 @router.post("/tickets/<ticket_id>/assign", summary="Transfer to an agent and/or a team")
-def assign_ticket(ticket_id: str, body: AssignIn) -> TicketOut:
+def assign_ticket(ticket_id: TicketId, body: AssignIn) -> TicketOut:
     return TicketOut.of(tickets.assign(store(), caller_of(router), ticket_id, body.agent_id, body.team))

@@ -89,6 +89,21 @@ def test_one_id_per_request_through_every_function_and_no_phone_or_email_in_any_
         assert cloud.run_sqs(outbound, cloud.outbound_url) == {"batchItemFailures": []}
         assert len(provider.received(r"/1/messages$")) == 1
 
+        # a supervisor's change is one decision line under the id the caller sent
+        patched = call(
+            agent_api,
+            api_event(
+                "PATCH",
+                f"/api/v1/tickets/{ticket_id}",
+                resource="/api/v1/{proxy+}",
+                body={"priority": "high"},
+                claims=agent_claims(),
+                headers={"X-Correlation-Id": "trace-change-0003"},
+                path_params={"proxy": f"tickets/{ticket_id}"},
+            ),
+        )
+        assert patched[0] == 200, patched
+
     lines = output()
     records = [json.loads(line) for line in lines if line.startswith("{")]
     logs = [r for r in records if "level" in r]
@@ -103,6 +118,7 @@ def test_one_id_per_request_through_every_function_and_no_phone_or_email_in_any_
         ("stream", "no_media"),
     ]
     assert decisions(reply_id) == [("reply", "reply_queued"), ("stream", "outbound_queued"), ("outbound", "sent")]
+    assert decisions("trace-change-0003") == [("ticket_update", "changed")]
     assert all(r.get("correlation_id") for r in logs), "every log line carries its trace"
     # the ingest line names the sender, masked
     [ingested] = [r for r in logs if r.get("use_case") == "ingest"]

@@ -6,6 +6,7 @@ from kefu.auth import Caller
 from kefu.clock import now_iso
 from kefu.errors import InvalidInput, NotFound
 from kefu.models import Agent
+from kefu.observability import decided
 from kefu.store import Store
 
 PRESENCE = ("online", "away", "offline")
@@ -29,4 +30,5 @@ def set_presence(store: Store, caller: Caller, status: str) -> Agent:
     stamp = now_iso()
     if not store.agents.set_presence(caller.id, status, stamp):
         raise NotFound(f"agent '{caller.id}' not found")
+    decided("presence", status, agent_id=caller.id)
     return agent.model_copy(update={"presence": status, "updated_at": stamp})

@@ -25,6 +25,7 @@ from kefu.clock import new_id, now_iso
 from kefu.errors import Conflict, InvalidInput, NotFound
 from kefu.inbound import Sender
 from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity, Ticket
+from kefu.observability import decided
 from kefu.phone import to_e164
 from kefu.privacy import mask_email, mask_phone
 from kefu.store import Read, Store
@@ -413,6 +414,7 @@ def merge(store: Store, caller: Caller, source_id: str, target_id: str, reason: 
     )
     audit = _audit(caller, "customer.merged", record, stamp)
     store.customers.merge(source, target, record, audit)
+    decided("customer_merge", "merged", merge_id=record.id, source_id=source.id, target_id=target.id)
     return record
 
 
@@ -433,6 +435,7 @@ def unmerge(store: Store, caller: Caller, merge_id: str) -> CustomerMerge:
     stamp = now_iso()
     audit = _audit(caller, "customer.unmerged", record, stamp)
     store.customers.unmerge(record, source, target, audit, caller.id)
+    decided("customer_merge", "unmerged", merge_id=record.id, source_id=source.id, target_id=target.id)
     return record.model_copy(update={"undone_at": stamp, "undone_by": caller.id})
 
 

@@ -21,6 +21,7 @@ from kefu.clock import new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import InvalidInput, ProviderError
 from kefu.models import AuditEntry, InboxRecord
+from kefu.observability import decided
 from kefu.store import Store
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -187,6 +188,7 @@ def create_inbox(store: Store, caller: Caller, spec: InboxSpec) -> InboxRecord:
         credentials.write(record.credentials_secret, given, new=True)
     _saved(record, given)
     _audit(store, caller, "inbox.created", spec.id, {"channel": spec.channel, "credential_keys": sorted(given)})
+    decided("inbox", "created", channel=spec.channel, inbox=spec.id, credential_keys=sorted(given))
     return record
 
 
@@ -218,6 +220,7 @@ def update_inbox(store: Store, caller: Caller, inbox_id: str, changes: InboxChan
         "credential_keys": changed_keys,
     }
     _audit(store, caller, "inbox.updated", inbox_id, details)
+    decided("inbox", "updated", channel=updated.channel, inbox=inbox_id, **details)
     return updated
 
 

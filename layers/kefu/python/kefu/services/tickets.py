@@ -20,7 +20,7 @@ from kefu.models import (
     TicketStatus,
     check_transition,
 )
-from kefu.observability import current_correlation_id
+from kefu.observability import current_correlation_id, decided
 from kefu.services import customers
 from kefu.store import Store, TicketPage, Transaction
 
@@ -182,6 +182,14 @@ def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketC
                 setattr(ticket, field, value)
         if events:
             _write(store, ticket, expected, events, stamp)
+        decided(
+            "ticket_update",
+            "changed" if events else "unchanged",
+            channel=ticket.channel,
+            ticket_id=ticket.id,
+            status=ticket.status.value,
+            changes=[e.data.get("field", "status") for e in events],
+        )
         return ticket
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
@@ -210,6 +218,7 @@ def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, t
         if team is not None:
             ticket.team = team
         _write(store, ticket, expected, [_event(ticket.id, "assigned", caller, stamp, data)], stamp)
+        decided("transfer", "assigned", channel=ticket.channel, ticket_id=ticket.id, agent_id=agent_id, team=team)
         return ticket
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)

@@ -4,16 +4,17 @@ made in the same container late, nor a session past its expiry."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 from unittest import mock
 
 import boto3
 import pytest
 
-from kefu.clock import new_id, now_iso
+from kefu.clock import epoch_after, new_id, now_iso
 from kefu.errors import ConcurrentUpdate, Conflict, Duplicate, NotFound
 from kefu.models import Customer, Identity, InboxRecord, Ticket
-from kefu.store import Store, Transaction
+from kefu.store import ChatSessionRecord, Store, Transaction
 from kefu.store.table import MAX_TRANSACTION_ITEMS
 from tests.integration.conftest import TABLE, Cloud
 
@@ -122,8 +123,11 @@ def test_an_inbox_edited_in_this_container_is_never_served_stale(cloud: Cloud) -
 
 def test_a_cached_chat_session_ends_when_the_session_does(cloud: Cloud) -> None:
     store = cloud.store
-    session = {"inbox": "web", "visitor_id": "v-1", "ticket_id": "t-1", "created_at": now_iso()}
-    store.chat_sessions.create("hash-1", session, ttl_hours=1)
+    expires = epoch_after(timedelta(hours=1))
+    session = ChatSessionRecord(
+        inbox="web", visitor_id="v-1", ticket_id="t-1", created_at=now_iso(), expires_at=expires
+    )
+    store.chat_sessions.create("hash-1", session)
     assert store.chat_sessions.find("hash-1") is not None
     with mock.patch("kefu.store.chat_sessions.time.time", return_value=10**12):
         assert store.chat_sessions.find("hash-1") is None  # past its expiry, cached or not

@@ -10,12 +10,13 @@ import hashlib
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from kefu.clock import new_id, now_iso
+from kefu.clock import epoch_after, new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import InvalidInput, NotFound, Unauthenticated
 from kefu.inbound import InboundMessage, Sender
-from kefu.store import ConversationPage, Store
+from kefu.store import ChatSessionRecord, ConversationPage, Store
 
 MAX_TEXT = 5_000
 MAX_CLIENT_ID = 128
@@ -71,17 +72,18 @@ def start_session(
         raise InvalidInput("locale is not a valid language tag")
     token = secrets.token_urlsafe(32)
     ticket_id = new_id()
-    session = {
-        "inbox": inbox_id,
-        "visitor_id": new_id(),
-        "ticket_id": ticket_id,
-        "name": name,
-        "email": email.lower() if email else None,
-        "phone": phone,
-        "locale": locale,
-        "created_at": now_iso(),
-    }
-    store.chat_sessions.create(_hash(token), session, get_settings().chat_session_ttl_hours)
+    session = ChatSessionRecord(
+        inbox=inbox_id,
+        visitor_id=new_id(),
+        ticket_id=ticket_id,
+        name=name,
+        email=email.lower() if email else None,
+        phone=phone,
+        locale=locale,
+        created_at=now_iso(),
+        expires_at=epoch_after(timedelta(hours=get_settings().chat_session_ttl_hours)),
+    )
+    store.chat_sessions.create(_hash(token), session)
     return StartedSession(token, ticket_id)
 
 

@@ -8,12 +8,9 @@ session itself.
 from __future__ import annotations
 
 import time
-from datetime import timedelta
-from typing import Any
 
 from pydantic import BaseModel
 
-from kefu.clock import epoch_after
 from kefu.errors import Conflict
 from kefu.store import keys
 from kefu.store.cache import TtlCache
@@ -24,6 +21,8 @@ MAX_CACHED = 10_000
 
 
 class ChatSessionRecord(BaseModel):
+    """A web-chat session as stored: who the visitor is, and the ticket the widget was handed."""
+
     inbox: str
     visitor_id: str
     ticket_id: str
@@ -32,7 +31,7 @@ class ChatSessionRecord(BaseModel):
     phone: str | None = None
     locale: str | None = None
     created_at: str
-    expires_at: int  # epoch seconds
+    expires_at: int  # epoch seconds; DynamoDB's TTL deletes the item some time after
 
 
 class ChatSessionRepository:
@@ -40,10 +39,7 @@ class ChatSessionRepository:
         self.table = table
         self._cache: TtlCache[str, ChatSessionRecord] = TtlCache(CACHE_SECONDS, MAX_CACHED)
 
-    def create(self, token_hash: str, session: dict[str, Any], ttl_hours: int) -> ChatSessionRecord:
-        record = ChatSessionRecord.model_validate(
-            {**session, keys.TTL_ATTRIBUTE: epoch_after(timedelta(hours=ttl_hours))}
-        )
+    def create(self, token_hash: str, record: ChatSessionRecord) -> None:
         item = {
             **record.model_dump(mode="json"),
             **keys.chat_session(token_hash).as_dict(),
@@ -51,7 +47,6 @@ class ChatSessionRepository:
         }
         self.table.put(item, condition="attribute_not_exists(PK)", refused=Conflict("chat session token collision"))
         self._remember(token_hash, record)
-        return record
 
     def find(self, token_hash: str) -> ChatSessionRecord | None:
         """The live session, or None (unknown or expired: TTL deletion may lag by hours)."""

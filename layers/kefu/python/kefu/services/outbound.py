@@ -118,9 +118,9 @@ def _mark_failed(store: Store, message: Message, reason: str) -> None:
 
 
 def apply_provider_status(store: Store, channel: str, provider_message_id: str, status: str) -> bool:
-    message = store.tickets.message_for_provider_id(channel, provider_message_id)
+    message = store.tickets.provider_message(channel, provider_message_id)
     if message is None:
-        return False
+        return False  # not ours, or sent before we kept pointers
     if status == "failed":
         allowed = [s for s in _STATUS_ORDER if s != "read"]
     elif status in _STATUS_ORDER:

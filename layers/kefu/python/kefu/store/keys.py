@@ -151,6 +151,12 @@ def message(ticket_id: str, created_at: str, message_id: str) -> Key:
     return Key(TICKET + ticket_id, message_sort(created_at, message_id))
 
 
+def parse_message_sort(sort: str) -> tuple[str, str]:
+    """(created_at, message id) of a message's sort key."""
+    created_at, _, message_id = sort.removeprefix(MESSAGE).rpartition("#")
+    return created_at, message_id
+
+
 def event(ticket_id: str, created_at: str, event_id: str) -> Key:
     return Key(TICKET + ticket_id, f"{EVENT}{created_at}#{event_id}")
 

@@ -24,6 +24,19 @@ LIST_PAGE_READ = 50  # items per query page when merging status partitions
 CONVERSATION_PAGE_READ = 100
 
 
+@dataclass(frozen=True)
+class MessageRef:
+    """Which stored message: what a job or a provider's delivery report leads to (ids, never keys)."""
+
+    ticket_id: str
+    created_at: str
+    message_id: str
+
+    @classmethod
+    def of(cls, message: Message) -> MessageRef:
+        return cls(message.ticket_id, message.created_at, message.id)
+
+
 @dataclass
 class TicketPage:
     items: list[Ticket]
@@ -287,7 +300,7 @@ class TicketRepository:
 
     def update_delivery(
         self,
-        message: Message,
+        message: Message | MessageRef,
         *,
         status: str,
         allowed_from: Iterable[str],
@@ -303,8 +316,9 @@ class TicketRepository:
         if error is not None:
             sets.append("delivery_error = :err")
             values[":err"] = error
+        ref = message if isinstance(message, MessageRef) else MessageRef.of(message)
         return self.table.update(
-            _message_key(message),
+            keys.message(ref.ticket_id, ref.created_at, ref.message_id),
             "SET " + ", ".join(sets),
             condition="(" + " OR ".join(conditions) + ")",
             values=values,
@@ -341,19 +355,16 @@ class TicketRepository:
             return False
         return True
 
-    def message_for_provider_id(self, channel: str, provider_message_id: str) -> Message | None:
+    def provider_message(self, channel: str, provider_message_id: str) -> MessageRef | None:
         """Our message that the provider knows by this id (its delivery reports name it), if any."""
         pointer = self.table.get(keys.provider_message(channel, provider_message_id))
         if pointer is None:
             return None
         if "message_id" in pointer:
-            key = keys.message(
-                str(pointer["ticket_id"]), str(pointer["message_created_at"]), str(pointer["message_id"])
-            )
+            created_at, message_id = str(pointer["message_created_at"]), str(pointer["message_id"])
         else:  # pointers written before they carried ids kept the message's sort key
-            key = keys.Key(keys.ticket_partition(str(pointer["ticket_id"])), str(pointer["message_sk"]))
-        item = self.table.get(key)
-        return Message.model_validate(item) if item else None
+            created_at, message_id = keys.parse_message_sort(str(pointer["message_sk"]))
+        return MessageRef(str(pointer["ticket_id"]), created_at, message_id)
 
     def update_attachments(self, message: Message, attachments: list[Attachment]) -> None:
         self.table.update(

@@ -7,7 +7,7 @@ the peers, with the same interpreter as the dev venv), and the comparison runs t
 Each pair runs interleaved in one process on the same inputs (fresh, distinct deliveries cycled), alternating
 which side goes first; a sample is ``batch`` calls timed with ``perf_counter_ns`` (a batch only where one
 call is too short for the clock, e.g. a token compare). Medians and p99 are per call; the ratio is ours /
-peer on the medians. Import times: median of fresh interpreters, each side alternately.
+peer on the medians. Import times: CPU time of fresh interpreters (median), each side alternately.
 
 python -m tests.bench.sdk_compare [--calls 40000]     (prints the rows as JSON)
 """
@@ -100,7 +100,8 @@ PEER_IMPORTS = {
 
 
 def _import_once(python: Path, modules: str) -> float:
-    code = f"import time; t = time.perf_counter(); import {modules}; print(time.perf_counter() - t)"
+    # CPU time of the importing process: what a cold start costs, and steady while other processes share the cores
+    code = f"import time; t = time.process_time(); import {modules}; print(time.process_time() - t)"
     out = subprocess.run(
         [str(python), "-c", code], check=False, capture_output=True, text=True, env=_child_env(), cwd=ROOT
     )

@@ -1,7 +1,8 @@
 """The local gateway's HTTP edge: what API Gateway and CloudFront do before and after any route.
 
 - request headers over API Gateway's 10 KB limit -> 431, bodies over its 10 MB limit -> 413, paths with
-  control characters -> 400 (JSON ``{"message"}``, as API Gateway answers);
+  control characters -> 400, a method the gateway's own paths (health, config, SPA) do not take -> 405
+  (JSON ``{"message"}``, as API Gateway answers);
 - no ``server`` banner;
 - the SPA (``/app/``) gets the headers of the stack's CloudFront response headers policy, read from the
   template, with the local emulator's origin added where the SPA reaches AWS (Cognito, presigned media);
@@ -85,6 +86,11 @@ def with_origins(policy: str, origins: list[str]) -> str:
     return "; ".join(directives)
 
 
+# The gateway's own paths (not API routes) and the methods they take; any other method is a 405.
+OWN_PATHS = {"/healthz": ("GET", "HEAD"), "/config.json": ("GET", "HEAD")}
+SPA_METHODS = ("GET", "HEAD")
+
+
 def is_spa_path(path: str) -> bool:
     return path == "/app" or path.startswith("/app/")
 
@@ -108,6 +114,10 @@ class HttpEdge:
         if any(ord(char) < 0x20 or ord(char) == 0x7F for char in scope["path"]):
             # no route has such a path (and Starlette's path patterns would not even match it)
             await _answer(send, 400, "The path holds control characters")
+            return
+        allowed = OWN_PATHS.get(scope["path"]) or (SPA_METHODS if is_spa_path(scope["path"]) else None)
+        if allowed is not None and scope["method"] not in allowed:
+            await _answer(send, 405, "Method Not Allowed", allow=", ".join(allowed))
             return
         length = next((v for k, v in headers if k.lower() == b"content-length"), None)
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
@@ -167,9 +177,11 @@ def _with_headers(send: Send, extra: dict[str, str]) -> Send:
     return send_with_headers
 
 
-async def _answer(send: Send, status: int, message: str) -> None:
+async def _answer(send: Send, status: int, message: str, allow: str | None = None) -> None:
     body = json.dumps({"message": message}).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if allow:
+        headers.append((b"allow", allow.encode()))
     headers += [(k.lower().encode(), v.encode()) for k, v in API_HEADERS.items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

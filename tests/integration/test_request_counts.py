@@ -108,3 +108,23 @@ def test_an_agent_reply_end_to_end_costs_five_requests(cloud: Cloud, requests: R
 
     messages, _ = current().tickets.thread(ticket_id)
     assert [(m.body, m.delivery_status.value) for m in messages][-1] == ("we are on it", "sent")
+
+
+def test_a_whatsapp_message_is_found_through_its_conversation(cloud: Cloud, requests: Requests) -> None:
+    """Without a ticket hint the conversation item names the ticket, so a follow-up reads it once more."""
+    from kefu.services.ingest import ingest_message
+    from tests.integration.test_customers import whatsapp_message
+
+    store = current()
+    first = ingest_message(store, whatsapp_message("8613812345678", "where is my parcel", "wamid.1"))
+    assert first.outcome == "stored"
+    # customer with its WhatsApp and phone identities, ticket and message in one transaction; the phone then
+    # meets the contact index (customers who typed that number), which a batch read cannot ask
+    assert requests.take() == {"dynamodb:BatchGetItem": 1, "dynamodb:TransactWriteItems": 1, "dynamodb:Query": 1}
+
+    again = ingest_message(store, whatsapp_message("8613812345678", "any news?", "wamid.2"))
+    assert (again.outcome, again.ticket_id) == ("stored", first.ticket_id)
+    assert requests.take() == {"dynamodb:BatchGetItem": 1, "dynamodb:GetItem": 1, "dynamodb:TransactWriteItems": 1}
+
+    assert ingest_message(store, whatsapp_message("8613812345678", "any news?", "wamid.2")).outcome == "duplicate"
+    assert requests.take() == {"dynamodb:BatchGetItem": 1}

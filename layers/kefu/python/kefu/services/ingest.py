@@ -66,13 +66,13 @@ def preview_of(message: InboundMessage) -> str:
     return f"[{message.kind}]"
 
 
-def _new_ticket(
-    store: Store, message: InboundMessage, customer: Customer, stamp: str, *, hint_is_free: bool
-) -> Ticket:
+def _new_ticket(store: Store, message: InboundMessage, customer: Customer, stamp: str, *, hint_is_free: bool) -> Ticket:
     proposed = message.new_ticket_id
-    # web chat hands out the id as the hint too: when the hint was just looked up and is free, don't ask again
-    free = hint_is_free if proposed and proposed == message.ticket_hint else not store.tickets.find(proposed or "")
-    ticket_id = proposed if proposed and free else None
+    ticket_id = None
+    if proposed:
+        # web chat hands out the id as the hint too: when the hint was just looked up and is free, don't ask again
+        free = hint_is_free if proposed == message.ticket_hint else store.tickets.find(proposed) is None
+        ticket_id = proposed if free else None
     created = parse_iso(stamp)
     return Ticket(
         id=ticket_id or new_id(),

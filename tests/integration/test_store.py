@@ -132,3 +132,29 @@ def test_a_cached_chat_session_ends_when_the_session_does(cloud: Cloud) -> None:
     with mock.patch("kefu.store.chat_sessions.time.time", return_value=10**12):
         assert store.chat_sessions.find("hash-1") is None  # past its expiry, cached or not
     assert Store(TABLE).chat_sessions.find("hash-2") is None
+
+
+def test_keys_dynamodb_leaves_unprocessed_are_asked_for_again(cloud: Cloud) -> None:
+    """An injected fault: the first BatchGetItem answer holds one item back, as a throttled table does."""
+    real = boto3.client("dynamodb", region_name="us-east-1")
+    answers: list[int] = []
+
+    def throttled_once(**kwargs: Any) -> dict[str, Any]:
+        resp: dict[str, Any] = dict(real.batch_get_item(**kwargs))
+        if not answers:
+            held_back = resp["Responses"][TABLE].pop()
+            key = {name: held_back[name] for name in ("PK", "SK")}
+            resp["UnprocessedKeys"] = {TABLE: {"Keys": [key], "ConsistentRead": True}}
+        answers.append(len(resp["Responses"][TABLE]))
+        return resp
+
+    client = mock.Mock(batch_get_item=throttled_once)
+    store = Store(TABLE, client=client)
+    tx = Transaction()
+    for one in (first := ticket(), second := ticket()):
+        cloud.store.tickets.add_ticket(tx, one, expected_version=None)
+    cloud.store.tickets.commit(tx)
+
+    found = store.read([store.tickets.ticket_read(first.id), store.tickets.ticket_read(second.id)])
+    assert found == [first, second]
+    assert answers == [1, 1]

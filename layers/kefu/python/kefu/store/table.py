@@ -7,6 +7,7 @@ process's shared client from ``kefu.aws``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -153,7 +154,9 @@ class Table:
                     "ConsistentRead": True,
                 }
             }
-            for _ in range(_BATCH_GET_ROUNDS):
+            for round_ in range(_BATCH_GET_ROUNDS):
+                if round_:
+                    time.sleep(0.02 * 2**round_)  # throttled: back off before asking for the rest
                 resp = self.client.batch_get_item(RequestItems=pending)
                 for raw in resp.get("Responses", {}).get(self.name, []):
                     item = from_av(raw)

@@ -16,10 +16,13 @@ from agent_api.routes import admin, me, tickets
 from agent_api.routes import customers as customer_routes
 from kefu import aws
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, validation_error_response
-from kefu.config import get_settings
+from kefu.config import AgentApiSettings, get_settings, require
 from kefu.errors import KefuError, http_status_for
 from kefu.observability import bound, decided, from_api_event, logger
 from kefu.services.media import wire_email
+
+# At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
+settings = require(AgentApiSettings)
 
 wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"), verify_identities=True)
 tracer = Tracer()

@@ -15,9 +15,13 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import store
+from kefu.config import IngestSettings, require
 from kefu.inbound import InboundMessage
 from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
 from kefu.services.ingest import ingest_message
+
+# At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
+settings = require(IngestSettings)
 
 tracer = Tracer()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)

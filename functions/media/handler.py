@@ -16,12 +16,15 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import aws, store
-from kefu.config import MAX_RECEIVE_COUNT
+from kefu.config import MAX_RECEIVE_COUNT, MediaSettings, require
 from kefu.errors import ProviderError
 from kefu.inbound import MediaJob
 from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
 from kefu.queues import delay_redelivery
 from kefu.services.media import store_job_media, wire_email
+
+# At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
+settings = require(MediaSettings)
 
 wire_email(lambda: aws.client("s3"))  # email attachments are read from the stored raw email
 tracer = Tracer()

@@ -15,13 +15,16 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import aws, store
-from kefu.config import MAX_RECEIVE_COUNT
+from kefu.config import MAX_RECEIVE_COUNT, OutboundSettings, require
 from kefu.errors import ProviderError
 from kefu.inbound import OutboundJob
 from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
 from kefu.queues import delay_redelivery
 from kefu.services.media import wire_email
 from kefu.services.outbound import deliver
+
+# At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
+settings = require(OutboundSettings)
 
 wire_email(lambda: aws.client("s3"), lambda: aws.client("ses"))
 tracer = Tracer()

@@ -12,8 +12,12 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import store
+from kefu.config import StreamSettings, require
 from kefu.observability import bound, decided, failures_logged, from_stream_image, logger
 from kefu.services.stream import on_change
+
+# At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
+settings = require(StreamSettings)
 
 tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)

@@ -15,12 +15,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from kefu import aws, store
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, parse_body, webhook_request
+from kefu.config import WebhooksSettings, require
 from kefu.errors import KefuError, http_status_for
 from kefu.observability import CORRELATION_HEADER, bound, count, decided, from_api_event, logger
 from kefu.queues import enqueue_inbound
 from kefu.services import chat
 from kefu.services.media import wire_email
 from kefu.services.webhooks import handle_delivery
+
+# At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
+settings = require(WebhooksSettings)
 
 wire_email(lambda: aws.client("s3"))
 tracer = Tracer()

@@ -2,14 +2,25 @@
 
 The environment variable names live here and nowhere else: the CDK constructs import ``Env`` to set them,
 the functions read them only through ``get_settings()``. Locally the values differ only in endpoints.
+
+Each function has a model of its own (``WebhooksSettings`` …) in which what it needs is required: its
+handler calls ``require()`` at init, so a missing, empty or misspelled variable fails the cold start with
+the variable's name, locally and in AWS, instead of turning into a silent no-op at the first request.
 """
 
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar
 from functools import lru_cache
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "KEFU_"
+# True while from_environ validates a mapping it was given rather than the process environment.
+_explicit: ContextVar[bool] = ContextVar("kefu_settings_explicit", default=False)
 
 
 class Env:
@@ -26,7 +37,7 @@ class Env:
     STAGE = "KEFU_STAGE"
     SECRETS_PREFIX = "KEFU_SECRETS_PREFIX"
     SECRETS_KMS_KEY_ID = "KEFU_SECRETS_KMS_KEY_ID"
-    CURSOR_KEY_SECRET_ARN = "KEFU_CURSOR_KEY_SECRET_ARN"
+    CURSOR_KEY_SECRET_ARN = "KEFU_CURSOR_KEY_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
     ALLOWED_ORIGINS = "KEFU_ALLOWED_ORIGINS"
 
 
@@ -37,8 +48,19 @@ SECRETS_PREFIX = "kefu/inbox/"
 MAX_RECEIVE_COUNT = 5
 
 
-class Settings(BaseModel):
-    table_name: str = Field(min_length=1)
+class SettingsError(RuntimeError):
+    """The function's environment lacks, or misspells, what its settings model requires."""
+
+
+Required = Annotated[str, Field(min_length=1)]
+
+
+class Settings(BaseSettings):
+    """Everything a function may read. Optional values here; each function's model requires its own."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore")
+
+    table_name: Required
     inbound_queue_url: str = ""
     outbound_queue_url: str = ""
     media_queue_url: str = ""
@@ -61,29 +83,91 @@ class Settings(BaseModel):
         return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
 
     @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Lambda has no .env file and no secrets folder: the process environment alone, or only the
+        # mapping given to from_environ (tests), never a developer's stray .env.
+        return (init_settings,) if _explicit.get() else (init_settings, env_settings)
+
+    @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
-        env = os.environ if environ is None else environ
-        values: dict[str, str] = {}
-        for field, name in (
-            ("table_name", Env.TABLE_NAME),
-            ("inbound_queue_url", Env.INBOUND_QUEUE_URL),
-            ("outbound_queue_url", Env.OUTBOUND_QUEUE_URL),
-            ("media_queue_url", Env.MEDIA_QUEUE_URL),
-            ("user_pool_id", Env.USER_POOL_ID),
-            ("media_bucket", Env.MEDIA_BUCKET),
-            ("chat_session_ttl_hours", Env.CHAT_SESSION_TTL_HOURS),
-            ("dedup_ttl_days", Env.DEDUP_TTL_DAYS),
-            ("stage", Env.STAGE),
-            ("secrets_prefix", Env.SECRETS_PREFIX),
-            ("secrets_kms_key_id", Env.SECRETS_KMS_KEY_ID),
-            ("cursor_key_secret_arn", Env.CURSOR_KEY_SECRET_ARN),
-            ("allowed_origins", Env.ALLOWED_ORIGINS),
-        ):
-            if name in env:
-                values[field] = env[name]
-        return cls.model_validate(values)
+        env = dict(os.environ if environ is None else environ)
+        known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+        unknown = sorted(name for name in env if name.startswith(ENV_PREFIX) and name not in known)
+        if unknown:
+            raise SettingsError(
+                f"unknown setting(s) {', '.join(unknown)}: misspelled? (known: {', '.join(sorted(known))})"
+            )
+        values: dict[str, Any] = {
+            name: env[f"{ENV_PREFIX}{name.upper()}"]
+            for name in cls.model_fields
+            if f"{ENV_PREFIX}{name.upper()}" in env
+        }
+        token = _explicit.set(environ is not None)
+        try:
+            return cls(**values) if environ is not None else cls()
+        except ValidationError as error:
+            problems = [
+                f"{ENV_PREFIX}{str(issue['loc'][0]).upper()} ({issue['msg'].lower()})" for issue in error.errors()
+            ]
+            raise SettingsError(f"{cls.__name__}: {'; '.join(problems)}") from None
+        finally:
+            _explicit.reset(token)
+
+
+class WebhooksSettings(Settings):
+    inbound_queue_url: Required
+    media_bucket: Required
+    secrets_kms_key_id: Required
+    cursor_key_secret_arn: Required
+
+
+class IngestSettings(Settings):
+    secrets_kms_key_id: Required
+
+
+class StreamSettings(Settings):
+    outbound_queue_url: Required
+    media_queue_url: Required
+
+
+class AgentApiSettings(Settings):
+    user_pool_id: Required
+    outbound_queue_url: Required
+    media_bucket: Required
+    secrets_kms_key_id: Required
+    cursor_key_secret_arn: Required
+
+
+class OutboundSettings(Settings):
+    secrets_kms_key_id: Required
+
+
+class MediaSettings(Settings):
+    media_bucket: Required
+    secrets_kms_key_id: Required
+
+
+AnySettings = TypeVar("AnySettings", bound=Settings)
+_model: type[Settings] = Settings
+
+
+def require(model: type[AnySettings]) -> AnySettings:
+    """At a function's init: its own model becomes this process's settings, parsed (and checked) now."""
+    global _model  # noqa: PLW0603 - one model per process, chosen by the handler at init
+    _model = model
+    get_settings.cache_clear()
+    settings = get_settings()
+    assert isinstance(settings, model)
+    return settings
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings.from_environ()
+    return _model.from_environ()

@@ -1,0 +1,19 @@
+"""Placeholders for the functions' required settings, so in-process tests can import any handler.
+
+Each handler requires its own settings at import (init), as on Lambda. The in-process suites point the
+settings at moto per test (tests/integration/conftest.py) and parse them again; these placeholders only let
+the modules load. Whether the real stack gives each function what it requires is checked on the
+synthesized template (tests/infra/test_packaging.py) and by the local cloud, which runs every function with
+exactly its template environment.
+"""
+
+from __future__ import annotations
+
+import os
+
+from kefu.config import Settings
+
+for _name, _field in Settings.model_fields.items():
+    if _field.is_required() or _field.default == "":
+        os.environ.setdefault(f"KEFU_{_name.upper()}", f"placeholder-{_name.replace('_', '-')}")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

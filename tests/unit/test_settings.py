@@ -1,0 +1,66 @@
+"""Each function's settings: what it needs is required, named when missing, and a misspelling is refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from kefu.config import (
+    AgentApiSettings,
+    IngestSettings,
+    MediaSettings,
+    OutboundSettings,
+    Settings,
+    SettingsError,
+    StreamSettings,
+    WebhooksSettings,
+)
+
+FULL = {
+    "KEFU_TABLE_NAME": "kefu-table",
+    "KEFU_INBOUND_QUEUE_URL": "https://sqs/inbound.fifo",
+    "KEFU_OUTBOUND_QUEUE_URL": "https://sqs/outbound.fifo",
+    "KEFU_MEDIA_QUEUE_URL": "https://sqs/media",
+    "KEFU_USER_POOL_ID": "us-east-1_pool",
+    "KEFU_MEDIA_BUCKET": "kefu-media",
+    "KEFU_SECRETS_KMS_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/k",
+    "KEFU_CURSOR_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:kefu/cursor",
+}
+MODELS = [WebhooksSettings, IngestSettings, StreamSettings, AgentApiSettings, OutboundSettings, MediaSettings]
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_function_starts_with_everything_it_needs(model: type[Settings]) -> None:
+    assert model.from_environ(FULL).table_name == "kefu-table"
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_each_required_variable_is_named_when_missing_or_empty(model: type[Settings]) -> None:
+    required = [name for name, field in model.model_fields.items() if field.is_required()]
+    assert "table_name" in required
+    for name in required:
+        variable = f"KEFU_{name.upper()}"
+        for environ in ({k: v for k, v in FULL.items() if k != variable}, {**FULL, variable: ""}):
+            with pytest.raises(SettingsError) as failure:
+                model.from_environ(environ)
+            assert variable in str(failure.value)
+            assert model.__name__ in str(failure.value)
+
+
+def test_a_misspelled_variable_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError) as failure:
+        IngestSettings.from_environ({**FULL, "KEFU_DEDUP_TTL_DAY": "3"})
+    assert "KEFU_DEDUP_TTL_DAY" in str(failure.value)
+    assert "misspelled" in str(failure.value)
+
+
+def test_values_are_checked_not_only_present() -> None:
+    with pytest.raises(SettingsError) as failure:
+        IngestSettings.from_environ({**FULL, "KEFU_DEDUP_TTL_DAYS": "0"})
+    assert "KEFU_DEDUP_TTL_DAYS" in str(failure.value)
+
+
+def test_webhooks_require_their_queue_but_ingest_does_not() -> None:
+    without_queue = {k: v for k, v in FULL.items() if k != "KEFU_INBOUND_QUEUE_URL"}
+    assert IngestSettings.from_environ(without_queue).inbound_queue_url == ""
+    with pytest.raises(SettingsError):
+        WebhooksSettings.from_environ(without_queue)

@@ -79,16 +79,20 @@ def test_trace_prints_one_ids_lines_from_every_function_in_time_order(tmp_path: 
     (logs / "WebhooksFunction.log").write_text(
         line("2026-12-01 10:00:00,100+0000", "c-1", "webhook: queued") + "\nnot json c-1\n"
     )
+    # a metric line (EMF) has its time in _aws.Timestamp, epoch milliseconds: 10:00:00.200 here
+    metric = {"_aws": {"Timestamp": 1_796_119_200_200}, "correlation_id": "c-1", "MessageStored": [1.0]}
     (logs / "IngestFunction.log").write_text(
         line("2026-12-01 10:00:00,300+0000", "c-1", "ingest: stored")
         + "\n"
         + line("2026-12-01 10:00:00,200+0000", "c-2", "ingest: stored")
         + "\n"
+        + json.dumps(metric)
+        + "\n"
     )
     out = io.StringIO()
     assert cli.run_trace("c-1", tmp_path, out) == 0
     printed = out.getvalue().splitlines()
-    assert [p.split(": ", 1)[0] for p in printed] == ["WebhooksFunction", "IngestFunction"]
-    assert "webhook: queued" in printed[0] and "ingest: stored" in printed[1]
+    assert [p.split(": ", 1)[0] for p in printed] == ["WebhooksFunction", "IngestFunction", "IngestFunction"]
+    assert "webhook: queued" in printed[0] and "MessageStored" in printed[1] and "ingest: stored" in printed[2]
     assert cli.run_trace("c-unknown", tmp_path, io.StringIO()) == 1
     assert cli.run_trace("c-1", tmp_path / "elsewhere", io.StringIO()) == 1

@@ -17,8 +17,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 # layers/kefu/python/kefu/cli.py -> the checkout's root
 CHECKOUT = Path(__file__).resolve().parents[4]
@@ -40,8 +41,19 @@ def run_local(arguments: Sequence[str]) -> int:
     return subprocess.call([sys.executable, "-m", "local", *arguments], cwd=root)  # noqa: S603
 
 
-def trace_lines(logs_dir: Path, correlation_id: str) -> Iterator[tuple[str, str, str]]:
-    """(timestamp, function, line) of every JSON log line in ``logs_dir/*.log`` that carries the id."""
+def moment(record: dict[str, Any]) -> float:
+    """When a line was written, in epoch seconds: Powertools' ``timestamp``, or a metric's ``_aws.Timestamp``."""
+    metric = record.get("_aws")
+    if isinstance(metric, dict) and isinstance(metric.get("Timestamp"), int | float):
+        return float(metric["Timestamp"]) / 1000
+    try:
+        return datetime.strptime(str(record.get("timestamp")), "%Y-%m-%d %H:%M:%S,%f%z").timestamp()
+    except ValueError:
+        return 0.0
+
+
+def trace_lines(logs_dir: Path, correlation_id: str) -> Iterator[tuple[float, str, str]]:
+    """(when, function, line) of every JSON log line in ``logs_dir/*.log`` that carries the id."""
     for log_file in sorted(logs_dir.glob("*.log")):
         with log_file.open(encoding="utf-8", errors="replace") as lines:
             for line in lines:
@@ -52,7 +64,7 @@ def trace_lines(logs_dir: Path, correlation_id: str) -> Iterator[tuple[str, str,
                 except ValueError:
                     continue
                 if isinstance(record, dict) and record.get("correlation_id") == correlation_id:
-                    yield str(record.get("timestamp", "")), log_file.stem, line.rstrip("\n")
+                    yield moment(record), log_file.stem, line.rstrip("\n")
 
 
 def run_trace(correlation_id: str, state_dir: Path, out: TextIO) -> int:

@@ -33,7 +33,10 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
 # bracketed area code between them; never part of a longer word, id, decimal or path (a number between
 # colons is masked too: conversation keys carry phone numbers that way).
 _PHONE = re.compile(r"(?<![\w+./-])\+?(?:\(\d{1,4}\)[ -]?)?\d(?:[ -]?\d){6,14}(?![\w/]|[.-]\d)")
-_DATE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}")
+# Dotted groups (01.23.45.67.89, 138.1234.5678): groups of 2-4 digits only, so decimals and IP addresses
+# (a group of one digit, or one long run) are left alone.
+_DOTTED_PHONE = re.compile(r"(?<![\w+./-])\+?\d{2,4}(?:\.\d{2,4}){2,5}(?![\w/]|[.-]\d)")
+_DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}")
 
 
 def _masked_phone(match: re.Match[str]) -> str:
@@ -48,4 +51,5 @@ def mask_personal_data(text: str) -> str:
     """Every email address and phone number in ``text`` masked (the log formatter runs every value through
     this): ``call +8613812345678 or li@example.com`` -> ``call +86138****5678 or l***@example.com``."""
     text = _EMAIL.sub(lambda m: mask_email(m.group(0)) or "", text)
-    return _PHONE.sub(_masked_phone, text)
+    text = _PHONE.sub(_masked_phone, text)
+    return _DOTTED_PHONE.sub(_masked_phone, text)

@@ -28,7 +28,9 @@ settings = require(MediaSettings)
 
 wire_email(lambda: aws.client("s3"))  # email attachments are read from the stored raw email
 tracer = Tracer()
-processor = BatchProcessor(event_type=EventType.SQS)
+# A provider that is down is a retry, not an error of this function: the failed job goes back to the queue
+# (and after the last try to the DLQ, which alarms) without failing the invocation.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 
 
 def record_handler(record: SQSRecord) -> str:

@@ -21,7 +21,7 @@ from agent_api.handler import lambda_handler as agent_api
 from ingest.handler import lambda_handler as ingest
 from kefu.channels.base import InboxConfig
 from kefu.clock import now_iso
-from kefu.config import Env, get_settings
+from kefu.config import MAX_RECEIVE_COUNT, Env, get_settings
 from kefu.inbound import InboundMessage, Sender
 from kefu.models import Attachment
 from kefu.services.admin import save_inbox
@@ -153,3 +153,59 @@ def test_a_slow_download_never_delays_a_reply_written_at_the_same_time(
     assert media_result == {"batchItemFailures": []}
     [attachment] = ticket_view(photo.ticket_id)["messages"][0]["attachments"]
     assert attachment["size"] == len(PNG) and attachment["url"]
+
+
+def test_a_provider_that_stays_down_is_retried_then_the_ticket_says_the_file_will_not_come(
+    cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Down(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Down)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="kefu-media")
+        monkeypatch.setenv(Env.MEDIA_BUCKET, "kefu-media")
+        get_settings.cache_clear()
+        save_inbox(
+            cloud.store,
+            InboxConfig(
+                id="wa",
+                channel="whatsapp",
+                api_base=f"http://127.0.0.1:{server.server_port}",
+                credentials={"verify_token": "v", "app_secret": "s", "access_token": "t", "phone_number_id": "1"},
+            ),
+        )
+        photo = ingest_message(
+            cloud.store,
+            InboundMessage(
+                channel="whatsapp",
+                inbox="wa",
+                provider_message_id="wamid.down",
+                conversation_key="whatsapp:wa:+8613800000010",
+                sender=Sender(channel="whatsapp", external_id="8613800000010"),
+                kind="image",
+                attachments=[Attachment(media_id="down-photo", content_type="image/png")],
+                received_at=now_iso(),
+            ),
+        )
+        assert photo.ticket_id
+        assert cloud.run_stream(stream) == {"batchItemFailures": []}
+        # every receive but the last hands the job back for a later try; the ticket says nothing yet
+        for _ in range(MAX_RECEIVE_COUNT - 1):
+            assert cloud.run_sqs(media, cloud.media_url)["batchItemFailures"]
+            assert "media_failed" not in [e["type"] for e in ticket_view(photo.ticket_id)["events"]]
+        # the last one records why on the ticket, and still fails so the DLQ keeps the job
+        assert cloud.run_sqs(media, cloud.media_url)["batchItemFailures"]
+        [failed] = [e for e in ticket_view(photo.ticket_id)["events"] if e["type"] == "media_failed"]
+        assert "gave up after repeated failures" in failed["data"]["reasons"][0]
+        assert "503" in failed["data"]["reasons"][0]
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -121,7 +121,7 @@ def test_a_plain_caller_id_is_kept_else_the_gateway_request_id_else_a_new_one() 
     event = {"headers": {"X-Correlation-Id": "shop-42:order.7"}, "requestContext": {"requestId": "req-abc-123"}}
     assert from_api_event(event) == "shop-42:order.7"
     # anything else a caller sends (too long, spaces, markup) never reaches the logs
-    for offered in ("x" * 200, "two words here", "<script>alert(1)</script>", "short"):
+    for offered in ("x" * 200, "two words here", "<script>alert(1)</script>", "short", "13812345678", "x:13812345678"):
         assert from_api_event({**event, "headers": {"x-correlation-id": offered}}) == "req-abc-123"
     assert from_api_event({"headers": None, "requestContext": {"requestId": "req-abc-123"}}) == "req-abc-123"
     fresh = from_api_event({"headers": {}})

@@ -99,7 +99,8 @@ def from_api_event(event: Mapping[str, Any]) -> str:
     """The caller's ``X-Correlation-Id`` when it is a plain token, else API Gateway's request id, else a new id."""
     headers = {str(k).lower(): v for k, v in (event.get("headers") or {}).items()}
     offered = headers.get(CORRELATION_HEADER)
-    if isinstance(offered, str) and _PLAIN_TOKEN.fullmatch(offered):
+    # never one that looks like a phone number: the id is the one value every line shows unmasked
+    if isinstance(offered, str) and _PLAIN_TOKEN.fullmatch(offered) and mask_personal_data(offered) == offered:
         return offered
     request_id = (event.get("requestContext") or {}).get("requestId")
     return str(request_id) if request_id else new_correlation_id()

@@ -1,7 +1,8 @@
 """The ``kefu`` command: the project's tools for people, beside ``make`` (which builds, tests and deploys).
 
 Verbs:
-- ``kefu local``: run the local cloud in the foreground (the same as ``make dev`` once things are built);
+- ``kefu local``: run the local cloud in the foreground on the synthesized stack in ``cdk.out/`` (``make dev``
+  builds and synthesizes first, then does the same);
 - ``kefu trace ID``: every line the local cloud's functions logged for one correlation id, in time order;
 - ``kefu mask``: copy text with phone numbers and emails masked, e.g. a log excerpt for an issue.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -35,10 +35,14 @@ def _checkout_root() -> Path:
 
 
 def run_local(arguments: Sequence[str]) -> int:
-    """``python -m local`` in the checkout, with the caller's arguments (``kefu local --help`` lists them)."""
+    """Become ``python -m local`` in the checkout, with the caller's arguments (``kefu local --help`` lists
+    them). Exec, not a child process: Ctrl-C and SIGTERM then reach the local cloud itself, which drains and
+    saves its state, instead of a parent that would kill it."""
     root = _checkout_root()
+    os.chdir(root)
     # the person's own arguments for their own local cloud, run by this interpreter: nothing untrusted
-    return subprocess.call([sys.executable, "-m", "local", *arguments], cwd=root)  # noqa: S603
+    os.execv(sys.executable, [sys.executable, "-m", "local", *arguments])  # noqa: S606
+    return 0  # not reached: execv replaces this process
 
 
 def moment(record: dict[str, Any]) -> float:

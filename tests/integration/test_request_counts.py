@@ -128,3 +128,30 @@ def test_a_whatsapp_message_is_found_through_its_conversation(cloud: Cloud, requ
 
     assert ingest_message(store, whatsapp_message("8613812345678", "any news?", "wamid.2")).outcome == "duplicate"
     assert requests.take() == {"dynamodb:BatchGetItem": 1}
+
+
+def test_a_warm_agent_api_container_builds_no_clients(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Clients are made once per container (kefu.aws), never per request (a boto3 client costs milliseconds)."""
+    import boto3
+
+    built: list[str] = []
+    real_client = boto3.session.Session.client
+
+    def counting_client(self: Any, service: str, **kwargs: Any) -> Any:
+        built.append(service)
+        return real_client(self, service, **kwargs)  # type: ignore[call-overload]
+
+    started = start_chat()
+    chat_message(cloud, started["session_token"], "hello?", "m-1")
+    chat_message(cloud, start_chat()["session_token"], "and me", "m-1")  # two tickets: the list has a next page
+    requests = [
+        ("/api/v1/me", None),
+        ("/api/v1/tickets", {"limit": "1"}),  # signs a cursor (its key from Secrets Manager)
+        (f"/api/v1/tickets/{started['ticket_id']}", None),
+    ]
+    for path, query in requests:  # the container's first requests make its clients
+        assert agent("GET", path, query=query)[0] == 200, path
+    monkeypatch.setattr(boto3.session.Session, "client", counting_client)
+    for path, query in requests:
+        assert agent("GET", path, query=query)[0] == 200, path
+    assert built == []

@@ -18,7 +18,7 @@ from kefu import aws
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, validation_error_response
 from kefu.config import AgentApiSettings, get_settings, require
 from kefu.errors import KefuError, http_status_for
-from kefu.observability import bound, decided, from_api_event, logger
+from kefu.observability import answered_with_id, bound, decided, from_api_event, logger
 from kefu.services.media import wire_email
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
@@ -74,4 +74,4 @@ def not_found(_: Exception) -> Response:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with bound(from_api_event(event)):
-        return app.resolve(event, context)
+        return answered_with_id(app.resolve(event, context))

@@ -17,7 +17,16 @@ from kefu import aws, store
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, parse_body, webhook_request
 from kefu.config import WebhooksSettings, require
 from kefu.errors import KefuError, http_status_for
-from kefu.observability import CORRELATION_HEADER, bound, count, decided, from_api_event, logger
+from kefu.observability import (
+    CORRELATION_HEADER,
+    RESPONSE_HEADER,
+    answered_with_id,
+    bound,
+    count,
+    decided,
+    from_api_event,
+    logger,
+)
 from kefu.queues import enqueue_inbound
 from kefu.services import chat
 from kefu.services.media import wire_email
@@ -48,7 +57,11 @@ def body_rules_for(event: dict[str, Any]) -> BodyRules:
 # own site, so any origin may call the chat routes (the session token is a header, never a cookie).
 app = GuardedResolver(
     body_rules=body_rules_for,
-    cors=CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", CORRELATION_HEADER]),
+    cors=CORSConfig(
+        allow_origin="*",
+        allow_headers=["Authorization", "Content-Type", CORRELATION_HEADER],
+        expose_headers=[RESPONSE_HEADER],  # the widget may show the id a customer can quote
+    ),
 )
 
 
@@ -133,4 +146,4 @@ def _deliver(channel: str, inbox: str) -> Response:
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     with bound(from_api_event(event)):
-        return app.resolve(event, context)
+        return answered_with_id(app.resolve(event, context))

@@ -77,6 +77,7 @@ def test_one_correlation_id_per_request_in_every_functions_log_and_nothing_perso
         headers={"Authorization": f"Bearer {token}", "X-Correlation-Id": chat_id},
     )
     assert said.status_code == 202, said.text
+    assert said.headers.get("x-correlation-id") == chat_id  # what the widget can show the customer to quote
 
     with FakeProvider() as provider:
         telegram = TelegramSigner(f"tg-trace-{run}", secret_token=f"tg-secret-{run}")

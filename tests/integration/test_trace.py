@@ -22,7 +22,7 @@ from outbound.handler import lambda_handler as outbound
 from stream.handler import lambda_handler as stream
 from tests.integration.conftest import Cloud
 from tests.integration.test_chat_flow import call
-from tests.support.aws_events import agent_claims, api_event
+from tests.support.aws_events import FakeContext, agent_claims, api_event
 from tests.support.providers import FakeProvider, MetaSigner
 from webhooks.handler import lambda_handler as webhooks
 
@@ -59,8 +59,7 @@ def test_one_id_per_request_through_every_function_and_no_phone_or_email_in_any_
             ),
         )
         delivery = MetaSigner("whatsapp", "wa", SECRET, "v").whatsapp_text("1", PHONE, f"hi, I am {EMAIL}")
-        status, _ = call(
-            webhooks,
+        answer = webhooks(
             api_event(
                 "POST",
                 "/webhooks/whatsapp/wa",
@@ -68,8 +67,10 @@ def test_one_id_per_request_through_every_function_and_no_phone_or_email_in_any_
                 body=delivery.body.decode(),
                 headers={**delivery.headers, "X-Correlation-Id": "trace-delivery-0001"},
             ),
+            FakeContext(),
         )
-        assert status == 200
+        assert answer["statusCode"] == 200
+        assert answer["multiValueHeaders"]["X-Correlation-Id"] == ["trace-delivery-0001"]  # the caller can quote it
         assert cloud.run_sqs(ingest, cloud.inbound_url) == {"batchItemFailures": []}
         assert cloud.run_stream(stream) == {"batchItemFailures": []}
         ticket_id = next(json.loads(line)["ticket_id"] for line in output(peek=True) if '"use_case":"ingest"' in line)
@@ -84,7 +85,9 @@ def test_one_id_per_request_through_every_function_and_no_phone_or_email_in_any_
             path_params={"proxy": f"tickets/{ticket_id}/messages"},
         )
         reply_id = reply_event["requestContext"]["requestId"]
-        assert call(agent_api, reply_event)[0] == 201
+        replied = agent_api(reply_event, FakeContext())
+        assert replied["statusCode"] == 201
+        assert replied["multiValueHeaders"]["X-Correlation-Id"] == [reply_id]
         assert cloud.run_stream(stream) == {"batchItemFailures": []}
         assert cloud.run_sqs(outbound, cloud.outbound_url) == {"batchItemFailures": []}
         assert len(provider.received(r"/1/messages$")) == 1

@@ -32,6 +32,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from kefu.privacy import mask_personal_data
 
 CORRELATION_HEADER = "x-correlation-id"
+RESPONSE_HEADER = "X-Correlation-Id"
 SQS_ATTRIBUTE = "CorrelationId"
 ITEM_ATTRIBUTE = "correlation_id"
 LOG_KEY = "correlation_id"
@@ -104,6 +105,16 @@ def from_api_event(event: Mapping[str, Any]) -> str:
         return offered
     request_id = (event.get("requestContext") or {}).get("requestId")
     return str(request_id) if request_id else new_correlation_id()
+
+
+def answered_with_id(response: dict[str, Any]) -> dict[str, Any]:
+    """An API Gateway proxy answer carrying the current correlation id as ``X-Correlation-Id``, so a caller
+    (the chat widget, the agent app, a provider's support) can quote the one id every log line of the work has."""
+    correlation_id = current_correlation_id()
+    if correlation_id:
+        response.setdefault("multiValueHeaders", {})[RESPONSE_HEADER] = [correlation_id]
+        response.get("headers", {}).pop(RESPONSE_HEADER, None)  # one place only: API Gateway would merge both
+    return response
 
 
 def from_sqs_record(record: Any) -> str:

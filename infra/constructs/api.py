@@ -23,7 +23,15 @@ PREFLIGHT_REASON = (
     "CORS preflight (OPTIONS) requests never carry credentials by the Fetch standard; API Gateway answers "
     "them with a mock integration that touches no data."
 )
-CHAT_CORS_HEADERS = ["Content-Type", "Authorization", "X-Amz-Date", "X-Api-Key", "X-Amz-Security-Token"]
+# X-Correlation-Id: a browser caller may name the trace of its request (kefu.observability)
+CHAT_CORS_HEADERS = [
+    "Content-Type",
+    "Authorization",
+    "X-Amz-Date",
+    "X-Api-Key",
+    "X-Amz-Security-Token",
+    "X-Correlation-Id",
+]
 # API Gateway's own answers (401 from the authorizer, 413, 429, 5xx) carry the same edge headers as the
 # functions' (kefu.api.EDGE_HEADERS); they hold no data, so any origin may read them.
 GATEWAY_RESPONSE_HEADERS = {

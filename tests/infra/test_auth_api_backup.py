@@ -115,6 +115,9 @@ def test_only_cors_preflights_besides_the_listed_routes(synthesized: Synthesized
     for route in extra:
         assert routes[route]["AuthorizationType"] == "NONE"
         assert routes[route]["Integration"]["Type"] == "MOCK"
+        # a browser may name the trace of its request (X-Correlation-Id)
+        answer = routes[route]["Integration"]["IntegrationResponses"][0]["ResponseParameters"]
+        assert "X-Correlation-Id" in answer["method.response.header.Access-Control-Allow-Headers"]
 
 
 def test_stage_prod_with_access_logs_tracing_and_throttling(primary_template) -> None:

@@ -15,7 +15,6 @@ from kefu.clock import now_iso
 from kefu.inbound import InboundMessage, Sender
 from kefu.models import Customer, Identity
 from kefu.services import chat
-from kefu.services.customers import resolve_customer
 from kefu.services.ingest import ingest_message
 from kefu.store import Read, Store
 from tests.integration.conftest import Cloud
@@ -287,15 +286,16 @@ def test_concurrent_first_messages_for_one_key_make_one_customer(cloud: Cloud, r
         rival = wa.model_copy(update={"inbox": "wa-2", "conversation_key": "whatsapp:wa-2:" + NUMBER})
     racing = RacingStore(cloud.store.table.name, race_on, lambda: ingest_message(cloud.store, rival))
 
-    customer = resolve_customer(racing, wa.sender)
+    assert ingest_message(racing, wa).outcome == "stored"
+    customer_id = owner(cloud.store, wa)
 
     assert racing.competitor is None  # the race really happened
-    assert cloud.store.customers.owner_of("phone", NUMBER) == customer.id
-    assert owner(cloud.store, rival) == customer.id
+    assert cloud.store.customers.owner_of("phone", NUMBER) == customer_id
+    assert owner(cloud.store, rival) == customer_id
     profiles = cloud.ddb.scan(
         TableName="kefu-test", FilterExpression="SK = :p", ExpressionAttributeValues={":p": {"S": "PROFILE"}}
     )["Items"]
-    assert [p["PK"]["S"] for p in profiles if p["PK"]["S"].startswith("CUSTOMER#")] == [f"CUSTOMER#{customer.id}"]
+    assert [p["PK"]["S"] for p in profiles if p["PK"]["S"].startswith("CUSTOMER#")] == [f"CUSTOMER#{customer_id}"]
 
 
 # ---------------------------------------------------------------- the agent API
@@ -357,7 +357,8 @@ def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:
     assert ticket["customer_id"] == source and ticket["customer"]["id"] == target
     # the visitor's next message resolves to the merged customer; the suggestion between them is gone
     later = chat.customer_message(_session_of(visitor), "again", None)
-    assert resolve_customer(cloud.store, later.sender).id == target
+    messages, _ = cloud.store.tickets.thread(ingest_message(cloud.store, later).ticket_id or "")
+    assert messages[-1].body == "again" and messages[-1].author_id == target
     assert api("GET", f"/api/v1/customers/{target}/suggestions")[1]["items"] == []
 
     # refused: again, into itself, a tombstone as target

@@ -43,7 +43,6 @@ EXCLUSIVE_KINDS = frozenset({UNION})
 PHONE_ID_CHANNELS = frozenset({"whatsapp", "twilio", PHONE})
 EMAIL_ID_CHANNELS = frozenset({"email", "form"})
 
-MAX_ATTEMPTS = 5
 MAX_HOPS = 10  # merged_into chains longer than this are refused rather than followed forever
 MAX_MERGED_SOURCES = 20  # how many merged-away customers a profile gathers history from
 HISTORY_LIMIT = 50
@@ -197,27 +196,6 @@ def finish(store: Store, resolution: Resolution, keys: SenderKeys, owners: dict[
         _suggest(store, resolution.customer_id, other_id, key, reason, stamp)
     if resolution.newly_proven is not None:
         _suggest_from_contacts(store, resolution.customer_id, keys, resolution.newly_proven, owners, stamp)
-
-
-def resolve_customer(store: Store, sender: Sender) -> Customer:
-    """The customer behind an inbound sender, created or linked as the rule above says (on its own; ingest
-    does the same inside the message's transaction)."""
-    keys = keys_of(sender)
-    reads = identity_reads(store, keys)
-    for attempt in range(MAX_ATTEMPTS):
-        owners = owners_from(keys, store.read(reads))
-        try:
-            resolution = resolve(store, sender, keys, owners)
-            if resolution.new_customer is not None:
-                store.customers.create(resolution.new_customer, resolution.declared)
-        except Conflict:
-            # another writer claimed one of the keys (or changed the customer) first: look again
-            if attempt == MAX_ATTEMPTS - 1:
-                raise
-            continue
-        finish(store, resolution, keys, owners)
-        return resolution.customer or current_customer(store, resolution.customer_id)
-    raise AssertionError("unreachable")
 
 
 def current_customer(store: Store, customer_id: str) -> Customer:

@@ -100,8 +100,7 @@ def start_chat(inbox: str) -> Response:
 
 @app.post("/chat/<inbox>/messages")
 def post_chat_message(inbox: str) -> Response:
-    repo = store.current()
-    session = chat.authenticate(repo, inbox, app.current_event.headers.get("authorization"))
+    session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
     body = parse_body(ChatText, app.current_event.body)
     message = chat.customer_message(session, body.text, body.client_message_id)
     enqueue_inbound([message])
@@ -112,9 +111,8 @@ def post_chat_message(inbox: str) -> Response:
 
 @app.get("/chat/<inbox>/messages")
 def read_chat(inbox: str) -> Response:
-    repo = store.current()
-    session = chat.authenticate(repo, inbox, app.current_event.headers.get("authorization"))
-    page = chat.conversation(repo, session, app.current_event.get_query_string_value("after"))
+    session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
+    page = chat.conversation(store.current(), session, app.current_event.get_query_string_value("after"))
     items = [
         {"id": m.id, "author_type": m.author_type.value, "body": m.body, "created_at": m.created_at} for m in page.items
     ]

@@ -308,8 +308,13 @@ class LocalCloud:
             dispatcher: Dispatcher
             if ":sqs:" in spec.source_arn:
                 queue_url = cloud.queue_arns[spec.source_arn]
-                dispatcher = SqsPoller(spec, function, self.clients().sqs, self.region, queue_url, self.retry_delay)
-            elif ":dynamodb:" in spec.source_arn:
+                sqs = self.clients().sqs
+                self.dispatchers += [
+                    SqsPoller(spec, function, sqs, self.region, queue_url, self.retry_delay)
+                    for _ in range(max(1, function.containers))
+                ]
+                continue
+            if ":dynamodb:" in spec.source_arn:
                 dispatcher = StreamReader(
                     spec, function, self.clients().streams, self.region, clients.sqs, cloud.queue_arns
                 )

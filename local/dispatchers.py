@@ -1,7 +1,9 @@
 """Lambda's event sources, played locally: SQS pollers and DynamoDB stream readers.
 
-Each mapping runs in its own thread and invokes the real handler in-process, one batch at a time
-(Lambda runs one batch at a time per shard, and per FIFO message group).
+Each mapping gets poller threads that invoke the function through its own workers (local/runtime.py).
+An SQS mapping has as many pollers as the function may have workers (Lambda scales its pollers with the
+backlog; on a FIFO queue SQS itself never hands out a message group that is already in flight, so order
+within a conversation holds); a stream mapping has one reader per shard, one batch at a time, as Lambda.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +32,7 @@ class MappingSpec:
     bisect_on_error: bool = False
     on_failure_arn: str | None = None
     enabled: bool = True
+    batching_window: float = 0.0  # MaximumBatchingWindowInSeconds
 
 
 def mapping_specs(template: dict[str, Any], resolver: Any) -> list[MappingSpec]:
@@ -57,6 +61,7 @@ def mapping_specs(template: dict[str, Any], resolver: Any) -> list[MappingSpec]:
                 bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
                 on_failure_arn=destination,
                 enabled=bool(props.get("Enabled", True)),
+                batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
             )
         )
     return specs
@@ -139,16 +144,27 @@ class SqsPoller(Dispatcher):
         self.queue_url = queue_url
         self.retry_delay = retry_delay
 
-    def poll_once(self) -> None:
+    def _receive(self, wait_seconds: int, count: int) -> list[dict[str, Any]]:
         response = self.client.receive_message(
             QueueUrl=self.queue_url,
-            MaxNumberOfMessages=max(1, min(self.spec.batch_size, 10)),
-            WaitTimeSeconds=1,
+            MaxNumberOfMessages=max(1, min(count, 10)),
+            WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
             MessageSystemAttributeNames=["All"],
             MessageAttributeNames=["All"],
         )
-        messages = response.get("Messages", [])
+        return list(response.get("Messages", []))
+
+    def poll_once(self) -> None:
+        messages = self._receive(1, self.spec.batch_size)
+        if messages and self.spec.batching_window > 0:
+            # Lambda gathers records for up to the batching window (or until the batch is full).
+            deadline = time.monotonic() + self.spec.batching_window
+            while len(messages) < self.spec.batch_size and time.monotonic() < deadline and not self.stopping:
+                more = self._receive(0, self.spec.batch_size - len(messages))
+                if not more:
+                    self._stopping.wait(min(0.05, max(0.0, deadline - time.monotonic())))
+                messages += more
         if messages:
             self.busy = True
             try:
@@ -206,7 +222,7 @@ class StreamReader(Dispatcher):
         region: str,
         sqs_client: Any,
         queue_urls_by_arn: dict[str, str],
-        poll_interval: float = 0.25,
+        poll_interval: float = 0.05,
         retry_delay: float = 0.5,
     ) -> None:
         super().__init__(spec, function, client, region)

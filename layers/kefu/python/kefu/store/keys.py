@@ -118,8 +118,8 @@ _SESSION_SK = "SESSION"
 _CONFIG_SK = "CONFIG"
 _PROVIDER_MESSAGE_SK = "PROVIDERMSG"
 _MERGE_SK = "MERGE"
-_ALL_INBOXES = "INBOXES"
-_ALL_AGENTS = "AGENTS"
+ALL_INBOXES = "INBOXES"  # the list partitions of the inbox and agent indexes
+ALL_AGENTS = "AGENTS"
 # a ticket's events and messages together: every sort key from EVENT# up to the end of MSG#
 THREAD_RANGE = (EVENT, "MSG$")
 
@@ -217,10 +217,6 @@ def dedup(dedupe_key: str) -> Key:
     return Key(DEDUP + dedupe_key, _DEDUP_SK)
 
 
-def is_dedup(pk: str) -> bool:
-    return pk.startswith(DEDUP)
-
-
 def provider_message(channel: str, provider_message_id: str) -> Key:
     return Key(f"{PROVIDER_MESSAGE}{channel}#{provider_message_id}", _PROVIDER_MESSAGE_SK)
 
@@ -269,10 +265,7 @@ def inbox(inbox_id: str) -> Key:
 
 
 def inbox_list_keys(inbox_id: str) -> dict[str, str]:
-    return {BY_STATUS.partition: _ALL_INBOXES, BY_STATUS.sort: inbox_id}
-
-
-ALL_INBOXES = _ALL_INBOXES
+    return {BY_STATUS.partition: ALL_INBOXES, BY_STATUS.sort: inbox_id}
 
 
 def agent(agent_id: str) -> Key:
@@ -280,10 +273,7 @@ def agent(agent_id: str) -> Key:
 
 
 def agent_list_keys(sort_value: str) -> dict[str, str]:
-    return {BY_STATUS.partition: _ALL_AGENTS, BY_STATUS.sort: sort_value}
-
-
-ALL_AGENTS = _ALL_AGENTS
+    return {BY_STATUS.partition: ALL_AGENTS, BY_STATUS.sort: sort_value}
 
 
 def audit_month(month: str) -> str:

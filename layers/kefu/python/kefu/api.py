@@ -27,9 +27,8 @@ JSON = "application/json"
 MAX_JSON_DEPTH = 32
 # Media types whose bodies are text: they must be UTF-8 however API Gateway passed them.
 TEXT_MEDIA = re.compile(r"^(text/.*|application/(.+\+)?(json|xml)|application/x-www-form-urlencoded)$")
-# Strings (with escapes) inside JSON: removed before counting brackets, so "[[[" in a value is not nesting.
-JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
-JSON_BRACKET = re.compile(r"[\[\]{}]")
+# A \uD800-\uDFFF escape: only then can the parsed value hold an unpaired surrogate (which cannot be stored).
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 # Every answer of the HTTP functions carries these (docs/security.md): JSON and provider answers are never
 # sniffed, framed, cached or given a referrer.
@@ -95,22 +94,39 @@ def check_request_body(event: dict[str, Any], rules: BodyRules) -> None:
 
 def check_json(text: str) -> None:
     """Valid JSON, at most MAX_JSON_DEPTH deep, and storable (no unpaired surrogates)."""
-    depth = deepest = 0
-    for bracket in JSON_BRACKET.findall(JSON_STRING.sub("", text)):
-        depth += 1 if bracket in "[{" else -1
-        deepest = max(deepest, depth)
-        if deepest > MAX_JSON_DEPTH:
-            raise InvalidInput(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels")
+    too_deep = f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels"
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
         raise InvalidInput(f"the body is not valid JSON: {err.msg} at position {err.pos}") from err
-    except RecursionError as err:  # unreachable after the depth count, but never a 5xx
-        raise InvalidInput(f"the JSON body is nested deeper than {MAX_JSON_DEPTH} levels") from err
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError as err:
-        raise InvalidInput("the JSON body holds an unpaired UTF-16 surrogate escape") from err
+    except RecursionError as err:  # the parser's own stack limit (about 1,000 levels)
+        raise InvalidInput(too_deep) from err
+    # fewer brackets than the limit cannot nest deeper than it: most bodies skip the walk
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and json_depth(value) > MAX_JSON_DEPTH:
+        raise InvalidInput(too_deep)
+    if SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InvalidInput("the JSON body holds an unpaired UTF-16 surrogate escape") from err
+
+
+def json_depth(value: Any) -> int:
+    """How deep containers nest in a parsed JSON value, level by level (no recursion on hostile input)."""
+    depth = 0
+    level = [value] if isinstance(value, dict | list) else []
+    while level and depth <= MAX_JSON_DEPTH:
+        depth += 1
+        deeper: list[Any] = []
+        for item in level:
+            deeper.extend(
+                child for child in (item.values() if isinstance(item, dict) else item) if type(child) in _CONTAINERS
+            )
+        level = deeper
+    return depth
+
+
+_CONTAINERS = (dict, list)
 
 
 def header(event: dict[str, Any], name: str) -> str | None:

@@ -114,16 +114,9 @@ class Transaction:
         }
         self._add({"Update": op}, refused)
 
-    def extend(self, other: Transaction) -> None:
-        self.ops.extend(other.ops)
-        self.refusals.extend(other.refusals)
-
     def _add(self, op: dict[str, Any], refused: KefuError | None) -> None:
         self.ops.append(op)
         self.refusals.append(refused)
-
-    def __len__(self) -> int:
-        return len(self.ops)
 
 
 class Table:

@@ -47,6 +47,7 @@ OVER_GATEWAY_CAP = b'{"text": "' + b"x" * (12 * 1024 * 1024) + b'"}'
 BODY_CASES: dict[str, tuple[dict[str, str], bytes]] = {
     "invalid-utf8": (JSON_TYPE, BAD_UTF8),
     "nested-10000": (JSON_TYPE, DEEP),
+    "integer-of-5000-digits": (JSON_TYPE, b'{"text": ' + b"1" * 5000 + b"}"),
     "multipart-without-boundary": ({"Content-Type": "multipart/form-data"}, b"--x\r\nContent-Disposition: form\r\n"),
     "over-route-cap": (JSON_TYPE, OVER_ROUTE_CAP),
     "over-gateway-cap": (JSON_TYPE, OVER_GATEWAY_CAP),

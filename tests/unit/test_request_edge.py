@@ -80,6 +80,7 @@ def refusal_of(evt: dict[str, Any], rules: BodyRules = RULES) -> tuple[int, str]
         (b'{"a": ' * (MAX_JSON_DEPTH + 1) + b"1" + b"}" * (MAX_JSON_DEPTH + 1), JSON, 400, "nested deeper"),
         (b'{"a": 1', JSON, 400, "not valid JSON"),
         (b'"\\ud800"', JSON, 400, "surrogate"),
+        (b'{"n": ' + b"1" * 5000 + b"}", JSON, 400, "not valid JSON"),
         (b"x" * 100_001, JSON, 413, "at most 100000"),
         (b'{"a": 1}', "text/plain", 415, "not text/plain"),
         (b'{"a": 1}', None, 415, "no Content-Type"),

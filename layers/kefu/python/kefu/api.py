@@ -99,6 +99,8 @@ def check_json(text: str) -> None:
         value = json.loads(text)
     except json.JSONDecodeError as err:
         raise InvalidInput(f"the body is not valid JSON: {err.msg} at position {err.pos}") from err
+    except ValueError as err:  # e.g. an integer of more than 4,300 digits
+        raise InvalidInput(f"the body is not valid JSON: {err}") from err
     except RecursionError as err:  # the parser's own stack limit (about 1,000 levels)
         raise InvalidInput(too_deep) from err
     # fewer brackets than the limit cannot nest deeper than it: most bodies skip the walk

@@ -26,6 +26,7 @@ class CallCounter:
 def measure() -> dict[str, Counter[str]]:
     import pytest
 
+    import tests.conftest  # noqa: F401  (placeholders for the settings handlers require at import, as under pytest)
     from kefu import aws
     from kefu.config import get_settings
     from tests.integration import conftest

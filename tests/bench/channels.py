@@ -222,6 +222,7 @@ def count_aws_calls(case_list: list[Case]) -> dict[str, tuple[Counter[str], Coun
 
     import pytest
 
+    import tests.conftest  # noqa: F401  (placeholders for the settings handlers require at import, as under pytest)
     from kefu import aws
     from kefu.store import Store
     from tests.bench.aws_calls import CallCounter

@@ -8,6 +8,11 @@ rather than looked up.
 
 from __future__ import annotations
 
+import re
+from functools import cache
+
+from kefu.errors import InvalidInput
+
 # Ticket, customer, message and merge ids: ULIDs (kefu.clock.new_id), Crockford base32.
 ULID = r"^[0-9A-HJKMNP-TV-Z]{26}$"
 # Agents are Cognito users: the id is the user's ``sub`` (a UUID).
@@ -21,3 +26,15 @@ TICKET_TYPE = r"^[a-z][a-z0-9_]{0,31}$"
 # invisible formatting characters: letters, digits and "_" (\w), with inner spaces, "-", "." or ":".
 TAG = r"^\w(?:[\w .:-]{0,30}\w)?$"
 MAX_TAGS = 20
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def check(value: str, pattern: str, what: str) -> str:
+    """``value`` when it has the documented shape; InvalidInput (400) naming ``what`` and the pattern otherwise."""
+    if not _compiled(pattern).fullmatch(value):  # fullmatch: "$" alone lets a trailing newline through
+        raise InvalidInput(f"{what} {value[:40]!r} does not match the pattern {pattern}")
+    return value

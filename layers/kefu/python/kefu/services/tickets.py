@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from kefu import identifiers
 from kefu.auth import Caller
 from kefu.clock import new_id, now_iso
 from kefu.errors import Conflict, InvalidInput, NotFound, retry_on_concurrent_update
@@ -26,7 +27,7 @@ from kefu.store import Store, TicketPage, Transaction
 
 MAX_ATTEMPTS = 5
 MAX_BODY = 20_000
-MAX_TAGS = 20
+MAX_TAGS = identifiers.MAX_TAGS
 
 
 @dataclass(frozen=True)
@@ -135,13 +136,14 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
 
 
 def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketChanges) -> Ticket:
+    # the documented shapes (kefu.identifiers), whoever calls: the API checks the same in its models
     if changes.tags is not None:
         if len(changes.tags) > MAX_TAGS:
             raise InvalidInput(f"at most {MAX_TAGS} tags")
-        if any(not t.strip() or len(t) > 50 for t in changes.tags):
-            raise InvalidInput("tags must be 1 to 50 characters")
-    if changes.type is not None and not changes.type.strip():
-        raise InvalidInput("type must not be empty")
+        for tag in changes.tags:
+            identifiers.check(tag, identifiers.TAG, "tag")
+    if changes.type is not None:
+        identifiers.check(changes.type, identifiers.TICKET_TYPE, "type")
 
     def attempt() -> Ticket:
         ticket = store.tickets.get(ticket_id)
@@ -198,6 +200,8 @@ def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketC
 def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, team: str | None) -> Ticket:
     if agent_id is None and team is None:
         raise InvalidInput("give agent_id, team or both")
+    if team is not None:
+        identifiers.check(team, identifiers.TEAM, "team")
     if agent_id is not None and store.agents.find(agent_id) is None:
         raise InvalidInput(f"no agent '{agent_id}'")
 

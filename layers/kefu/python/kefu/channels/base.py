@@ -190,11 +190,18 @@ class HttpClient:
                     send_headers = {k: v for k, v in send_headers.items() if k.lower() != "content-type"}
                 url = target
             raise ProviderError(f"{failure}: more than {_MAX_REDIRECTS} redirects", retryable=False)
-        except urllib3.exceptions.HTTPError as err:
-            reason = getattr(err, "reason", None) or err
-            raise ProviderError(f"{failure}: {type(reason).__name__}", retryable=True) from err
-        except OSError as err:
-            raise ProviderError(f"{failure}: {type(err).__name__}", retryable=True) from err
+        except (urllib3.exceptions.HTTPError, OSError) as err:
+            raise ProviderError(f"{failure}: {_reason(err)}", retryable=True) from err
+
+
+def _reason(err: BaseException) -> str:
+    """What went wrong, without the pool's "HTTPConnectionPool(host=..., port=...): " prefix and never with a
+    URL's query (provider URLs carry tokens)."""
+    reason = getattr(err, "reason", None) or err
+    detail = str(reason).rsplit("): ", 1)[-1].strip()
+    if not detail or "?" in detail or "://" in detail:
+        return type(reason).__name__
+    return f"{type(reason).__name__}: {detail}"
 
 
 def _too_large(size: str, max_bytes: int) -> ProviderError:

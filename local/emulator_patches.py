@@ -292,6 +292,9 @@ def _authorize_presigned(response: Any, iam_request_cls: type, resource: str) ->
     value = credential[0] if isinstance(credential, list) else credential
     headers = dict(response.headers)
     headers["Authorization"] = f"AWS4-HMAC-SHA256 Credential={value}, SignedHeaders=host, Signature=presigned"
+    token = querystring.get("X-Amz-Security-Token")
+    if token:  # temporary credentials (a role's) carry their session token in the query too
+        headers["X-Amz-Security-Token"] = token[0] if isinstance(token, list) else token
     request = iam_request_cls(
         account_id=response.current_account,
         method=response.method,

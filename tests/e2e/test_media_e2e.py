@@ -112,9 +112,12 @@ def test_a_photo_is_fetched_by_the_media_function_and_linked_for_the_agent(local
         ticket_id, attachment = eventually(stored_attachment, "the photo stored and linked")
         assert attachment["content_type"] == "image/png" and attachment["size"] == len(PNG)
         assert "X-Amz-Signature" in attachment["url"]
+        # the link is signed with the agent API role's credentials, and that role may read media/
+        download = httpx.get(attachment["url"], timeout=20.0)
+        assert download.status_code == 200, download.text[:300]
+        assert download.content == PNG
 
-    # the bytes in the bucket are the provider's (read as the emulator's root: the link's own check is the
-    # local cloud's business, see docs/local-cloud.md)
+    # the bytes in the bucket are the provider's (read as the emulator's root)
     s3 = local_cloud.client("s3")
     stored = [
         (bucket["Name"], item["Key"])

@@ -96,3 +96,50 @@ def test_sqs_still_expires_nothing_young_and_delivers_everything() -> None:
             assert sorted(m["Body"] for m in got) == ["0", "1", "2", "3", "4"]
     finally:
         SQSBackend.is_message_valid_based_on_retention_period = original  # type: ignore[method-assign]
+
+
+ITEMS: list[dict[str, Any]] = [
+    {"PK": {"S": "plain"}, "n": {"N": "1.50"}, "empty": {"S": ""}, "flag": {"BOOL": False}, "none": {"NULL": True}},
+    {
+        "PK": {"S": "nested 你好"},
+        "m": {"M": {"a": {"L": [{"S": "x"}, {"N": "2"}, {"M": {}}, {"L": []}]}, "b": {"SS": ["p", "q"]}}},
+        "ns": {"NS": ["1", "2"]},
+    },
+    {"PK": {"S": "blob"}, "b": {"B": b"\x00\xffbytes"}, "bs": {"BS": [b"a", b"b"]}, "m": {"M": {"inner": {"B": b"z"}}}},
+]
+
+
+def _answers(client: Any) -> list[Any]:
+    for item in ITEMS:
+        client.put_item(TableName="t", Item=item)
+    keys = [{"PK": item["PK"]} for item in ITEMS]
+    return [
+        [client.get_item(TableName="t", Key=key)["Item"] for key in keys],
+        sorted(client.scan(TableName="t")["Items"], key=lambda item: item["PK"]["S"]),
+        client.batch_get_item(RequestItems={"t": {"Keys": keys}})["Responses"]["t"],
+        client.query(TableName="t", KeyConditionExpression="PK = :k", ExpressionAttributeValues={":k": ITEMS[1]["PK"]})[
+            "Items"
+        ],
+    ]
+
+
+def test_items_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core.serialize import BaseJSONSerializer
+
+    def run() -> list[Any]:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+            client.create_table(
+                TableName="t",
+                KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            return _answers(client)
+
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", BaseJSONSerializer._serialize_type_structure)
+    expected = run()
+    emulator_patches._attribute_values_as_they_are()
+    assert run() == expected
+    assert emulator_patches._plain_attribute_value(ITEMS[1]["m"])
+    assert not emulator_patches._plain_attribute_value(ITEMS[2]["m"])

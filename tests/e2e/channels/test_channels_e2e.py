@@ -861,3 +861,28 @@ def test_inbox_admin_lists_masked_credentials_and_refuses_agents(channel: Channe
     assert channel.inbox["credentials"]["access_token"] not in listed.text
     refused = agent.post("/admin/inboxes", {**channel.inbox, "id": f"{channel.inbox_id}-agent"})
     assert refused.status_code == 403, refused.text
+
+
+def test_twilio_without_public_url_checks_the_url_it_was_called_on(
+    local_cloud: Any, admin: Api, agent: Api, http: httpx.Client, run_id: str
+) -> None:
+    """The contract's default: the gateway's public base URL plus the path. Twilio signs the URL it called,
+    which on the local cloud has no stage prefix (as behind a custom domain)."""
+    inbox = f"twilio-default-{run_id}"
+    token = uuid.uuid4().hex
+    created = admin.post(
+        "/admin/inboxes",
+        {
+            "id": inbox,
+            "channel": "twilio",
+            "name": "Twilio without public_url",
+            "credentials": {"account_sid": "AC" + uuid.uuid4().hex, "auth_token": token, "from_number": "+15005550006"},
+        },
+    )
+    assert created.status_code in (200, 201), created.text
+    signer = TwilioSigner(inbox=inbox, auth_token=token, public_url=f"{local_cloud.url}/webhooks/twilio/{inbox}")
+    sender, text = "+1415" + _digits(7), f"default public url {uuid.uuid4().hex[:8]}"
+    twiml(signer.sms(sender, text).send(http))
+    assert agent.ticket_with(text, "the message signed for the URL it was sent to")
+    forged = dataclasses.replace(signer, auth_token=_wrong(token)).sms(sender, "forged")
+    assert forged.send(http).status_code in (401, 403)

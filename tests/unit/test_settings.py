@@ -64,3 +64,15 @@ def test_webhooks_require_their_queue_but_ingest_does_not() -> None:
     assert IngestSettings.from_environ(without_queue).inbound_queue_url == ""
     with pytest.raises(SettingsError):
         WebhooksSettings.from_environ(without_queue)
+
+
+def test_outside_a_function_other_kefu_variables_are_not_misspellings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in FULL.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("KEFU_REQUIRE_BROWSER", "1")  # a test runner's, or KEFU_PORT of `make dev`
+    monkeypatch.delenv("AWS_LAMBDA_FUNCTION_NAME", raising=False)
+    assert IngestSettings.from_environ().table_name == "kefu-table"
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "kefu-IngestFunction")  # in a sandbox it is one
+    with pytest.raises(SettingsError) as failure:
+        IngestSettings.from_environ()
+    assert "KEFU_REQUIRE_BROWSER" in str(failure.value)

@@ -100,7 +100,10 @@ class Settings(BaseSettings):
         env = dict(os.environ if environ is None else environ)
         known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
         unknown = sorted(name for name in env if name.startswith(ENV_PREFIX) and name not in known)
-        if unknown:
+        # A function's sandbox holds exactly its template environment, so an unknown KEFU_ variable there is a
+        # misspelling; a developer's shell or a test runner may carry others of its own (KEFU_PORT, ...).
+        in_a_function = environ is not None or "AWS_LAMBDA_FUNCTION_NAME" in env
+        if unknown and in_a_function:
             raise SettingsError(
                 f"unknown setting(s) {', '.join(unknown)}: misspelled? (known: {', '.join(sorted(known))})"
             )

@@ -94,6 +94,7 @@ class Customer(LazyModel):
     phone: str | None = None
     locale: str | None = None
     tier: Tier = Tier.NORMAL
+    organization: str | None = None  # a B2B account the customer belongs to
     tags: list[str] = Field(default_factory=list)
     identities: list[Identity] = Field(default_factory=list)
     created_at: str
@@ -120,6 +121,10 @@ class Ticket(LazyModel):
     inbox: str
     customer_id: str
     customer_name: str | None = None  # copied at creation so the inbox lists names without a read per row
+    # copied at creation too: routing ranks and matches on them without reading the customer per message
+    customer_tier: Tier = Tier.NORMAL
+    organization: str | None = None
+    queued_at: str | None = None  # since when it waits for an agent (routing); None when it does not
     conversation_key: str
     contact: str = ""  # the customer's id on this ticket's channel: where replies go
     # what a reply answers: the provider's id of the customer's latest message, and its thread (email)

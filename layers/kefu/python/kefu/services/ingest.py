@@ -32,7 +32,8 @@ from kefu.models import (
     Tier,
 )
 from kefu.observability import current_correlation_id
-from kefu.services import customers
+from kefu.routing.rules import Trigger
+from kefu.services import customers, routing
 from kefu.services.inboxes import load_inbox
 from kefu.store import Read, Store, Transaction
 
@@ -80,6 +81,8 @@ def _new_ticket(store: Store, message: InboundMessage, customer: Customer, stamp
         inbox=message.inbox,
         customer_id=customer.id,
         customer_name=customer.name or message.sender.display_name,
+        customer_tier=customer.tier,
+        organization=customer.organization,
         conversation_key=message.conversation_key,
         contact=message.sender.external_id,
         subject=(message.subject or preview_of(message))[:200],
@@ -133,12 +136,16 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     ]
     if inbound.ticket_hint:
         ticket_reads.append(store.tickets.ticket_read(inbound.ticket_hint))
-    found = store.read([*ticket_reads, *identity_reads])
+    rule_set = store.routing.cached_rule_set()  # else read in the same batch: a cold start costs no request
+    rule_reads = [] if rule_set is not None else [store.routing.rule_set_read()]
+    found = store.read([*ticket_reads, *identity_reads, *rule_reads])
+    if rule_set is None:
+        rule_set = store.routing.remember_rule_set(found[-1])
     if found[0]:
         raise Duplicate("this delivery was already stored")
     current_id: str | None = found[1]
     hinted: Ticket | None = found[2] if inbound.ticket_hint else None
-    owners = customers.owners_from(keys, found[len(ticket_reads) :])
+    owners = customers.owners_from(keys, found[len(ticket_reads) : len(ticket_reads) + len(identity_reads)])
     sender = enriched_sender()
     if sender != inbound.sender:  # the channel told us more (a unionid): look those keys up too
         keys = customers.keys_of(sender)
@@ -155,8 +162,11 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
         store.customers.add_new(tx, resolution.new_customer, resolution.declared)
     events: list[TicketEvent] = []
     created = ticket is None or ticket.status == TicketStatus.CLOSED
+    customer_tags = resolution.customer.tags if resolution.customer else []
+    queued_before = None
     if created:
         profile = resolution.customer or customers.current_customer(store, customer_id)
+        customer_tags = profile.tags
         ticket = _new_ticket(store, inbound, profile, stamp, hint_is_free=hinted is None)
         expected_version = None
         events.append(_event(ticket.id, "created", stamp, {"channel": inbound.channel, "inbox": inbound.inbox}))
@@ -164,6 +174,7 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     else:
         assert ticket is not None
         expected_version = ticket.version
+        queued_before = routing.entry_for(ticket)
         if ticket.status == TicketStatus.RESOLVED:
             reopened_to = TicketStatus.IN_PROGRESS if ticket.assignee else TicketStatus.PENDING
             events.append(_event(ticket.id, "reopened", stamp, {"from": ticket.status.value, "to": reopened_to.value}))
@@ -195,9 +206,16 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     ticket.last_message_at = stamp
     ticket.updated_at = stamp
     ticket.version += 1
+    trigger = Trigger.CREATED if created else Trigger.CUSTOMER_MESSAGE
+    said = f"{inbound.subject or ''}\n{inbound.text}".strip()
+    rule_events, auto_replies = routing.classify(rule_set, ticket, said, trigger, stamp, customer_tags)
+    events.extend(rule_events)
+    routing.requeue(store, tx, queued_before, ticket, stamp)
 
     store.tickets.add_dedup(tx, inbound.dedupe_key, get_settings().dedup_ttl_days)
     store.tickets.add_message(tx, message)
+    for auto_reply in auto_replies:
+        store.tickets.add_message(tx, auto_reply)
     store.tickets.add_ticket(tx, ticket, expected_version=expected_version)
     for event in events:
         store.tickets.add_event(tx, event)

@@ -17,6 +17,7 @@ from kefu.store.audit import AuditRepository
 from kefu.store.chat_sessions import ChatSessionRecord, ChatSessionRepository
 from kefu.store.customers import CustomerRepository
 from kefu.store.inboxes import InboxRepository
+from kefu.store.routing import RoutingRepository
 from kefu.store.table import Read, Table, Transaction
 from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
 
@@ -40,6 +41,7 @@ class Store:
         self.agents = AgentRepository(self.table)
         self.chat_sessions = ChatSessionRepository(self.table)
         self.audit = AuditRepository(self.table)
+        self.routing = RoutingRepository(self.table)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:

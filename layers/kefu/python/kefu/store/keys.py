@@ -23,9 +23,17 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |17 | customers who declared a phone number / email   | PK=CONTACT#<phone|email>#<value>  SK=CUSTOMER#<id>            |
 |18 | a customer's possible duplicates                | PK=CUSTOMER#<id>          SK=SUGGESTION#<other customer id>   |
 |19 | one merge of two customers (undo reads it)      | PK=MERGE#<id>             SK=MERGE                            |
+|20 | the routing rule set, all rules in one item     | PK=ROUTING#RULES          SK=CURRENT                          |
+|21 | a routing rule's past versions                  | PK=ROUTING#RULE#<id>      SK=V#<version, 6 digits>            |
+|22 | a team; all teams                               | PK=ROUTING#TEAM#<id> SK=TEAM; GSI1 GSI1PK=TEAMS GSI1SK=<id>   |
+|23 | an agent's routing profile (skills, load)       | PK=AGENT#<id>             SK=ROUTING                          |
+|24 | a team's waiting tickets of a kind, queue order | PK=ROUTING#QUEUE#<team>#<kind>  SK=<rank>#<ticket id>         |
+|25 | a team's online agents with room, least loaded  | PK=ROUTING#POOL#<team>#<kind>   SK=<load 0-1000>#<agent id>   |
 
-Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them):
-routing rules and queues (ROUTING#), SLA timers (SLA#), knowledge-base articles (ARTICLE#), CSAT answers
+Patterns 24 and 25 are read with Limit: a decision reads the head of one queue and the least-loaded end of
+one pool, never all tickets or all agents (kefu/store/routing.py).
+
+Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): SLA timers (SLA#), knowledge-base articles (ARTICLE#), CSAT answers
 (CSAT#), report counters (COUNTER#), imports (IMPORT#).
 
 Internal notes carry no GSI3 keys, so they can never appear in a customer's conversation (pattern 7).
@@ -120,6 +128,16 @@ _PROVIDER_MESSAGE_SK = "PROVIDERMSG"
 _MERGE_SK = "MERGE"
 ALL_INBOXES = "INBOXES"  # the list partitions of the inbox and agent indexes
 ALL_AGENTS = "AGENTS"
+ALL_TEAMS = "TEAMS"
+_RULES = "RULES"
+_CURRENT_SK = "CURRENT"
+_RULE = "RULE#"
+_VERSION = "V#"
+_TEAM = "TEAM#"
+_TEAM_SK = "TEAM"
+_ROUTING_SK = "ROUTING"
+_QUEUE = "QUEUE#"
+_POOL = "POOL#"
 # a ticket's events and messages together: every sort key from EVENT# up to the end of MSG#
 THREAD_RANGE = (EVENT, "MSG$")
 
@@ -283,3 +301,49 @@ def audit_month(month: str) -> str:
 
 def audit(created_at: str, entry_id: str) -> Key:
     return Key(audit_month(created_at[:7]), f"{created_at}#{entry_id}")
+
+
+# ---------------------------------------------------------------- routing (20-25)
+
+
+def rule_set() -> Key:
+    return Key(ROUTING + _RULES, _CURRENT_SK)
+
+
+def rule_version(rule_id: str, version: int) -> Key:
+    return Key(f"{ROUTING}{_RULE}{rule_id}", f"{_VERSION}{version:06d}")
+
+
+def rule_versions(rule_id: str) -> tuple[str, str]:
+    """Partition and sort-key prefix of a rule's past versions (pattern 21)."""
+    return f"{ROUTING}{_RULE}{rule_id}", _VERSION
+
+
+def team(team_id: str) -> Key:
+    return Key(f"{ROUTING}{_TEAM}{team_id}", _TEAM_SK)
+
+
+def team_list_keys(team_id: str) -> dict[str, str]:
+    return {BY_STATUS.partition: ALL_TEAMS, BY_STATUS.sort: team_id}
+
+
+def routing_profile(agent_id: str) -> Key:
+    return Key(AGENT + agent_id, _ROUTING_SK)
+
+
+def queue_partition(team_id: str, kind: str) -> str:
+    return f"{ROUTING}{_QUEUE}{team_id}#{kind}"
+
+
+def queue_entry(team_id: str, kind: str, rank: str, ticket_id: str) -> Key:
+    """A waiting ticket's place (pattern 24); ``rank`` sorts like the queue (kefu.routing.queue.rank)."""
+    return Key(queue_partition(team_id, kind), f"{rank}#{ticket_id}")
+
+
+def pool_partition(team_id: str, kind: str) -> str:
+    return f"{ROUTING}{_POOL}{team_id}#{kind}"
+
+
+def pool_entry(team_id: str, kind: str, load_share: int, agent_id: str) -> Key:
+    """An available agent's place in a team's pool (pattern 25), least loaded first."""
+    return Key(pool_partition(team_id, kind), f"{load_share:04d}#{agent_id}")

@@ -1,7 +1,237 @@
-"""Routing (to come): rules that pick a team or an agent for a new ticket, and per-team queues of tickets
-waiting for an agent.
+"""Routing's records: the rule set and each rule's past versions, teams, agents' routing profiles, the
+waiting queues and the pools of available agents (access patterns 20-25 in ``keys``).
 
-Keys it will use, all built in ``keys``: ``keys.ROUTING`` partitions for the rule set of an inbox and for
-each team's waiting queue (sorted by when the ticket entered it); ticket assignment itself stays a ticket
-write (``TicketRepository``, pattern 5), so an assignment and its event commit together.
+- The rule set is one item, so ingest can fetch it inside the batch read it makes anyway, and a container
+  keeps it for ``RULES_CACHE_SECONDS``; every saved version of a rule is also kept in its own item (audit,
+  and what a ticket event's ``rule_version`` refers to).
+- A queue partition holds a team's waiting tickets of one kind in queue order; a pool partition holds that
+  team's online agents with room for that kind, least loaded first. A decision reads the head of each with
+  a ``Limit``, so its cost does not grow with the number of tickets or agents.
+- A pool item is a copy of the agent's profile, written in the same transaction as the profile (which is
+  conditional on the profile's ``version``): a copy can be read stale, but a claim made from a stale copy
+  is refused, never committed.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+from kefu.errors import ConcurrentUpdate
+from kefu.routing.queue import KINDS, QueueEntry, RoutingProfile, Team, rank
+from kefu.routing.rules import Rule, RuleSet, default_rule_set
+from kefu.store import keys
+from kefu.store.cache import TtlCache
+from kefu.store.table import Read, Table, Transaction, to_av
+
+RULES_CACHE_SECONDS = 30.0
+TEAMS_CACHE_SECONDS = 60.0
+_RULES = "rules"
+
+
+def _rule_set_item(rule_set: RuleSet) -> dict[str, Any]:
+    return {**keys.rule_set().as_dict(), keys.ENTITY: "rule_set", **rule_set.model_dump(mode="json")}
+
+
+def _decode_rule_set(item: dict[str, Any]) -> RuleSet:
+    return RuleSet.model_validate({k: item[k] for k in ("revision", "rules", "business_hours") if k in item})
+
+
+def _profile_item(profile: RoutingProfile) -> dict[str, Any]:
+    return {**keys.routing_profile(profile.agent_id).as_dict(), keys.ENTITY: "routing_profile", **_plain(profile)}
+
+
+def _plain(model: Any) -> dict[str, Any]:
+    return dict(model.model_dump(mode="json"))
+
+
+def _pool_keys(profile: RoutingProfile) -> dict[keys.Key, str]:
+    """The pool places an agent holds: each team, each kind the agent has room for while online."""
+    return {
+        keys.pool_entry(team, kind, profile.load_share(kind), profile.agent_id): kind
+        for team in profile.teams
+        for kind in KINDS
+        if profile.available(kind)
+    }
+
+
+def _decode_profile(item: dict[str, Any]) -> RoutingProfile:
+    return RoutingProfile.model_validate({k: item[k] for k in RoutingProfile.model_fields if k in item})
+
+
+def _changed_profile() -> ConcurrentUpdate:
+    return ConcurrentUpdate("the agent's routing profile was changed at the same time; try again")
+
+
+def _claimed() -> ConcurrentUpdate:
+    return ConcurrentUpdate("the ticket left the queue at the same time (claimed or changed); try again")
+
+
+class RoutingRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._rules: TtlCache[str, RuleSet] = TtlCache(RULES_CACHE_SECONDS, 1)
+        self._teams: TtlCache[str, Team] = TtlCache(TEAMS_CACHE_SECONDS, 256)
+
+    # ------------------------------------------------------------ rules (20, 21)
+
+    def cached_rule_set(self) -> RuleSet | None:
+        """The rule set if this container read it lately (no request made)."""
+        return self._rules.get(_RULES)
+
+    def rule_set_read(self) -> Read[RuleSet]:
+        """For a batch (``Table.read``); hand the result (or None: never saved) to ``remember_rule_set``."""
+        return Read(keys.rule_set(), _decode_rule_set)
+
+    def remember_rule_set(self, found: RuleSet | None) -> RuleSet:
+        """What was read, or the defaults when no admin ever saved a rule; cached either way."""
+        rule_set = found if found is not None else default_rule_set()
+        self._rules.put(_RULES, rule_set)
+        return rule_set
+
+    def rule_set(self, *, fresh: bool = False) -> RuleSet:
+        cached = None if fresh else self.cached_rule_set()
+        if cached is not None:
+            return cached
+        item = self.table.get(keys.rule_set())
+        return self.remember_rule_set(_decode_rule_set(item) if item else None)
+
+    def save_rule_set(self, rule_set: RuleSet, changed: list[Rule]) -> None:
+        """Write the set at ``revision`` (one more than the stored one, or 1 for the first) and each changed
+        rule's version item, together; ConcurrentUpdate when another admin saved in between."""
+        tx = Transaction()
+        if rule_set.revision <= 1:
+            tx.put(_rule_set_item(rule_set), condition="attribute_not_exists(PK)", refused=_rules_changed())
+        else:
+            tx.put(
+                _rule_set_item(rule_set),
+                condition="revision = :r",
+                values={":r": rule_set.revision - 1},
+                refused=_rules_changed(),
+            )
+        for rule in changed:
+            tx.put(
+                {
+                    **keys.rule_version(rule.id, rule.version).as_dict(),
+                    keys.ENTITY: "rule_version",
+                    **_plain(rule),
+                    "revision": rule_set.revision,
+                },
+                condition="attribute_not_exists(PK)",
+                refused=_rules_changed(),
+            )
+        self._rules.pop(_RULES)
+        self.table.commit(tx, default_refusal=_rules_changed())
+
+    def rule_history(self, rule_id: str) -> list[Rule]:
+        partition, prefix = keys.rule_versions(rule_id)
+        return [
+            Rule.model_validate({k: item[k] for k in Rule.model_fields if k in item})
+            for item in self.table.query(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :v)",
+                ExpressionAttributeValues=to_av({":pk": partition, ":v": prefix}),
+            )
+        ]
+
+    # ------------------------------------------------------------ teams (22)
+
+    def put_team(self, team: Team) -> None:
+        self._teams.pop(team.id)
+        self.table.put(
+            {**keys.team(team.id).as_dict(), **keys.team_list_keys(team.id), keys.ENTITY: "team", **_plain(team)}
+        )
+
+    def team(self, team_id: str) -> Team | None:
+        """The team, from this container's cache when fresh; None when it was never configured."""
+        cached = self._teams.get(team_id)
+        if cached is not None:
+            return cached
+        item = self.table.get(keys.team(team_id), consistent=False)
+        if item is None:
+            return None
+        team = Team.model_validate({k: item[k] for k in Team.model_fields if k in item})
+        self._teams.put(team_id, team)
+        return team
+
+    def all_teams(self) -> list[Team]:
+        index = keys.BY_STATUS
+        return [
+            Team.model_validate({k: item[k] for k in Team.model_fields if k in item})
+            for item in self.table.query(
+                IndexName=index.name,
+                KeyConditionExpression=f"{index.partition} = :pk",
+                ExpressionAttributeValues=to_av({":pk": keys.ALL_TEAMS}),
+            )
+        ]
+
+    # ------------------------------------------------------------ routing profiles and pools (23, 25)
+
+    def profile(self, agent_id: str) -> RoutingProfile | None:
+        item = self.table.get(keys.routing_profile(agent_id))
+        return _decode_profile(item) if item else None
+
+    def profile_read(self, agent_id: str) -> Read[RoutingProfile]:
+        return Read(keys.routing_profile(agent_id), _decode_profile)
+
+    def add_profile(self, tx: Transaction, old: RoutingProfile | None, new: RoutingProfile) -> None:
+        """Write ``new`` (its version one past ``old``'s) and move its pool places, only if the stored profile
+        is still ``old``. The caller sets ``new.version``."""
+        if old is None:
+            tx.put(_profile_item(new), condition="attribute_not_exists(PK)", refused=_changed_profile())
+        else:
+            tx.put(_profile_item(new), condition="version = :v", values={":v": old.version}, refused=_changed_profile())
+        kept = _pool_keys(new)
+        for key in _pool_keys(old) if old else {}:
+            if key not in kept:
+                tx.delete(key)
+        snapshot = _plain(new)
+        for key in kept:
+            tx.put({**key.as_dict(), keys.ENTITY: "pool", **snapshot})
+
+    def save_profile(self, old: RoutingProfile | None, new: RoutingProfile) -> None:
+        tx = Transaction()
+        self.add_profile(tx, old, new)
+        self.table.commit(tx, default_refusal=_changed_profile())
+
+    def pool(self, team_id: str, kind: str, limit: int) -> list[RoutingProfile]:
+        """The ``limit`` least-loaded available agents of a team for a kind (copies; see the module doc)."""
+        return [_decode_profile(item) for item in self._head(keys.pool_partition(team_id, kind), limit)]
+
+    # ------------------------------------------------------------ queues (24)
+
+    def add_to_queue(self, tx: Transaction, entry: QueueEntry) -> None:
+        key = keys.queue_entry(entry.team, entry.kind, rank(entry), entry.ticket_id)
+        tx.put({**key.as_dict(), keys.ENTITY: "queue_entry", **entry.model_dump(mode="json")})
+
+    def remove_from_queue(self, tx: Transaction, entry: QueueEntry, *, must_exist: bool = False) -> None:
+        key = keys.queue_entry(entry.team, entry.kind, rank(entry), entry.ticket_id)
+        if must_exist:
+            tx.delete(key, condition="attribute_exists(PK)", refused=_claimed())
+        else:
+            tx.delete(key)
+
+    def queue_head(self, team_id: str, kind: str, limit: int) -> list[QueueEntry]:
+        """The first ``limit`` waiting tickets of a team and kind, in queue order."""
+        return [
+            QueueEntry.model_validate({k: item[k] for k in QueueEntry.model_fields if k in item})
+            for item in self._head(keys.queue_partition(team_id, kind), limit)
+        ]
+
+    def _head(self, partition: str, limit: int) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for item in self.table.query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=to_av({":pk": partition}),
+            Limit=limit,
+        ):
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
+    def commit(self, tx: Transaction) -> None:
+        """A claim or a queue move: any refused condition means someone else got there first."""
+        self.table.commit(tx, default_refusal=_claimed())
+
+
+def _rules_changed() -> ConcurrentUpdate:
+    return ConcurrentUpdate("the rules were changed by someone else at the same time; reload and try again")

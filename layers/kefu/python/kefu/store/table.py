@@ -114,6 +114,12 @@ class Transaction:
         }
         self._add({"Update": op}, refused)
 
+    def delete(self, key: Key, *, condition: str | None = None, refused: KefuError | None = None) -> None:
+        op: dict[str, Any] = {"Key": to_av(key.as_dict())}
+        if condition:
+            op["ConditionExpression"] = condition
+        self._add({"Delete": op}, refused)
+
     def _add(self, op: dict[str, Any], refused: KefuError | None) -> None:
         self.ops.append(op)
         self.refusals.append(refused)

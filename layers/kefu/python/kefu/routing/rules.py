@@ -1,0 +1,382 @@
+"""Routing rules: ordered, versioned conditions and actions that classify and prioritise a ticket.
+
+Pure domain code: no AWS, no clock of its own. A rule matches when every condition it states holds (within
+one condition, any listed value is enough); the rules run in ``position`` order and a later hit overrides what
+an earlier one set (so a specific rule goes after a general one), except that a rule with ``stop`` ends the run.
+
+Text is compared folded: NFKC turns full-width letters, digits and punctuation into half-width ones
+("ＲＥＦＵＮＤ" is "REFUND", "１２３" is "123"), casefold makes case irrelevant ("Refund", "REFUND"). Chinese
+keywords match anywhere in the text (Chinese has no spaces); a keyword made of ASCII letters and digits must
+start a word ("refund" matches "refunded", not "prefund").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from kefu import identifiers
+from kefu.models import Priority, Tier
+
+DEFAULT_TYPE = "consultation"
+TICKET_TYPES = ("consultation", "after_sales", "complaint")
+PRIORITY_ORDER = (Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.URGENT)
+MAX_RULES = 200
+MAX_VALUES = 50  # values per condition
+MAX_PATTERN_LENGTH = 200
+MAX_TEXT_MATCHED = 4000  # characters of a message the rules read: long mails cannot make matching slow
+MAX_AUTO_REPLY = 2000
+RULE_ID = r"^[a-z][a-z0-9_-]{0,47}$"
+
+
+class Trigger(StrEnum):
+    CREATED = "created"  # the customer's first message opened the ticket
+    CUSTOMER_MESSAGE = "customer_message"  # the customer wrote again on an open ticket
+
+
+def fold(text: str) -> str:
+    """Text as rules compare it: full-width and half-width alike, case ignored, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BusinessHours(_Strict):
+    """When the business answers: weekdays (0 = Monday) between ``opens`` and ``closes`` in ``timezone``,
+    except on ``holidays``. ``closes`` before ``opens`` means a shift that ends after midnight."""
+
+    timezone: str = "Asia/Shanghai"
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6], max_length=7)
+    opens: time = time(9, 0)
+    closes: time = time(21, 0)
+    holidays: list[date] = Field(default_factory=list, max_length=366)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value[:60]!r}") from None
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, value: list[int]) -> list[int]:
+        if any(day not in range(7) for day in value):
+            raise ValueError("days are weekday numbers, 0 (Monday) to 6 (Sunday)")
+        return sorted(set(value))
+
+    def is_open(self, moment: datetime) -> bool:
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        clock = local.time().replace(tzinfo=None)
+        if self.opens <= self.closes:
+            day, inside = local.date(), self.opens <= clock < self.closes
+        else:  # overnight: the early hours belong to the shift that opened the day before
+            early = clock < self.closes
+            day = local.date() if not early else date.fromordinal(local.date().toordinal() - 1)
+            inside = early or clock >= self.opens
+        return inside and day.weekday() in self.days and day not in self.holidays
+
+
+class Conditions(_Strict):
+    """What a rule looks at; an empty list (or None) does not restrict."""
+
+    channels: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    inboxes: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    keywords: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    patterns: list[str] = Field(default_factory=list, max_length=MAX_VALUES)  # regular expressions
+    tiers: list[Tier] = Field(default_factory=list)
+    organizations: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
+    tags: list[str] = Field(default_factory=list, max_length=MAX_VALUES)  # the customer or ticket has any
+    business_hours: Literal["open", "closed"] | None = None
+
+    @field_validator("keywords")
+    @classmethod
+    def _keywords(cls, value: list[str]) -> list[str]:
+        folded = [fold(keyword) for keyword in value]
+        if any(not keyword or len(keyword) > 100 for keyword in folded):
+            raise ValueError("a keyword must have 1 to 100 characters")
+        return folded
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            if not pattern or len(pattern) > MAX_PATTERN_LENGTH:
+                raise ValueError(f"a pattern must have 1 to {MAX_PATTERN_LENGTH} characters")
+            try:
+                _compiled(pattern)
+            except re.error as err:
+                raise ValueError(f"pattern {pattern[:60]!r} is not a regular expression: {err}") from None
+        return value
+
+
+class Actions(_Strict):
+    """What a rule sets when it matches."""
+
+    type: str | None = None
+    priority: Priority | None = None
+    priority_steps: int = Field(default=0, ge=-3, le=3)  # relative: +1 is one step up (VIP), after ``priority``
+    team: str | None = None
+    add_tags: list[str] = Field(default_factory=list, max_length=identifiers.MAX_TAGS)
+    auto_reply: str | None = Field(default=None, min_length=1, max_length=MAX_AUTO_REPLY)
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(value, identifiers.TICKET_TYPE, "type")
+
+    @field_validator("team")
+    @classmethod
+    def _team(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(value, identifiers.TEAM, "team")
+
+    @field_validator("add_tags")
+    @classmethod
+    def _tags(cls, value: list[str]) -> list[str]:
+        return [_checked(tag, identifiers.TAG, "tag") for tag in value]
+
+    @model_validator(mode="after")
+    def _does_something(self) -> Actions:
+        if not (self.type or self.priority or self.priority_steps or self.team or self.add_tags or self.auto_reply):
+            raise ValueError(
+                "a rule must set at least one of type, priority, priority_steps, team, add_tags, auto_reply"
+            )
+        return self
+
+
+class RuleSpec(_Strict):
+    """A rule as an admin writes it; the store adds its version."""
+
+    id: str
+    name: str = Field(min_length=1, max_length=100)
+    position: int = Field(ge=0, le=1_000_000)
+    enabled: bool = True
+    on: list[Trigger] = Field(default_factory=lambda: [Trigger.CREATED, Trigger.CUSTOMER_MESSAGE], min_length=1)
+    conditions: Conditions = Field(default_factory=Conditions)
+    actions: Actions
+    stop: bool = False  # no later rule runs after this one hit
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        return _checked(value, RULE_ID, "rule id")
+
+
+class Rule(RuleSpec):
+    version: int = Field(default=1, ge=1)
+    updated_at: str | None = None
+    updated_by: str | None = None
+
+
+class RuleSet(BaseModel):
+    """All rules, in order, and the business hours their conditions mean. ``revision`` grows with every change
+    (optimistic locking of edits; a container's cached copy says which one it holds)."""
+
+    revision: int = 0
+    rules: list[Rule] = Field(default_factory=list, max_length=MAX_RULES)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+
+    def ordered(self) -> list[Rule]:
+        return sorted(self.rules, key=lambda rule: (rule.position, rule.id))
+
+
+class TicketFacts(BaseModel):
+    """What the rules look at: a ticket as it stands and the customer's latest message (or a dry run's sample)."""
+
+    channel: str = ""
+    inbox: str = ""
+    text: str = ""
+    tier: Tier = Tier.NORMAL
+    organization: str | None = None
+    tags: list[str] = Field(default_factory=list)  # the ticket's (what ``add_tags`` adds to)
+    customer_tags: list[str] = Field(default_factory=list)  # the customer's (conditions see both)
+    at: datetime
+    type: str = DEFAULT_TYPE
+    priority: Priority = Priority.MEDIUM
+    team: str | None = None
+
+
+class RuleHit(BaseModel):
+    """One rule that matched and what it changed (``changes``: field -> {"from", "to"}; may be empty when the
+    ticket already was what the rule sets)."""
+
+    rule_id: str
+    rule_version: int
+    rule_name: str
+    changes: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    auto_reply: str | None = None
+
+
+class Outcome(BaseModel):
+    hits: list[RuleHit]
+    type: str
+    priority: Priority
+    team: str | None
+    tags: list[str]
+
+    @property
+    def auto_replies(self) -> list[str]:
+        return [hit.auto_reply for hit in self.hits if hit.auto_reply]
+
+    @property
+    def changed(self) -> bool:
+        return any(hit.changes for hit in self.hits)
+
+
+def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome:
+    """Which rules hit and what they set, in order.
+
+    On a follow-up (``CUSTOMER_MESSAGE``) rules keep what is already decided: priority only rises, type and
+    team are set only while the ticket has no classification yet (an agent's or an earlier rule's choice
+    stands), and no auto-reply is sent again."""
+    folded = fold(facts.text[:MAX_TEXT_MATCHED])
+    plain = unicodedata.normalize("NFKC", facts.text[:MAX_TEXT_MATCHED])
+    is_open = rule_set.business_hours.is_open(facts.at)
+    follow_up = trigger is Trigger.CUSTOMER_MESSAGE
+    classified = follow_up and (facts.type != DEFAULT_TYPE or facts.team is not None)
+    state: dict[str, Any] = {
+        "type": facts.type,
+        "priority": facts.priority,
+        "team": facts.team,
+        "tags": list(facts.tags),
+    }
+    hits: list[RuleHit] = []
+    for rule in rule_set.ordered():
+        if not rule.enabled or trigger not in rule.on:
+            continue
+        if not _matches(rule.conditions, facts, folded, plain, is_open):
+            continue
+        hit = RuleHit(rule_id=rule.id, rule_version=rule.version, rule_name=rule.name)
+        actions = rule.actions
+        if actions.type and not classified:
+            _set(state, hit, "type", actions.type)
+        if actions.team and not classified:
+            _set(state, hit, "team", actions.team)
+        priority = state["priority"]
+        if actions.priority:
+            priority = actions.priority
+        priority = step(priority, actions.priority_steps)
+        if follow_up and PRIORITY_ORDER.index(priority) < PRIORITY_ORDER.index(state["priority"]):
+            priority = state["priority"]
+        _set(state, hit, "priority", priority)
+        if actions.add_tags:
+            tags = list(dict.fromkeys([*state["tags"], *actions.add_tags]))[: identifiers.MAX_TAGS]
+            _set(state, hit, "tags", tags)
+        if actions.auto_reply and not follow_up:
+            hit.auto_reply = actions.auto_reply
+        hits.append(hit)
+        if rule.stop:
+            break
+    return Outcome(hits=hits, type=state["type"], priority=state["priority"], team=state["team"], tags=state["tags"])
+
+
+def step(priority: Priority, steps: int) -> Priority:
+    """``steps`` up (or down, negative) the ladder low < medium < high < urgent, stopping at its ends."""
+    index = PRIORITY_ORDER.index(priority) + steps
+    return PRIORITY_ORDER[max(0, min(len(PRIORITY_ORDER) - 1, index))]
+
+
+def _set(state: dict[str, Any], hit: RuleHit, field: str, value: Any) -> None:
+    if state[field] != value:
+        hit.changes[field] = {"from": _plain(state[field]), "to": _plain(value)}
+        state[field] = value
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def _matches(conditions: Conditions, facts: TicketFacts, folded: str, plain: str, is_open: bool) -> bool:
+    if conditions.channels and facts.channel not in conditions.channels:
+        return False
+    if conditions.inboxes and facts.inbox not in conditions.inboxes:
+        return False
+    if conditions.tiers and facts.tier not in conditions.tiers:
+        return False
+    if conditions.organizations and facts.organization not in conditions.organizations:
+        return False
+    if conditions.tags and not set(conditions.tags) & {*facts.tags, *facts.customer_tags}:
+        return False
+    if conditions.business_hours is not None and (conditions.business_hours == "open") != is_open:
+        return False
+    if conditions.keywords or conditions.patterns:
+        said = any(_keyword_in(keyword, folded) for keyword in conditions.keywords) or any(
+            _compiled(pattern).search(plain) for pattern in conditions.patterns
+        )
+        if not said:
+            return False
+    return True
+
+
+def _keyword_in(keyword: str, folded: str) -> bool:
+    if not keyword.isascii() or not keyword[0].isalnum():
+        return keyword in folded  # Chinese (and symbols): anywhere
+    return _word_start(keyword).search(folded) is not None
+
+
+@lru_cache(maxsize=1024)
+def _word_start(keyword: str) -> re.Pattern[str]:
+    return re.compile(r"(?<![a-z0-9])" + re.escape(keyword))
+
+
+@lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def _checked(value: str, pattern: str, what: str) -> str:
+    if not re.fullmatch(pattern, value):
+        raise ValueError(f"{what} {value[:40]!r} does not match the pattern {pattern}")
+    return value
+
+
+# ---------------------------------------------------------------- the defaults every new installation starts with
+
+DEFAULT_RULES: tuple[RuleSpec, ...] = (
+    RuleSpec(
+        id="returns",
+        name="Returns, exchanges and repairs are after-sales",
+        position=10,
+        conditions=Conditions(
+            keywords=["退货", "换货", "维修", "保修", "售后", "return", "exchange", "repair", "warranty"]
+        ),
+        actions=Actions(type="after_sales", team="after_sales"),
+    ),
+    RuleSpec(
+        id="refund",
+        name="Refunds are high-priority after-sales for finance",
+        position=20,
+        conditions=Conditions(keywords=["退款", "退钱", "退费", "refund", "money back"]),
+        actions=Actions(type="after_sales", priority=Priority.HIGH, team="finance"),
+    ),
+    RuleSpec(
+        id="complaint",
+        name="Complaints are high priority",
+        position=30,
+        conditions=Conditions(keywords=["投诉", "complain"]),
+        actions=Actions(type="complaint", priority=Priority.HIGH),
+    ),
+    RuleSpec(
+        id="vip",
+        name="VIP customers one priority step up",
+        position=100,
+        on=[Trigger.CREATED],  # a relative step on every follow-up would climb without end
+        conditions=Conditions(tiers=[Tier.VIP]),
+        actions=Actions(priority_steps=1),
+    ),
+)
+
+
+def default_rule_set() -> RuleSet:
+    return RuleSet(revision=0, rules=[Rule(**spec.model_dump()) for spec in DEFAULT_RULES])

@@ -1,0 +1,323 @@
+"""Routing use cases: classify a ticket by the rules (ingest calls ``classify`` and ``requeue`` inside its own
+transaction), assign the next waiting ticket with an atomic claim, give capacity back, keep agents' routing
+profiles, and edit or dry-run the rules. The decisions themselves are pure (``kefu.routing``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from kefu.clock import iso, new_id, now, now_iso, parse_iso
+from kefu.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound, retry_on_concurrent_update
+from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.observability import decided
+from kefu.routing.queue import (
+    DEFAULT_RELAXATION,
+    DEFAULT_TEAM,
+    KINDS,
+    QueueEntry,
+    RoutingProfile,
+    kind_of,
+    next_assignment,
+    waited_seconds,
+)
+from kefu.routing.rules import MAX_RULES, Outcome, Rule, RuleSet, RuleSpec, TicketFacts, Trigger, evaluate
+from kefu.store import Store, Transaction
+
+QUEUE_READ = 20  # waiting tickets a decision looks at (the head of one queue)
+POOL_READ = 50  # available agents a decision looks at (the least-loaded end of one pool)
+MAX_ATTEMPTS = 5
+RULE_EVENT = "rule_applied"
+PRESENCE = ("online", "away", "offline")
+
+
+# ---------------------------------------------------------------- classification (in ingest's transaction)
+
+
+def classify(
+    rule_set: RuleSet, ticket: Ticket, text: str, trigger: Trigger, stamp: str, customer_tags: Iterable[str] = ()
+) -> tuple[list[TicketEvent], list[Message]]:
+    """Apply the rules to ``ticket`` in place; the events naming each rule that changed something, and the
+    auto-replies to send (outbound messages, queued like an agent's reply)."""
+    facts = TicketFacts(
+        channel=ticket.channel,
+        inbox=ticket.inbox,
+        text=text,
+        tier=ticket.customer_tier,
+        organization=ticket.organization,
+        tags=ticket.tags,
+        customer_tags=list(customer_tags),
+        at=parse_iso(stamp),
+        type=ticket.type,
+        priority=ticket.priority,
+        team=ticket.team,
+    )
+    outcome = evaluate(rule_set, facts, trigger)
+    ticket.type, ticket.priority, ticket.team = outcome.type, outcome.priority, outcome.team
+    ticket.tags = outcome.tags
+    events = [
+        TicketEvent(
+            id=new_id(),
+            ticket_id=ticket.id,
+            type=RULE_EVENT,
+            actor_type=AuthorType.SYSTEM,
+            data={
+                "rule_id": hit.rule_id,
+                "rule_version": hit.rule_version,
+                "rule_name": hit.rule_name,
+                "trigger": trigger.value,
+                "changes": hit.changes,
+                **({"auto_reply": True} if hit.auto_reply else {}),
+            },
+            created_at=stamp,
+        )
+        for hit in outcome.hits
+        if hit.changes or hit.auto_reply
+    ]
+    replies = [_auto_reply(ticket, body, stamp) for body in outcome.auto_replies]
+    return events, replies
+
+
+def _auto_reply(ticket: Ticket, body: str, stamp: str) -> Message:
+    return Message(
+        id=new_id(),
+        ticket_id=ticket.id,
+        conversation_key=ticket.conversation_key,
+        direction=Direction.OUTBOUND,
+        author_type=AuthorType.SYSTEM,
+        body=body,
+        channel=ticket.channel,
+        inbox=ticket.inbox,
+        delivery_status=DeliveryStatus.QUEUED,  # the stream puts it on the outbound queue like any reply
+        created_at=iso(parse_iso(stamp) + timedelta(milliseconds=1)),  # after the message it answers
+    )
+
+
+# ---------------------------------------------------------------- the queue
+
+
+def is_waiting(ticket: Ticket) -> bool:
+    return ticket.status == TicketStatus.PENDING and ticket.assignee is None
+
+
+def entry_for(ticket: Ticket) -> QueueEntry | None:
+    """The ticket's queue entry as its current state says, or None when it does not wait."""
+    if not is_waiting(ticket) or ticket.queued_at is None:
+        return None
+    return QueueEntry(
+        ticket_id=ticket.id,
+        team=ticket.team or DEFAULT_TEAM,
+        kind=kind_of(ticket.channel),
+        priority=ticket.priority,
+        tier=ticket.customer_tier,
+        sla_due_at=ticket.sla.first_response_due_at,
+        created_at=ticket.created_at,
+        entered_at=ticket.queued_at,
+        skill=ticket.type,
+    )
+
+
+def requeue(store: Store, tx: Transaction, before: QueueEntry | None, ticket: Ticket, stamp: str) -> None:
+    """Into ``tx``: the ticket's queue entry moved from where ``before`` put it to where its state puts it now
+    (in, out, or to a new place after a priority or team change)."""
+    if is_waiting(ticket) and ticket.queued_at is None:
+        ticket.queued_at = stamp
+    elif not is_waiting(ticket):
+        ticket.queued_at = None
+    after = entry_for(ticket)
+    if before == after:
+        return
+    if before is not None and (after is None or _place(before) != _place(after)):
+        store.routing.remove_from_queue(tx, before)
+    if after is not None:
+        store.routing.add_to_queue(tx, after)
+
+
+def _place(entry: QueueEntry) -> tuple[str, str, str, str, str]:
+    return (entry.team, entry.kind, entry.priority.value, entry.tier.value, entry.ticket_id)
+
+
+def assign_next(store: Store, team: str, kind: str, at: datetime | None = None) -> Ticket | None:
+    """Assign the first waiting ticket of ``team``/``kind`` some eligible agent can take; None when no pair
+    exists. Reads one queue head and one pool head, then claims; a refused claim (someone else was faster)
+    decides again from fresh reads."""
+    for _ in range(MAX_ATTEMPTS):
+        entries = store.routing.queue_head(team, kind, QUEUE_READ)
+        if not entries:
+            return None
+        agents = store.routing.pool(team, kind, POOL_READ)
+        if not agents:
+            return None
+        configured = store.routing.team(team)
+        relaxation = configured.relaxation if configured else list(DEFAULT_RELAXATION)
+        moment = at or now()
+        decision = next_assignment(entries, agents, relaxation, moment)
+        if decision is None:
+            return None
+        try:
+            assigned = _claim(store, decision.entry, decision.agent, decision.needed_proficiency, moment)
+        except ConcurrentUpdate:
+            continue
+        if assigned is not None:
+            return assigned
+    return None
+
+
+def _claim(
+    store: Store, entry: QueueEntry, agent: RoutingProfile, needed: int | None, moment: datetime
+) -> Ticket | None:
+    ticket = store.tickets.get(entry.ticket_id)
+    current = entry_for(ticket)
+    if current != entry:  # the entry is stale (the ticket was changed or assigned some other way): mend it
+        tx = Transaction()
+        store.routing.remove_from_queue(tx, entry)
+        if current is not None:
+            store.routing.add_to_queue(tx, current)
+        store.routing.commit(tx)
+        raise ConcurrentUpdate("the queue entry was stale")
+    stamp = now_iso()
+    expected = ticket.version
+    ticket.assignee = agent.agent_id
+    ticket.status = TicketStatus.IN_PROGRESS
+    ticket.queued_at = None
+    ticket.updated_at = stamp
+    ticket.version += 1
+    load = dict(agent.load)
+    load[entry.kind] = load.get(entry.kind, 0) + 1
+    taken = agent.model_copy(update={"load": load, "version": agent.version + 1, "updated_at": stamp})
+    event = TicketEvent(
+        id=new_id(),
+        ticket_id=ticket.id,
+        type="assigned",
+        actor_type=AuthorType.SYSTEM,
+        data={
+            "to": agent.agent_id,
+            "by": "queue",
+            "team": entry.team,
+            "waited_seconds": round(waited_seconds(entry, moment), 3),
+            "min_proficiency": needed,
+            "dedicated": entry.dedicated_agent == agent.agent_id,
+        },
+        created_at=stamp,
+    )
+    tx = Transaction()
+    store.tickets.add_ticket(tx, ticket, expected_version=expected)
+    store.tickets.add_event(tx, event)
+    store.routing.remove_from_queue(tx, entry, must_exist=True)
+    store.routing.add_profile(tx, agent, taken)
+    store.routing.commit(tx)
+    decided("routing", "assigned", ticket_id=ticket.id, agent_id=agent.agent_id, team=entry.team, kind=entry.kind)
+    return ticket
+
+
+def release(store: Store, agent_id: str, kind: str) -> RoutingProfile:
+    """One ticket of ``kind`` less on the agent (resolved, transferred away): room for the next."""
+    if kind not in KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(KINDS)}")
+
+    def attempt() -> RoutingProfile:
+        old = store.routing.profile(agent_id)
+        if old is None:
+            raise NotFound(f"agent '{agent_id}' has no routing profile")
+        load = dict(old.load)
+        load[kind] = max(0, load.get(kind, 0) - 1)
+        new = old.model_copy(update={"load": load, "version": old.version + 1, "updated_at": now_iso()})
+        store.routing.save_profile(old, new)
+        return new
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+# ---------------------------------------------------------------- agents' routing profiles
+
+
+def save_profile(
+    store: Store, agent_id: str, *, teams: list[str], skills: dict[str, int], capacity: dict[str, int]
+) -> RoutingProfile:
+    """An agent's teams, skills and capacity (load and presence stay what they are)."""
+    agent = store.agents.find(agent_id)
+    if agent is None:
+        raise NotFound(f"agent '{agent_id}' not found")
+
+    def attempt() -> RoutingProfile:
+        old = store.routing.profile(agent_id)
+        try:
+            new = RoutingProfile(
+                agent_id=agent_id,
+                teams=teams,
+                skills=skills,
+                capacity=capacity,
+                load=old.load if old else dict.fromkeys(KINDS, 0),
+                presence=old.presence if old else agent.presence,
+                version=(old.version if old else 0) + 1,
+                updated_at=now_iso(),
+            )
+        except ValueError as err:
+            raise InvalidInput(str(err)) from None
+        store.routing.save_profile(old, new)
+        return new
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+def set_presence(store: Store, agent_id: str, presence: str) -> RoutingProfile | None:
+    """The agent's presence as routing sees it (online agents with room are in their teams' pools); None
+    when the agent has no routing profile yet."""
+    if presence not in PRESENCE:
+        raise InvalidInput(f"presence must be one of {', '.join(PRESENCE)}")
+
+    def attempt() -> RoutingProfile | None:
+        old = store.routing.profile(agent_id)
+        if old is None:
+            return None
+        if old.presence == presence:
+            return old
+        new = old.model_copy(update={"presence": presence, "version": old.version + 1, "updated_at": now_iso()})
+        store.routing.save_profile(old, new)
+        return new
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+# ---------------------------------------------------------------- rules
+
+
+def rules(store: Store) -> RuleSet:
+    return store.routing.rule_set(fresh=True)
+
+
+def save_rule(store: Store, actor_id: str, spec: RuleSpec) -> Rule:
+    """Add a rule or change one: a change is a new version (kept beside the old ones); saving a rule as it
+    already is changes nothing."""
+
+    def attempt() -> Rule:
+        current = store.routing.rule_set(fresh=True)
+        existing = next((rule for rule in current.rules if rule.id == spec.id), None)
+        if (
+            existing is not None
+            and RuleSpec.model_validate(existing.model_dump(include=set(RuleSpec.model_fields))) == spec
+        ):
+            return existing
+        if existing is None and len(current.rules) >= MAX_RULES:
+            raise Conflict(f"there are {MAX_RULES} rules already")
+        stamp = now_iso()
+        rule = Rule(
+            **spec.model_dump(),
+            version=(existing.version + 1) if existing else 1,
+            updated_at=stamp,
+            updated_by=actor_id,
+        )
+        others = [r for r in current.rules if r.id != spec.id]
+        first_save = current.revision == 0  # the seeded defaults were never stored: store their versions too
+        saved = RuleSet(revision=current.revision + 1, rules=[*others, rule], business_hours=current.business_hours)
+        store.routing.save_rule_set(saved, [*others, rule] if first_save else [rule])
+        decided("rules", "saved", rule_id=rule.id, rule_version=rule.version, revision=saved.revision)
+        return rule
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+def dry_run(store: Store, sample: TicketFacts, trigger: Trigger = Trigger.CREATED) -> Outcome:
+    """What the stored rules would do to a sample ticket; nothing is written."""
+    return evaluate(store.routing.rule_set(fresh=True), sample, trigger)

@@ -15,35 +15,21 @@ import pytest
 
 from local.packaging import probe_imports
 from local.provision import CDK_HELPER_PREFIXES
+from local.template import Resolver
 
 from .conftest import Synthesized
 
 LAYER_PACKAGES = ["kefu"]
 
 
-class Placeholders:
-    """Resolves any intrinsic to a stable placeholder (the probe needs values, not real resources)."""
+class Placeholders(Resolver):
+    """Resolves every Ref and GetAtt to a stable placeholder (the probe needs values, not real resources)."""
 
-    def resolve(self, value: Any) -> Any:
-        if isinstance(value, list):
-            return [self.resolve(item) for item in value]
-        if not isinstance(value, dict):
-            return value
-        if len(value) == 1:
-            ((key, argument),) = value.items()
-            if key == "Ref":
-                return f"local-{argument}"
-            if key == "Fn::GetAtt":
-                name = argument if isinstance(argument, str) else ".".join(argument)
-                return f"arn:aws:local:us-east-1:123456789012:{name}"
-            if key == "Fn::Join":
-                delimiter, parts = argument
-                return delimiter.join(str(part) for part in self.resolve(parts))
-            if key == "Fn::Sub":
-                return "local-sub"
-            if key.startswith("Fn::"):
-                return f"local-{key}"
-        return {key: self.resolve(item) for key, item in value.items()}
+    def ref(self, name: str) -> str:
+        return self.pseudo(name) or f"local-{name}"
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        return f"arn:aws:local:us-east-1:123456789012:{logical_id}.{attribute}"
 
 
 def our_functions(synthesized: Synthesized) -> dict[str, dict[str, Any]]:
@@ -75,7 +61,10 @@ def test_the_function_imports_with_only_its_asset_layers_and_runtime(synthesized
     resources = synthesized.primary["Resources"]
     layers = [asset_of(synthesized, resources[layer["Ref"]]["Properties"]["Content"]) for layer in properties["Layers"]]
     environment = {
-        name: str(value) for name, value in Placeholders().resolve(properties["Environment"]["Variables"]).items()
+        name: str(value)
+        for name, value in Placeholders(synthesized.primary, "us-east-1")
+        .resolve(properties["Environment"]["Variables"])
+        .items()
     }
     package = properties["Handler"].split(".", 1)[0]
     result = probe_imports(

@@ -28,6 +28,7 @@ from local.gateway import Gateway, api_spec
 from local.iam import RoleCredentials
 from local.lambdas import LocalFunction
 from local.persistence import StateStore
+from local.processes import spawn
 from local.provision import Provisioned, Provisioner
 from local.seed import seed_domain, seed_users
 from local.template import load_template
@@ -219,7 +220,7 @@ class LocalCloud:
             command.append("--no-iam")
         self.state_dir.mkdir(parents=True, exist_ok=True)
         output = (self.state_dir / "emulator.log").open("ab")
-        self._moto = subprocess.Popen(
+        self._moto = spawn(
             command,
             cwd=Path(__file__).resolve().parents[1],
             stdin=subprocess.DEVNULL,

@@ -33,6 +33,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import IO, Any
 
+from local.processes import spawn
+
 log = logging.getLogger("local")
 
 RUNTIME_API_PREFIX = "/2018-06-01/runtime"
@@ -112,7 +114,7 @@ class Worker:
     def start(self) -> None:
         spec = self.pool.spec
         env = self.pool.environment(self)
-        self.process = subprocess.Popen(
+        self.process = spawn(
             [str(spec.runtime_python), "-s", "-m", "awslambdaric", spec.handler],
             cwd=spec.task_root,
             env=env,

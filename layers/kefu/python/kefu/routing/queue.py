@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from kefu import identifiers
 from kefu.clock import parse_iso
+from kefu.errors import InvalidInput
 from kefu.models import Priority, Tier
 
 KINDS = ("chat", "ticket")
@@ -32,6 +33,14 @@ TIER_RANK = {Tier.VIP: 0, Tier.ENTERPRISE: 1, Tier.NORMAL: 2}
 NO_DEADLINE = "9999-12-31T23:59:59.999Z"
 DEFAULT_TEAM = "general"  # where a ticket no rule gave a team waits
 MAX_PROFICIENCY = 5
+
+
+def _checked(value: str, pattern: str, what: str) -> str:
+    """ValueError (which pydantic reports as a validation error) unless ``value`` has the documented shape."""
+    try:
+        return identifiers.check(value, pattern, what)
+    except InvalidInput as err:
+        raise ValueError(err.message) from None
 
 
 def kind_of(channel: str) -> str:
@@ -67,8 +76,7 @@ class Team(BaseModel):
     @field_validator("id")
     @classmethod
     def _id(cls, value: str) -> str:
-        identifiers.check(value, identifiers.TEAM, "team")
-        return value
+        return _checked(value, identifiers.TEAM, "team")
 
     @field_validator("relaxation")
     @classmethod
@@ -98,14 +106,14 @@ class RoutingProfile(BaseModel):
     @classmethod
     def _teams(cls, value: list[str]) -> list[str]:
         for team in value:
-            identifiers.check(team, identifiers.TEAM, "team")
+            _checked(team, identifiers.TEAM, "team")
         return list(dict.fromkeys(value))
 
     @field_validator("skills")
     @classmethod
     def _skills(cls, value: dict[str, int]) -> dict[str, int]:
         for skill, level in value.items():
-            identifiers.check(skill, identifiers.TICKET_TYPE, "skill")
+            _checked(skill, identifiers.TICKET_TYPE, "skill")
             if not 1 <= level <= MAX_PROFICIENCY:
                 raise ValueError(f"skill {skill!r}: proficiency is 1 to {MAX_PROFICIENCY}, not {level}")
         return value

@@ -6,6 +6,7 @@ profiles, and edit or dry-run the rules. The decisions themselves are pure (``ke
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from kefu.clock import iso, new_id, now, now_iso, parse_iso
@@ -16,6 +17,7 @@ from kefu.routing.queue import (
     DEFAULT_RELAXATION,
     DEFAULT_TEAM,
     KINDS,
+    Decision,
     QueueEntry,
     RoutingProfile,
     kind_of,
@@ -156,17 +158,39 @@ def assign_next(store: Store, team: str, kind: str, at: datetime | None = None) 
         if decision is None:
             return None
         try:
-            assigned = _claim(store, decision.entry, decision.agent, decision.needed_proficiency, moment)
+            assigned = claim(store, decision, moment)
         except ConcurrentUpdate:
             continue
-        if assigned is not None:
-            return assigned
+        return assigned
     return None
 
 
-def _claim(
-    store: Store, entry: QueueEntry, agent: RoutingProfile, needed: int | None, moment: datetime
-) -> Ticket | None:
+@dataclass(frozen=True)
+class PreparedClaim:
+    """A claim read and built, not yet committed (two deciders may hold one for the same ticket)."""
+
+    ticket: Ticket
+    transaction: Transaction
+
+
+def claim(store: Store, decision: Decision, moment: datetime) -> Ticket:
+    """Commit one decision: ConcurrentUpdate when the ticket, its queue entry or the agent's profile is no
+    longer what the decision was made from (someone else claimed it first), and nothing is written."""
+    return commit_claim(store, prepare_claim(store, decision, moment))
+
+
+def commit_claim(store: Store, prepared: PreparedClaim) -> Ticket:
+    store.routing.commit(prepared.transaction)
+    ticket = prepared.ticket
+    decided("routing", "assigned", ticket_id=ticket.id, agent_id=ticket.assignee, team=ticket.team)
+    return ticket
+
+
+def prepare_claim(store: Store, decision: Decision, moment: datetime) -> PreparedClaim:
+    """Read the ticket and build the claim's transaction: the ticket (still at the version read) with its
+    assignee and ``assigned`` event, its queue entry gone (still there), the agent's profile with one more of
+    the kind (still at the version the pool showed) and its pool places moved."""
+    entry, agent, needed = decision.entry, decision.agent, decision.needed_proficiency
     ticket = store.tickets.get(entry.ticket_id)
     current = entry_for(ticket)
     if current != entry:  # the entry is stale (the ticket was changed or assigned some other way): mend it
@@ -206,9 +230,7 @@ def _claim(
     store.tickets.add_event(tx, event)
     store.routing.remove_from_queue(tx, entry, must_exist=True)
     store.routing.add_profile(tx, agent, taken)
-    store.routing.commit(tx)
-    decided("routing", "assigned", ticket_id=ticket.id, agent_id=agent.agent_id, team=entry.team, kind=entry.kind)
-    return ticket
+    return PreparedClaim(ticket, tx)
 
 
 def release(store: Store, agent_id: str, kind: str) -> RoutingProfile:

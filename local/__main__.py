@@ -35,6 +35,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=int(os.environ.get("KEFU_SEARCH_PORT", "9200")),
         help="OpenSearch-compatible server port (env KEFU_SEARCH_PORT)",
     )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("KEFU_LOCAL_CONCURRENCY", "0")) or None,
+        help="workers per function that reserves no concurrency (default 4 behind the API, 2 for event sources; "
+        "env KEFU_LOCAL_CONCURRENCY)",
+    )
     parser.add_argument("--state-dir", type=Path, default=root / ".kefu", help="where state is kept")
     parser.add_argument("--reset", action="store_true", help="wipe the state and start from demo data")
     parser.add_argument("--template", type=Path, default=root / DEFAULT_TEMPLATE, help="synthesized template")
@@ -55,6 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         search_port=args.search_port,
         reset=args.reset,
         template=args.template,
+        concurrency=args.concurrency,
+        echo_function_logs=True,
     )
     try:
         cloud.start()

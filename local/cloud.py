@@ -63,6 +63,7 @@ class LocalCloud:
         search: bool = True,
         echo_function_logs: bool = False,
         enforce_iam: bool = True,
+        concurrency: int | None = None,
     ) -> None:
         self.root = Path(root or Path.cwd()).resolve()
         self.state_dir = Path(state_dir) if state_dir else self.root / ".kefu"
@@ -79,6 +80,8 @@ class LocalCloud:
         self.search_enabled = search
         self.echo_function_logs = echo_function_logs
         self.enforce_iam = enforce_iam
+        # Workers per function that reserves no concurrency of its own (None: 4 behind the API, 2 otherwise).
+        self.concurrency = concurrency
         self.url = ""
         self.aws_endpoint = ""
         self.search_endpoint = ""
@@ -283,7 +286,8 @@ class LocalCloud:
                     environment=environment,
                     credentials=RoleCredentials(sts, spec.role_arn, f"local-{spec.name}"),
                     log_dir=self.log_dir,
-                    containers=GATEWAY_CONTAINERS if logical_id in gateway_functions else EVENT_SOURCE_CONTAINERS,
+                    containers=self.concurrency
+                    or (GATEWAY_CONTAINERS if logical_id in gateway_functions else EVENT_SOURCE_CONTAINERS),
                     echo=echo,
                 )
             except FileNotFoundError:

@@ -127,7 +127,10 @@ class Worker:
         threading.Thread(target=self._watch_exit, args=(self.process,), daemon=True).start()
 
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        """Running, or created and about to start (it counts against the function's concurrency already)."""
+        if self.process is None:
+            return not self.stopping
+        return self.process.poll() is None
 
     def kill(self) -> None:
         process = self.process

@@ -131,3 +131,28 @@ def test_an_import_error_fails_the_invocation_that_started_the_sandbox(tight_fun
             invoke(workers, "/x")
         assert failure.value.error_type == "Runtime.ImportModuleError"
         assert "fixture_fn.missing_module" in failure.value.message
+
+
+def test_concurrent_invocations_never_start_more_workers_than_allowed(tight_function: Any) -> None:
+    import threading
+
+    workers = tight_function(timeout=10)
+    workers.spec.max_workers = 3
+    results: list[Any] = []
+    threads = [
+        threading.Thread(target=lambda: results.append(invoke(workers, "/sleep", {"seconds": "0.5"})))
+        for _ in range(12)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(results) == 12
+    started = {worker.process.pid for worker in workers.workers if worker.process is not None}
+    assert len(workers.workers) <= 3 and len(started) <= 3
+    pids = {
+        json.loads(line.split(" ", 2)[2])["pid"]
+        for line in (workers.spec.log_path.read_text().splitlines())
+        if line.startswith("RECEIVED api ")
+    }
+    assert 1 <= len(pids) <= 3, pids

@@ -71,6 +71,7 @@ class RoutingRepository:
         self.table = table
         self._rules: TtlCache[str, RuleSet] = TtlCache(RULES_CACHE_SECONDS, 1)
         self._teams: TtlCache[str, Team] = TtlCache(TEAMS_CACHE_SECONDS, 256)
+        self._unconfigured: TtlCache[str, bool] = TtlCache(TEAMS_CACHE_SECONDS, 256)
 
     # ------------------------------------------------------------ rules (20, 21)
 
@@ -136,6 +137,7 @@ class RoutingRepository:
 
     def put_team(self, team: Team) -> None:
         self._teams.pop(team.id)
+        self._unconfigured.pop(team.id)
         self.table.put(
             {**keys.team(team.id).as_dict(), **keys.team_list_keys(team.id), keys.ENTITY: "team", **_plain(team)}
         )
@@ -145,8 +147,11 @@ class RoutingRepository:
         cached = self._teams.get(team_id)
         if cached is not None:
             return cached
+        if self._unconfigured.get(team_id):
+            return None
         item = self.table.get(keys.team(team_id), consistent=False)
         if item is None:
+            self._unconfigured.put(team_id, True)  # a team nobody configured: not asked again for a while
             return None
         team = Team.model_validate({k: item[k] for k in Team.model_fields if k in item})
         self._teams.put(team_id, team)

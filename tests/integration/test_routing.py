@@ -7,18 +7,17 @@ from datetime import timedelta
 
 import pytest
 
+from kefu.auth import Caller
 from kefu.clock import now
 from kefu.errors import InvalidInput, NotFound
 from kefu.models import Agent, Priority, Ticket, TicketStatus
 from kefu.routing.queue import RoutingProfile
 from kefu.routing.rules import Actions, Conditions, RuleSpec, TicketFacts
-from kefu.services import routing
+from kefu.services import agents, routing, tickets
 from kefu.services.ingest import ingest_message
 from kefu.store import Store, Transaction, keys
 from tests.integration.conftest import Cloud
 from tests.integration.test_customers import whatsapp_message
-
-AGENTS = ("a1", "a2", "a3")
 
 
 def say(store: Store, wa_id: str, text: str, wamid: str) -> str:
@@ -215,3 +214,46 @@ def test_bad_profiles_are_refused(cloud: Cloud) -> None:
     with pytest.raises(NotFound):
         routing.save_profile(store, "nobody", teams=[], skills={}, capacity={})
     assert store.routing.profile("a1") is None
+
+
+def test_agent_changes_keep_the_queue_and_the_load_true(cloud: Cloud) -> None:
+    """Resolving gives the claimed capacity back once; a reply or a transfer takes the ticket out of the queue;
+    a change of team moves its entry."""
+    store = cloud.store
+    supervisor = Caller(id="sup-1", roles=["supervisor"])
+    agent(store, "a1", teams=["finance"], skills={"after_sales": 5}, chats=1)
+    claimed = say(store, "8613800000040", "refund please", "wamid.w1")
+    assert (taken := routing.assign_next(store, "finance", "chat")) is not None and taken.id == claimed
+    assert profile(store, "a1").load["chat"] == 1
+
+    tickets.update_ticket(store, supervisor, claimed, tickets.TicketChanges(status=TicketStatus.RESOLVED))
+    assert profile(store, "a1").load["chat"] == 0
+    tickets.update_ticket(store, supervisor, claimed, tickets.TicketChanges(status=TicketStatus.CLOSED))
+    assert profile(store, "a1").load["chat"] == 0  # given back once, not twice
+
+    moved = say(store, "8613800000041", "hello", "wamid.w2")
+    tickets.assign(store, supervisor, moved, None, "finance")  # a team, no agent: it waits there instead
+    assert queued(store, "general") == [] and queued(store, "finance") == [moved]
+    replied = say(store, "8613800000042", "hello", "wamid.w3")
+    tickets.reply(store, supervisor, replied, "on it", internal=False)  # the replier takes it
+    assert queued(store, "general") == []
+    store.agents.put(Agent(id="a2"))
+    tickets.assign(store, supervisor, moved, "a2", None)
+    assert queued(store, "finance") == []
+
+
+def test_an_agent_coming_online_or_freeing_room_takes_what_waits_at_once(cloud: Cloud) -> None:
+    store = cloud.store
+    caller = Caller(id="a1", roles=["agent"])
+    agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=1)
+    agents.set_presence(store, caller, "away")
+    first = say(store, "8613800000050", "hello", "wamid.n1")
+    second = say(store, "8613800000051", "hello too", "wamid.n2")
+    assert store.tickets.get(first).assignee is None
+
+    agents.set_presence(store, caller, "online")  # online: takes the first in the queue, up to capacity
+    assert (store.tickets.get(first).assignee, store.tickets.get(second).assignee) == ("a1", None)
+
+    tickets.update_ticket(store, caller, first, tickets.TicketChanges(status=TicketStatus.RESOLVED))
+    assert store.tickets.get(second).assignee == "a1"  # the freed room went to the next ticket at once
+    assert profile(store, "a1").load["chat"] == 1

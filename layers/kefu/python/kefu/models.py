@@ -125,6 +125,7 @@ class Ticket(LazyModel):
     customer_tier: Tier = Tier.NORMAL
     organization: str | None = None
     queued_at: str | None = None  # since when it waits for an agent (routing); None when it does not
+    load_holder: str | None = None  # the agent whose routing load counts this ticket (given back once)
     conversation_key: str
     contact: str = ""  # the customer's id on this ticket's channel: where replies go
     # what a reply answers: the provider's id of the customer's latest message, and its thread (email)

@@ -7,6 +7,7 @@ from kefu.clock import now_iso
 from kefu.errors import InvalidInput, NotFound
 from kefu.models import Agent
 from kefu.observability import decided
+from kefu.services import routing
 from kefu.store import Store
 
 PRESENCE = ("online", "away", "offline")
@@ -30,5 +31,8 @@ def set_presence(store: Store, caller: Caller, status: str) -> Agent:
     stamp = now_iso()
     if not store.agents.set_presence(caller.id, status, stamp):
         raise NotFound(f"agent '{caller.id}' not found")
+    # routing sees the same presence; an agent coming online takes what waits in their teams at once
+    if routing.set_presence(store, caller.id, status) is not None and status == "online":
+        routing.assign_waiting(store, caller.id)
     decided("presence", status, agent_id=caller.id)
     return agent.model_copy(update={"presence": status, "updated_at": stamp})

@@ -30,6 +30,7 @@ from kefu.store import Store, Transaction
 QUEUE_READ = 20  # waiting tickets a decision looks at (the head of one queue)
 POOL_READ = 50  # available agents a decision looks at (the least-loaded end of one pool)
 MAX_ATTEMPTS = 5
+MAX_FILL = 10  # decisions one event (an agent online, capacity freed) may make
 RULE_EVENT = "rule_applied"
 PRESENCE = ("online", "away", "offline")
 
@@ -204,6 +205,7 @@ def prepare_claim(store: Store, decision: Decision, moment: datetime) -> Prepare
     expected = ticket.version
     ticket.assignee = agent.agent_id
     ticket.status = TicketStatus.IN_PROGRESS
+    ticket.load_holder = agent.agent_id
     ticket.queued_at = None
     ticket.updated_at = stamp
     ticket.version += 1
@@ -249,6 +251,39 @@ def release(store: Store, agent_id: str, kind: str) -> RoutingProfile:
         return new
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+def release_quietly(store: Store, agent_id: str, channel: str) -> None:
+    """``release`` after a ticket change that is already committed, then use the room at once: an agent
+    without a routing profile has nothing to give back, and a failure here leaves the load too high (fewer
+    tickets, never too many)."""
+    try:
+        release(store, agent_id, kind_of(channel))
+    except (NotFound, ConcurrentUpdate):
+        decided("routing", "release_skipped", agent_id=agent_id)
+        return
+    assign_waiting(store, agent_id)
+
+
+def assign_waiting(store: Store, agent_id: str) -> list[Ticket]:
+    """Room appeared for this agent (online again, capacity freed): assign what waits in the agent's teams
+    now, not at some later sweep. Bounded: at most the agent's free room, and ``MAX_FILL`` decisions."""
+    profile = store.routing.profile(agent_id)
+    if profile is None or profile.presence != "online":
+        return []
+    assigned: list[Ticket] = []
+    decisions = 0
+    for team in profile.teams:
+        for kind in KINDS:
+            for _ in range(max(0, profile.room(kind))):
+                if decisions >= MAX_FILL:
+                    return assigned
+                decisions += 1
+                ticket = assign_next(store, team, kind)
+                if ticket is None:
+                    break
+                assigned.append(ticket)
+    return assigned
 
 
 # ---------------------------------------------------------------- agents' routing profiles

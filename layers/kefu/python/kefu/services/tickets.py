@@ -10,6 +10,7 @@ from kefu.auth import Caller
 from kefu.clock import new_id, now_iso
 from kefu.errors import Conflict, InvalidInput, NotFound, retry_on_concurrent_update
 from kefu.models import (
+    OPEN_STATUSES,
     AuthorType,
     Customer,
     DeliveryStatus,
@@ -22,7 +23,8 @@ from kefu.models import (
     check_transition,
 )
 from kefu.observability import current_correlation_id, decided
-from kefu.services import customers
+from kefu.routing.queue import QueueEntry
+from kefu.services import customers, routing
 from kefu.store import Store, TicketPage, Transaction
 
 MAX_ATTEMPTS = 5
@@ -114,6 +116,7 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
             created_at=stamp,
             correlation_id=current_correlation_id(),
         )
+        queued = routing.entry_for(ticket)
         events = [_event(ticket.id, "note_added" if internal else "replied", caller, stamp, {"message_id": message.id})]
         if not internal:
             if ticket.first_response_at is None:
@@ -129,7 +132,7 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
             ticket.last_message_preview = text.replace("\n", " ")[:140]
             ticket.last_message_at = stamp
         ticket.message_count += 1
-        _write(store, ticket, expected, events, stamp, message)
+        _write(store, ticket, expected, events, stamp, message, queued_before=queued)
         return message
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
@@ -148,6 +151,8 @@ def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketC
     def attempt() -> Ticket:
         ticket = store.tickets.get(ticket_id)
         expected = ticket.version
+        queued = routing.entry_for(ticket)
+        held_by = ticket.load_holder
         stamp = now_iso()
         events: list[TicketEvent] = []
         if changes.status is not None and changes.status != ticket.status:
@@ -182,8 +187,13 @@ def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketC
                     )
                 )
                 setattr(ticket, field, value)
+        freed = held_by is not None and ticket.status not in OPEN_STATUSES  # resolved or closed
+        if freed:
+            ticket.load_holder = None
         if events:
-            _write(store, ticket, expected, events, stamp)
+            _write(store, ticket, expected, events, stamp, queued_before=queued)
+            if freed and held_by:
+                routing.release_quietly(store, held_by, ticket.channel)  # room for the next
         decided(
             "ticket_update",
             "changed" if events else "unchanged",
@@ -210,6 +220,7 @@ def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, t
         if ticket.status == TicketStatus.CLOSED:
             raise Conflict("a closed ticket cannot be transferred")
         expected = ticket.version
+        queued = routing.entry_for(ticket)
         stamp = now_iso()
         data = {
             "from_agent": ticket.assignee,
@@ -217,11 +228,18 @@ def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, t
             "from_team": ticket.team,
             "to_team": team,
         }
+        moved_from = ticket.load_holder if agent_id is not None and ticket.load_holder != agent_id else None
+        if moved_from:
+            ticket.load_holder = None
         if agent_id is not None:
             ticket.assignee = agent_id
         if team is not None:
             ticket.team = team
-        _write(store, ticket, expected, [_event(ticket.id, "assigned", caller, stamp, data)], stamp)
+        _write(
+            store, ticket, expected, [_event(ticket.id, "assigned", caller, stamp, data)], stamp, queued_before=queued
+        )
+        if moved_from:
+            routing.release_quietly(store, moved_from, ticket.channel)  # transferred away: room for the next
         decided("transfer", "assigned", channel=ticket.channel, ticket_id=ticket.id, agent_id=agent_id, team=team)
         return ticket
 
@@ -235,11 +253,15 @@ def _write(
     events: list[TicketEvent],
     stamp: str,
     message: Message | None = None,
+    *,
+    queued_before: QueueEntry | None,
 ) -> None:
-    """One transaction: the ticket (only if still at the version read), its events, and the new message."""
+    """One transaction: the ticket (only if still at the version read), its events, the new message, and its
+    queue entry moved to where the change puts it (out, when it was assigned or resolved)."""
     ticket.updated_at = stamp
     ticket.version += 1
     tx = Transaction()
+    routing.requeue(store, tx, queued_before, ticket, stamp)
     if message is not None:
         store.tickets.add_message(tx, message)
     store.tickets.add_ticket(tx, ticket, expected_version=expected_version)

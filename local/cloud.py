@@ -26,6 +26,7 @@ from local.dispatchers import Dispatcher, SqsPoller, StreamReader, mapping_specs
 from local.emulator import ROOT_ACCESS_KEY, ROOT_SECRET_KEY
 from local.gateway import Gateway, api_spec
 from local.iam import RoleCredentials
+from local.lambda_api import LambdaApi
 from local.lambdas import LocalFunction
 from local.persistence import StateStore
 from local.processes import spawn
@@ -92,6 +93,7 @@ class LocalCloud:
         self.dispatchers: list[Dispatcher] = []
         self.provisioned: Provisioned | None = None
         self._moto: subprocess.Popen[bytes] | None = None
+        self._lambda_api: LambdaApi | None = None
         self._search: Any = None
         self._server: uvicorn.Server | None = None
         self._server_thread: threading.Thread | None = None
@@ -186,6 +188,9 @@ class LocalCloud:
         if self._moto is not None:
             _stop_process(self._moto)
             self._moto = None
+        if self._lambda_api is not None:
+            self._lambda_api.stop()
+            self._lambda_api = None
         self._restore_environ()
         _forget_process_caches()
 
@@ -218,7 +223,12 @@ class LocalCloud:
     def _start_emulator(self) -> None:
         """The emulator in a process of its own (a core of its own, and nothing of ours in it)."""
         port = self.aws_port or _free_port(self.host)
-        command = [sys.executable, "-m", "local.emulator", "--host", self.host, "--port", str(port)]
+        # Invoke calls the emulator receives (Step Functions tasks, function to function) come back here.
+        self._lambda_api = LambdaApi(self.host)
+        command = [
+            sys.executable, "-m", "local.emulator", "--host", self.host, "--port", str(port),
+            "--lambda-endpoint", self._lambda_api.endpoint,
+        ]  # fmt: skip
         if not self.enforce_iam:
             command.append("--no-iam")
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -294,6 +304,8 @@ class LocalCloud:
                 log.exception("function %s cannot run locally", logical_id)
                 continue
             self.functions[logical_id] = function
+            if self._lambda_api is not None:
+                self._lambda_api.register(spec.name, spec.arn, function.invoke)
             function.start(warm=1)
 
     def _seed_domain(self, cloud: Provisioned, subs: dict[str, str]) -> None:

@@ -139,7 +139,7 @@ CONTROL_CALLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 # -- the process ------------------------------------------------------------------------------------------
 
 
-def serve(host: str, port: int, enforce_iam: bool = True) -> None:
+def serve(host: str, port: int, enforce_iam: bool = True, lambda_endpoint: str = "") -> None:
     os.environ.setdefault("MOTO_PORT", str(port))  # the Step Functions interpreter calls back on it
     from moto import settings
     from moto.moto_api._internal import mock_random  # noqa: F401 - loads moto's api backend first
@@ -149,6 +149,8 @@ def serve(host: str, port: int, enforce_iam: bool = True) -> None:
     from local import emulator_patches
 
     emulator_patches.apply()
+    if lambda_endpoint:
+        emulator_patches.lambda_invocations_to(lambda_endpoint)
     if enforce_iam:
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
         emulator_patches.iam_for_the_local_cloud(ROOT_ACCESS_KEY)
@@ -173,8 +175,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--no-iam", action="store_true", help="do not enforce IAM (moto's default)")
+    parser.add_argument("--lambda-endpoint", default="", help="where Invoke calls go (the local cloud's Lambda API)")
     args = parser.parse_args(argv)
-    serve(args.host, args.port, enforce_iam=not args.no_iam)
+    serve(args.host, args.port, enforce_iam=not args.no_iam, lambda_endpoint=args.lambda_endpoint)
     return 0
 
 

@@ -275,6 +275,11 @@ UNSIGNED_COGNITO_OPERATIONS = (
 )
 
 
+# moto's Step Functions interpreter signs its tasks' calls with this fixed key, not with the state machine's
+# role (docs/local-cloud.md: a grant missing from a state machine's role is not caught locally).
+STEP_FUNCTIONS_INTERPRETER_KEY = "ak"
+
+
 def iam_for_the_local_cloud(root_access_key: str) -> None:
     """Enforce IAM as far as moto can, for the local cloud's two kinds of caller.
 
@@ -295,7 +300,7 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
     checked = ActionAuthenticatorMixin._authenticate_and_authorize_action
 
     def authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
-        if _access_key_of(self) == root_access_key:
+        if _access_key_of(self) in (root_access_key, STEP_FUNCTIONS_INTERPRETER_KEY):
             return
         if getattr(self, "method", "") == "OPTIONS":
             return  # a browser's CORS preflight is never signed, in AWS either
@@ -432,3 +437,46 @@ def _dynamodb_resource(body: dict[str, Any], region: str, account: str) -> str:
     arn = name if name.startswith("arn:") else f"arn:aws:dynamodb:{region}:{account}:table/{name}"
     index = body.get("IndexName")
     return f"{arn}/index/{index}" if isinstance(index, str) and index else arn
+
+
+# -- Lambda -------------------------------------------------------------------------------------------------
+
+
+def lambda_invocations_to(endpoint: str) -> None:
+    """Functions run in the local cloud's own workers, not in the emulator: an Invoke the emulator receives (a
+    Step Functions task, a function calling another) is forwarded to the local cloud's Lambda API."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import quote
+
+    from moto.awslambda.models import LambdaBackend
+
+    def invoke(
+        self: LambdaBackend, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> bytes | None:
+        data = body if isinstance(body, bytes) else (body or "{}").encode("utf-8")
+        request = urllib.request.Request(  # noqa: S310 - loopback, the local cloud's own endpoint
+            f"{endpoint}/2015-03-31/functions/{quote(function_name, safe='')}/invocations",
+            data=data,
+            method="POST",
+            headers={"X-Amz-Invocation-Type": headers.get("X-Amz-Invocation-Type") or "RequestResponse"},
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=900) as answer:  # noqa: S310
+                payload = answer.read()
+                error = answer.headers.get("X-Amz-Function-Error")
+        except urllib.error.HTTPError as failure:
+            if failure.code == 404:
+                from moto.awslambda.exceptions import UnknownFunctionException
+
+                raise UnknownFunctionException(function_name) from None
+            raise
+        if error:
+            response_headers["x-amz-function-error"] = error
+        return payload
+
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    # the simple backend (no Docker: the local cloud's configuration) overrides invoke with an echo
+    LambdaBackend.invoke = invoke  # type: ignore[method-assign]
+    LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]

@@ -25,6 +25,7 @@ from kefu import identifiers
 from kefu.clock import parse_iso
 from kefu.errors import InvalidInput
 from kefu.models import Priority, Tier
+from kefu.routing.rules import BusinessHours
 
 KINDS = ("chat", "ticket")
 ASYNC_CHANNELS = frozenset({"email", "form"})  # answered at leisure: counted against ``ticket`` capacity
@@ -70,6 +71,7 @@ class Team(BaseModel):
     id: str
     name: str = Field(min_length=1, max_length=100)
     reassign_after: str | None = None  # ISO-8601 duration: an unanswered assignment goes back (to come)
+    calendar: BusinessHours | None = None  # the team's hours (night duty, to come); None: the rule set's
     relaxation: list[RelaxationStep] = Field(default_factory=lambda: list(DEFAULT_RELAXATION), min_length=1)
     updated_at: str | None = None
 

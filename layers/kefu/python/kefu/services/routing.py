@@ -9,6 +9,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import ValidationError
+
+from kefu.auth import Caller
 from kefu.clock import iso, new_id, now, now_iso, parse_iso
 from kefu.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound, retry_on_concurrent_update
 from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
@@ -20,6 +23,7 @@ from kefu.routing.queue import (
     Decision,
     QueueEntry,
     RoutingProfile,
+    Team,
     kind_of,
     next_assignment,
     waited_seconds,
@@ -253,6 +257,11 @@ def release(store: Store, agent_id: str, kind: str) -> RoutingProfile:
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
+def invalid(error: ValidationError) -> InvalidInput:
+    """A model's refusal as a 400 that says what is wrong, in one line."""
+    return InvalidInput("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}".lstrip(": ") for e in error.errors()))
+
+
 def release_quietly(store: Store, agent_id: str, channel: str) -> None:
     """``release`` after a ticket change that is already committed, then use the room at once: an agent
     without a routing profile has nothing to give back, and a failure here leaves the load too high (fewer
@@ -310,8 +319,8 @@ def save_profile(
                 version=(old.version if old else 0) + 1,
                 updated_at=now_iso(),
             )
-        except ValueError as err:
-            raise InvalidInput(str(err)) from None
+        except ValidationError as err:
+            raise invalid(err) from None
         store.routing.save_profile(old, new)
         return new
 
@@ -378,3 +387,38 @@ def save_rule(store: Store, actor_id: str, spec: RuleSpec) -> Rule:
 def dry_run(store: Store, sample: TicketFacts, trigger: Trigger = Trigger.CREATED) -> Outcome:
     """What the stored rules would do to a sample ticket; nothing is written."""
     return evaluate(store.routing.rule_set(fresh=True), sample, trigger)
+
+
+# ---------------------------------------------------------------- what the admin API calls (admins only)
+
+
+def admin_rules(store: Store, caller: Caller) -> RuleSet:
+    caller.require("admin")
+    return rules(store)
+
+
+def admin_save_rule(store: Store, caller: Caller, spec: RuleSpec) -> Rule:
+    caller.require("admin")
+    return save_rule(store, caller.id, spec)
+
+
+def admin_dry_run(store: Store, caller: Caller, sample: TicketFacts, trigger: Trigger) -> Outcome:
+    caller.require("admin")
+    return dry_run(store, sample, trigger)
+
+
+def admin_save_profile(
+    store: Store, caller: Caller, agent_id: str, *, teams: list[str], skills: dict[str, int], capacity: dict[str, int]
+) -> RoutingProfile:
+    caller.require("admin")
+    profile = save_profile(store, agent_id, teams=teams, skills=skills, capacity=capacity)
+    assign_waiting(store, agent_id)  # more room or new teams: use it at once
+    return store.routing.profile(agent_id) or profile
+
+
+def admin_save_team(store: Store, caller: Caller, team: Team) -> Team:
+    caller.require("admin")
+    saved = team.model_copy(update={"updated_at": now_iso()})
+    store.routing.put_team(saved)
+    decided("team", "saved", team=team.id)
+    return saved

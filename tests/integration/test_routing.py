@@ -9,13 +9,13 @@ import pytest
 
 from kefu.auth import Caller
 from kefu.clock import now
-from kefu.errors import InvalidInput, NotFound
-from kefu.models import Agent, Priority, Ticket, TicketStatus
+from kefu.errors import Forbidden, InvalidInput, NotFound
+from kefu.models import Agent, Priority, Ticket, TicketStatus, Tier
 from kefu.routing.queue import RoutingProfile
 from kefu.routing.rules import Actions, Conditions, RuleSpec, TicketFacts
-from kefu.services import agents, routing, tickets
+from kefu.services import agents, customers, routing, tickets
 from kefu.services.ingest import ingest_message
-from kefu.store import Store, Transaction, keys
+from kefu.store import Store, Transaction
 from tests.integration.conftest import Cloud
 from tests.integration.test_customers import whatsapp_message
 
@@ -94,15 +94,28 @@ def test_vip_customers_are_one_step_up_and_first_in_the_queue(cloud: Cloud) -> N
     normal = say(store, "8613800000003", "refund please", "wamid.v1")
     vip_first = say(store, "8613800000004", "hi", "wamid.v2")
     customer_id = store.tickets.get(vip_first).customer_id
-    store.table.update(
-        keys.customer(customer_id), "SET tier = :t", condition="attribute_exists(PK)", values={":t": "vip"}
-    )
+    supervisor = Caller(id="sup-1", roles=["supervisor"])
+    with pytest.raises(Forbidden):
+        customers.set_segment(
+            store,
+            Caller(id="a", roles=["agent"]),
+            customer_id,
+            tier=Tier.VIP,
+            organization=None,
+            clear_organization=False,
+        )
+    customers.set_segment(store, supervisor, customer_id, tier=Tier.VIP, organization="acme", clear_organization=False)
+    with pytest.raises(InvalidInput, match="organization"):
+        customers.set_segment(
+            store, supervisor, customer_id, tier=None, organization="Acme Inc!", clear_organization=False
+        )
     closed = store.tickets.get(vip_first)  # opened before the tier changed: close it, the next one is new
     closed.status = TicketStatus.CLOSED
     overwrite(store, closed)
     vip = say(store, "8613800000004", "我要退款", "wamid.v3")  # a new ticket for the now-VIP customer
     ticket = store.tickets.get(vip)
     assert vip != vip_first and ticket.customer_tier == "vip" and ticket.priority == Priority.URGENT
+    assert ticket.organization == "acme"
     assert queued(store, "finance") == [vip, normal]
 
 

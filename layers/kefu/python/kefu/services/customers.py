@@ -20,11 +20,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from kefu import identifiers
 from kefu.auth import Caller
 from kefu.clock import new_id, now_iso
-from kefu.errors import Conflict, InvalidInput, NotFound
+from kefu.errors import Conflict, InvalidInput, NotFound, retry_on_concurrent_update
 from kefu.inbound import Sender
-from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity, Ticket
+from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity, Ticket, Tier
 from kefu.observability import decided
 from kefu.phone import to_e164
 from kefu.privacy import mask_email, mask_phone
@@ -415,6 +416,37 @@ def unmerge(store: Store, caller: Caller, merge_id: str) -> CustomerMerge:
     store.customers.unmerge(record, source, target, audit, caller.id)
     decided("customer_merge", "unmerged", merge_id=record.id, source_id=source.id, target_id=target.id)
     return record.model_copy(update={"undone_at": stamp, "undone_by": caller.id})
+
+
+SEGMENT_ATTEMPTS = 5
+
+
+def set_segment(
+    store: Store,
+    caller: Caller,
+    customer_id: str,
+    *,
+    tier: Tier | None,
+    organization: str | None,
+    clear_organization: bool,
+) -> Customer:
+    """A customer's tier and organization (supervisor or admin). Routing reads them into each new ticket:
+    tickets already open keep the tier they were opened with."""
+    caller.require("supervisor", "admin")
+    if organization is not None:
+        identifiers.check(organization, identifiers.TEAM, "organization")
+
+    def attempt() -> Customer:
+        customer = current_customer(store, customer_id)
+        new_tier = tier or customer.tier
+        new_organization = None if clear_organization else (organization or customer.organization)
+        if (new_tier, new_organization) == (customer.tier, customer.organization):
+            return customer
+        updated = store.customers.set_segment(customer, new_tier, new_organization, now_iso())
+        decided("customer_segment", "changed", customer_id=customer.id, tier=new_tier.value)
+        return updated
+
+    return retry_on_concurrent_update(attempt, SEGMENT_ATTEMPTS)
 
 
 def _audit(caller: Caller, action: str, record: CustomerMerge, stamp: str) -> AuditEntry:

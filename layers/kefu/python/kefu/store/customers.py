@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from kefu.errors import ConcurrentUpdate, Conflict, KefuError, NotFound
-from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity
+from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity, Tier
 from kefu.store import keys
 from kefu.store.audit import audit_item
 from kefu.store.table import Read, Table, Transaction, model_item, to_av
@@ -142,6 +142,30 @@ class CustomerRepository:
             tx.put(_identity_item(identity, customer.id), condition="attribute_not_exists(PK)", refused=changed)
         for kind, value in declared:
             tx.put(_contact_item(kind, value, customer.id))
+        self.table.commit(tx, default_refusal=changed)
+        return updated
+
+    def set_segment(self, customer: Customer, tier: Tier, organization: str | None, stamp: str) -> Customer:
+        """A live customer's tier and organization; checks the profile's version."""
+        updated = customer.model_copy(
+            update={"tier": tier, "organization": organization, "version": customer.version + 1, "updated_at": stamp}
+        )
+        values: dict[str, object] = {":t": tier.value, ":next": updated.version, ":u": stamp, ":v": customer.version}
+        sets = "SET tier = :t, version = :next, updated_at = :u"
+        if organization is None:
+            sets += " REMOVE organization"
+        else:
+            sets += ", organization = :o"
+            values[":o"] = organization
+        changed = ConcurrentUpdate(f"customer '{customer.id}' changed at the same time")
+        tx = Transaction()
+        tx.update(
+            keys.customer(customer.id),
+            sets,
+            condition="version = :v AND attribute_not_exists(merged_into)",
+            values=values,
+            refused=changed,
+        )
         self.table.commit(tx, default_refusal=changed)
         return updated
 

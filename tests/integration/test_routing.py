@@ -11,7 +11,7 @@ from kefu.auth import Caller
 from kefu.clock import now
 from kefu.errors import Forbidden, InvalidInput, NotFound
 from kefu.models import Agent, Priority, Ticket, TicketStatus, Tier
-from kefu.routing.queue import RoutingProfile
+from kefu.routing.queue import Organization, RoutingProfile
 from kefu.routing.rules import Actions, Conditions, RuleSpec, TicketFacts
 from kefu.services import agents, customers, routing, tickets
 from kefu.services.ingest import ingest_message
@@ -270,3 +270,35 @@ def test_an_agent_coming_online_or_freeing_room_takes_what_waits_at_once(cloud: 
     tickets.update_ticket(store, caller, first, tickets.TicketChanges(status=TicketStatus.RESOLVED))
     assert store.tickets.get(second).assignee == "a1"  # the freed room went to the next ticket at once
     assert profile(store, "a1").load["chat"] == 1
+
+
+def test_an_organizations_tickets_go_to_its_team_and_its_dedicated_agent_first(cloud: Cloud) -> None:
+    store = cloud.store
+    admin, supervisor = Caller(id="admin-1", roles=["admin"]), Caller(id="sup-1", roles=["supervisor"])
+    own, idle = "11111111-2222-4333-8444-555555555555", "11111111-2222-4333-8444-666666666666"
+    agent(store, own, teams=["b2b"], skills={"consultation": 5}, chats=3)
+    agent(store, idle, teams=["b2b"], skills={"consultation": 5}, chats=3)
+    with pytest.raises(Forbidden):
+        routing.admin_save_organization(store, supervisor, Organization(id="acme", name="ACME"))
+    with pytest.raises(InvalidInput, match="no agent"):
+        routing.admin_save_organization(
+            store, admin, Organization(id="acme", name="ACME", agent="11111111-2222-4333-8444-000000000000")
+        )
+    routing.admin_save_organization(store, admin, Organization(id="acme", name="ACME", team="b2b", agent=own))
+
+    warm_up = say(store, "8613800000060", "hello", "wamid.g1")  # the contact's first ticket, before the link
+    contact = store.tickets.get(warm_up).customer_id
+    customers.set_segment(store, supervisor, contact, tier=None, organization="acme", clear_organization=False)
+    closed = store.tickets.get(warm_up)
+    closed.status = TicketStatus.CLOSED
+    overwrite(store, closed)
+    other = say(store, "8613800000061", "hello", "wamid.g2")
+    tickets.assign(store, supervisor, other, None, "b2b")  # a normal ticket waiting in b2b too
+    assert (taken := routing.assign_next(store, "b2b", "chat")) is not None and taken.id == other
+    assert taken.assignee == own  # a tie on load goes by id: the dedicated agent is now the busier one
+
+    b2b = say(store, "8613800000060", "we need help with the integration", "wamid.g3")
+    ticket = store.tickets.get(b2b)
+    assert (ticket.team, ticket.dedicated_agent, ticket.customer_tier) == ("b2b", own, "enterprise")
+    assert (taken := routing.assign_next(store, "b2b", "chat")) is not None
+    assert (taken.id, taken.assignee) == (b2b, own)  # the dedicated agent, even when the busier one

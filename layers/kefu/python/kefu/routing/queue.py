@@ -89,6 +89,30 @@ class Team(BaseModel):
         return value
 
 
+class Organization(BaseModel):
+    """A B2B account: its contacts are customers with ``organization`` set to its id; its tickets start in its
+    dedicated team, and its dedicated agent gets them first when online and within capacity."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str = Field(min_length=1, max_length=200)
+    tier: Tier = Tier.ENTERPRISE
+    team: str | None = None
+    agent: str | None = None
+    updated_at: str | None = None
+
+    @field_validator("id", "team")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(value, identifiers.TEAM, "organization or team")
+
+    @field_validator("agent")
+    @classmethod
+    def _agent(cls, value: str | None) -> str | None:
+        return None if value is None else _checked(value, identifiers.AGENT_ID, "agent")
+
+
 class RoutingProfile(BaseModel):
     """An agent as routing sees them: teams, skills 1-5, capacity and current load per kind, presence.
     ``version`` grows with every write; the claim is conditional on it."""

@@ -168,6 +168,7 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
         profile = resolution.customer or customers.current_customer(store, customer_id)
         customer_tags = profile.tags
         ticket = _new_ticket(store, inbound, profile, stamp, hint_is_free=hinted is None)
+        _apply_organization(store, ticket, profile)
         expected_version = None
         events.append(_event(ticket.id, "created", stamp, {"channel": inbound.channel, "inbox": inbound.inbox}))
         store.tickets.add_conversation(tx, inbound.conversation_key, ticket.id)
@@ -222,6 +223,20 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     store.tickets.commit(tx)
     customers.finish(store, resolution, keys, owners)
     return IngestResult("stored", ticket.id, message.id, created_ticket=created)
+
+
+def _apply_organization(store: Store, ticket: Ticket, customer: Customer) -> None:
+    """A B2B contact's ticket starts in the organization's team, for its dedicated agent first, at the
+    organization's tier when the contact has none of its own (one cached read, only for such contacts)."""
+    if not customer.organization:
+        return
+    organization = store.routing.organization(customer.organization)
+    if organization is None:
+        return
+    ticket.team = organization.team or ticket.team
+    ticket.dedicated_agent = organization.agent
+    if customer.tier == Tier.NORMAL:
+        ticket.customer_tier = organization.tier
 
 
 def _is_customers_open_ticket(hinted: Ticket | None, customer_id: str) -> bool:

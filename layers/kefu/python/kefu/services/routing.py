@@ -21,6 +21,7 @@ from kefu.routing.queue import (
     DEFAULT_TEAM,
     KINDS,
     Decision,
+    Organization,
     QueueEntry,
     RoutingProfile,
     Team,
@@ -122,6 +123,7 @@ def entry_for(ticket: Ticket) -> QueueEntry | None:
         created_at=ticket.created_at,
         entered_at=ticket.queued_at,
         skill=ticket.type,
+        dedicated_agent=ticket.dedicated_agent,
     )
 
 
@@ -154,6 +156,10 @@ def assign_next(store: Store, team: str, kind: str, at: datetime | None = None) 
         if not entries:
             return None
         agents = store.routing.pool(team, kind, POOL_READ)
+        # dedicated agents first: they may be busier than the pool's least-loaded end, so read them by id
+        dedicated = sorted({e.dedicated_agent for e in entries if e.dedicated_agent} - {a.agent_id for a in agents})
+        if dedicated:
+            agents += store.routing.profiles(dedicated)
         if not agents:
             return None
         configured = store.routing.team(team)
@@ -421,4 +427,14 @@ def admin_save_team(store: Store, caller: Caller, team: Team) -> Team:
     saved = team.model_copy(update={"updated_at": now_iso()})
     store.routing.put_team(saved)
     decided("team", "saved", team=team.id)
+    return saved
+
+
+def admin_save_organization(store: Store, caller: Caller, organization: Organization) -> Organization:
+    caller.require("admin")
+    if organization.agent and store.agents.find(organization.agent) is None:
+        raise InvalidInput(f"no agent '{organization.agent}'")
+    saved = organization.model_copy(update={"updated_at": now_iso()})
+    store.routing.put_organization(saved)
+    decided("organization", "saved", organization=organization.id)
     return saved

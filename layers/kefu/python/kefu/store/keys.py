@@ -29,6 +29,7 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |23 | an agent's routing profile (skills, load)       | PK=AGENT#<id>             SK=ROUTING                          |
 |24 | a team's waiting tickets of a kind, queue order | PK=ROUTING#QUEUE#<team>#<kind>  SK=<rank>#<ticket id>         |
 |25 | a team's online agents with room, least loaded  | PK=ROUTING#POOL#<team>#<kind>   SK=<load 0-1000>#<agent id>   |
+|26 | an organization (B2B account); all of them      | PK=ORG#<id> SK=ORG; GSI1 GSI1PK=ORGS GSI1SK=<id>              |
 
 Patterns 24 and 25 are read with Limit: a decision reads the head of one queue and the least-loaded end of
 one pool, never all tickets or all agents (kefu/store/routing.py).
@@ -82,6 +83,7 @@ AUDIT = "AUDIT#"
 CONTACT = "CONTACT#"
 SUGGESTION = "SUGGESTION#"
 MERGE = "MERGE#"
+ORGANIZATION = "ORG#"
 # reserved (see the docstring)
 ROUTING = "ROUTING#"
 SLA = "SLA#"
@@ -108,6 +110,7 @@ PREFIXES = (
     CONTACT,
     SUGGESTION,
     MERGE,
+    ORGANIZATION,
     ROUTING,
     SLA,
     ARTICLE,
@@ -129,6 +132,8 @@ _MERGE_SK = "MERGE"
 ALL_INBOXES = "INBOXES"  # the list partitions of the inbox and agent indexes
 ALL_AGENTS = "AGENTS"
 ALL_TEAMS = "TEAMS"
+ALL_ORGANIZATIONS = "ORGS"
+_ORGANIZATION_SK = "ORG"
 _RULES = "RULES"
 _CURRENT_SK = "CURRENT"
 _RULE = "RULE#"
@@ -347,3 +352,11 @@ def pool_partition(team_id: str, kind: str) -> str:
 def pool_entry(team_id: str, kind: str, load_share: int, agent_id: str) -> Key:
     """An available agent's place in a team's pool (pattern 25), least loaded first."""
     return Key(pool_partition(team_id, kind), f"{load_share:04d}#{agent_id}")
+
+
+def organization(organization_id: str) -> Key:
+    return Key(ORGANIZATION + organization_id, _ORGANIZATION_SK)
+
+
+def organization_list_keys(organization_id: str) -> dict[str, str]:
+    return {BY_STATUS.partition: ALL_ORGANIZATIONS, BY_STATUS.sort: organization_id}

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from kefu.errors import ConcurrentUpdate
-from kefu.routing.queue import KINDS, QueueEntry, RoutingProfile, Team, rank
+from kefu.routing.queue import KINDS, Organization, QueueEntry, RoutingProfile, Team, rank
 from kefu.routing.rules import Rule, RuleSet, default_rule_set
 from kefu.store import keys
 from kefu.store.cache import TtlCache
@@ -72,6 +72,7 @@ class RoutingRepository:
         self._rules: TtlCache[str, RuleSet] = TtlCache(RULES_CACHE_SECONDS, 1)
         self._teams: TtlCache[str, Team] = TtlCache(TEAMS_CACHE_SECONDS, 256)
         self._unconfigured: TtlCache[str, bool] = TtlCache(TEAMS_CACHE_SECONDS, 256)
+        self._organizations: TtlCache[str, Organization | bool] = TtlCache(TEAMS_CACHE_SECONDS, 1024)
 
     # ------------------------------------------------------------ rules (20, 21)
 
@@ -168,14 +169,41 @@ class RoutingRepository:
             )
         ]
 
+    # ------------------------------------------------------------ organizations (26)
+
+    def put_organization(self, organization: Organization) -> None:
+        self._organizations.pop(organization.id)
+        item = {
+            **keys.organization(organization.id).as_dict(),
+            **keys.organization_list_keys(organization.id),
+            keys.ENTITY: "organization",
+            **_plain(organization),
+        }
+        self.table.put(item)
+
+    def organization(self, organization_id: str) -> Organization | None:
+        """The organization, from this container's cache when fresh (ingest reads it for each new ticket of
+        a B2B contact); None when there is none by that id."""
+        cached = self._organizations.get(organization_id)
+        if cached is not None:
+            return cached if isinstance(cached, Organization) else None
+        item = self.table.get(keys.organization(organization_id), consistent=False)
+        found = (
+            Organization.model_validate({k: item[k] for k in Organization.model_fields if k in item}) if item else None
+        )
+        self._organizations.put(organization_id, found or False)
+        return found
+
     # ------------------------------------------------------------ routing profiles and pools (23, 25)
 
     def profile(self, agent_id: str) -> RoutingProfile | None:
         item = self.table.get(keys.routing_profile(agent_id))
         return _decode_profile(item) if item else None
 
-    def profile_read(self, agent_id: str) -> Read[RoutingProfile]:
-        return Read(keys.routing_profile(agent_id), _decode_profile)
+    def profiles(self, agent_ids: list[str]) -> list[RoutingProfile]:
+        """Several agents' profiles in one batch read (the dedicated agents of a queue's head)."""
+        found = self.table.read([Read(keys.routing_profile(agent_id), _decode_profile) for agent_id in agent_ids])
+        return [profile for profile in found if profile is not None]
 
     def add_profile(self, tx: Transaction, old: RoutingProfile | None, new: RoutingProfile) -> None:
         """Write ``new`` (its version one past ``old``'s) and move its pool places, only if the stored profile

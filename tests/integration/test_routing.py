@@ -302,3 +302,28 @@ def test_an_organizations_tickets_go_to_its_team_and_its_dedicated_agent_first(c
     assert (ticket.team, ticket.dedicated_agent, ticket.customer_tier) == ("b2b", own, "enterprise")
     assert (taken := routing.assign_next(store, "b2b", "chat")) is not None
     assert (taken.id, taken.assignee) == (b2b, own)  # the dedicated agent, even when the busier one
+
+
+def test_an_agent_going_offline_gives_routed_tickets_back_to_the_queue(cloud: Cloud) -> None:
+    store = cloud.store
+    leaving, staying = Caller(id="a1", roles=["agent"]), "a2"
+    agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=2)
+    routed = say(store, "8613800000070", "hello", "wamid.x1")
+    assert store.tickets.get(routed).assignee is None
+    agents.set_presence(store, leaving, "online")
+    assert store.tickets.get(routed).assignee == "a1"
+    kept = say(store, "8613800000071", "hello", "wamid.x2")
+    tickets.reply(store, leaving, kept, "I'll take this one", internal=False)  # taken by a reply, not routed
+    agent(store, staying, teams=["general"], skills={"consultation": 5}, chats=2)
+
+    agents.set_presence(store, leaving, "offline")
+    ticket = store.tickets.get(routed)
+    assert ticket.assignee == staying and ticket.load_holder == staying  # back in the queue, taken at once
+    events = [e for e in store.tickets.thread(routed)[1] if e.type in ("assigned", "unassigned")]
+    assert [(e.type, e.data.get("reason")) for e in events] == [
+        ("assigned", None),
+        ("unassigned", "assignee_offline"),
+        ("assigned", None),
+    ]
+    assert store.tickets.get(kept).assignee == "a1"
+    assert (profile(store, "a1").load["chat"], profile(store, staying).load["chat"]) == (0, 1)

@@ -7,6 +7,7 @@ from kefu.clock import now_iso
 from kefu.errors import InvalidInput, NotFound
 from kefu.models import Agent
 from kefu.observability import decided
+from kefu.routing.queue import DEFAULT_TEAM, kind_of
 from kefu.services import routing
 from kefu.store import Store
 
@@ -32,7 +33,11 @@ def set_presence(store: Store, caller: Caller, status: str) -> Agent:
     if not store.agents.set_presence(caller.id, status, stamp):
         raise NotFound(f"agent '{caller.id}' not found")
     # routing sees the same presence; an agent coming online takes what waits in their teams at once
-    if routing.set_presence(store, caller.id, status) is not None and status == "online":
-        routing.assign_waiting(store, caller.id)
+    if routing.set_presence(store, caller.id, status) is not None:
+        if status == "online":
+            routing.assign_waiting(store, caller.id)
+        elif status == "offline":  # gone: the customers waiting on this agent go back to the queue
+            for ticket in routing.return_to_queue(store, caller.id, "assignee_offline"):
+                routing.assign_next(store, ticket.team or DEFAULT_TEAM, kind_of(ticket.channel))
     decided("presence", status, agent_id=caller.id)
     return agent.model_copy(update={"presence": status, "updated_at": stamp})

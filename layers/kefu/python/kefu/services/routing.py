@@ -301,6 +301,50 @@ def assign_waiting(store: Store, agent_id: str) -> list[Ticket]:
     return assigned
 
 
+def return_to_queue(store: Store, agent_id: str, reason: str) -> list[Ticket]:
+    """The tickets routing gave this agent go back to the queue, each with an ``unassigned`` event saying why
+    (the agent went offline), and the agent's load with them. Bounded by the agent's capacity: only tickets
+    the agent holds are read (the assignee index, pattern 5)."""
+    held = store.tickets.page(
+        statuses=[TicketStatus.IN_PROGRESS, TicketStatus.PENDING], assignee=agent_id, filters={}, limit=200, cursor=None
+    )
+    returned: list[Ticket] = []
+    for candidate in held.items:
+        if candidate.load_holder != agent_id:
+            continue  # taken by hand or by a reply: the agent keeps it (it never counted against capacity)
+
+        def attempt(ticket_id: str = candidate.id) -> Ticket | None:
+            ticket = store.tickets.get(ticket_id)
+            if ticket.load_holder != agent_id or ticket.status not in (TicketStatus.IN_PROGRESS, TicketStatus.PENDING):
+                return None
+            stamp = now_iso()
+            expected = ticket.version
+            event = TicketEvent(
+                id=new_id(),
+                ticket_id=ticket.id,
+                type="unassigned",
+                actor_type=AuthorType.SYSTEM,
+                data={"from": agent_id, "reason": reason, "by": "queue"},
+                created_at=stamp,
+            )
+            ticket.assignee, ticket.load_holder, ticket.status = None, None, TicketStatus.PENDING
+            ticket.updated_at, ticket.version = stamp, ticket.version + 1
+            tx = Transaction()
+            requeue(store, tx, None, ticket, stamp)
+            store.tickets.add_ticket(tx, ticket, expected_version=expected)
+            store.tickets.add_event(tx, event)
+            store.tickets.commit(tx)
+            return ticket
+
+        ticket = retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+        if ticket is not None:
+            release(store, agent_id, kind_of(ticket.channel))
+            returned.append(ticket)
+    if returned:
+        decided("routing", "returned_to_queue", agent_id=agent_id, reason=reason, tickets=len(returned))
+    return returned
+
+
 # ---------------------------------------------------------------- agents' routing profiles
 
 

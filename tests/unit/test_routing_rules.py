@@ -207,3 +207,15 @@ def test_bad_business_hours_are_refused() -> None:
         BusinessHours(timezone="Mars/Olympus")
     with pytest.raises(ValidationError, match="weekday"):
         BusinessHours(days=[7])
+
+
+def test_zone_data_is_needed_only_by_rules_on_business_hours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A runtime without time-zone data still classifies by every other rule (injected fault)."""
+
+    def no_zone_data(self: BusinessHours, moment: datetime) -> bool:
+        raise RuntimeError("no time zone data")
+
+    monkeypatch.setattr(BusinessHours, "is_open", no_zone_data)
+    assert evaluate(default_rule_set(), facts("我要退款"), Trigger.CREATED).team == "finance"
+    with pytest.raises(RuntimeError):
+        evaluate(one_rule(Conditions(business_hours="open")), facts("x"), Trigger.CREATED)

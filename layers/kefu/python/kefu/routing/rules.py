@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
@@ -242,7 +243,13 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
     stands), and no auto-reply is sent again."""
     folded = fold(facts.text[:MAX_TEXT_MATCHED])
     plain = unicodedata.normalize("NFKC", facts.text[:MAX_TEXT_MATCHED])
-    is_open = rule_set.business_hours.is_open(facts.at)
+    opening: list[bool] = []  # asked only when a rule needs it: named zones need the runtime's zone data
+
+    def is_open() -> bool:
+        if not opening:
+            opening.append(rule_set.business_hours.is_open(facts.at))
+        return opening[0]
+
     follow_up = trigger is Trigger.CUSTOMER_MESSAGE
     classified = follow_up and (facts.type != DEFAULT_TYPE or facts.team is not None)
     state: dict[str, Any] = {
@@ -297,7 +304,7 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, StrEnum) else value
 
 
-def _matches(conditions: Conditions, facts: TicketFacts, folded: str, plain: str, is_open: bool) -> bool:
+def _matches(conditions: Conditions, facts: TicketFacts, folded: str, plain: str, is_open: Callable[[], bool]) -> bool:
     if conditions.channels and facts.channel not in conditions.channels:
         return False
     if conditions.inboxes and facts.inbox not in conditions.inboxes:
@@ -308,7 +315,7 @@ def _matches(conditions: Conditions, facts: TicketFacts, folded: str, plain: str
         return False
     if conditions.tags and not set(conditions.tags) & {*facts.tags, *facts.customer_tags}:
         return False
-    if conditions.business_hours is not None and (conditions.business_hours == "open") != is_open:
+    if conditions.business_hours is not None and (conditions.business_hours == "open") != is_open():
         return False
     if conditions.keywords or conditions.patterns:
         said = any(_keyword_in(keyword, folded) for keyword in conditions.keywords) or any(

@@ -90,8 +90,14 @@ class ClaimMachine(RuleBasedStateMachine):
         priority=st.sampled_from(list(Priority)),
         tier=st.sampled_from(list(Tier)),
         minutes_old=st.integers(0, 30),
+        dedicated=st.none() | st.integers(0, 3),
     )
-    def ticket_starts_waiting(self, team: int, priority: Priority, tier: Tier, minutes_old: int) -> None:
+    def ticket_starts_waiting(
+        self, team: int, priority: Priority, tier: Tier, minutes_old: int, dedicated: int | None
+    ) -> None:
+        """A ticket of some team, sometimes with a dedicated agent (who may not be in that team at all)."""
+        agents = sorted(self.agents)
+        own = agents[dedicated % len(agents)] if dedicated is not None and agents else None
         created = iso(now() - timedelta(minutes=minutes_old))
         ticket = Ticket(
             id=new_id(),
@@ -102,6 +108,7 @@ class ClaimMachine(RuleBasedStateMachine):
             priority=priority,
             customer_tier=tier,
             team=self.teams[team],
+            dedicated_agent=own,
             sla=Sla(first_response_due_at=iso(now() + timedelta(minutes=5 if tier == Tier.VIP else 15))),
             created_at=created,
             updated_at=created,
@@ -208,8 +215,8 @@ def test_the_claim_keeps_its_invariants(cloud: Cloud) -> None:
     ClaimMachine.store = cloud.store
     machine = ClaimMachine.TestCase
     machine.settings = settings(
-        max_examples=10,
-        stateful_step_count=15,
+        max_examples=20,
+        stateful_step_count=20,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )

@@ -219,3 +219,21 @@ def test_zone_data_is_needed_only_by_rules_on_business_hours(monkeypatch: pytest
     assert evaluate(default_rule_set(), facts("我要退款"), Trigger.CREATED).team == "finance"
     with pytest.raises(RuntimeError):
         evaluate(one_rule(Conditions(business_hours="open")), facts("x"), Trigger.CREATED)
+
+
+def test_an_after_hours_auto_reply_says_when_the_team_is_back() -> None:
+    rules = one_rule(
+        Conditions(business_hours="closed"),
+        Actions(auto_reply="现在是非工作时间，我们 {back_at} 回来。Back at {back_at}."),
+    )
+    weekdays = BusinessHours(days=[0, 1, 2, 3, 4], opens=time(9, 0), closes=time(18, 0), holidays=[date(2026, 12, 7)])
+    rules = rules.model_copy(update={"business_hours": weekdays})
+    friday_night = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)  # Fri 20:00 in Shanghai; Monday the 7th is a holiday
+    (reply,) = evaluate(rules, facts("hi", at=friday_night), Trigger.CREATED).auto_replies
+    assert (
+        reply
+        == "现在是非工作时间，我们 2026-12-08 09:00 (Asia/Shanghai) 回来。Back at 2026-12-08 09:00 (Asia/Shanghai)."
+    )
+    early = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # Tue 08:30 in Shanghai: back the same morning
+    assert weekdays.next_opening(early) == datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    assert weekdays.next_opening(DAY) == DAY  # open now

@@ -77,6 +77,20 @@ class BusinessHours(_Strict):
             raise ValueError("days are weekday numbers, 0 (Monday) to 6 (Sunday)")
         return sorted(set(value))
 
+    def next_opening(self, moment: datetime) -> datetime:
+        """When the business answers next: ``moment`` itself when open, else the next opening (a year ahead
+        at most; ``moment`` when the calendar never opens)."""
+        if self.is_open(moment):
+            return moment
+        zone = ZoneInfo(self.timezone)
+        local = moment.astimezone(zone)
+        for ahead in range(0, 367):
+            day = date.fromordinal(local.date().toordinal() + ahead)
+            opening = datetime.combine(day, self.opens, tzinfo=zone)
+            if opening > local and day.weekday() in self.days and day not in self.holidays:
+                return opening
+        return moment
+
     def is_open(self, moment: datetime) -> bool:
         local = moment.astimezone(ZoneInfo(self.timezone))
         clock = local.time().replace(tzinfo=None)
@@ -281,11 +295,21 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
             tags = list(dict.fromkeys([*state["tags"], *actions.add_tags]))[: identifiers.MAX_TAGS]
             _set(state, hit, "tags", tags)
         if actions.auto_reply and not follow_up:
-            hit.auto_reply = actions.auto_reply
+            hit.auto_reply = _filled(actions.auto_reply, rule_set.business_hours, facts.at)
         hits.append(hit)
         if rule.stop:
             break
     return Outcome(hits=hits, type=state["type"], priority=state["priority"], team=state["team"], tags=state["tags"])
+
+
+BACK_AT = "{back_at}"  # in an auto-reply: when the business answers next, in its own time zone
+
+
+def _filled(reply: str, hours: BusinessHours, moment: datetime) -> str:
+    if BACK_AT not in reply:
+        return reply
+    back = hours.next_opening(moment)
+    return reply.replace(BACK_AT, f"{back:%Y-%m-%d %H:%M} ({hours.timezone})")
 
 
 def step(priority: Priority, steps: int) -> Priority:

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from kefu.auth import Caller
 from kefu.clock import iso, new_id, now, now_iso, parse_iso
 from kefu.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound, retry_on_concurrent_update
-from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.models import Agent, AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
 from kefu.observability import decided
 from kefu.routing.queue import (
     DEFAULT_RELAXATION,
@@ -29,7 +29,17 @@ from kefu.routing.queue import (
     next_assignment,
     waited_seconds,
 )
-from kefu.routing.rules import MAX_RULES, Outcome, Rule, RuleSet, RuleSpec, TicketFacts, Trigger, evaluate
+from kefu.routing.rules import (
+    MAX_RULES,
+    BusinessHours,
+    Outcome,
+    Rule,
+    RuleSet,
+    RuleSpec,
+    TicketFacts,
+    Trigger,
+    evaluate,
+)
 from kefu.store import Store, Transaction
 
 QUEUE_READ = 20  # waiting tickets a decision looks at (the head of one queue)
@@ -452,6 +462,22 @@ def admin_save_rule(store: Store, caller: Caller, spec: RuleSpec) -> Rule:
     return save_rule(store, caller.id, spec)
 
 
+def admin_save_business_hours(store: Store, caller: Caller, hours: BusinessHours) -> RuleSet:
+    """The hours the rules' ``business_hours`` conditions and ``{back_at}`` mean (a new revision)."""
+    caller.require("admin")
+
+    def attempt() -> RuleSet:
+        current = store.routing.rule_set(fresh=True)
+        if current.business_hours == hours:
+            return current
+        saved = current.model_copy(update={"revision": current.revision + 1, "business_hours": hours})
+        store.routing.save_rule_set(saved, list(current.rules) if current.revision == 0 else [])
+        decided("rules", "hours_saved", revision=saved.revision)
+        return saved
+
+    return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
 def admin_dry_run(store: Store, caller: Caller, sample: TicketFacts, trigger: Trigger) -> Outcome:
     caller.require("admin")
     return dry_run(store, sample, trigger)
@@ -482,3 +508,17 @@ def admin_save_organization(store: Store, caller: Caller, organization: Organiza
     store.routing.put_organization(saved)
     decided("organization", "saved", organization=organization.id)
     return saved
+
+
+@dataclass(frozen=True)
+class DirectoryEntry:
+    agent: Agent
+    profile: RoutingProfile | None
+
+
+def directory(store: Store) -> list[DirectoryEntry]:
+    """Every agent with their teams, presence and load (any role may look): the agent list, then their routing
+    profiles in batch reads of 100."""
+    agents = store.agents.all()
+    profiles = {p.agent_id: p for p in store.routing.profiles([a.id for a in agents])} if agents else {}
+    return [DirectoryEntry(agent, profiles.get(agent.id)) for agent in agents]

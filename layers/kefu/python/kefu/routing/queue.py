@@ -52,21 +52,22 @@ class RelaxationStep(BaseModel):
     """From ``after_seconds`` of waiting on: agents with the skill at ``min_proficiency`` or better, or any
     member of the team when ``min_proficiency`` is None."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     after_seconds: int = Field(ge=0, le=7 * 24 * 3600)
     min_proficiency: int | None = Field(default=None, ge=1, le=MAX_PROFICIENCY)
 
 
+# constructed, not validated: known-good values, and no validator built at import
 DEFAULT_RELAXATION = (
-    RelaxationStep(after_seconds=0, min_proficiency=3),
-    RelaxationStep(after_seconds=60, min_proficiency=1),
-    RelaxationStep(after_seconds=300, min_proficiency=None),
+    RelaxationStep.model_construct(after_seconds=0, min_proficiency=3),
+    RelaxationStep.model_construct(after_seconds=60, min_proficiency=1),
+    RelaxationStep.model_construct(after_seconds=300, min_proficiency=None),
 )
 
 
 class Team(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     name: str = Field(min_length=1, max_length=100)
@@ -93,7 +94,7 @@ class Organization(BaseModel):
     """A B2B account: its contacts are customers with ``organization`` set to its id; its tickets start in its
     dedicated team, and its dedicated agent gets them first when online and within capacity."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     name: str = Field(min_length=1, max_length=200)
@@ -117,7 +118,7 @@ class RoutingProfile(BaseModel):
     """An agent as routing sees them: teams, skills 1-5, capacity and current load per kind, presence.
     ``version`` grows with every write; the claim is conditional on it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     agent_id: str
     teams: list[str] = Field(default_factory=list, max_length=10)
@@ -168,6 +169,8 @@ class RoutingProfile(BaseModel):
 
 class QueueEntry(BaseModel):
     """A ticket waiting for an agent, with what its place and its eligibility depend on."""
+
+    model_config = ConfigDict(defer_build=True)
 
     ticket_id: str
     team: str

@@ -47,8 +47,13 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Lazy(BaseModel):
+    # validators built at first use, not at import: every function imports the store, few of them route
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Strict(_Lazy):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class BusinessHours(_Strict):
@@ -194,7 +199,7 @@ class Rule(RuleSpec):
     updated_by: str | None = None
 
 
-class RuleSet(BaseModel):
+class RuleSet(_Lazy):
     """All rules, in order, and the business hours their conditions mean. ``revision`` grows with every change
     (optimistic locking of edits; a container's cached copy says which one it holds)."""
 
@@ -206,7 +211,7 @@ class RuleSet(BaseModel):
         return sorted(self.rules, key=lambda rule: (rule.position, rule.id))
 
 
-class TicketFacts(BaseModel):
+class TicketFacts(_Lazy):
     """What the rules look at: a ticket as it stands and the customer's latest message (or a dry run's sample)."""
 
     channel: str = ""
@@ -222,7 +227,7 @@ class TicketFacts(BaseModel):
     team: str | None = None
 
 
-class RuleHit(BaseModel):
+class RuleHit(_Lazy):
     """One rule that matched and what it changed (``changes``: field -> {"from", "to"}; may be empty when the
     ticket already was what the rule sets)."""
 
@@ -233,7 +238,7 @@ class RuleHit(BaseModel):
     auto_reply: str | None = None
 
 
-class Outcome(BaseModel):
+class Outcome(_Lazy):
     hits: list[RuleHit]
     type: str
     priority: Priority
@@ -374,64 +379,67 @@ def _checked(value: str, pattern: str, what: str) -> str:
 
 # ---------------------------------------------------------------- the defaults every new installation starts with
 
+
 # The vocabulary is what customers commonly write (tests/bench/data/routing_labelled.jsonl measures it); a
 # business adds its own words with rules of its own. Refund goes after returns, so "return it and refund me"
 # is finance's; complaint goes after both, so a complaint about a refund is a complaint, still with finance.
-DEFAULT_RULES: tuple[RuleSpec, ...] = (
-    RuleSpec(
-        id="returns",
-        name="Returns, exchanges, repairs and faults are after-sales",
-        position=10,
-        conditions=Conditions(
-            keywords=[
-                *("退货", "换货", "换一", "换成", "维修", "修理", "保修", "售后", "坏了", "故障", "失灵", "不灵"),
-                *("破损", "碎了", "是碎的", "漏水", "开胶", "发错", "少了", "缺页", "缺件", "质量问题", "充不上电"),
-                *("return", "exchange", "repair", "warranty", "replacement", "replace", "defective", "faulty"),
-                *("broken", "broke", "damaged", "cracked", "dead pixel", "stopped", "won't turn on", "not working"),
-                *("missing", "swap", "fix", "snapped", "error e", "noise"),
-            ],
-            patterns=[r"wrong (colou?r|size|item|model)", r"不(制冷|制热|工作|转|亮)"],
+@lru_cache(maxsize=1)
+def default_rules() -> tuple[RuleSpec, ...]:
+    return (
+        RuleSpec(
+            id="returns",
+            name="Returns, exchanges, repairs and faults are after-sales",
+            position=10,
+            conditions=Conditions(
+                keywords=[
+                    *("退货", "换货", "换一", "换成", "维修", "修理", "保修", "售后", "坏了", "故障", "失灵", "不灵"),
+                    *("破损", "碎了", "是碎的", "漏水", "开胶", "发错", "少了", "缺页", "缺件", "质量问题", "充不上电"),
+                    *("return", "exchange", "repair", "warranty", "replacement", "replace", "defective", "faulty"),
+                    *("broken", "broke", "damaged", "cracked", "dead pixel", "stopped", "won't turn on", "not working"),
+                    *("missing", "swap", "fix", "snapped", "error e", "noise"),
+                ],
+                patterns=[r"wrong (colou?r|size|item|model)", r"不(制冷|制热|工作|转|亮)"],
+            ),
+            actions=Actions(type="after_sales", team="after_sales"),
         ),
-        actions=Actions(type="after_sales", team="after_sales"),
-    ),
-    RuleSpec(
-        id="refund",
-        name="Refunds are high-priority after-sales for finance",
-        position=20,
-        conditions=Conditions(
-            keywords=[
-                *("退款", "退钱", "退费", "退差价", "原路返回", "重复支付", "多扣", "扣了两次", "理赔", "赔付"),
-                *("refund", "money back", "reimburse", "charged twice", "billed twice", "double charge"),
-                *("overcharg", "chargeback"),
-            ],
-            patterns=[r"钱.{0,6}退", r"退.{0,4}钱", r"差价.{0,4}退", r"(定金|订金|押金).{0,4}退", r"退掉.{0,10}钱"],
+        RuleSpec(
+            id="refund",
+            name="Refunds are high-priority after-sales for finance",
+            position=20,
+            conditions=Conditions(
+                keywords=[
+                    *("退款", "退钱", "退费", "退差价", "原路返回", "重复支付", "多扣", "扣了两次", "理赔", "赔付"),
+                    *("refund", "money back", "reimburse", "charged twice", "billed twice", "double charge"),
+                    *("overcharg", "chargeback"),
+                ],
+                patterns=[r"钱.{0,6}退", r"退.{0,4}钱", r"差价.{0,4}退", r"(定金|订金|押金).{0,4}退", r"退掉.{0,10}钱"],
+            ),
+            actions=Actions(type="after_sales", priority=Priority.HIGH, team="finance"),
         ),
-        actions=Actions(type="after_sales", priority=Priority.HIGH, team="finance"),
-    ),
-    RuleSpec(
-        id="complaint",
-        name="Complaints are high priority",
-        position=30,
-        conditions=Conditions(
-            keywords=[
-                *("投诉", "举报", "12315", "曝光", "差评", "态度", "太差", "不满", "失望", "欺骗", "骗子", "虚假"),
-                *("给个说法", "经理", "不负责", "complain", "unacceptable", "worst", "terrible", "awful"),
-                *("disgust", "ridiculous", "scam", "manager", "escalat", "rude", "lied", "misled", "disappoint"),
-                *("frustrat", "1-star", "one star", "report you", "consumer protection", "hung up"),
-            ]
+        RuleSpec(
+            id="complaint",
+            name="Complaints are high priority",
+            position=30,
+            conditions=Conditions(
+                keywords=[
+                    *("投诉", "举报", "12315", "曝光", "差评", "态度", "太差", "不满", "失望", "欺骗", "骗子", "虚假"),
+                    *("给个说法", "经理", "不负责", "complain", "unacceptable", "worst", "terrible", "awful"),
+                    *("disgust", "ridiculous", "scam", "manager", "escalat", "rude", "lied", "misled", "disappoint"),
+                    *("frustrat", "1-star", "one star", "report you", "consumer protection", "hung up"),
+                ]
+            ),
+            actions=Actions(type="complaint", priority=Priority.HIGH),
         ),
-        actions=Actions(type="complaint", priority=Priority.HIGH),
-    ),
-    RuleSpec(
-        id="vip",
-        name="VIP customers one priority step up",
-        position=100,
-        on=[Trigger.CREATED],  # a relative step on every follow-up would climb without end
-        conditions=Conditions(tiers=[Tier.VIP]),
-        actions=Actions(priority_steps=1),
-    ),
-)
+        RuleSpec(
+            id="vip",
+            name="VIP customers one priority step up",
+            position=100,
+            on=[Trigger.CREATED],  # a relative step on every follow-up would climb without end
+            conditions=Conditions(tiers=[Tier.VIP]),
+            actions=Actions(priority_steps=1),
+        ),
+    )
 
 
 def default_rule_set() -> RuleSet:
-    return RuleSet(revision=0, rules=[Rule(**spec.model_dump()) for spec in DEFAULT_RULES])
+    return RuleSet(revision=0, rules=[Rule(**spec.model_dump()) for spec in default_rules()])

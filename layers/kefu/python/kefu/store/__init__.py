@@ -7,9 +7,10 @@ Functions hold one store per container (``current()``), so its short caches live
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.config import Settings, get_settings
 from kefu.store.agents import AgentRepository
@@ -17,9 +18,11 @@ from kefu.store.audit import AuditRepository
 from kefu.store.chat_sessions import ChatSessionRecord, ChatSessionRepository
 from kefu.store.customers import CustomerRepository
 from kefu.store.inboxes import InboxRepository
-from kefu.store.routing import RoutingRepository
 from kefu.store.table import Read, Table, Transaction
 from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
+
+if TYPE_CHECKING:
+    from kefu.store.routing import RoutingRepository
 
 __all__ = [
     "ChatSessionRecord",
@@ -41,7 +44,13 @@ class Store:
         self.agents = AgentRepository(self.table)
         self.chat_sessions = ChatSessionRepository(self.table)
         self.audit = AuditRepository(self.table)
-        self.routing = RoutingRepository(self.table)
+
+    @functools.cached_property
+    def routing(self) -> RoutingRepository:
+        """Imported at first use: the functions that never route (webhooks, outbound, media) skip its models."""
+        from kefu.store.routing import RoutingRepository
+
+        return RoutingRepository(self.table)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:

@@ -195,6 +195,8 @@ def test_priority_steps_stop_at_the_ends() -> None:
         ({"actions": {"team": "t"}, "conditions": {"bogus": 1}}, "bogus"),
         ({"actions": {"team": "t"}, "id": "Bad Id"}, "rule id"),
         ({"actions": {"team": "t"}, "conditions": {"keywords": ["  "]}}, "keyword"),
+        ({"actions": {"team": "t"}, "conditions": {"patterns": ["(a+)+$"]}}, "exponential"),
+        ({"actions": {"team": "t"}, "conditions": {"patterns": [r"(\w*x)*"]}}, "exponential"),
     ],
 )
 def test_bad_rules_are_refused_saying_why(spec: dict[str, object], message: str) -> None:

@@ -35,6 +35,8 @@ MAX_PATTERN_LENGTH = 200
 MAX_TEXT_MATCHED = 4000  # characters of a message the rules read: long mails cannot make matching slow
 MAX_AUTO_REPLY = 2000
 RULE_ID = r"^[a-z][a-z0-9_-]{0,47}$"
+# a group that contains a repetition and is itself repeated: (a+)+, (\w*x)*, (ab{2,})+
+_NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,?\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\d*\})")
 
 
 class Trigger(StrEnum):
@@ -138,6 +140,9 @@ class Conditions(_Strict):
                 _compiled(pattern)
             except re.error as err:
                 raise ValueError(f"pattern {pattern[:60]!r} is not a regular expression: {err}") from None
+            if _NESTED_REPEAT.search(pattern):
+                # Python's re has no time limit: (a+)+ on a long message could hold ingest for minutes
+                raise ValueError(f"pattern {pattern[:60]!r} repeats a repetition, which can take exponential time")
         return value
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu import identifiers
-from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus
+from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus, Tier
+from kefu.routing.queue import RelaxationStep
+from kefu.routing.rules import BusinessHours, RuleHit, Trigger
 
 
 class SlaOut(BaseModel):
@@ -201,6 +204,7 @@ class CustomerOut(BaseModel):
     phone: str | None
     locale: str | None
     tier: str
+    organization: str | None = None
     tags: list[str]
     identities: list[IdentityOut]
     merged_into: str | None
@@ -244,3 +248,88 @@ class MergeOut(BaseModel):
     created_at: str
     undone_at: str | None
     undone_by: str | None
+
+
+# ---------------------------------------------------------------- routing (admin; docs/routing.md)
+
+AgentId = Annotated[str, Path(pattern=identifiers.AGENT_ID, description="an agent's id (from /me)")]
+TeamId = Annotated[str, Path(pattern=identifiers.TEAM, description="a team slug, e.g. finance")]
+ISO_DURATION = r"^P(\d+D|(\d+D)?T(\d+H(\d+M)?(\d+S)?|\d+M(\d+S)?|\d+S))$"  # P1D, PT5M, PT1H30M, PT20S
+
+
+class DryRunIn(BaseModel):
+    """A sample ticket: what the rules would look at."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(default="", max_length=20_000, description="the customer's message (and subject)")
+    channel: str = Field(default="", max_length=32)
+    inbox: str = Field(default="", max_length=63)
+    tier: Tier = Tier.NORMAL
+    organization: str | None = Field(default=None, max_length=100)
+    tags: list[Annotated[str, Field(pattern=identifiers.TAG)]] = Field(default_factory=list, max_length=20)
+    customer_tags: list[Annotated[str, Field(pattern=identifiers.TAG)]] = Field(default_factory=list, max_length=20)
+    at: datetime | None = Field(default=None, description="when it arrives (business hours); now by default")
+    type: str = Field(default="consultation", pattern=identifiers.TICKET_TYPE)
+    priority: Priority = Priority.MEDIUM
+    team: str | None = Field(default=None, pattern=identifiers.TEAM)
+    trigger: Trigger = Trigger.CREATED
+
+
+class DryRunOut(BaseModel):
+    hits: list[RuleHit]
+    type: str
+    priority: Priority
+    team: str | None
+    tags: list[str]
+    auto_replies: list[str]
+
+
+class RoutingProfileIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    teams: list[Annotated[str, Field(pattern=identifiers.TEAM)]] = Field(default_factory=list, max_length=10)
+    skills: dict[str, int] = Field(default_factory=dict, description='{"<skill>": 1-5}', max_length=50)
+    capacity: dict[str, int] = Field(default_factory=dict, description='{"chat": n, "ticket": n}')
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    calendar: BusinessHours | None = None
+    reassign_after: str | None = Field(default=None, pattern=ISO_DURATION, description="ISO-8601, e.g. PT5M")
+    relaxation: list[RelaxationStep] | None = Field(default=None, min_length=1, max_length=10)
+
+
+OrganizationId = Annotated[str, Path(pattern=identifiers.TEAM, description="an organization slug, e.g. acme")]
+
+
+class OrganizationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    tier: Tier = Tier.ENTERPRISE
+    team: str | None = Field(default=None, pattern=identifiers.TEAM, description="its dedicated team")
+    agent: str | None = Field(default=None, pattern=identifiers.AGENT_ID, description="its dedicated agent")
+
+
+class DirectoryAgentOut(BaseModel):
+    id: str
+    name: str | None = None
+    email: str | None = None
+    teams: list[str]
+    presence: str
+    load: dict[str, int]
+
+
+class AgentDirectoryOut(BaseModel):
+    items: list[DirectoryAgentOut]
+    next_cursor: str | None = None
+
+
+class CustomerPatchIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tier: Tier | None = None
+    organization: str | None = Field(default=None, pattern=identifiers.TEAM, description="null: no organization")

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
 from agent_api import access
-from agent_api.routes import admin, customers, me, tickets
+from agent_api.routes import admin, customers, me, routing, tickets
 from kefu.api import (
     EDGE_HEADERS,
     JSON,
@@ -217,7 +217,7 @@ def test_every_answer_has_the_edge_headers_and_cors_only_for_allowed_origins() -
 
 def real_operations() -> list[tuple[str, str]]:
     app = APIGatewayRestResolver(enable_validation=True)
-    for router in (me.router, tickets.router, admin.router, customers.router):
+    for router in (me.router, tickets.router, admin.router, customers.router, routing.router):
         app.include_router(router, prefix=access.PREFIX)
     schema = json.loads(app.get_openapi_json_schema())
     return [(method.upper(), path) for path, ops in schema["paths"].items() for method in ops]

@@ -8,6 +8,7 @@ from agent_api.routes.common import caller_of, store
 from agent_api.schemas import (
     CustomerId,
     CustomerOut,
+    CustomerPatchIn,
     IdentityOut,
     MergeIn,
     MergeOut,
@@ -41,6 +42,20 @@ def get_customer(customer_id: CustomerId) -> CustomerOut:
     profile = customers.get_profile(store(), caller_of(router), customer_id)
     data = profile.customer.model_dump(mode="json")
     return CustomerOut.model_validate({**data, "tickets": [TicketOut.of(t) for t in profile.tickets]})
+
+
+@router.patch("/customers/<customer_id>", summary="Tier and organization (supervisor or admin)")
+def patch_customer(customer_id: CustomerId, body: CustomerPatchIn) -> CustomerOut:
+    cleared = "organization" in body.model_fields_set and body.organization is None
+    customers.set_segment(
+        store(),
+        caller_of(router),
+        customer_id,
+        tier=body.tier,
+        organization=body.organization,
+        clear_organization=cleared,
+    )
+    return get_customer(customer_id)
 
 
 @router.get("/customers/<customer_id>/suggestions", summary="Customers who may be the same person")

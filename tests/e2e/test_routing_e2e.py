@@ -6,11 +6,13 @@ once (docs/routing.md)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.e2e.conftest import LocalCloudProcess, synthesize_once
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -24,6 +26,20 @@ class Api:
 
     def call(self, method: str, path: str, body: Any = None, **params: str) -> httpx.Response:
         return self.http.request(method, f"/api/v1{path}", headers=self.headers, json=body, params=params)
+
+
+@pytest.fixture(scope="module")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloudProcess]:
+    """A cloud of this module's own: routing reads global state (the rule set, every agent's profile and
+    presence) that other suites on the shared cloud change at random (schemathesis as admin)."""
+    synthesize_once()
+    base = tmp_path_factory.mktemp("routing-cloud")
+    cloud = LocalCloudProcess(base / "state", base / "local-cloud.log")
+    try:
+        cloud.start(reset=True)
+        yield cloud
+    finally:
+        cloud.stop()
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, field_validator, model_validator
 
 from kefu import identifiers
 from kefu.models import Priority, Tier
@@ -58,14 +58,24 @@ class _Strict(_Lazy):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
+# A wall-clock time of day, "HH:MM" or "HH:MM:SS" (JSON Schema's "time" format wants a UTC offset, which a
+# business's opening hours do not have: the zone is a field of its own).
+ClockTime = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "examples": ["09:00"]}
+    ),
+]
+
+
 class BusinessHours(_Strict):
     """When the business answers: weekdays (0 = Monday) between ``opens`` and ``closes`` in ``timezone``,
     except on ``holidays``. ``closes`` before ``opens`` means a shift that ends after midnight."""
 
     timezone: str = "Asia/Shanghai"
     days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4, 5, 6], max_length=7)
-    opens: time = time(9, 0)
-    closes: time = time(21, 0)
+    opens: ClockTime = time(9, 0)
+    closes: ClockTime = time(21, 0)
     holidays: list[date] = Field(default_factory=list, max_length=366)
 
     @field_validator("timezone")

@@ -128,6 +128,11 @@ def test_a_photo_is_fetched_by_the_media_function_and_linked_for_the_agent(local
     assert s3.get_object(Bucket=stored[0][0], Key=stored[0][1])["Body"].read() == PNG
 
     media_log = Path(local_cloud.state_dir) / "logs"
-    lines = [json.loads(line) for f in media_log.glob("*MediaFunction*.log") for line in f.read_text().splitlines()]
-    decisions = [r for r in lines if r.get("use_case") == "media" and r.get("correlation_id") == trace]
-    assert [r["outcome"] for r in decisions] == ["stored"]
+
+    def decisions() -> list[Any] | None:
+        # the function's output reaches its log a moment after its work is visible (as CloudWatch Logs does)
+        lines = [json.loads(line) for f in media_log.glob("*MediaFunction*.log") for line in f.read_text().splitlines()]
+        found = [r for r in lines if r.get("use_case") == "media" and r.get("correlation_id") == trace]
+        return found or None
+
+    assert [r["outcome"] for r in eventually(decisions, "the media function's decision line")] == ["stored"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,6 +40,27 @@ class Received:
 
     def __getitem__(self, kind: str) -> list[dict[str, Any]]:
         return [record["event"] for record in self.records(kind)]
+
+    # A function's output reaches its log file a moment after its answer reaches the caller (as with CloudWatch
+    # Logs): wait for what is expected rather than read the last line.
+    def latest(self, kind: str, path: str, timeout: float = 10.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [event for event in self[kind] if event.get("path") == path]
+            if found or time.monotonic() > deadline:
+                assert found, f"no {kind} event for {path} in the function logs"
+                return found[-1]
+            time.sleep(0.05)
+
+    def settled_count(self, kind: str, quiet: float = 0.5) -> int:
+        """The number of events once no new line has arrived for ``quiet`` seconds."""
+        count, since = len(self[kind]), time.monotonic()
+        while time.monotonic() - since < quiet:
+            time.sleep(0.05)
+            now = len(self[kind])
+            if now != count:
+                count, since = now, time.monotonic()
+        return count
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from local_helpers import FIXTURES
 from local.cloud import LocalCloud
 from local.packaging import runtime_python
 from local.runtime import FunctionError, FunctionWorkers, WorkerSpec
+from tests.support.waiting import eventually
 
 
 def environment_of(cloud: LocalCloud) -> dict[str, Any]:
@@ -43,7 +44,14 @@ def test_a_function_sees_only_what_lambda_gives_it(fixture_cloud: LocalCloud) ->
 
 def test_the_context_carries_the_request_id_and_remaining_time(fixture_cloud: LocalCloud, received: Any) -> None:
     httpx.get(f"{fixture_cloud.url}/webhooks/wechat/context-probe", timeout=30)
-    record = next(r for r in reversed(received.records("api")) if r["event"]["path"].endswith("context-probe"))
+    record = eventually(
+        lambda: next(
+            (r for r in reversed(received.records("api")) if r["event"]["path"].endswith("context-probe")), None
+        ),
+        "the probe's event in the function's log",
+        10,
+        0.05,
+    )
     context = record["context"]
     assert context["function_name"] == "kefu-ApiFn"
     assert int(context["memory_limit_in_mb"]) == 256
@@ -150,9 +158,10 @@ def test_concurrent_invocations_never_start_more_workers_than_allowed(tight_func
     assert len(results) == 12
     started = {worker.process.pid for worker in workers.workers if worker.process is not None}
     assert len(workers.workers) <= 3 and len(started) <= 3
-    pids = {
-        json.loads(line.split(" ", 2)[2])["pid"]
-        for line in (workers.spec.log_path.read_text().splitlines())
-        if line.startswith("RECEIVED api ")
-    }
+
+    def seen_pids() -> set[int] | None:
+        lines = [line for line in workers.spec.log_path.read_text().splitlines() if line.startswith("RECEIVED api ")]
+        return {json.loads(line.split(" ", 2)[2])["pid"] for line in lines} if len(lines) >= 12 else None
+
+    pids = eventually(seen_pids, "every invocation's line in the log", 10, 0.05)
     assert 1 <= len(pids) <= 3, pids

@@ -58,7 +58,7 @@ def test_health_and_config(fixture_cloud: LocalCloud) -> None:
     }
 
 
-def test_public_route_gets_a_proxy_event(fixture_cloud: LocalCloud, received: dict[str, list[Any]]) -> None:
+def test_public_route_gets_a_proxy_event(fixture_cloud: LocalCloud, received: Any) -> None:
     response = httpx.post(
         f"{fixture_cloud.url}/webhooks/wechat/main?signature=abc&tag=1&tag=2",
         content="<xml>你好</xml>".encode(),
@@ -67,7 +67,7 @@ def test_public_route_gets_a_proxy_event(fixture_cloud: LocalCloud, received: di
     assert response.status_code == 200
     assert response.json() == {"table": "kefu-DataTable1A2B3C4D", "path": "/webhooks/wechat/main"}
     assert response.headers.get_list("set-cookie") == ["a=1", "b=2"]
-    event = received["api"][-1]
+    event = received.latest("api", "/webhooks/wechat/main")
     assert event["resource"] == "/webhooks/{channel}/{inbox}"
     assert event["pathParameters"] == {"channel": "wechat", "inbox": "main"}
     assert event["queryStringParameters"] == {"signature": "abc", "tag": "2"}
@@ -84,13 +84,13 @@ def test_public_route_gets_a_proxy_event(fixture_cloud: LocalCloud, received: di
     assert "authorizer" not in event["requestContext"]
 
 
-def test_binary_bodies_travel_as_base64(fixture_cloud: LocalCloud, received: dict[str, list[Any]]) -> None:
+def test_binary_bodies_travel_as_base64(fixture_cloud: LocalCloud, received: Any) -> None:
     response = httpx.post(
         f"{fixture_cloud.url}/webhooks/media/binary", content=b"\x89PNG\x00\xff", headers={"Content-Type": "image/png"}
     )
     assert response.status_code == 200
     assert response.content == b"\x89PNG\r\n"
-    assert received["api"][-1]["isBase64Encoded"] is True
+    assert received.latest("api", "/webhooks/media/binary")["isBase64Encoded"] is True
 
 
 def test_function_errors_become_502(fixture_cloud: LocalCloud) -> None:
@@ -124,10 +124,8 @@ def _forged_token(cloud: LocalCloud) -> str:
     return jwt.encode(claims, key, algorithm="RS256", headers={"kid": "dummy"})
 
 
-def test_cognito_routes_reject_bad_tokens_without_invoking(
-    fixture_cloud: LocalCloud, received: dict[str, list[Any]]
-) -> None:
-    before = len(received["api"])
+def test_cognito_routes_reject_bad_tokens_without_invoking(fixture_cloud: LocalCloud, received: Any) -> None:
+    before = received.settled_count("api")
     url = f"{fixture_cloud.url}/api/v1/me"
     for headers in (
         {},
@@ -137,16 +135,14 @@ def test_cognito_routes_reject_bad_tokens_without_invoking(
         response = httpx.get(url, headers=headers)
         assert response.status_code == 401
         assert response.json() == {"message": "Unauthorized"}
-    assert len(received["api"]) == before
+    assert received.settled_count("api") == before
 
 
-def test_cognito_routes_accept_an_id_token_and_pass_claims(
-    fixture_cloud: LocalCloud, received: dict[str, list[Any]]
-) -> None:
+def test_cognito_routes_accept_an_id_token_and_pass_claims(fixture_cloud: LocalCloud, received: Any) -> None:
     token = login(fixture_cloud, "supervisor@example.com")
     response = httpx.get(f"{fixture_cloud.url}/api/v1/me", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    event = received["api"][-1]
+    event = received.latest("api", "/api/v1/me")
     claims = event["requestContext"]["authorizer"]["claims"]
     assert claims["email"] == "supervisor@example.com"
     assert set(claims["cognito:groups"].split(",")) == {"supervisor", "agent"}
@@ -202,9 +198,7 @@ def _queue(cloud: LocalCloud, name: str) -> str:
     return str(client(cloud, "sqs").get_queue_url(QueueName=name)["QueueUrl"])
 
 
-def test_sqs_partial_failures_are_redelivered_then_dead_lettered(
-    fixture_cloud: LocalCloud, received: dict[str, list[Any]]
-) -> None:
+def test_sqs_partial_failures_are_redelivered_then_dead_lettered(fixture_cloud: LocalCloud, received: Any) -> None:
     sqs = client(fixture_cloud, "sqs")
     inbound = _queue(fixture_cloud, "kefu-InboundQueueE1F2A3B4.fifo")
     run = uuid.uuid4().hex
@@ -246,7 +240,7 @@ def _queue_empty(cloud: LocalCloud, url: str) -> bool:
     )
 
 
-def test_sqs_function_error_fails_the_whole_batch(fixture_cloud: LocalCloud, received: dict[str, list[Any]]) -> None:
+def test_sqs_function_error_fails_the_whole_batch(fixture_cloud: LocalCloud, received: Any) -> None:
     sqs = client(fixture_cloud, "sqs")
     inbound = _queue(fixture_cloud, "kefu-InboundQueueE1F2A3B4.fifo")
     run = uuid.uuid4().hex
@@ -256,7 +250,7 @@ def test_sqs_function_error_fails_the_whole_batch(fixture_cloud: LocalCloud, rec
     assert [message["Body"] for message in dead] == [f"crash-{run}"]
 
 
-def test_stream_records_reach_the_stream_function(fixture_cloud: LocalCloud, received: dict[str, list[Any]]) -> None:
+def test_stream_records_reach_the_stream_function(fixture_cloud: LocalCloud, received: Any) -> None:
     ddb = client(fixture_cloud, "dynamodb")
     key = f"T#{uuid.uuid4().hex}"
     ddb.put_item(TableName="kefu-DataTable1A2B3C4D", Item={"PK": {"S": key}, "SK": {"S": "A"}, "blob": {"B": b"\x01"}})
@@ -290,9 +284,7 @@ def test_stream_records_reach_the_stream_function(fixture_cloud: LocalCloud, rec
     )
 
 
-def test_stream_failures_retry_then_go_to_the_on_failure_destination(
-    fixture_cloud: LocalCloud, received: dict[str, list[Any]]
-) -> None:
+def test_stream_failures_retry_then_go_to_the_on_failure_destination(fixture_cloud: LocalCloud, received: Any) -> None:
     ddb = client(fixture_cloud, "dynamodb")
     key = f"T#{uuid.uuid4().hex}"
     ddb.put_item(TableName="kefu-DataTable1A2B3C4D", Item={"PK": {"S": key}, "SK": {"S": "A"}, "note": {"S": "fail"}})

@@ -101,10 +101,19 @@ def _export_pool(body: dict[str, Any]) -> dict[str, Any]:
                 "enabled": user.enabled,
                 "attributes": [attr for attr in user.attributes if attr["Name"] != "sub"],
                 "groups": sorted(group.group_name for group in user.groups),
+                "mfa": _mfa_of(user),
             }
             for user in list(pool.users.values())
         ],
     }
+
+
+def _mfa_of(user: Any) -> dict[str, Any] | None:
+    """A user's TOTP set-up (``emulator_patches._cognito_totp_as_aws_does`` keeps the secret on the user)."""
+    secret = getattr(user, "kefu_totp_secret", None)
+    if not secret:
+        return None
+    return {"secret": secret, "enabled": user.software_token_mfa_enabled, "preferred": user.preferred_mfa_setting}
 
 
 def _import_users(body: dict[str, Any]) -> dict[str, Any]:
@@ -121,6 +130,12 @@ def _import_users(body: dict[str, Any]) -> dict[str, Any]:
         user.enabled = saved.get("enabled", True)
         user.update_attributes([{"Name": "sub", "Value": saved["sub"]}])
         pool.users[user.username] = user
+        mfa = saved.get("mfa")
+        if mfa:
+            user.kefu_totp_secret = mfa["secret"]  # type: ignore[attr-defined]
+            user.token_verified = True
+            user.software_token_mfa_enabled = bool(mfa["enabled"])
+            user.preferred_mfa_setting = mfa.get("preferred") or ""
         for name in saved.get("groups", []):
             group = pool.groups.get(name)
             if group is not None:

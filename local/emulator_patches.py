@@ -19,6 +19,7 @@ def apply() -> None:
     _dynamodb_transactions_without_table_copies()
     _stream_iterators_bounded()
     _attribute_values_as_they_are()
+    _cognito_totp_as_aws_does()
 
 
 def _quiet_request_log() -> None:
@@ -439,6 +440,171 @@ def _dynamodb_resource(body: dict[str, Any], region: str, account: str) -> str:
     return f"{arn}/index/{index}" if isinstance(index, str) and index else arn
 
 
+# -- Cognito ----------------------------------------------------------------------------------------------
+
+TOTP_STEP_SECONDS = 30
+TOTP_DRIFT_STEPS = 1  # one step either side: an authenticator whose clock is a little off still signs in
+
+
+def totp_code(secret: str, at: float) -> str:
+    """RFC 6238 with Cognito's parameters (HMAC-SHA1, 6 digits, 30 s) for a base32 secret."""
+    import base64
+    import hashlib
+    import hmac
+
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = int(at // TOTP_STEP_SECONDS).to_bytes(8, "big")
+    digest = hmac.new(key, counter, hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = (int.from_bytes(digest[offset : offset + 4], "big") & 0x7FFFFFFF) % 1_000_000
+    return f"{value:06d}"
+
+
+def _totp_matches(secret: str, code: str) -> bool:
+    import hmac
+    import time
+
+    if len(code) != 6 or not code.isdigit():
+        return False
+    now = time.time()
+    return any(
+        hmac.compare_digest(totp_code(secret, now + step * TOTP_STEP_SECONDS), code)
+        for step in range(-TOTP_DRIFT_STEPS, TOTP_DRIFT_STEPS + 1)
+    )
+
+
+def _cognito_totp_as_aws_does() -> None:
+    """moto gives every user the same TOTP secret ("asdfasdfasdf"), and checks codes only when an environment
+    switch is on, then for the current 30-second step alone: any code passes, and a code from a real
+    authenticator app fails at a step boundary. It also challenges a user who enabled TOTP only when TOTP is
+    marked "preferred", never asks a user without MFA to set it up when the pool requires MFA (it signs them
+    in), and answers MFA_SETUP without looking at whether a token was verified.
+
+    As Cognito: AssociateSoftwareToken gives the user a random secret of their own (32 base32 characters);
+    VerifySoftwareToken and the SOFTWARE_TOKEN_MFA challenge check the code against that user's secret, one
+    step of drift allowed, and answer ``EnableSoftwareTokenMFAException`` / ``CodeMismatchException``; a user
+    with TOTP enabled is challenged after the password whenever the pool's MFA is not OFF; with MFA ON, a user
+    without MFA gets MFA_SETUP, answered only once a token is verified (which enables TOTP for them)."""
+    import base64
+    import secrets
+
+    from moto.cognitoidp import exceptions
+    from moto.cognitoidp.models import CognitoIdpBackend, UserStatus
+    from moto.core.exceptions import JsonRESTError
+    from moto.moto_api._internal import mock_random
+
+    class EnableSoftwareTokenMFAException(JsonRESTError):
+        def __init__(self) -> None:
+            super().__init__("EnableSoftwareTokenMFAException", "Code mismatch and fail enable Software Token MFA")
+
+    def user_of(backend: CognitoIdpBackend, access_token: str, session: str) -> tuple[Any, str, Any]:
+        if session:
+            if session not in backend.sessions:
+                raise exceptions.NotAuthorizedError("Invalid session for the user.")
+            username, pool = backend.sessions[session]
+            return backend.admin_get_user(pool.id, username), username, pool
+        for pool in backend.user_pools.values():
+            if access_token in pool.access_tokens:
+                _, username = pool.access_tokens[access_token]
+                return backend.admin_get_user(pool.id, username), username, pool
+        raise exceptions.NotAuthorizedError("Invalid Access Token")
+
+    def new_session(backend: CognitoIdpBackend, username: str, pool: Any) -> str:
+        session = str(mock_random.uuid4())
+        backend.sessions[session] = (username, pool)  # the name signed in with, as moto keeps it
+        return session
+
+    def associate_software_token(self: CognitoIdpBackend, access_token: str, session: str) -> dict[str, str]:
+        user, username, pool = user_of(self, access_token, session)
+        secret = base64.b32encode(secrets.token_bytes(20)).decode("ascii")
+        user.kefu_totp_pending = secret
+        answer = {"SecretCode": secret}
+        if session:
+            answer["Session"] = new_session(self, username, pool)
+        return answer
+
+    def verify_software_token(
+        self: CognitoIdpBackend, access_token: str, session: str, user_code: str, friendly_device_name: str
+    ) -> dict[str, str]:
+        user, username, pool = user_of(self, access_token, session)
+        pending = getattr(user, "kefu_totp_pending", None)
+        if not pending:
+            raise exceptions.InvalidParameterException("User has not associated a software token.")
+        if not _totp_matches(pending, user_code or ""):
+            raise EnableSoftwareTokenMFAException()
+        user.kefu_totp_secret = pending
+        user.kefu_totp_pending = None
+        user.token_verified = True
+        answer = {"Status": "SUCCESS"}
+        if session:
+            answer["Session"] = new_session(self, username, pool)
+        return answer
+
+    original_initiate = CognitoIdpBackend.initiate_auth
+    original_respond = CognitoIdpBackend.respond_to_auth_challenge
+
+    def initiate_auth(
+        self: CognitoIdpBackend, client_id: str, auth_flow: str, auth_parameters: dict[str, str]
+    ) -> dict[str, Any]:
+        if auth_flow == "USER_PASSWORD_AUTH":
+            pool = next((p for p in self.user_pools.values() if client_id in p.clients), None)
+            user = pool._get_user(auth_parameters.get("USERNAME", "")) if pool is not None else None
+            if (
+                pool is not None
+                and user is not None
+                and user.enabled
+                and user.password == auth_parameters.get("PASSWORD")
+                and user.status is UserStatus.CONFIRMED
+                and pool.mfa_config != "OFF"
+            ):
+                if user.software_token_mfa_enabled and getattr(user, "kefu_totp_secret", None):
+                    return {
+                        "ChallengeName": "SOFTWARE_TOKEN_MFA",
+                        "ChallengeParameters": {"USER_ID_FOR_SRP": user.username},
+                        "Session": new_session(self, auth_parameters["USERNAME"], pool),
+                    }
+                if pool.mfa_config == "ON" and not user.software_token_mfa_enabled and not user.sms_mfa_enabled:
+                    return {
+                        "ChallengeName": "MFA_SETUP",
+                        "ChallengeParameters": {"MFAS_CAN_SETUP": '["SOFTWARE_TOKEN_MFA"]'},
+                        "Session": new_session(self, auth_parameters["USERNAME"], pool),
+                    }
+        return original_initiate(self, client_id, auth_flow, auth_parameters)
+
+    def respond_to_auth_challenge(
+        self: CognitoIdpBackend,
+        session: str,
+        client_id: str,
+        challenge_name: str,
+        challenge_responses: dict[str, str],
+    ) -> dict[str, Any]:
+        if challenge_name not in ("SOFTWARE_TOKEN_MFA", "MFA_SETUP"):
+            return original_respond(self, session, client_id, challenge_name, challenge_responses)
+        if session not in self.sessions:
+            raise exceptions.NotAuthorizedError("Invalid session for the user, session is expired.")
+        username, pool = self.sessions[session]
+        client = pool.clients.get(client_id)
+        if client is None:
+            raise exceptions.ResourceNotFoundError(client_id)
+        user = self.admin_get_user(pool.id, username)
+        if challenge_name == "SOFTWARE_TOKEN_MFA":
+            secret = getattr(user, "kefu_totp_secret", None)
+            if not secret or not _totp_matches(secret, challenge_responses.get("SOFTWARE_TOKEN_MFA_CODE") or ""):
+                raise exceptions.CodeMismatchException("Invalid code received for user")
+        else:  # MFA_SETUP: VerifySoftwareToken must have succeeded first
+            if not getattr(user, "kefu_totp_secret", None):
+                raise exceptions.InvalidParameterException("The user has not verified a software token.")
+            user.software_token_mfa_enabled = True
+            user.preferred_mfa_setting = "SOFTWARE_TOKEN_MFA"
+        del self.sessions[session]
+        return self._log_user_in(pool, client, username)
+
+    CognitoIdpBackend.associate_software_token = associate_software_token  # type: ignore[method-assign]
+    CognitoIdpBackend.verify_software_token = verify_software_token  # type: ignore[method-assign]
+    CognitoIdpBackend.initiate_auth = initiate_auth  # type: ignore[method-assign]
+    CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign]
+
+
 # -- Lambda -------------------------------------------------------------------------------------------------
 
 
@@ -480,3 +646,56 @@ def lambda_invocations_to(endpoint: str) -> None:
     # the simple backend (no Docker: the local cloud's configuration) overrides invoke with an echo
     LambdaBackend.invoke = invoke  # type: ignore[method-assign]
     LambdaSimpleBackend.invoke = invoke  # type: ignore[method-assign]
+
+
+# -- EventBridge Scheduler ----------------------------------------------------------------------------------
+
+
+def schedules_fired(endpoint: str, root_key: str, root_secret: str) -> Any:
+    """moto stores schedules and never fires them: start local/scheduler.py on moto's store, woken by every
+    create, update and delete. CreateSchedule and UpdateSchedule also refuse, as AWS does, an expression, time
+    zone or time window that Scheduler refuses (moto stores anything, and such a schedule would never fire)."""
+    from moto.scheduler.exceptions import ValidationException
+    from moto.scheduler.models import EventBridgeSchedulerBackend
+
+    from local import schedules
+    from local.scheduler import Scheduler
+
+    runner = Scheduler(endpoint, root_key, root_secret)
+
+    def validate(expression: Any, zone_name: Any, window: Any) -> None:
+        try:
+            schedules.parse(str(expression or ""))
+            schedules.zone(zone_name)
+        except schedules.InvalidExpression as error:
+            raise ValidationException(message=str(error)) from None
+        mode = (window or {}).get("Mode") if isinstance(window, dict) else None
+        if mode not in ("OFF", "FLEXIBLE"):
+            raise ValidationException(message="FlexibleTimeWindow.Mode must be OFF or FLEXIBLE")
+        if mode == "FLEXIBLE" and not (window or {}).get("MaximumWindowInMinutes"):
+            raise ValidationException(message="a FLEXIBLE time window needs MaximumWindowInMinutes")
+
+    create, update = EventBridgeSchedulerBackend.create_schedule, EventBridgeSchedulerBackend.update_schedule
+    delete = EventBridgeSchedulerBackend.delete_schedule
+
+    def create_schedule(self: EventBridgeSchedulerBackend, **kwargs: Any) -> Any:
+        validate(kwargs.get("schedule_expression"), kwargs.get("schedule_expression_timezone"), kwargs.get("flexible_time_window"))
+        schedule = create(self, **kwargs)
+        runner.wake()
+        return schedule
+
+    def update_schedule(self: EventBridgeSchedulerBackend, **kwargs: Any) -> Any:
+        validate(kwargs.get("schedule_expression"), kwargs.get("schedule_expression_timezone"), kwargs.get("flexible_time_window"))
+        schedule = update(self, **kwargs)
+        runner.wake()
+        return schedule
+
+    def delete_schedule(self: EventBridgeSchedulerBackend, group_name: str | None, name: str) -> None:
+        delete(self, group_name, name)
+        runner.wake()
+
+    EventBridgeSchedulerBackend.create_schedule = create_schedule  # type: ignore[method-assign]
+    EventBridgeSchedulerBackend.update_schedule = update_schedule  # type: ignore[method-assign]
+    EventBridgeSchedulerBackend.delete_schedule = delete_schedule  # type: ignore[method-assign]
+    runner.start()
+    return runner

@@ -306,6 +306,12 @@ class Provisioner:
                 if prop in props:
                     request[prop] = props[prop]
             pool = cognito.create_user_pool(**request)["UserPool"]
+            if props.get("MfaConfiguration", "OFF") != "OFF":  # OPTIONAL or ON, with TOTP when EnabledMfas says so
+                cognito.set_user_pool_mfa_config(
+                    UserPoolId=pool["Id"],
+                    MfaConfiguration=props["MfaConfiguration"],
+                    SoftwareTokenMfaConfiguration={"Enabled": "SOFTWARE_TOKEN_MFA" in props.get("EnabledMfas", [])},
+                )
             self.resolver.register(
                 logical_id,
                 pool["Id"],

@@ -29,6 +29,7 @@ from infra.constructs.media import SES_INBOUND_PREFIX
 from infra.constructs.queues import Queues
 from infra.nag import acknowledge, cfn_logical_id
 from kefu.config import SECRETS_PREFIX, Env
+from kefu.store.keys import COUNTER
 
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
 SQS_BATCH_SIZE = 10
@@ -140,6 +141,15 @@ class Functions(Construct):
             {Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url, Env.MEDIA_QUEUE_URL: queues.media.queue_url},
         )
         table.grant_read_data(self.stream)
+        # the live figures' counters (kefu.store.routing): UpdateItem on counter items only, nothing else
+        self.stream.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:UpdateItem"],
+                resources=[table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{COUNTER}*"]}},
+            )
+        )
+        key.grant_encrypt(self.stream)  # the table's key: the counter writes are encrypted with it
         queues.outbound.grant_send_messages(self.stream)
         queues.media.grant_send_messages(self.stream)
         self.stream.add_event_source(

@@ -139,10 +139,13 @@ def test_media_downloads_have_their_own_function_and_timeout_apart_from_the_stre
     assert media_queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [LogicalIds.MEDIA_DLQ, "Arn"]}
     assert media_queue["KmsMasterKeyId"] == {"Fn::GetAtt": [LogicalIds.KEY, "Arn"]}
     assert queues[LogicalIds.MEDIA_DLQ]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [LogicalIds.KEY, "Arn"]}
-    # the stream never waits on a provider: no media bucket, no secrets, no writes
+    # the stream never waits on a provider: no media bucket, no secrets; its only writes are counters
     statements = _role_statements(synthesized, "StreamFunction")
     assert not {a for a in _actions(statements) if a.startswith(("s3:", "secretsmanager:"))}
-    assert not {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"} & _actions(statements)
+    assert not {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & _actions(statements)
+    updates = [s for s in statements if "dynamodb:UpdateItem" in json.dumps(s["Action"])]
+    assert len(updates) == 1
+    assert updates[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COUNTER#*"]}}
     # the media function: read the message and inbox, update its attachments, record a failure event
     media_actions = {a for a in _actions(_role_statements(synthesized, "MediaFunction")) if a.startswith("dynamodb:")}
     assert {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"} <= media_actions

@@ -10,14 +10,20 @@ from typing import Any
 
 from kefu.models import Direction
 from kefu.queues import enqueue_media, enqueue_outbound
+from kefu.services import routing_stream
 from kefu.services.media import media_job_for
 from kefu.services.outbound import outbound_job_for
 from kefu.store import Store
 from kefu.store.tickets import message_from_stream_image
 
 
-def on_change(store: Store, event_name: str, new_image: dict[str, Any] | None) -> str:
+def on_change(
+    store: Store, event_name: str, new_image: dict[str, Any] | None, old_image: dict[str, Any] | None = None
+) -> str:
     """Handle one stream record; returns what was done (for logs and tests)."""
+    routed = routing_stream.react(store, event_name, new_image, old_image)
+    if routed is not None:
+        return routed
     if event_name != "INSERT" or not new_image:
         return "ignored"
     message = message_from_stream_image(new_image)

@@ -30,9 +30,15 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |24 | a team's waiting tickets of a kind, queue order | PK=ROUTING#QUEUE#<team>#<kind>  SK=<rank>#<ticket id>         |
 |25 | a team's online agents with room, least loaded  | PK=ROUTING#POOL#<team>#<kind>   SK=<load 0-1000>#<agent id>   |
 |26 | an organization (B2B account); all of them      | PK=ORG#<id> SK=ORG; GSI1 GSI1PK=ORGS GSI1SK=<id>              |
+|24b| a team's waiting tickets of a kind, oldest first| GSI1 GSI1PK=ROUTING#WAITING#<team>#<kind> GSI1SK=<entered>#<id>|
+|23b| agents online (with their load)                 | GSI1 GSI1PK=ROUTING#ONLINE    GSI1SK=<agent id>               |
+|31 | waiting tickets per team and kind (counters)    | PK=COUNTER#ROUTING#QUEUE  SK=<team>#<kind>                    |
+|32 | assignments of a day per team (counters)        | PK=COUNTER#ROUTING#ASSIGNED#<yyyy-mm-dd>  SK=<team>           |
 
 Patterns 24 and 25 are read with Limit: a decision reads the head of one queue and the least-loaded end of
-one pool, never all tickets or all agents (kefu/store/routing.py).
+one pool, never all tickets or all agents (kefu/store/routing.py). 24b and 23b are sparse: only queue entries
+and online agents' routing profiles carry those GSI1 keys (the live figures read them with Limit). 31 and 32
+are kept by the stream function (kefu/services/stream.py).
 
 Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): SLA timers (SLA#), knowledge-base articles (ARTICLE#), CSAT answers
 (CSAT#), report counters (COUNTER#), imports (IMPORT#).
@@ -143,6 +149,11 @@ _TEAM_SK = "TEAM"
 _ROUTING_SK = "ROUTING"
 _QUEUE = "QUEUE#"
 _POOL = "POOL#"
+_WAITING = "WAITING#"
+ONLINE_AGENTS = f"{ROUTING}ONLINE"
+_ROUTING_COUNTER = "ROUTING#"
+_ASSIGNED = "ASSIGNED#"
+QUEUE_COUNTERS = f"{COUNTER}{_ROUTING_COUNTER}QUEUE"
 # a ticket's events and messages together: every sort key from EVENT# up to the end of MSG#
 THREAD_RANGE = (EVENT, "MSG$")
 
@@ -352,6 +363,48 @@ def pool_partition(team_id: str, kind: str) -> str:
 def pool_entry(team_id: str, kind: str, load_share: int, agent_id: str) -> Key:
     """An available agent's place in a team's pool (pattern 25), least loaded first."""
     return Key(pool_partition(team_id, kind), f"{load_share:04d}#{agent_id}")
+
+
+def waiting_index_keys(team_id: str, kind: str, entered_at: str, ticket_id: str) -> dict[str, str]:
+    """A queue entry's place among its queue's tickets by age (pattern 24b: the longest wait is the first)."""
+    return {BY_STATUS.partition: waiting_index(team_id, kind), BY_STATUS.sort: f"{entered_at}#{ticket_id}"}
+
+
+def waiting_index(team_id: str, kind: str) -> str:
+    return f"{ROUTING}{_WAITING}{team_id}#{kind}"
+
+
+def online_index_keys(agent_id: str) -> dict[str, str]:
+    """An online agent's routing profile in the list of online agents (pattern 23b)."""
+    return {BY_STATUS.partition: ONLINE_AGENTS, BY_STATUS.sort: agent_id}
+
+
+def queue_place(pk: str) -> tuple[str, str] | None:
+    """(team, kind) of a queue entry's partition key (a stream record's key), or None for any other key."""
+    prefix = f"{ROUTING}{_QUEUE}"
+    if not pk.startswith(prefix):
+        return None
+    team_id, _, kind = pk.removeprefix(prefix).rpartition("#")
+    return (team_id, kind) if team_id else None
+
+
+def queue_counter(team_id: str, kind: str) -> Key:
+    """How many tickets wait in a team's queue of a kind (pattern 31)."""
+    return Key(QUEUE_COUNTERS, f"{team_id}#{kind}")
+
+
+def parse_queue_counter(sk: str) -> tuple[str, str]:
+    team_id, _, kind = sk.rpartition("#")
+    return team_id, kind
+
+
+def assignment_counters(day: str) -> str:
+    """Partition of one day's assignment counters (pattern 32), ``yyyy-mm-dd``."""
+    return f"{COUNTER}{_ROUTING_COUNTER}{_ASSIGNED}{day}"
+
+
+def assignment_counter(day: str, team_id: str) -> Key:
+    return Key(assignment_counters(day), team_id)
 
 
 def organization(organization_id: str) -> Key:

@@ -14,6 +14,7 @@ waiting queues and the pools of available agents (access patterns 20-25 in ``key
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from kefu.errors import ConcurrentUpdate
@@ -21,11 +22,15 @@ from kefu.routing.queue import KINDS, Organization, QueueEntry, RoutingProfile, 
 from kefu.routing.rules import Rule, RuleSet, default_rule_set
 from kefu.store import keys
 from kefu.store.cache import TtlCache
-from kefu.store.table import Read, Table, Transaction, to_av
+from kefu.store.table import Read, Table, Transaction, from_av, to_av
 
 RULES_CACHE_SECONDS = 30.0
 TEAMS_CACHE_SECONDS = 60.0
 _RULES = "rules"
+QUEUE_ENTRY = "queue_entry"  # the entity of a queue entry (what the stream reacts to)
+ONLINE_READ = 500  # online agents the live figures list at most
+# upper bounds (seconds) of the buckets of time-to-assignment counters; the last bucket is open-ended
+WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400)
 
 
 def _rule_set_item(rule_set: RuleSet) -> dict[str, Any]:
@@ -37,7 +42,14 @@ def _decode_rule_set(item: dict[str, Any]) -> RuleSet:
 
 
 def _profile_item(profile: RoutingProfile) -> dict[str, Any]:
-    return {**keys.routing_profile(profile.agent_id).as_dict(), keys.ENTITY: "routing_profile", **_plain(profile)}
+    # online agents carry the keys of the online list (sparse), so the live figures read them, not all agents
+    online = keys.online_index_keys(profile.agent_id) if profile.presence == "online" else {}
+    return {
+        **keys.routing_profile(profile.agent_id).as_dict(),
+        **online,
+        keys.ENTITY: "routing_profile",
+        **_plain(profile),
+    }
 
 
 def _plain(model: Any) -> dict[str, Any]:
@@ -233,7 +245,8 @@ class RoutingRepository:
 
     def add_to_queue(self, tx: Transaction, entry: QueueEntry) -> None:
         key = keys.queue_entry(entry.team, entry.kind, rank(entry), entry.ticket_id)
-        tx.put({**key.as_dict(), keys.ENTITY: "queue_entry", **entry.model_dump(mode="json")})
+        by_age = keys.waiting_index_keys(entry.team, entry.kind, entry.entered_at, entry.ticket_id)
+        tx.put({**key.as_dict(), **by_age, keys.ENTITY: QUEUE_ENTRY, **entry.model_dump(mode="json")})
 
     def remove_from_queue(self, tx: Transaction, entry: QueueEntry, *, must_exist: bool = False) -> None:
         key = keys.queue_entry(entry.team, entry.kind, rank(entry), entry.ticket_id)
@@ -264,6 +277,122 @@ class RoutingRepository:
     def commit(self, tx: Transaction) -> None:
         """A claim or a queue move: any refused condition means someone else got there first."""
         self.table.commit(tx, default_refusal=_claimed())
+
+    # ------------------------------------------------------------ live figures (23b, 24b, 31, 32)
+
+    def oldest_waiting(self, team_id: str, kind: str) -> QueueEntry | None:
+        """The entry of a queue that has waited longest (its own index, one item read)."""
+        index = keys.BY_STATUS
+        for item in self.table.query(
+            IndexName=index.name,
+            KeyConditionExpression=f"{index.partition} = :pk",
+            ExpressionAttributeValues=to_av({":pk": keys.waiting_index(team_id, kind)}),
+            Limit=1,
+        ):
+            return QueueEntry.model_validate({k: item[k] for k in QueueEntry.model_fields if k in item})
+        return None
+
+    def online_profiles(self, limit: int = ONLINE_READ) -> list[RoutingProfile]:
+        index = keys.BY_STATUS
+        out: list[RoutingProfile] = []
+        for item in self.table.query(
+            IndexName=index.name,
+            KeyConditionExpression=f"{index.partition} = :pk",
+            ExpressionAttributeValues=to_av({":pk": keys.ONLINE_AGENTS}),
+            Limit=limit,
+        ):
+            out.append(_decode_profile(item))
+            if len(out) >= limit:
+                break
+        return out
+
+    def count_waiting(self, team_id: str, kind: str, delta: int) -> None:
+        """The stream's counter of a queue's length: +1 when an entry appears, -1 when one goes."""
+        self.table.client.update_item(
+            TableName=self.table.name,
+            Key=to_av(keys.queue_counter(team_id, kind).as_dict()),
+            UpdateExpression="ADD waiting :d SET #e = :e",
+            ExpressionAttributeNames={"#e": keys.ENTITY},
+            ExpressionAttributeValues=to_av({":d": delta, ":e": "routing_counter"}),
+        )
+
+    def waiting_counts(self) -> dict[tuple[str, str], int]:
+        """(team, kind) -> tickets waiting, for every queue that ever had one (one partition, one item each)."""
+        counts: dict[tuple[str, str], int] = {}
+        for item in self.table.query(
+            KeyConditionExpression="PK = :pk", ExpressionAttributeValues=to_av({":pk": keys.QUEUE_COUNTERS})
+        ):
+            counts[keys.parse_queue_counter(str(item[keys.SK]))] = max(0, int(item.get("waiting", 0)))
+        return counts
+
+    def count_assignment(self, day: str, team_id: str, waited_seconds: float) -> None:
+        """The stream's counters of a day's assignments by the queue: how many, the total wait, and a
+        histogram of waits (``WAIT_BUCKETS``) the median is read from."""
+        bucket = next((i for i, bound in enumerate(WAIT_BUCKETS) if waited_seconds <= bound), len(WAIT_BUCKETS))
+        self.table.client.update_item(
+            TableName=self.table.name,
+            Key=to_av(keys.assignment_counter(day, team_id).as_dict()),
+            UpdateExpression=f"ADD assigned :one, waited_ms :ms, b{bucket} :one SET #e = :e",
+            ExpressionAttributeNames={"#e": keys.ENTITY},
+            ExpressionAttributeValues=to_av({":one": 1, ":ms": int(waited_seconds * 1000), ":e": "routing_counter"}),
+        )
+
+    def assignment_counts(self, day: str) -> dict[str, dict[str, int]]:
+        """team -> {"assigned", "waited_ms", "b0" ...} for one day."""
+        out: dict[str, dict[str, int]] = {}
+        for item in self.table.query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=to_av({":pk": keys.assignment_counters(day)}),
+        ):
+            out[str(item[keys.SK])] = {
+                name: int(value)
+                for name, value in item.items()
+                if name in ("assigned", "waited_ms") or (name[:1] == "b" and name[1:].isdigit())
+            }
+        return out
+
+
+@dataclass(frozen=True)
+class RoutingChange:
+    """A stream record routing reacts to: a queue entry in or out, or an assignment by the queue."""
+
+    kind: str  # entered_queue | left_queue | assigned
+    team: str
+    work_kind: str = ""
+    ticket_id: str = ""
+    day: str = ""  # assigned: the UTC day of the assignment
+    waited_seconds: float = 0.0
+    entry: QueueEntry | None = None  # entered_queue: the entry as written
+
+
+def routing_change(
+    event_name: str, new_image: dict[str, Any] | None, old_image: dict[str, Any] | None
+) -> RoutingChange | None:
+    """Routing's reading of a stream record (images in DynamoDB's attribute-value form), None when the item
+    is not routing's."""
+    if event_name == "INSERT" and new_image:
+        item = from_av(new_image)
+        entity = item.get(keys.ENTITY)
+        if entity == QUEUE_ENTRY:
+            entry = QueueEntry.model_validate({k: item[k] for k in QueueEntry.model_fields if k in item})
+            return RoutingChange("entered_queue", entry.team, entry.kind, entry.ticket_id, entry=entry)
+        if entity == "event" and item.get("type") == "assigned":
+            data = item.get("data") or {}
+            if data.get("by") != "queue":
+                return None
+            return RoutingChange(
+                "assigned",
+                str(data.get("team") or ""),
+                ticket_id=str(item.get("ticket_id", "")),
+                day=str(item.get("created_at", ""))[:10],
+                waited_seconds=float(data.get("waited_seconds") or 0.0),
+            )
+        return None
+    if event_name == "REMOVE" and old_image:
+        place = keys.queue_place(str(old_image.get(keys.PK, {}).get("S", "")))
+        if place is not None:
+            return RoutingChange("left_queue", place[0], place[1], str(old_image.get("ticket_id", {}).get("S", "")))
+    return None
 
 
 def _rules_changed() -> ConcurrentUpdate:

@@ -1,0 +1,57 @@
+"""The live figures (/api/v1/metrics/live): one field per section of ``kefu.services.metrics``; a new
+section adds its own model here and one field in ``LiveMetricsOut``."""
+
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel
+
+from agent_api.routes.common import caller_of, store
+from kefu.services import metrics
+
+router = APIGatewayRouter()
+
+
+class QueueFiguresOut(BaseModel):
+    team: str
+    kind: str
+    waiting: int
+    longest_wait_seconds: float | None
+
+
+class TeamFiguresOut(BaseModel):
+    team: str
+    waiting: int
+    longest_wait_seconds: float | None
+
+
+class AssignmentFiguresOut(BaseModel):
+    team: str | None
+    assigned: int
+    average_wait_seconds: float | None
+    median_wait_seconds_at_most: float | None
+
+
+class AgentLoadOut(BaseModel):
+    id: str
+    teams: list[str]
+    load: dict[str, int]
+    capacity: dict[str, int]
+
+
+class RoutingFiguresOut(BaseModel):
+    queues: list[QueueFiguresOut]
+    teams: list[TeamFiguresOut]
+    assignments_today: list[AssignmentFiguresOut]
+    agents_online: int
+    agents: list[AgentLoadOut]
+
+
+class LiveMetricsOut(BaseModel):
+    generated_at: str
+    routing: RoutingFiguresOut
+
+
+@router.get("/metrics/live", summary="Live figures: queues, waits, time to assignment, agents online and load")
+def live_metrics() -> LiveMetricsOut:
+    return LiveMetricsOut.model_validate(metrics.live(store(), caller_of(router)))

@@ -106,10 +106,40 @@ class Customer(LazyModel):
     version: int = 0  # every profile write by the identity code checks and bumps it
 
 
+class SlaTimer(LazyModel):
+    """One step of a ticket's SLA workflow: at ``at``, warn (level 0) or escalate (level 1 or 2)."""
+
+    at: str
+    action: str  # "warn" | "breach"
+    target: str  # "first_response" | "next_response" | "resolution"
+    level: int = 0
+
+
 class Sla(LazyModel):
+    """A ticket's service level: its policy, due times, what was met, and the timers its workflow runs
+    (kefu.sla.clocks keeps them; the SLA state machine acts on them)."""
+
     first_response_due_at: str | None = None
+    next_response_due_at: str | None = None
     resolution_due_at: str | None = None
-    breached: bool = False
+    breached: bool = False  # any target breached
+    breaches: list[str] = Field(default_factory=list)
+    policy: str | None = None
+    policy_version: int | None = None
+    calendar: str | None = None  # "business" | "calendar"
+    first_response_met: bool | None = None
+    next_response_met: bool | None = None  # the latest customer message's answer
+    resolution_met: bool | None = None
+    waiting_since: str | None = None  # the oldest customer message no public agent reply answered yet
+    # the resolution clock: counted seconds before ``resolution_running_since``; paused (None) while the
+    # ticket waits on the customer, stopped when resolved
+    resolution_used_seconds: float = 0.0
+    resolution_running_since: str | None = None
+    warned: list[str] = Field(default_factory=list)  # targets whose assignee was warned
+    escalated: dict[str, int] = Field(default_factory=dict)  # target -> level reached
+    generation: int = 0  # grows whenever the schedule changes: names the one live workflow execution
+    schedule: list[str] = Field(default_factory=list)  # the full schedule of this generation, as compared
+    timers: list[SlaTimer] = Field(default_factory=list)  # what the execution of this generation runs
 
 
 class Ticket(LazyModel):

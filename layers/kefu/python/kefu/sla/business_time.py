@@ -1,0 +1,102 @@
+"""Time that counts: calendar time, or only the hours a calendar (``BusinessHours``) is open.
+
+A calendar opens every listed weekday that is not a holiday, from ``opens`` to ``closes`` in its own time
+zone; a shift whose ``closes`` is before ``opens`` ends on the next day and belongs to the day it opened
+(as ``BusinessHours.is_open`` says). Daylight-saving changes: an opening or closing time that does not exist
+that day (the hour skipped in spring) is the moment the clocks jump; one that exists twice (the hour
+repeated in autumn) is its first occurrence. So a shift is always one interval of real time, and a target
+of N business seconds is N seconds of real time inside shifts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from kefu.routing.rules import BusinessHours
+
+# How far ahead a deadline is looked for: a calendar that never opens in this many days counts calendar time
+# (nothing would ever be due otherwise); a deadline beyond it is the horizon's end.
+HORIZON_DAYS = 800
+
+
+def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
+    """The real moment the wall clock in ``zone`` first shows ``clock`` on ``day``."""
+    naive = datetime.combine(day, clock)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    if first.astimezone(zone).replace(tzinfo=None) == naive:
+        return first  # exists (the earlier of two, when repeated)
+    # skipped (spring forward): the moment the clocks jump, between the two readings of the offset
+    low, high = sorted((naive.replace(tzinfo=zone, fold=1).astimezone(UTC), first))
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).replace(tzinfo=None) >= naive:
+            high = middle
+        else:
+            low = middle
+    return high.replace(microsecond=0)
+
+
+def shifts(hours: BusinessHours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The calendar's open intervals (UTC, oldest first) that end after ``start``, for ``HORIZON_DAYS``."""
+    zone = ZoneInfo(hours.timezone)
+    first_day = start.astimezone(zone).date() - timedelta(days=1)  # an overnight shift from the day before
+    overnight = hours.closes < hours.opens
+    if hours.opens == hours.closes:
+        return  # never open (as is_open says)
+    for ahead in range(HORIZON_DAYS + 1):
+        day = first_day + timedelta(days=ahead)
+        if day.weekday() not in hours.days or day in hours.holidays:
+            continue
+        opening = _instant(day, hours.opens, zone)
+        closing = _instant(day + timedelta(days=1) if overnight else day, hours.closes, zone)
+        if closing > start and closing > opening:
+            yield opening, closing
+
+
+def add(start: datetime, seconds: float, hours: BusinessHours | None) -> datetime:
+    """The moment ``seconds`` of counted time after ``start``: plain addition in calendar time; in business
+    time the moment the open hours from ``start`` on add up to ``seconds`` (0 seconds outside the hours is
+    the next opening). A calendar that never opens counts as calendar time."""
+    start = start.astimezone(UTC)
+    if hours is None:
+        return start + timedelta(seconds=seconds)
+    left = max(seconds, 0.0)
+    opened = False
+    for opening, closing in shifts(hours, start):
+        opened = True
+        begin = max(opening, start)
+        span = (closing - begin).total_seconds()
+        if left <= span:
+            return begin + timedelta(seconds=left)
+        left -= span
+    if opened:  # more business time than the calendar holds within the horizon: due at its end
+        return start + timedelta(days=HORIZON_DAYS)
+    return start + timedelta(seconds=seconds)
+
+
+def between(start: datetime, end: datetime, hours: BusinessHours | None) -> float:
+    """Counted seconds from ``start`` to ``end`` (negative when ``end`` is earlier)."""
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
+    if end < start:
+        return -between(end, start, hours)
+    if hours is None:
+        return (end - start).total_seconds()
+    total = 0.0
+    opened = False
+    for opening, closing in shifts(hours, start):
+        opened = True
+        if opening >= end:
+            break
+        total += (min(closing, end) - max(opening, start)).total_seconds()
+    return total if opened else (end - start).total_seconds()
+
+
+def is_open(hours: BusinessHours | None, moment: datetime) -> bool:
+    """Whether ``moment`` lies in counted time (always, in calendar time), by the intervals above."""
+    if hours is None:
+        return True
+    for opening, closing in shifts(hours, moment):
+        return opening <= moment.astimezone(UTC) < closing
+    return False

@@ -75,8 +75,8 @@ def test_calendar_time_is_plain_addition(start: datetime, seconds: float) -> Non
     assert business_time.between(start, start + timedelta(seconds=seconds), None) == seconds
 
 
-def _at(zone: str, *args: int) -> datetime:
-    return datetime(*args, tzinfo=ZoneInfo(zone))  # type: ignore[misc]
+def _at(zone: str, year: int, month: int, day: int, hour: int, minute: int, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=ZoneInfo(zone))
 
 
 WEEKDAYS = BusinessHours(timezone="Asia/Shanghai", days=[0, 1, 2, 3, 4], opens=time(9), closes=time(21))

@@ -26,6 +26,17 @@ ROLE_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("PUT", "/admin/inboxes/<inbox_id>", ADMIN_ONLY),
     ("POST", "/admin/customers/merge", SUPERVISION),
     ("POST", "/admin/customers/unmerge", SUPERVISION),
+    # knowledge-base authors: supervisors and admins (a reindex stays with admins)
+    ("GET", "/admin/kb/articles", SUPERVISION),
+    ("POST", "/admin/kb/articles", SUPERVISION),
+    ("GET", "/admin/kb/articles/<article_id>", SUPERVISION),
+    ("PUT", "/admin/kb/articles/<article_id>", SUPERVISION),
+    ("DELETE", "/admin/kb/articles/<article_id>", SUPERVISION),
+    ("POST", "/admin/kb/articles/<article_id>/publish", SUPERVISION),
+    ("POST", "/admin/kb/articles/<article_id>/unpublish", SUPERVISION),
+    ("GET", "/admin/kb/articles/<article_id>/versions", SUPERVISION),
+    ("POST", "/admin/kb/import", SUPERVISION),
+    ("GET", "/admin/kb/unanswered", SUPERVISION),
 )
 
 

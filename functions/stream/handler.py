@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kefu import store
 from kefu.config import StreamSettings, require
 from kefu.observability import bound, decided, failures_logged, from_stream_image, logger
+from kefu.services import knowledge
 from kefu.services.stream import on_change
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
@@ -28,6 +29,13 @@ def record_handler(record: DynamoDBRecord) -> str:
     new_image = raw.get("dynamodb", {}).get("NewImage")
     # the id of the request that wrote the item, so its outbound or media job carries the same trace
     with bound(from_stream_image(new_image, fallback=str(raw.get("eventID", "")))), failures_logged("stream"):
+        keys_image = raw.get("dynamodb", {}).get("Keys")
+        if knowledge.is_article_record(keys_image):  # the search index follows the articles
+            outcome = knowledge.on_article_change(
+                knowledge.article_index(), raw.get("eventName", ""), keys_image, new_image
+            )
+            decided("stream", outcome, article_id=knowledge.article_id_of_record(keys_image))
+            return outcome
         old_image = raw.get("dynamodb", {}).get("OldImage")
         outcome = on_change(store.current(), raw.get("eventName", ""), new_image, old_image)
         if outcome != "ignored":  # most changes (tickets, events) need nothing: not worth a line each

@@ -39,6 +39,10 @@ class Env:
     SECRETS_KMS_KEY_ID = "KEFU_SECRETS_KMS_KEY_ID"
     CURSOR_KEY_SECRET_ARN = "KEFU_CURSOR_KEY_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
     ALLOWED_ORIGINS = "KEFU_ALLOWED_ORIGINS"
+    SEARCH_ENDPOINT = "KEFU_SEARCH_ENDPOINT"
+    KB_INDEX = "KEFU_KB_INDEX"
+    KB_SYNONYMS = "KEFU_KB_SYNONYMS"
+    HELP_BASE_URL = "KEFU_HELP_BASE_URL"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -77,6 +81,13 @@ class Settings(BaseSettings):
     cursor_key_secret_arn: str = ""
     # Browser origins that may call the agent API cross-origin, comma-separated ("" = same origin only).
     allowed_origins: str = ""
+    # The knowledge base's OpenSearch domain (host as OpenSearch Service gives it, or a URL), the alias its
+    # articles are searched through, and an installation's own synonym groups ("a, b; c, d").
+    search_endpoint: str = ""
+    kb_index: str = "kefu-kb"
+    kb_synonyms: str = ""
+    # Where the help center's article pages live, for the links the bot sends ("" = the API's own /help/).
+    help_base_url: str = ""
 
     @property
     def allowed_origin_list(self) -> list[str]:

@@ -22,6 +22,7 @@ from kefu.store.table import Read, Table, Transaction
 from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
 
 if TYPE_CHECKING:
+    from kefu.store.knowledge import KnowledgeRepository
     from kefu.store.routing import RoutingRepository
 
 __all__ = [
@@ -51,6 +52,13 @@ class Store:
         from kefu.store.routing import RoutingRepository
 
         return RoutingRepository(self.table)
+
+    @functools.cached_property
+    def knowledge(self) -> KnowledgeRepository:
+        """Knowledge-base articles, imported at first use like routing."""
+        from kefu.store.knowledge import KnowledgeRepository
+
+        return KnowledgeRepository(self.table)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:

@@ -34,13 +34,18 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |23b| agents online (with their load)                 | GSI1 GSI1PK=ROUTING#ONLINE    GSI1SK=<agent id>               |
 |31 | waiting tickets per team and kind (counters)    | PK=COUNTER#ROUTING#QUEUE  SK=<team>#<kind>                    |
 |32 | assignments of a day per team (counters)        | PK=COUNTER#ROUTING#ASSIGNED#<yyyy-mm-dd>  SK=<team>           |
+|27 | a KB article as it is now; all articles         | PK=ARTICLE#<id> SK=CURRENT; GSI1 GSI1PK=ARTICLES GSI1SK=<id>  |
+|28 | a KB article's past versions                    | PK=ARTICLE#<id>           SK=V#<version, 6 digits>            |
+|29 | a KB article's helpful votes (counters)         | PK=ARTICLE#<id>           SK=VOTES                            |
+|30 | customer questions with no good answer, by day  | PK=KBGAP#<yyyy-mm-dd>     SK=<created_at>#<id>                |
 
 Patterns 24 and 25 are read with Limit: a decision reads the head of one queue and the least-loaded end of
 one pool, never all tickets or all agents (kefu/store/routing.py). 24b and 23b are sparse: only queue entries
 and online agents' routing profiles carry those GSI1 keys (the live figures read them with Limit). 31 and 32
-are kept by the stream function (kefu/services/stream.py).
+are kept by the stream function (kefu/services/stream.py). Pattern 27's list (GSI1 ARTICLES) feeds the admin
+list and a reindex; search itself is in OpenSearch (kefu/knowledge/search.py).
 
-Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): SLA timers (SLA#), knowledge-base articles (ARTICLE#), CSAT answers
+Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): SLA timers (SLA#), CSAT answers
 (CSAT#), report counters (COUNTER#), imports (IMPORT#).
 
 Internal notes carry no GSI3 keys, so they can never appear in a customer's conversation (pattern 7).
@@ -94,6 +99,7 @@ ORGANIZATION = "ORG#"
 ROUTING = "ROUTING#"
 SLA = "SLA#"
 ARTICLE = "ARTICLE#"
+KB_GAP = "KBGAP#"
 CSAT = "CSAT#"
 COUNTER = "COUNTER#"
 IMPORT = "IMPORT#"
@@ -117,6 +123,7 @@ PREFIXES = (
     SUGGESTION,
     MERGE,
     ORGANIZATION,
+    KB_GAP,
     ROUTING,
     SLA,
     ARTICLE,
@@ -139,6 +146,8 @@ ALL_INBOXES = "INBOXES"  # the list partitions of the inbox and agent indexes
 ALL_AGENTS = "AGENTS"
 ALL_TEAMS = "TEAMS"
 ALL_ORGANIZATIONS = "ORGS"
+ALL_ARTICLES = "ARTICLES"
+_VOTES_SK = "VOTES"
 _ORGANIZATION_SK = "ORG"
 _RULES = "RULES"
 _CURRENT_SK = "CURRENT"
@@ -413,3 +422,48 @@ def organization(organization_id: str) -> Key:
 
 def organization_list_keys(organization_id: str) -> dict[str, str]:
     return {BY_STATUS.partition: ALL_ORGANIZATIONS, BY_STATUS.sort: organization_id}
+
+
+# ---------------------------------------------------------------- knowledge base (27-30)
+
+
+def article(article_id: str) -> Key:
+    return Key(ARTICLE + article_id, _CURRENT_SK)
+
+
+def article_list_keys(article_id: str) -> dict[str, str]:
+    return {BY_STATUS.partition: ALL_ARTICLES, BY_STATUS.sort: article_id}
+
+
+def article_version(article_id: str, version: int) -> Key:
+    return Key(ARTICLE + article_id, f"{_VERSION}{version:06d}")
+
+
+def article_versions(article_id: str) -> tuple[str, str]:
+    """Partition and sort-key prefix of an article's past versions (pattern 28)."""
+    return ARTICLE + article_id, _VERSION
+
+
+def article_partition(article_id: str) -> str:
+    return ARTICLE + article_id
+
+
+def article_votes(article_id: str) -> Key:
+    return Key(ARTICLE + article_id, _VOTES_SK)
+
+
+def is_current_article(pk: str, sk: str) -> bool:
+    """Whether a stream record's key is an article as it is now (the one the search index follows)."""
+    return pk.startswith(ARTICLE) and sk == _CURRENT_SK
+
+
+def article_id_of(pk: str) -> str:
+    return pk.removeprefix(ARTICLE)
+
+
+def kb_gap_day(day: str) -> str:
+    return KB_GAP + day
+
+
+def kb_gap(created_at: str, gap_id: str) -> Key:
+    return Key(kb_gap_day(created_at[:10]), f"{created_at}#{gap_id}")

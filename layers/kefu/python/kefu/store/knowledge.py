@@ -1,6 +1,126 @@
-"""Knowledge base (to come): articles the bot answers from and agents link to.
+"""Knowledge-base articles in the table (patterns 27-30 in ``keys``).
 
-Keys it will use, all built in ``keys``: ``keys.ARTICLE`` partitions, one per article with its versions as
-sort keys (the latest under a fixed one); full-text search lives in OpenSearch, fed from the table's stream,
-so the table stays the source of truth.
+One partition per article: the article as it is now (CURRENT, which the stream follows into the search
+index), every saved version (V#...), and its helpful-vote counters (VOTES, apart so that a vote never
+conflicts with an edit nor makes the stream reindex). The table is the source of truth; OpenSearch is an
+index rebuilt from pattern 27's list.
 """
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from kefu.errors import ConcurrentUpdate, Conflict, NotFound
+from kefu.knowledge.models import Article, KbGap, Votes
+from kefu.store import keys
+from kefu.store.table import Table, Transaction, model_item, to_av
+
+ARTICLE_ENTITY = "article"
+VERSION_ENTITY = "article_version"
+VOTES_ENTITY = "article_votes"
+GAP_ENTITY = "kb_gap"
+
+
+def article_from_item(item: dict[str, Any]) -> Article:
+    return Article.model_validate(item)
+
+
+class KnowledgeRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+
+    def get(self, article_id: str, *, consistent: bool = False) -> Article:
+        item = self.table.get(keys.article(article_id), consistent=consistent)
+        if item is None:
+            raise NotFound(f"article '{article_id}' not found")
+        return article_from_item(item)
+
+    def save(self, article: Article, *, previous_version: int | None) -> None:
+        """The article as it is now plus its version record, in one transaction. ``previous_version``
+        None: a new article (refused if the id exists); otherwise the version it was read at."""
+        tx = Transaction()
+        item = model_item(article, ARTICLE_ENTITY, keys.article(article.id), **keys.article_list_keys(article.id))
+        if previous_version is None:
+            tx.put(item, condition="attribute_not_exists(PK)", refused=Conflict(f"article '{article.id}' exists"))
+        else:
+            tx.put(
+                item,
+                condition="version = :v",
+                values={":v": previous_version},
+                refused=ConcurrentUpdate(f"article '{article.id}' was changed meanwhile; reload it and try again"),
+            )
+        tx.put(model_item(article, VERSION_ENTITY, keys.article_version(article.id, article.version)))
+        self.table.commit(tx)
+
+    def delete(self, article_id: str) -> None:
+        """The article and its votes go; its versions stay (who wrote what stays on record)."""
+        tx = Transaction()
+        tx.delete(
+            keys.article(article_id),
+            condition="attribute_exists(PK)",
+            refused=NotFound(f"article '{article_id}' not found"),
+        )
+        tx.delete(keys.article_votes(article_id))
+        self.table.commit(tx)
+
+    def versions(self, article_id: str) -> list[Article]:
+        partition, prefix = keys.article_versions(article_id)
+        return [
+            article_from_item(item)
+            for item in self.table.query(
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+                ExpressionAttributeValues=to_av({":pk": partition, ":prefix": prefix}),
+            )
+        ]
+
+    def all(self) -> Iterator[Article]:
+        """Every article as it is now (pattern 27's list, paginated): the admin list and a reindex."""
+        index = keys.BY_STATUS
+        for item in self.table.query(
+            IndexName=index.name,
+            KeyConditionExpression=f"{index.partition} = :pk",
+            ExpressionAttributeValues=to_av({":pk": keys.ALL_ARTICLES}),
+        ):
+            yield article_from_item(item)
+
+    # ------------------------------------------------------------ votes
+
+    def vote(self, article_id: str, helpful: bool) -> Votes:
+        field = "helpful" if helpful else "not_helpful"
+        key = keys.article_votes(article_id)
+        answer = self.table.client.update_item(
+            TableName=self.table.name,
+            Key=to_av(key.as_dict()),
+            UpdateExpression=f"ADD {field} :one SET article_id = :id, entity = :entity",
+            ExpressionAttributeValues=to_av({":one": 1, ":id": article_id, ":entity": VOTES_ENTITY}),
+            ReturnValues="ALL_NEW",
+        )
+        values = answer.get("Attributes", {})
+        return Votes(
+            helpful=int(values.get("helpful", {}).get("N", 0)),
+            not_helpful=int(values.get("not_helpful", {}).get("N", 0)),
+        )
+
+    def votes(self, article_id: str) -> Votes:
+        item = self.table.get(keys.article_votes(article_id), consistent=False)
+        return Votes.model_validate(item or {})
+
+    # ------------------------------------------------------------ questions without an answer
+
+    def record_gap(self, gap: KbGap) -> None:
+        self.table.put(model_item(gap, GAP_ENTITY, keys.kb_gap(gap.created_at, gap.id)))
+
+    def gaps(self, day: str, limit: int = 100) -> list[KbGap]:
+        items = self.table.query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=to_av({":pk": keys.kb_gap_day(day)}),
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        out: list[KbGap] = []
+        for item in items:
+            out.append(KbGap.model_validate(item))
+            if len(out) >= limit:
+                break
+        return out

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -171,6 +172,14 @@ def serve(host: str, port: int, enforce_iam: bool = True, lambda_endpoint: str =
         emulator_patches.iam_for_the_local_cloud(ROOT_ACCESS_KEY)
     app = ControlApp(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True)
+    # What the scheduler does (each invocation, each failure) goes to the emulator's log, as Scheduler's
+    # CloudWatch metrics and dead-letter events would tell it in AWS.
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logging.getLogger("local.scheduler").addHandler(handler)
+    logging.getLogger("local.scheduler").setLevel(logging.INFO)
+    # Schedules fire from inside the emulator (they watch its store) and call their targets through it.
+    emulator_patches.schedules_fired(f"http://{host}:{server.server_port}", ROOT_ACCESS_KEY, ROOT_SECRET_KEY)
     server.daemon_threads = True  # type: ignore[attr-defined]
     stop = threading.Event()
 

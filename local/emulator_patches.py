@@ -328,6 +328,58 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
         return _dynamodb_resource(self.body if isinstance(self.body, dict) else {}, self.region, self.current_account)
 
     DynamoHandler._determine_resource = determine_resource  # type: ignore[attr-defined]
+    _resources_determined()
+
+
+def _json_body(response: Any) -> dict[str, Any]:
+    body = getattr(response, "body", None)
+    if isinstance(body, dict):
+        return body
+    try:
+        parsed = json.loads(body or b"{}")
+    except (ValueError, TypeError):
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _resources_determined() -> None:
+    """The resource of a request for Lambda, Step Functions and Scheduler (moto asks about ``*`` for them), so a
+    statement scoped to another function, state machine or schedule refuses as in AWS."""
+    from urllib.parse import unquote
+
+    from moto.awslambda.responses import LambdaResponse
+    from moto.scheduler.responses import EventBridgeSchedulerResponse
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def lambda_resource(self: LambdaResponse) -> str:
+        path = unquote(self.path.split("?", 1)[0])
+        if "/functions/" not in path:
+            return "*"
+        name = path.split("/functions/", 1)[1].split("/", 1)[0]
+        if name.startswith("arn:"):
+            return ":".join(name.split(":")[:7])
+        return f"arn:aws:lambda:{self.region}:{self.current_account}:function:{name.split(':', 1)[0]}"
+
+    def states_resource(self: StepFunctionResponse) -> str:
+        body = _json_body(self)
+        for name in ("stateMachineArn", "executionArn"):
+            if isinstance(body.get(name), str) and body[name]:
+                return str(body[name])
+        return "*"
+
+    def scheduler_resource(self: EventBridgeSchedulerResponse) -> str:
+        path = unquote(self.path.split("?", 1)[0]).rstrip("/")
+        prefix = f"arn:aws:scheduler:{self.region}:{self.current_account}"
+        if path.startswith("/schedules/"):
+            group = _json_body(self).get("GroupName") or (self.querystring.get("groupName") or ["default"])[0]
+            return f"{prefix}:schedule/{group or 'default'}/{path.rsplit('/', 1)[1]}"
+        if path.startswith("/schedule-groups/"):
+            return f"{prefix}:schedule-group/{path.rsplit('/', 1)[1]}"
+        return "*"
+
+    LambdaResponse._determine_resource = lambda_resource  # type: ignore[attr-defined]
+    StepFunctionResponse._determine_resource = states_resource  # type: ignore[attr-defined]
+    EventBridgeSchedulerResponse._determine_resource = scheduler_resource  # type: ignore[attr-defined]
 
 
 def _authorize_presigned(response: Any, iam_request_cls: type, resource: str) -> None:
@@ -360,6 +412,7 @@ def _authorize_presigned(response: Any, iam_request_cls: type, resource: str) ->
 # IAM names a few actions differently from the API call (a batch is authorized as its single form; a
 # DynamoDB transaction as each of its operations) and a few services differently from their signing name.
 IAM_ACTION_OF_CALL = {
+    "lambda:Invoke": "lambda:InvokeFunction",
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
@@ -386,6 +439,8 @@ def _iam_actions_as_aws_names_them() -> None:
         wanted = [(IAM_ACTION_OF_CALL.get(f"{service}:{name}", f"{service}:{name}"), resource)]
         if called in ("dynamodb:TransactWriteItems", "dynamodb:TransactGetItems"):
             wanted = _transaction_permissions(self._body, self._region, self.account_id) or wanted
+        if called in ("scheduler:CreateSchedule", "scheduler:UpdateSchedule"):
+            wanted += _passed_role(self._body)
         try:
             for action, arn in wanted:
                 self._action = action
@@ -394,6 +449,15 @@ def _iam_actions_as_aws_names_them() -> None:
             self._action = called
 
     IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
+
+
+def _passed_role(body: bytes) -> list[tuple[str, str]]:
+    """A schedule's target role is passed to Scheduler: its creator needs ``iam:PassRole`` on it, as in AWS."""
+    try:
+        role = json.loads(body or b"{}").get("Target", {}).get("RoleArn")
+    except (ValueError, AttributeError):
+        return []
+    return [("iam:PassRole", role)] if isinstance(role, str) and role else []
 
 
 def _transaction_permissions(body: bytes, region: str, account: str) -> list[tuple[str, str]]:
@@ -679,13 +743,21 @@ def schedules_fired(endpoint: str, root_key: str, root_secret: str) -> Any:
     delete = EventBridgeSchedulerBackend.delete_schedule
 
     def create_schedule(self: EventBridgeSchedulerBackend, **kwargs: Any) -> Any:
-        validate(kwargs.get("schedule_expression"), kwargs.get("schedule_expression_timezone"), kwargs.get("flexible_time_window"))
+        validate(
+            kwargs.get("schedule_expression"),
+            kwargs.get("schedule_expression_timezone"),
+            kwargs.get("flexible_time_window"),
+        )
         schedule = create(self, **kwargs)
         runner.wake()
         return schedule
 
     def update_schedule(self: EventBridgeSchedulerBackend, **kwargs: Any) -> Any:
-        validate(kwargs.get("schedule_expression"), kwargs.get("schedule_expression_timezone"), kwargs.get("flexible_time_window"))
+        validate(
+            kwargs.get("schedule_expression"),
+            kwargs.get("schedule_expression_timezone"),
+            kwargs.get("flexible_time_window"),
+        )
         schedule = update(self, **kwargs)
         runner.wake()
         return schedule
@@ -694,8 +766,8 @@ def schedules_fired(endpoint: str, root_key: str, root_secret: str) -> Any:
         delete(self, group_name, name)
         runner.wake()
 
-    EventBridgeSchedulerBackend.create_schedule = create_schedule  # type: ignore[method-assign]
-    EventBridgeSchedulerBackend.update_schedule = update_schedule  # type: ignore[method-assign]
+    EventBridgeSchedulerBackend.create_schedule = create_schedule  # type: ignore[method-assign,assignment]
+    EventBridgeSchedulerBackend.update_schedule = update_schedule  # type: ignore[method-assign,assignment]
     EventBridgeSchedulerBackend.delete_schedule = delete_schedule  # type: ignore[method-assign]
     runner.start()
     return runner

@@ -115,6 +115,7 @@ class Provisioner:
         self.result.roles = provision_roles(self.template, self.resolver, self.client("iam"))
         self._functions()
         self._state_machines()
+        self._schedules()
         return self.result
 
     # -- names for resources that exist only as names locally ---------------------------------------------
@@ -137,6 +138,12 @@ class Provisioner:
                 # Locally the gateway serves the SPA on its own origin; this name only fills the stack's
                 # references (the API's CORS allow-list), which a same-origin SPA never needs.
                 self.resolver.register(logical_id, name, DomainName=f"{name.lower()}.cloudfront.local", Id=name)
+            elif kind == "AWS::StepFunctions::StateMachine":
+                # Known before the roles are made: a role's policy names the state machines it may start.
+                given = resource.get("Properties", {}).get("StateMachineName")
+                machine = given if isinstance(given, str) else name
+                arn = self.arn("states", f"stateMachine:{machine}")
+                self.resolver.register(logical_id, arn, Arn=arn, Name=machine)
             elif kind == "AWS::IAM::Role":
                 self.resolver.register(logical_id, name, Arn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}", RoleId=name)
             elif kind.startswith("AWS::") and logical_id not in self.resolver.physical:
@@ -423,6 +430,41 @@ class Provisioner:
                 )
             except Exception:  # a workflow that cannot be created must not stop the rest of the cloud
                 log.exception("state machine %s was not created", logical_id)
+
+    def _schedules(self) -> None:
+        """Schedule groups and schedules through the Scheduler API; the emulator fires them (local/scheduler.py)."""
+        scheduler = self.client("scheduler")
+        for logical_id, resource in resources_of_type(self.template, "AWS::Scheduler::ScheduleGroup").items():
+            name = self.resolver.resolve(resource.get("Properties", {}).get("Name")) or physical_name(logical_id)
+            arn = scheduler.create_schedule_group(Name=name)["ScheduleGroupArn"]
+            self.resolver.register(logical_id, name, Arn=arn)
+        for logical_id, resource in resources_of_type(self.template, "AWS::Scheduler::Schedule").items():
+            props = self.resolver.resolve(resource.get("Properties", {}))
+            name = props.get("Name") or physical_name(logical_id, max_length=64)
+            request: dict[str, Any] = {
+                "Name": name,
+                "ScheduleExpression": props["ScheduleExpression"],
+                "FlexibleTimeWindow": props.get("FlexibleTimeWindow", {"Mode": "OFF"}),
+                "Target": props["Target"],
+            }
+            for prop in (
+                "GroupName",
+                "Description",
+                "ScheduleExpressionTimezone",
+                "State",
+                "StartDate",
+                "EndDate",
+                "KmsKeyArn",
+                "ActionAfterCompletion",
+            ):
+                if props.get(prop) not in (None, ""):
+                    request[prop] = props[prop]
+            try:
+                arn = scheduler.create_schedule(**request)["ScheduleArn"]
+            except Exception:  # as CloudFormation would, name the schedule that cannot be created
+                log.exception("schedule %s was not created", logical_id)
+                continue
+            self.resolver.register(logical_id, name, Arn=arn)
 
 
 def _refs(value: Any) -> set[str]:

@@ -65,12 +65,12 @@ lint: install
 	$(VENV)/bin/mypy layers/kefu/python functions infra local tests
 	cd spa && npm run typecheck --silent
 
-# Browser tests drive Debian's Chromium; install it when it is missing (root on CI).
+# Browser tests drive Debian's Chromium with CJK fonts (Chinese must render); install them when missing (root on CI).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing chromium for the browser tests"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  echo "installing chromium and CJK fonts for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; }
 
 test: synth browser lint
 	KEFU_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -p no:cacheprovider

@@ -6,6 +6,7 @@ queue before the answer goes out.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Tracer
@@ -14,7 +15,16 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu import aws, store
-from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, parse_body, webhook_request
+from kefu.api import (
+    JSON,
+    BodyRules,
+    GuardedResolver,
+    StaticFile,
+    error_response,
+    json_response,
+    parse_body,
+    webhook_request,
+)
 from kefu.config import WebhooksSettings, require
 from kefu.errors import KefuError, http_status_for
 from kefu.observability import (
@@ -37,6 +47,8 @@ settings = require(WebhooksSettings)
 
 wire_email(lambda: aws.client("s3"))
 tracer = Tracer()
+# The customer's chat widget, served from this function's own asset (functions/webhooks/static/).
+WIDGET = StaticFile.load(Path(__file__).parent / "static" / "widget.js", "text/javascript; charset=utf-8")
 CHAT_BODY = BodyRules(max_bytes=32 * 1024, media_types=frozenset({JSON}))
 # Not text/plain: a cross-site "simple" POST cannot start a session or send a message.
 FORM_BODY = BodyRules(max_bytes=64 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
@@ -113,10 +125,13 @@ def post_chat_message(inbox: str) -> Response:
 def read_chat(inbox: str) -> Response:
     session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
     page = chat.conversation(store.current(), session, app.current_event.get_query_string_value("after"))
-    items = [
-        {"id": m.id, "author_type": m.author_type.value, "body": m.body, "created_at": m.created_at} for m in page.items
-    ]
+    items = [chat.public_item(session, message) for message in page.items]
     return json_response(200, {"items": items, "cursor": page.cursor})
+
+
+@app.get("/widget.js")
+def chat_widget() -> Response:
+    return WIDGET.answer(app.current_event.headers.get("if-none-match"))
 
 
 @app.route("/webhooks/<channel>/<inbox>", method=["GET", "POST"])

@@ -62,6 +62,7 @@ class Api(Construct):
         *,
         webhooks_function: lambda_.IFunction,
         agent_api_function: lambda_.IFunction,
+        help_function: lambda_.IFunction,
         user_pool: cognito.IUserPool,
         key: kms.IKey,
         api_allowed_origins: list[str],
@@ -141,11 +142,15 @@ class Api(Construct):
         root = self.rest_api.root
 
         def public(
-            resource: apigw.IResource, method: str, *path_params: str, body: apigw.IModel | None = None
+            resource: apigw.IResource,
+            method: str,
+            *path_params: str,
+            body: apigw.IModel | None = None,
+            integration: apigw.Integration | None = None,
         ) -> apigw.Method:
             added = resource.add_method(
                 method,
-                webhooks,
+                integration or webhooks,
                 authorization_type=apigw.AuthorizationType.NONE,
                 request_validator=self.validator,
                 request_parameters={f"method.request.path.{name}": True for name in path_params},
@@ -181,10 +186,17 @@ class Api(Construct):
         public(chat_messages, "POST", "inbox", body=chat_message_model)
 
         public(root.add_resource("forms").add_resource("{inbox}").add_resource("tickets"), "POST", "inbox")
+        # The chat widget (one <script> tag on the customer's site) comes from the same host as the chat API.
+        public(root.add_resource("widget.js"), "GET")
         public(root.add_resource("csat").add_resource("{token}"), "POST", "token")
+        # The help center: its pages and self-service search, served by a function of its own.
         help_center = root.add_resource("help")
-        public(help_center.add_resource("search"), "GET")
-        public(help_center.add_resource("articles").add_resource("{id}"), "GET", "id")
+        help_ = apigw.LambdaIntegration(help_function, allow_test_invoke=False)
+        public(help_center, "GET", integration=help_)
+        public(help_center.add_resource("search"), "GET", integration=help_)
+        help_article = help_center.add_resource("articles").add_resource("{id}")
+        public(help_article, "GET", "id", integration=help_)
+        public(help_article.add_resource("helpful"), "POST", "id", integration=help_)
 
         # Agent API: Cognito JWT (the IdToken as "Authorization: Bearer ..."), its OpenAPI schema included
         # (the contract: no token under /api/v1 -> 401; tools fetch the schema with the token they call with).

@@ -23,6 +23,7 @@ PUBLIC_ROUTES = {
     ("POST", "/csat/{token}"),
     ("GET", "/help/search"),
     ("GET", "/help/articles/{id}"),
+    ("GET", "/widget.js"),
 }
 
 

@@ -115,6 +115,8 @@ def test_customer_chats_agent_replies_customer_reads(cloud: Cloud) -> None:
         ("customer", "我的订单 #10086 还没发货"),
         ("agent", "您好，马上为您查询"),
     ]
+    # the widget recognises its own message by the id it sent it with (and swaps its pending copy for it)
+    assert [m["client_message_id"] for m in chat["items"]] == ["c-1", None]
     # the cursor returns only what is new
     assert read_chat(token, chat["cursor"])[1]["items"] == []
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
@@ -209,6 +211,29 @@ class GuardedResolver(APIGatewayRestResolver):
         if self._allowed_origins is None or not origin or origin not in self._allowed_origins():
             return {}
         return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+@dataclass(frozen=True)
+class StaticFile:
+    """A file shipped in a function's asset and served as it is (the chat widget): read once per container,
+    with an ETag so a browser that has it gets a 304 and no body."""
+
+    body: str
+    content_type: str
+    etag: str
+    max_age: int
+
+    @classmethod
+    def load(cls, path: Path, content_type: str, *, max_age: int = 300) -> StaticFile:
+        body = path.read_text(encoding="utf-8")
+        digest = hashlib.sha256(body.encode()).hexdigest()[:32]
+        return cls(body=body, content_type=content_type, etag=f'"{digest}"', max_age=max_age)
+
+    def answer(self, if_none_match: str | None) -> Response:
+        headers = {"ETag": self.etag, "Cache-Control": f"public, max-age={self.max_age}"}
+        if if_none_match and self.etag in {tag.strip() for tag in if_none_match.split(",")}:
+            return Response(status_code=304, body="", headers=headers)
+        return Response(status_code=200, content_type=self.content_type, body=self.body, headers=headers)
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

@@ -16,6 +16,7 @@ from kefu.clock import epoch_after, new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import InvalidInput, NotFound, Unauthenticated
 from kefu.inbound import InboundMessage, Sender
+from kefu.models import AuthorType, Message
 from kefu.store import ChatSessionRecord, ConversationPage, Store
 
 MAX_TEXT = 5_000
@@ -139,3 +140,19 @@ def customer_message(session: ChatSession, text: str, client_message_id: str | N
 
 def conversation(store: Store, session: ChatSession, after: str | None, limit: int = 100) -> ConversationPage:
     return store.tickets.conversation_messages(session.conversation_key, after, limit)
+
+
+def public_item(session: ChatSession, message: Message) -> dict[str, str | None]:
+    """A message as the customer's widget sees it. A customer's own message carries the client_message_id the
+    widget sent it with, so the widget can swap its pending copy for the stored one (and knows it arrived)."""
+    prefix = f"{session.visitor_id}:"
+    client_id = None
+    if message.author_type == AuthorType.CUSTOMER and (message.provider_message_id or "").startswith(prefix):
+        client_id = (message.provider_message_id or "")[len(prefix) :]
+    return {
+        "id": message.id,
+        "author_type": message.author_type.value,
+        "body": message.body,
+        "created_at": message.created_at,
+        "client_message_id": client_id,
+    }

@@ -321,12 +321,12 @@ def get_profile(store: Store, caller: Caller, customer_id: str) -> CustomerProfi
 
 
 def ticket_history(store: Store, customer: Customer, limit: int = HISTORY_LIMIT) -> list[Ticket]:
-    tickets = [t for cid in _with_merged_sources(store, customer) for t in store.tickets.of_customer(cid, limit)]
+    tickets = [t for cid in with_merged_sources(store, customer) for t in store.tickets.of_customer(cid, limit)]
     tickets.sort(key=lambda t: (t.created_at, t.id), reverse=True)
     return tickets[:limit]
 
 
-def _with_merged_sources(store: Store, customer: Customer) -> list[str]:
+def with_merged_sources(store: Store, customer: Customer) -> list[str]:
     """The customer and every customer merged into it (also indirectly), bounded."""
     out = [customer.id]
     pending = list(customer.merged_from)
@@ -346,7 +346,7 @@ def suggestions(store: Store, caller: Caller, customer_id: str) -> list[Duplicat
     live = current_customer(store, customer_id)
     out: list[DuplicateSuggestion] = []
     seen: set[str] = set()
-    for cid in _with_merged_sources(store, live):
+    for cid in with_merged_sources(store, live):
         for suggestion in store.customers.suggestions(cid):
             other = _live_id(store, suggestion.other_id)
             if other is None or other == live.id or other in seen:

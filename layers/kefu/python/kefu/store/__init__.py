@@ -24,6 +24,7 @@ from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
 if TYPE_CHECKING:
     from kefu.store.knowledge import KnowledgeRepository
     from kefu.store.routing import RoutingRepository
+    from kefu.store.workspace import WorkspaceRepository
 
 __all__ = [
     "ChatSessionRecord",
@@ -59,6 +60,13 @@ class Store:
         from kefu.store.knowledge import KnowledgeRepository
 
         return KnowledgeRepository(self.table)
+
+    @functools.cached_property
+    def workspace(self) -> WorkspaceRepository:
+        """Canned replies, saved views and customer notes (the agent API alone uses them)."""
+        from kefu.store.workspace import WorkspaceRepository
+
+        return WorkspaceRepository(self.table)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:

@@ -38,6 +38,10 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |28 | a KB article's past versions                    | PK=ARTICLE#<id>           SK=V#<version, 6 digits>            |
 |29 | a KB article's helpful votes (counters)         | PK=ARTICLE#<id>           SK=VOTES                            |
 |30 | customer questions with no good answer, by day  | PK=KBGAP#<yyyy-mm-dd>     SK=<created_at>#<id>                |
+|40 | shared canned replies                           | PK=CANNED#SHARED          SK=<id>                             |
+|41 | an agent's personal canned replies              | PK=CANNED#AGENT#<agent>   SK=<id>                             |
+|42 | an agent's saved inbox views                    | PK=AGENT#<id>             SK=VIEW#<view id>                   |
+|43 | notes on a customer, oldest first               | PK=CUSTOMER#<id>          SK=NOTE#<created_at>#<id>           |
 
 Patterns 24 and 25 are read with Limit: a decision reads the head of one queue and the least-loaded end of
 one pool, never all tickets or all agents (kefu/store/routing.py). 24b and 23b are sparse: only queue entries
@@ -103,6 +107,7 @@ KB_GAP = "KBGAP#"
 CSAT = "CSAT#"
 COUNTER = "COUNTER#"
 IMPORT = "IMPORT#"
+CANNED = "CANNED#"
 
 PREFIXES = (
     TICKET,
@@ -467,3 +472,37 @@ def kb_gap_day(day: str) -> str:
 
 def kb_gap(created_at: str, gap_id: str) -> Key:
     return Key(kb_gap_day(created_at[:10]), f"{created_at}#{gap_id}")
+
+
+# ---------------------------------------------------------------- the agent workspace (40-43)
+
+_SHARED = "SHARED"
+_VIEW = "VIEW#"
+_NOTE = "NOTE#"
+
+
+def canned_partition(owner_id: str | None) -> str:
+    """Shared replies (owner None) in one partition; each agent's own in another."""
+    return f"{CANNED}{_SHARED}" if owner_id is None else f"{CANNED}{AGENT}{owner_id}"
+
+
+def canned_reply(owner_id: str | None, reply_id: str) -> Key:
+    return Key(canned_partition(owner_id), reply_id)
+
+
+def saved_view(agent_id: str, view_id: str) -> Key:
+    return Key(AGENT + agent_id, _VIEW + view_id)
+
+
+def saved_views_of(agent_id: str) -> tuple[str, str]:
+    """(partition, sort prefix) of an agent's views."""
+    return AGENT + agent_id, _VIEW
+
+
+def customer_note(customer_id: str, created_at: str, note_id: str) -> Key:
+    return Key(CUSTOMER + customer_id, f"{_NOTE}{created_at}#{note_id}")
+
+
+def customer_notes_of(customer_id: str) -> tuple[str, str]:
+    """(partition, sort prefix) of a customer's notes."""
+    return CUSTOMER + customer_id, _NOTE

@@ -217,6 +217,11 @@ class Table:
             raise
         return True
 
+    def delete(self, key: Key) -> bool:
+        """One item gone; False when there was none."""
+        resp = self.client.delete_item(TableName=self.name, Key=to_av(key.as_dict()), ReturnValues="ALL_OLD")
+        return bool(resp.get("Attributes"))
+
     # ------------------------------------------------------------ the one commit path
 
     def commit(self, tx: Transaction, *, default_refusal: KefuError | None = None) -> None:

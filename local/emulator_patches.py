@@ -20,6 +20,13 @@ def apply() -> None:
     _stream_iterators_bounded()
     _attribute_values_as_they_are()
     _cognito_totp_as_aws_does()
+    _step_functions_waits_exact()
+
+
+def _step_functions_waits_exact() -> None:
+    from local import sfn_patches
+
+    sfn_patches.apply()
 
 
 def _quiet_request_log() -> None:
@@ -314,6 +321,7 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
     _iam_actions_as_aws_names_them()
+    _signatures_of_requests_without_a_body()
 
     matches = IAMPolicyStatement._check_element_matches
 
@@ -331,6 +339,25 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
     _resources_determined()
 
 
+def _signatures_of_requests_without_a_body() -> None:
+    """moto checks a signature against the request's body, or, when it has none, against its parsed query
+    parameters as if they were a form body: every signed request without a body (a REST ``GET`` or ``DELETE``:
+    GetSchedule, DeleteSchedule, ListSchedules, an Invoke without payload) failed with SignatureDoesNotMatch.
+    The SDK signed an empty body (the query string is part of the path moto signs already)."""
+    from botocore.awsrequest import AWSRequest
+    from moto.iam.access_control import IAMRequestBase
+
+    def create_aws_request(self: IAMRequestBase) -> AWSRequest:
+        signed = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
+        headers = self._create_headers_for_aws_request(signed, self._headers)
+        data = self._body if self._body else (b"" if isinstance(self._data, dict) else self._data)
+        request = AWSRequest(method=self._method, url=self._path, data=data, headers=headers)
+        request.context["timestamp"] = headers["X-Amz-Date"]
+        return request
+
+    IAMRequestBase._create_aws_request = create_aws_request  # type: ignore[method-assign]
+
+
 def _json_body(response: Any) -> dict[str, Any]:
     body = getattr(response, "body", None)
     if isinstance(body, dict):
@@ -343,12 +370,15 @@ def _json_body(response: Any) -> dict[str, Any]:
 
 
 def _resources_determined() -> None:
-    """The resource of a request for Lambda, Step Functions and Scheduler (moto asks about ``*`` for them), so a
-    statement scoped to another function, state machine or schedule refuses as in AWS."""
+    """The resource of a request for Lambda, Step Functions, Scheduler, Secrets Manager and KMS (moto asks about
+    ``*`` for them), so a statement scoped to another function, state machine, schedule, secret or key refuses
+    as in AWS."""
     from urllib.parse import unquote
 
     from moto.awslambda.responses import LambdaResponse
+    from moto.kms.responses import KmsResponse
     from moto.scheduler.responses import EventBridgeSchedulerResponse
+    from moto.secretsmanager.responses import SecretsManagerResponse
     from moto.stepfunctions.responses import StepFunctionResponse
 
     def lambda_resource(self: LambdaResponse) -> str:
@@ -377,6 +407,22 @@ def _resources_determined() -> None:
             return f"{prefix}:schedule-group/{path.rsplit('/', 1)[1]}"
         return "*"
 
+    def secret_resource(self: SecretsManagerResponse) -> str:
+        body = _json_body(self)
+        if self._get_action() == "CreateSecret" and isinstance(body.get("Name"), str):
+            # the new secret's ARN ends in a random suffix: a grant on the bare name does not cover it in AWS
+            return f"arn:aws:secretsmanager:{self.region}:{self.current_account}:secret:{body['Name']}-XXXXXX"
+        secret_id = body.get("SecretId")
+        if not isinstance(secret_id, str) or not secret_id:
+            return "*"
+        return _secret_arn(secret_id, self.region, self.current_account)
+
+    def kms_resource(self: KmsResponse) -> str:
+        key = _kms_key_of(_json_body(self), self._get_action())
+        return _kms_key_arn(key, self.region, self.current_account) if key else "*"
+
+    SecretsManagerResponse._determine_resource = secret_resource  # type: ignore[attr-defined]
+    KmsResponse._determine_resource = kms_resource  # type: ignore[attr-defined]
     LambdaResponse._determine_resource = lambda_resource  # type: ignore[attr-defined]
     StepFunctionResponse._determine_resource = states_resource  # type: ignore[attr-defined]
     EventBridgeSchedulerResponse._determine_resource = scheduler_resource  # type: ignore[attr-defined]
@@ -441,6 +487,8 @@ def _iam_actions_as_aws_names_them() -> None:
             wanted = _transaction_permissions(self._body, self._region, self.account_id) or wanted
         if called in ("scheduler:CreateSchedule", "scheduler:UpdateSchedule"):
             wanted += _passed_role(self._body)
+        if called.startswith("secretsmanager:"):
+            wanted += _secret_key_use(called, self._body, self._region, self.account_id)
         try:
             for action, arn in wanted:
                 self._action = action
@@ -449,6 +497,82 @@ def _iam_actions_as_aws_names_them() -> None:
             self._action = called
 
     IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
+
+
+def _secret_arn(secret_id: str, region: str, account: str) -> str:
+    """The ARN of the secret a name, ARN or partial ARN names (with its random suffix, as IAM sees it)."""
+    from moto.secretsmanager.models import secretsmanager_backends
+
+    secret = secretsmanager_backends[account][region].secrets.get(secret_id)
+    if secret is not None:
+        return str(secret.arn)
+    if secret_id.startswith("arn:"):
+        return secret_id
+    return f"arn:aws:secretsmanager:{region}:{account}:secret:{secret_id}"
+
+
+def _kms_key_of(body: dict[str, Any], action: str) -> str:
+    """The key a KMS request uses: its KeyId, or for Decrypt without one, the key inside the ciphertext."""
+    for name in ("KeyId", "DestinationKeyId"):
+        if isinstance(body.get(name), str) and body[name]:
+            return str(body[name])
+    if action in ("Decrypt", "ReEncrypt") and isinstance(body.get("CiphertextBlob"), str):
+        import base64
+
+        from moto.kms.utils import _deserialize_ciphertext_blob
+
+        try:
+            return _deserialize_ciphertext_blob(base64.b64decode(body["CiphertextBlob"])).key_id
+        except Exception:
+            return ""  # not a ciphertext of this emulator: moto refuses it anyway
+    return ""
+
+
+def _kms_key_arn(key: str, region: str, account: str) -> str:
+    """A key id, key ARN, alias or alias ARN as the key's ARN (IAM authorizes a key's use on the key)."""
+    from moto.kms.models import kms_backends
+
+    try:
+        key_id = kms_backends[account][region].any_id_to_key_id(key)
+    except Exception:
+        return key if key.startswith("arn:") else f"arn:aws:kms:{region}:{account}:{key}"
+    if key_id.startswith("arn:"):
+        return key_id
+    return f"arn:aws:kms:{region}:{account}:key/{key_id}"
+
+
+# Secrets Manager uses the secret's KMS key on the caller's behalf: a caller needs the key too (in AWS through
+# kms:ViaService, which the emulator does not evaluate, so any grant of the action on the key counts).
+SECRET_KEY_USE = {
+    "secretsmanager:GetSecretValue": "kms:Decrypt",
+    "secretsmanager:PutSecretValue": "kms:GenerateDataKey",
+    "secretsmanager:CreateSecret": "kms:GenerateDataKey",
+    "secretsmanager:UpdateSecret": "kms:GenerateDataKey",
+}
+
+
+def _secret_key_use(called: str, body: bytes, region: str, account: str) -> list[tuple[str, str]]:
+    action = SECRET_KEY_USE.get(called)
+    if action is None:
+        return []
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        return []
+    if not isinstance(request, dict):
+        return []
+    writes_value = "SecretString" in request or "SecretBinary" in request
+    if called in ("secretsmanager:CreateSecret", "secretsmanager:UpdateSecret") and not writes_value:
+        return []  # nothing is encrypted
+    key = request.get("KmsKeyId")
+    if not key and called != "secretsmanager:CreateSecret":
+        from moto.secretsmanager.models import secretsmanager_backends
+
+        secret = secretsmanager_backends[account][region].secrets.get(str(request.get("SecretId", "")))
+        key = getattr(secret, "kms_key_id", None) if secret is not None else None
+    if not isinstance(key, str) or not key or key.startswith("alias/aws/"):
+        return []  # the AWS managed key: its key policy lets every caller in the account use it
+    return [(action, _kms_key_arn(key, region, account))]
 
 
 def _passed_role(body: bytes) -> list[tuple[str, str]]:

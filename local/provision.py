@@ -132,8 +132,11 @@ class Provisioner:
             elif kind == "AWS::ApiGateway::Resource":
                 self.resolver.register(logical_id, logical_id)
             elif kind == "AWS::OpenSearchService::Domain":
-                host = self.search_endpoint.split("://", 1)[-1]
-                self.resolver.register(logical_id, name, DomainEndpoint=host, Arn=self.arn("es", f"domain/{name}"))
+                # The local server speaks plain HTTP: its endpoint keeps the scheme (in AWS it is a bare host,
+                # which the search client reaches over HTTPS).
+                self.resolver.register(
+                    logical_id, name, DomainEndpoint=self.search_endpoint, Arn=self.arn("es", f"domain/{name}")
+                )
             elif kind == "AWS::CloudFront::Distribution":
                 # Locally the gateway serves the SPA on its own origin; this name only fills the stack's
                 # references (the API's CORS allow-list), which a same-origin SPA never needs.
@@ -358,7 +361,10 @@ class Provisioner:
             value = props.get("SecretString")
             if value is None:
                 value = hashlib.sha256(self.key_secret + logical_id.encode()).hexdigest()
-            arn = secrets.create_secret(Name=name, SecretString=value)["ARN"]
+            request = {"Name": name, "SecretString": value}
+            if props.get("KmsKeyId"):
+                request["KmsKeyId"] = props["KmsKeyId"]  # reading it then needs kms:Decrypt on that key
+            arn = secrets.create_secret(**request)["ARN"]
             self.resolver.register(logical_id, arn, Id=arn)
 
     # -- compute ------------------------------------------------------------------------------------------

@@ -1,0 +1,78 @@
+"""The emulator checks a request's resource for Secrets Manager, KMS and Lambda, not only its action: a grant
+scoped to another secret, key or function is refused locally as it is in AWS (the fixture's FnRole may read
+secret A and use DataKey; SchedulerRole may invoke TaskFn)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from local_helpers import client
+
+from local.cloud import LocalCloud
+from local.template import ACCOUNT_ID
+
+
+def _as_role(cloud: LocalCloud, role: str, service: str) -> Any:
+    credentials = client(cloud, "sts").assume_role(
+        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/kefu-{role}", RoleSessionName="test"
+    )["Credentials"]
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=cloud.aws_endpoint,
+        region_name=cloud.region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def _refused(call: Any, **kwargs: Any) -> None:
+    with pytest.raises(ClientError) as refused:
+        call(**kwargs)
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403, refused.value.response
+
+
+def _key_arn(cloud: LocalCloud, logical_id: str) -> str:
+    assert cloud.provisioned is not None
+    return f"arn:aws:kms:{cloud.region}:{ACCOUNT_ID}:key/{cloud.provisioned.kms_keys[logical_id]}"
+
+
+def test_a_role_allowed_on_secret_a_is_refused_on_secret_b(fixture_cloud: LocalCloud) -> None:
+    secrets = _as_role(fixture_cloud, "FnRole", "secretsmanager")
+    assert secrets.get_secret_value(SecretId="kefu/fixture/a")["SecretString"] == "a-value"
+    arn = client(fixture_cloud, "secretsmanager").describe_secret(SecretId="kefu/fixture/a")["ARN"]
+    assert secrets.get_secret_value(SecretId=arn)["SecretString"] == "a-value"  # by ARN too
+    _refused(secrets.get_secret_value, SecretId="kefu/fixture/b")
+    _refused(secrets.describe_secret, SecretId="kefu/fixture/a")  # an action it was not given
+
+
+def test_reading_a_secret_needs_its_kms_key_too(fixture_cloud: LocalCloud) -> None:
+    # FnRole may read the secret, but not decrypt with the key it is encrypted under (as in AWS)
+    _refused(_as_role(fixture_cloud, "FnRole", "secretsmanager").get_secret_value, SecretId="kefu/fixture/c")
+
+
+def test_a_role_allowed_on_one_key_is_refused_on_another(fixture_cloud: LocalCloud) -> None:
+    kms = _as_role(fixture_cloud, "FnRole", "kms")
+    mine, other = _key_arn(fixture_cloud, "DataKey"), _key_arn(fixture_cloud, "OtherKey")
+    blob = kms.encrypt(KeyId=mine, Plaintext=b"x")["CiphertextBlob"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"x"  # the key found in the ciphertext
+    _refused(kms.encrypt, KeyId=other, Plaintext=b"x")
+    foreign = client(fixture_cloud, "kms").encrypt(KeyId=other, Plaintext=b"x")["CiphertextBlob"]
+    _refused(kms.decrypt, CiphertextBlob=foreign)
+
+
+def test_a_role_allowed_to_invoke_one_function_is_refused_on_another(fixture_cloud: LocalCloud) -> None:
+    lam = _as_role(fixture_cloud, "SchedulerRole", "lambda")
+    # without a payload: a signed request with no body (moto refused every one as a bad signature)
+    assert lam.invoke(FunctionName="kefu-TaskFn", InvocationType="DryRun")["StatusCode"] == 204
+    _refused(lam.invoke, FunctionName="kefu-ApiFn", InvocationType="DryRun")
+
+
+def test_a_signed_request_without_a_body_is_judged_on_its_permissions(fixture_cloud: LocalCloud) -> None:
+    scheduler = _as_role(fixture_cloud, "FnRole", "scheduler")  # may create schedules, not read them
+    with pytest.raises(ClientError) as refused:
+        scheduler.get_schedule(Name="kefu-TemplateSchedule")
+    assert "AccessDenied" in str(refused.value) and "Signature" not in str(refused.value)

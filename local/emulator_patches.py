@@ -340,17 +340,22 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
 
 
 def _signatures_of_requests_without_a_body() -> None:
-    """moto checks a signature against the request's body, or, when it has none, against its parsed query
-    parameters as if they were a form body: every signed request without a body (a REST ``GET`` or ``DELETE``:
-    GetSchedule, DeleteSchedule, ListSchedules, an Invoke without payload) failed with SignatureDoesNotMatch.
-    The SDK signed an empty body (the query string is part of the path moto signs already)."""
+    """moto checks a signature against the request's body, or, when it has none, against its parsed parameters
+    as if they were a form body: right for a form moto has already read (the query protocol), wrong for a
+    request that has no body at all (a REST ``GET`` or ``DELETE``: GetSchedule, DeleteSchedule, ListSchedules,
+    an Invoke without payload), which failed with SignatureDoesNotMatch. Those are checked with the empty body
+    the SDK signed (their query string is part of the path moto signs already)."""
     from botocore.awsrequest import AWSRequest
     from moto.iam.access_control import IAMRequestBase
 
     def create_aws_request(self: IAMRequestBase) -> AWSRequest:
         signed = self._get_string_between("SignedHeaders=", ",", self._headers["Authorization"]).split(";")
         headers = self._create_headers_for_aws_request(signed, self._headers)
-        data = self._body if self._body else (b"" if isinstance(self._data, dict) else self._data)
+        content_type = str(self._headers.get("Content-Type") or self._headers.get("content-type") or "")
+        if not self._body and "x-www-form-urlencoded" not in content_type:
+            data: Any = b""
+        else:  # a form (the query protocol: SES, SNS, STS) whose body moto has read into its parameters
+            data = self._body or self._data
         request = AWSRequest(method=self._method, url=self._path, data=data, headers=headers)
         request.context["timestamp"] = headers["X-Amz-Date"]
         return request

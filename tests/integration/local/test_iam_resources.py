@@ -76,3 +76,8 @@ def test_a_signed_request_without_a_body_is_judged_on_its_permissions(fixture_cl
     with pytest.raises(ClientError) as refused:
         scheduler.get_schedule(Name="kefu-TemplateSchedule")
     assert "AccessDenied" in str(refused.value) and "Signature" not in str(refused.value)
+    # and a form (the query protocol), whose body the emulator reads into its parameters, still checks
+    ses = _as_role(fixture_cloud, "FnRole", "ses")
+    with pytest.raises(ClientError) as refused:
+        ses.verify_email_identity(EmailAddress="a@example.com")
+    assert "AccessDenied" in str(refused.value) and "Signature" not in str(refused.value)

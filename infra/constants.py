@@ -32,6 +32,8 @@ class Context:
     WEB_HOSTING = "kefu:webHosting"
     API_ALLOWED_ORIGINS = "kefu:apiAllowedOrigins"
     LOG_LEVEL = "kefu:logLevel"
+    # the knowledge base's own synonym groups, "a, b; c, d" (added to the built-in ones)
+    KB_SYNONYMS = "kefu:kbSynonyms"
 
 
 # AWS Backup copies recovery points into this vault of the backup-region stack. The name is fixed so the
@@ -88,6 +90,8 @@ AGENT_API_FUNCTION = FunctionSpec("AgentApiFunction", "agent_api", timeout_secon
 OUTBOUND_FUNCTION = FunctionSpec("OutboundFunction", "outbound", timeout_seconds=60)
 # Downloads customers' files (up to 25 MiB each, from providers that can be slow), apart from everything else.
 MEDIA_FUNCTION = FunctionSpec("MediaFunction", "media", timeout_seconds=300, memory_mb=1024)
+# The public help center (search, articles, helpful votes, its pages): short, like any public route.
+HELP_FUNCTION = FunctionSpec("HelpFunction", "help", timeout_seconds=15)
 FUNCTIONS = (
     WEBHOOKS_FUNCTION,
     INGEST_FUNCTION,
@@ -95,6 +99,7 @@ FUNCTIONS = (
     AGENT_API_FUNCTION,
     OUTBOUND_FUNCTION,
     MEDIA_FUNCTION,
+    HELP_FUNCTION,
 )
 
 

@@ -153,6 +153,7 @@ class LocalCloud:
             subs = seed_users(clients.cognito, self.user_pool_id)
             self._seed_domain(cloud, subs)
             self.seeded = True
+        self._reindex_search(cloud)
         self._store.save(cloud, clients)
         self._start_gateway(template, cloud)
         self._snapshot_thread = threading.Thread(target=self._snapshot_loop, name="snapshots", daemon=True)
@@ -314,6 +315,35 @@ class LocalCloud:
         self._set_environ({"KEFU_TABLE_NAME": table, "AWS_ENDPOINT_URL": self.aws_endpoint})
         _forget_process_caches()
         seed_domain(subs)
+
+    def _reindex_search(self, cloud: Provisioned) -> None:
+        """The search server keeps nothing across restarts: the knowledge base's index is rebuilt from the table
+        (its source of truth) behind its alias, as an operator would after restoring a domain."""
+        from kefu.config import Env
+
+        alias = next(
+            (f.environment[Env.KB_INDEX] for f in cloud.functions.values() if Env.KB_INDEX in f.environment), ""
+        )
+        if not self.search_endpoint or not alias:
+            return
+        table = next(iter(cloud.tables.values()), "")
+        self._set_environ(
+            {
+                Env.TABLE_NAME: table,
+                "AWS_ENDPOINT_URL": self.aws_endpoint,
+                Env.SEARCH_ENDPOINT: self.search_endpoint,
+                Env.KB_INDEX: alias,
+            }
+        )
+        _forget_process_caches()
+        try:
+            from kefu.services.knowledge import article_index, reindex
+            from kefu.store import Store
+
+            name, count = reindex(Store.from_settings(), article_index())
+            log.info("knowledge base indexed: %d published articles in %s", count, name)
+        except Exception:
+            log.exception("the knowledge base could not be indexed; search finds nothing until it is")
 
     def _start_dispatchers(self, template: dict[str, Any], cloud: Provisioned) -> None:
         clients = self.clients()

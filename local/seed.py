@@ -1,4 +1,5 @@
-"""Demo data for a fresh local cloud: Cognito users with roles, their agent profiles, the web-chat inbox."""
+"""Demo data for a fresh local cloud: Cognito users with roles, their agent profiles, the web-chat inbox, the
+knowledge base's articles (local/demo/)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,9 @@ def seed_domain(subs: dict[str, str]) -> None:
             ),
         )
     save_inbox(repo, InboxConfig(id="web", channel="web", name="Web chat"))
+    from local.demo.kb import seed_articles
+
+    seed_articles(repo)
 
 
 def describe_users() -> list[str]:

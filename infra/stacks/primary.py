@@ -13,6 +13,7 @@ from infra.constructs.auth import Auth
 from infra.constructs.backup import Backup
 from infra.constructs.data import Data
 from infra.constructs.functions import Functions
+from infra.constructs.knowledge import Knowledge
 from infra.constructs.media import Media
 from infra.constructs.monitoring import Monitoring
 from infra.constructs.queues import Queues
@@ -57,11 +58,24 @@ class KefuStack(cdk.Stack):
             log_level=log_level,
             allowed_origins=api_allowed_origins,
         )
+        # the knowledge base: the search domain, the help center; the stream indexes, the agent API searches
+        knowledge = Knowledge(
+            self,
+            "Knowledge",
+            key=data.key,
+            table=data.table,
+            code=functions.code,
+            layers=functions.layers,
+            log_level=log_level,
+        )
+        knowledge.grant_search(functions.stream, write=True)
+        knowledge.grant_search(functions.agent_api, write=True)  # admins rebuild the index (reindex)
         api = Api(
             self,
             "Api",
             webhooks_function=functions.webhooks,
             agent_api_function=functions.agent_api,
+            help_function=knowledge.help,
             user_pool=auth.user_pool,
             key=data.key,
             api_allowed_origins=api_allowed_origins,
@@ -76,7 +90,7 @@ class KefuStack(cdk.Stack):
                 ("Stream", queues.stream_dlq),
                 ("Media", queues.media_dlq),
             ],
-            functions=functions.all,
+            functions=[*functions.all, knowledge.help],
             alarm_email=alarm_email,
         )
         self.backup = Backup(self, "Backup", table=data.table, key=data.key, backup_region=backup_region)

@@ -15,6 +15,7 @@ from .conftest import Synthesized
 pytestmark = pytest.mark.infra
 
 SECRETS_ENV = {Env.SECRETS_PREFIX, Env.SECRETS_KMS_KEY_ID}
+SEARCH_ENV = {Env.SEARCH_ENDPOINT, Env.KB_INDEX, Env.KB_SYNONYMS}
 EXPECTED_ENV = {
     "WebhooksFunction": {
         Env.TABLE_NAME,
@@ -24,7 +25,7 @@ EXPECTED_ENV = {
         *SECRETS_ENV,
     },
     "IngestFunction": {Env.TABLE_NAME, *SECRETS_ENV},
-    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_QUEUE_URL},
+    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_QUEUE_URL, *SEARCH_ENV},
     "AgentApiFunction": {
         Env.TABLE_NAME,
         Env.USER_POOL_ID,
@@ -33,9 +34,11 @@ EXPECTED_ENV = {
         Env.CURSOR_KEY_SECRET_ARN,
         Env.ALLOWED_ORIGINS,
         *SECRETS_ENV,
+        *SEARCH_ENV,
     },
     "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
     "MediaFunction": {Env.TABLE_NAME, Env.MEDIA_BUCKET, *SECRETS_ENV},
+    "HelpFunction": {Env.TABLE_NAME, *SEARCH_ENV},
 }
 # the functions that talk to providers (webhooks, outbound, media downloads, ingest for sender details)
 # and the admin API; the stream talks to no provider
@@ -49,6 +52,7 @@ EXPECTED_HANDLERS = {
     "AgentApiFunction": "agent_api.handler.lambda_handler",
     "OutboundFunction": "outbound.handler.lambda_handler",
     "MediaFunction": "media.handler.lambda_handler",
+    "HelpFunction": "help.handler.lambda_handler",
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 
@@ -98,7 +102,7 @@ def test_six_python313_arm64_functions_with_handlers_env_layers_and_tracing(synt
         assert variables[Env.TABLE_NAME] == {"Ref": LogicalIds.TABLE}
         assert "LoggingConfig" in props  # its own encrypted log group with retention
         roles.add(props["Role"]["Fn::GetAtt"][0])
-    assert len(roles) == 6, "one role per function"
+    assert len(roles) == len(EXPECTED_HANDLERS), "one role per function"
 
 
 def test_log_groups_have_retention_and_the_key(synthesized: Synthesized) -> None:
@@ -183,11 +187,14 @@ def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Syn
             assert sorted(r["Fn::GetAtt"][0] for r in sent_to) == sorted(senders[spec.construct_id])
         else:
             assert sent_to == [], f"{spec.construct_id} must not send to any queue"
-        # Everyone reads the table and all but the stream write it, and nothing beyond it.
+        # Everyone reads the table and all but the stream write it (the help center only counts votes), and
+        # nothing beyond it.
         table_resources = _resources_for(statements, "dynamodb:GetItem")
         assert {"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in table_resources
         writes = _resources_for(statements, "dynamodb:PutItem")
-        assert ({"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in writes) == (spec.construct_id != "StreamFunction")
+        assert ({"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in writes) == (
+            spec.construct_id not in ("StreamFunction", "HelpFunction")
+        )
         assert all(r != "*" for r in _resources_for(statements, "dynamodb:PutItem"))
         assert not any(a.endswith(":*") or a == "*" for a in _actions(statements)), "no service-wide actions"
         assert "dynamodb:DeleteTable" not in _actions(statements)

@@ -178,3 +178,87 @@ def test_markdown_and_csv_imports_are_all_or_nothing(kb: Cloud) -> None:
     assert "missing column(s) title, body" in bad_header.errors[0]
     with pytest.raises(InvalidInput):
         knowledge.import_articles(kb.store, AUTHOR, "docx", "x")
+
+
+# ------------------------------------------------------------------------------------------- /help
+
+
+def help_call(
+    method: str,
+    path: str,
+    *,
+    query: dict[str, str] | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    from help.handler import lambda_handler
+
+    from tests.support.aws_events import FakeContext, api_event
+
+    return lambda_handler(api_event(method, path, query=query, body=body, headers=headers), FakeContext())
+
+
+def test_help_routes_search_show_and_count_votes(kb: Cloud) -> None:
+    import json
+
+    article = knowledge.create_article(kb.store, AUTHOR, fields(body="打开**我的订单**。<script>alert(1)</script>"))
+    internal = knowledge.create_article(kb.store, AUTHOR, fields(title="退款内部说明", visibility="internal"))
+    stream(kb)
+    index = knowledge.article_index()
+    index.client.indices.refresh(index=index.alias)
+
+    found = json.loads(help_call("GET", "/help/search", query={"q": "怎么申请退款", "locale": "zh-CN"})["body"])
+    assert [item["id"] for item in found["items"]] == [article.id]
+    assert set(found["items"][0]) >= {"id", "title", "snippet", "score"}
+    empty = help_call("GET", "/help/search", query={"q": " "})
+    assert empty["statusCode"] == 400 and "q:" in json.loads(empty["body"])["message"]
+
+    shown = help_call("GET", f"/help/articles/{article.id}")
+    payload = json.loads(shown["body"])
+    assert shown["statusCode"] == 200 and "<strong>我的订单</strong>" in payload["html"]
+    assert "<script>" not in payload["html"]
+    assert help_call("GET", f"/help/articles/{internal.id}")["statusCode"] == 404
+    assert help_call("GET", "/help/articles/not-an-id")["statusCode"] == 404
+
+    voted = help_call("POST", f"/help/articles/{article.id}/helpful", body={"helpful": True})
+    assert json.loads(voted["body"]) == {"helpful": 1, "not_helpful": 0}
+    form = help_call(
+        "POST",
+        f"/help/articles/{article.id}/helpful",
+        body="helpful=false",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert form["statusCode"] == 200 and "感谢" in form["body"]
+    assert kb.store.knowledge.votes(article.id).model_dump() == {"helpful": 1, "not_helpful": 1}
+    assert help_call("POST", f"/help/articles/{article.id}/helpful", body={"helpful": "maybe"})["statusCode"] == 400
+
+
+def test_help_center_pages_in_both_languages(kb: Cloud) -> None:
+    zh = knowledge.create_article(kb.store, AUTHOR, fields())
+    en = knowledge.create_article(
+        kb.store,
+        AUTHOR,
+        fields(
+            title="Tracking a parcel",
+            body="Open **Orders** and choose *Track*.",
+            locale="en",
+            category="shipping",
+            tags=[],
+            questions=[],
+        ),
+    )
+    stream(kb)
+    index = knowledge.article_index()
+    index.client.indices.refresh(index=index.alias)
+
+    home = help_call("GET", "/help/", headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    assert home["statusCode"] == 200 and "帮助中心" in home["body"] and "退款" in home["body"]
+    assert "script-src" not in home["multiValueHeaders"]["Content-Security-Policy"][0]
+    english = help_call("GET", "/help", query={"locale": "en"})
+    assert "Help Center" in english["body"] and "Shipping" in english["body"]
+    results = help_call("GET", "/help", query={"locale": "en", "q": "<b>track parcel</b>"})
+    assert en.id in results["body"] and "<b>track" not in results["body"]
+    page = help_call("GET", "/help", query={"article": zh.id})
+    assert "如何申请退款" in page["body"] and "这篇文章有帮助吗" in page["body"]
+    missing = help_call("GET", "/help", query={"article": "01J00000000000000000000000"})
+    assert missing["statusCode"] == 404

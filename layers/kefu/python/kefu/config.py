@@ -43,6 +43,7 @@ class Env:
     KB_INDEX = "KEFU_KB_INDEX"
     KB_SYNONYMS = "KEFU_KB_SYNONYMS"
     HELP_BASE_URL = "KEFU_HELP_BASE_URL"
+    HELP_CHAT_URL = "KEFU_HELP_CHAT_URL"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -88,6 +89,8 @@ class Settings(BaseSettings):
     kb_synonyms: str = ""
     # Where the help center's article pages live, for the links the bot sends ("" = the API's own /help/).
     help_base_url: str = ""
+    # A page where customers can start a chat, linked from the help center ("" = no link).
+    help_chat_url: str = ""
 
     @property
     def allowed_origin_list(self) -> list[str]:
@@ -157,6 +160,10 @@ class AgentApiSettings(Settings):
     media_bucket: Required
     secrets_kms_key_id: Required
     cursor_key_secret_arn: Required
+
+
+class HelpSettings(Settings):
+    search_endpoint: Required
 
 
 class OutboundSettings(Settings):

@@ -265,6 +265,44 @@ class ArticleIndex:
         answer = self.client.search(index=self.alias, body=self.query_body(request))
         return [_hit(raw) for raw in answer.get("hits", {}).get("hits", [])]
 
+    def categories(
+        self, locale: str | None, visibility: Visibility | None = Visibility.PUBLIC
+    ) -> list[tuple[str, int]]:
+        """(category, published articles in it), most articles first (a terms aggregation)."""
+        self.ensure()
+        filters: list[dict[str, Any]] = []
+        if locale:
+            filters.append({"term": {"locale": locale}})
+        if visibility is not None:
+            filters.append({"term": {"visibility": visibility.value}})
+        answer = self.client.search(
+            index=self.alias,
+            body={
+                "size": 0,
+                "query": {"bool": {"filter": filters}},
+                "aggs": {"categories": {"terms": {"field": "category", "size": 50}}},
+            },
+        )
+        buckets = answer.get("aggregations", {}).get("categories", {}).get("buckets", [])
+        return [(str(b["key"]), int(b["doc_count"])) for b in buckets]
+
+    def in_category(self, category: str, locale: str | None, size: int = 50) -> list[SearchHit]:
+        """The public articles of one category, titles in order."""
+        self.ensure()
+        filters: list[dict[str, Any]] = [{"term": {"category": category}}, {"term": {"visibility": "public"}}]
+        if locale:
+            filters.append({"term": {"locale": locale}})
+        answer = self.client.search(
+            index=self.alias,
+            body={
+                "size": size,
+                "query": {"bool": {"filter": filters}},
+                "_source": ["title", "body", "locale", "category", "visibility"],
+            },
+        )
+        hits = [_hit(raw) for raw in answer.get("hits", {}).get("hits", [])]
+        return sorted(hits, key=lambda h: h.title)
+
     def sources(self, request: SearchRequest) -> list[tuple[SearchHit, dict[str, Any]]]:
         """Hits with their stored text (the bot scores its confidence on them)."""
         if not request.query.strip():

@@ -17,9 +17,10 @@ deciders working from the same reads can never both win.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from kefu import identifiers
 from kefu.clock import parse_iso
@@ -42,6 +43,21 @@ def _checked(value: str, pattern: str, what: str) -> str:
         return identifiers.check(value, pattern, what)
     except InvalidInput as err:
         raise ValueError(err.message) from None
+
+
+@cache
+def _durations() -> TypeAdapter[timedelta]:
+    return TypeAdapter(timedelta)
+
+
+def duration_seconds(value: str) -> float:
+    """Seconds of an ISO-8601 duration ("PT5M", "PT20S", "P1D"); ValueError saying so otherwise."""
+    if not value.startswith("P"):
+        raise ValueError(f"{value[:40]!r} is not an ISO-8601 duration such as PT5M")
+    try:
+        return _durations().validate_python(value).total_seconds()
+    except ValidationError:
+        raise ValueError(f"{value[:40]!r} is not an ISO-8601 duration such as PT5M") from None
 
 
 def kind_of(channel: str) -> str:
@@ -71,8 +87,8 @@ class Team(BaseModel):
 
     id: str
     name: str = Field(min_length=1, max_length=100)
-    reassign_after: str | None = None  # ISO-8601 duration: an unanswered assignment goes back (to come)
-    calendar: BusinessHours | None = None  # the team's hours (night duty, to come); None: the rule set's
+    reassign_after: str | None = None  # ISO-8601 duration: an assignment unanswered this long goes back
+    calendar: BusinessHours | None = None  # the team's hours (its shifts); None: always open
     relaxation: list[RelaxationStep] = Field(default_factory=lambda: list(DEFAULT_RELAXATION), min_length=1)
     updated_at: str | None = None
 
@@ -80,6 +96,18 @@ class Team(BaseModel):
     @classmethod
     def _id(cls, value: str) -> str:
         return _checked(value, identifiers.TEAM, "team")
+
+    @field_validator("reassign_after")
+    @classmethod
+    def _duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            seconds = duration_seconds(value)
+            if not 5 <= seconds <= 7 * 24 * 3600:
+                raise ValueError("reassign_after is 5 seconds (PT5S) to 7 days (P7D)")
+        return value
+
+    def reassign_after_seconds(self) -> float | None:
+        return None if self.reassign_after is None else duration_seconds(self.reassign_after)
 
     @field_validator("relaxation")
     @classmethod
@@ -126,6 +154,7 @@ class RoutingProfile(BaseModel):
     capacity: dict[str, int] = Field(default_factory=lambda: {"chat": 3, "ticket": 10})
     load: dict[str, int] = Field(default_factory=lambda: dict.fromkeys(KINDS, 0))
     presence: str = "offline"
+    seen_at: str | None = None  # the last heartbeat while online (presence expires without one)
     version: int = 0
     updated_at: str | None = None
 
@@ -182,6 +211,7 @@ class QueueEntry(BaseModel):
     entered_at: str  # when it started waiting (the skill relaxation counts from here)
     skill: str | None = None  # what it needs the agent to know (its type)
     dedicated_agent: str | None = None  # the customer's own agent, who gets it first
+    passed_over: str | None = None  # the agent it came back from unanswered: not that one again this time
 
 
 def rank(entry: QueueEntry) -> str:
@@ -211,7 +241,7 @@ def required_proficiency(entry: QueueEntry, relaxation: list[RelaxationStep], no
 
 
 def eligible(entry: QueueEntry, agent: RoutingProfile, needed: int | None) -> bool:
-    if entry.team not in agent.teams or not agent.available(entry.kind):
+    if entry.team not in agent.teams or not agent.available(entry.kind) or agent.agent_id == entry.passed_over:
         return False
     return needed is None or agent.skills.get(entry.skill or "", 0) >= needed
 

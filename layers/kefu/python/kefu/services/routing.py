@@ -6,15 +6,28 @@ profiles, and edit or dry-run the rules. The decisions themselves are pure (``ke
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 
 from kefu.auth import Caller
 from kefu.clock import iso, new_id, now, now_iso, parse_iso
+from kefu.config import get_settings
 from kefu.errors import ConcurrentUpdate, Conflict, InvalidInput, NotFound, retry_on_concurrent_update
-from kefu.models import Agent, AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.models import (
+    OPEN_STATUSES,
+    Agent,
+    AuthorType,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from kefu.observability import decided
 from kefu.routing.queue import (
     DEFAULT_RELAXATION,
@@ -134,6 +147,7 @@ def entry_for(ticket: Ticket) -> QueueEntry | None:
         entered_at=ticket.queued_at,
         skill=ticket.type,
         dedicated_agent=ticket.dedicated_agent,
+        passed_over=ticket.passed_over,
     )
 
 
@@ -159,8 +173,33 @@ def _place(entry: QueueEntry) -> tuple[str, str, str, str, str]:
 
 def assign_next(store: Store, team: str, kind: str, at: datetime | None = None) -> Ticket | None:
     """Assign the first waiting ticket of ``team``/``kind`` some eligible agent can take; None when no pair
-    exists. Reads one queue head and one pool head, then claims; a refused claim (someone else was faster)
-    decides again from fresh reads."""
+    exists (or every attempt lost to another decider). Reads one queue head and one pool head, then claims;
+    a refused claim (someone else was faster) decides again from fresh reads."""
+    assigned = _assign_next(store, team, kind, at)
+    return assigned if isinstance(assigned, Ticket) else None
+
+
+@dataclass(frozen=True)
+class Fill:
+    assigned: list[Ticket]
+    contended: bool  # the last decision lost every attempt to other deciders: there may be more to do
+
+
+def fill(store: Store, team: str, kind: str, limit: int = MAX_FILL) -> Fill:
+    """Assign what waits in one queue until no waiting ticket has an eligible agent, at most ``limit``."""
+    assigned: list[Ticket] = []
+    while len(assigned) < limit:
+        outcome = _assign_next(store, team, kind, None)
+        if not isinstance(outcome, Ticket):
+            return Fill(assigned, contended=outcome is _CONTENDED)
+        assigned.append(outcome)
+    return Fill(assigned, contended=True)  # the limit, not the queue, stopped it
+
+
+_CONTENDED = object()  # every attempt of a decision was beaten by another decider's claim
+
+
+def _assign_next(store: Store, team: str, kind: str, at: datetime | None) -> Ticket | object | None:
     for _ in range(MAX_ATTEMPTS):
         entries = store.routing.queue_head(team, kind, QUEUE_READ)
         if not entries:
@@ -183,7 +222,7 @@ def assign_next(store: Store, team: str, kind: str, at: datetime | None = None) 
         except ConcurrentUpdate:
             continue
         return assigned
-    return None
+    return _CONTENDED
 
 
 @dataclass(frozen=True)
@@ -227,6 +266,7 @@ def prepare_claim(store: Store, decision: Decision, moment: datetime) -> Prepare
     ticket.status = TicketStatus.IN_PROGRESS
     ticket.load_holder = agent.agent_id
     ticket.queued_at = None
+    ticket.passed_over = None
     ticket.updated_at = stamp
     ticket.version += 1
     load = dict(agent.load)
@@ -322,37 +362,90 @@ def return_to_queue(store: Store, agent_id: str, reason: str) -> list[Ticket]:
     for candidate in held.items:
         if candidate.load_holder != agent_id:
             continue  # taken by hand or by a reply: the agent keeps it (it never counted against capacity)
-
-        def attempt(ticket_id: str = candidate.id) -> Ticket | None:
-            ticket = store.tickets.get(ticket_id)
-            if ticket.load_holder != agent_id or ticket.status not in (TicketStatus.IN_PROGRESS, TicketStatus.PENDING):
-                return None
-            stamp = now_iso()
-            expected = ticket.version
-            event = TicketEvent(
-                id=new_id(),
-                ticket_id=ticket.id,
-                type="unassigned",
-                actor_type=AuthorType.SYSTEM,
-                data={"from": agent_id, "reason": reason, "by": "queue"},
-                created_at=stamp,
-            )
-            ticket.assignee, ticket.load_holder, ticket.status = None, None, TicketStatus.PENDING
-            ticket.updated_at, ticket.version = stamp, ticket.version + 1
-            tx = Transaction()
-            requeue(store, tx, None, ticket, stamp)
-            store.tickets.add_ticket(tx, ticket, expected_version=expected)
-            store.tickets.add_event(tx, event)
-            store.tickets.commit(tx)
-            return ticket
-
-        ticket = retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+        ticket = send_back(store, candidate.id, agent_id, reason)
         if ticket is not None:
-            release(store, agent_id, kind_of(ticket.channel))
             returned.append(ticket)
     if returned:
         decided("routing", "returned_to_queue", agent_id=agent_id, reason=reason, tickets=len(returned))
     return returned
+
+
+def send_back(
+    store: Store,
+    ticket_id: str,
+    agent_id: str,
+    reason: str,
+    *,
+    pass_over: bool = False,
+    data: dict[str, Any] | None = None,
+) -> Ticket | None:
+    """One ticket routing gave ``agent_id`` back to the queue with an ``unassigned`` event saying why, and the
+    agent's load given back; with ``pass_over`` the next decision skips this agent (it did not answer). None
+    when the agent no longer holds the ticket (nothing written). Its new queue entry reaches the stream,
+    which has it assigned again (docs/routing.md)."""
+
+    def attempt() -> Ticket | None:
+        ticket = store.tickets.get(ticket_id)
+        if ticket.load_holder != agent_id or ticket.status not in (TicketStatus.IN_PROGRESS, TicketStatus.PENDING):
+            return None
+        stamp = now_iso()
+        expected = ticket.version
+        event = TicketEvent(
+            id=new_id(),
+            ticket_id=ticket.id,
+            type="unassigned",
+            actor_type=AuthorType.SYSTEM,
+            data={"from": agent_id, "reason": reason, "by": "queue", **(data or {})},
+            created_at=stamp,
+        )
+        ticket.assignee, ticket.load_holder, ticket.status = None, None, TicketStatus.PENDING
+        ticket.passed_over = agent_id if pass_over else None
+        ticket.updated_at, ticket.version = stamp, ticket.version + 1
+        tx = Transaction()
+        requeue(store, tx, None, ticket, stamp)
+        store.tickets.add_ticket(tx, ticket, expected_version=expected)
+        store.tickets.add_event(tx, event)
+        store.tickets.commit(tx)
+        return ticket
+
+    ticket = retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+    if ticket is not None:
+        with suppress(NotFound):  # no routing profile any more: nothing to give back
+            release(store, agent_id, kind_of(ticket.channel))
+        decided("routing", "sent_back", ticket_id=ticket.id, agent_id=agent_id, reason=reason)
+    return ticket
+
+
+def count_reopened(store: Store, ticket_id: str) -> Ticket | None:
+    """A resolved ticket the customer reopened went back to its assignee: it counts against their capacity
+    again (even beyond it: the customer is theirs), once. None when there is nothing to count (no assignee,
+    no routing profile, already counted, resolved again)."""
+
+    def attempt() -> Ticket | None:
+        ticket = store.tickets.get(ticket_id)
+        agent_id = ticket.assignee
+        if agent_id is None or ticket.load_holder is not None or ticket.status not in OPEN_STATUSES:
+            return None
+        profile = store.routing.profile(agent_id)
+        if profile is None:
+            return None
+        kind = kind_of(ticket.channel)
+        stamp = now_iso()
+        expected = ticket.version
+        ticket.load_holder, ticket.updated_at, ticket.version = agent_id, stamp, ticket.version + 1
+        load = dict(profile.load)
+        load[kind] = load.get(kind, 0) + 1
+        taken = profile.model_copy(update={"load": load, "version": profile.version + 1, "updated_at": stamp})
+        tx = Transaction()
+        store.tickets.add_ticket(tx, ticket, expected_version=expected)
+        store.routing.add_profile(tx, profile, taken)
+        store.routing.commit(tx)
+        return ticket
+
+    ticket = retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+    if ticket is not None:
+        decided("routing", "reopened_counted", ticket_id=ticket.id, agent_id=ticket.assignee)
+    return ticket
 
 
 # ---------------------------------------------------------------- agents' routing profiles
@@ -397,13 +490,26 @@ def set_presence(store: Store, agent_id: str, presence: str) -> RoutingProfile |
         old = store.routing.profile(agent_id)
         if old is None:
             return None
-        if old.presence == presence:
+        stamp = now()
+        seen_at = iso(stamp) if presence == "online" else None
+        # the same again is a heartbeat: written only now and then, as each write bumps the version
+        if old.presence == presence and (presence != "online" or not _heartbeat_due(old, stamp)):
             return old
-        new = old.model_copy(update={"presence": presence, "version": old.version + 1, "updated_at": now_iso()})
+        new = old.model_copy(
+            update={"presence": presence, "seen_at": seen_at, "version": old.version + 1, "updated_at": iso(stamp)}
+        )
         store.routing.save_profile(old, new)
         return new
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+def _heartbeat_due(profile: RoutingProfile, moment: datetime) -> bool:
+    """Whether an online agent's heartbeat is worth a write: a tenth of the presence timeout after the last."""
+    if profile.seen_at is None:
+        return True
+    timeout = get_settings().presence_timeout_seconds
+    return (moment - parse_iso(profile.seen_at)).total_seconds() >= timeout / 10
 
 
 # ---------------------------------------------------------------- rules

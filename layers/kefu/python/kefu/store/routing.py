@@ -356,13 +356,15 @@ class RoutingRepository:
 class RoutingChange:
     """A stream record routing reacts to: a queue entry in or out, or an assignment by the queue."""
 
-    kind: str  # entered_queue | left_queue | assigned
-    team: str
+    kind: str  # entered_queue | left_queue | assigned | heartbeat | reopened
+    team: str = ""
     work_kind: str = ""
     ticket_id: str = ""
     day: str = ""  # assigned: the UTC day of the assignment
     waited_seconds: float = 0.0
     entry: QueueEntry | None = None  # entered_queue: the entry as written
+    agent_id: str = ""  # assigned: to whom; heartbeat: whose
+    at: str = ""  # assigned: when; heartbeat: the heartbeat's time (seen_at)
 
 
 def routing_change(
@@ -370,6 +372,17 @@ def routing_change(
 ) -> RoutingChange | None:
     """Routing's reading of a stream record (images in DynamoDB's attribute-value form), None when the item
     is not routing's."""
+    if (
+        event_name in ("INSERT", "MODIFY")
+        and new_image
+        and new_image.get(keys.ENTITY, {}).get("S") == "routing_profile"
+    ):
+        seen_at = new_image.get("seen_at", {}).get("S")
+        before = (old_image or {}).get("seen_at", {}).get("S")
+        online = new_image.get("presence", {}).get("S") == "online"
+        if online and seen_at and seen_at != before:
+            return RoutingChange("heartbeat", agent_id=str(new_image.get("agent_id", {}).get("S", "")), at=seen_at)
+        return None
     if event_name == "INSERT" and new_image:
         item = from_av(new_image)
         entity = item.get(keys.ENTITY)
@@ -386,7 +399,11 @@ def routing_change(
                 ticket_id=str(item.get("ticket_id", "")),
                 day=str(item.get("created_at", ""))[:10],
                 waited_seconds=float(data.get("waited_seconds") or 0.0),
+                agent_id=str(data.get("to") or ""),
+                at=str(item.get("created_at", "")),
             )
+        if entity == "event" and item.get("type") == "reopened":
+            return RoutingChange("reopened", ticket_id=str(item.get("ticket_id", "")))
         return None
     if event_name == "REMOVE" and old_image:
         place = keys.queue_place(str(old_image.get(keys.PK, {}).get("S", "")))

@@ -1,0 +1,165 @@
+"""Routing without anyone clicking, on the real store and queues (moto): the stream asks the routing
+function to assign a ticket that starts waiting, and queues routing's timers; the routing function assigns,
+sends back an unanswered assignment (with its event, not to the same agent), takes an agent whose heartbeats
+stopped offline, and counts a reopened ticket against its assignee again."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from routing.handler import lambda_handler as routing_function
+
+from kefu.auth import Caller
+from kefu.clock import iso, now
+from kefu.models import TicketStatus
+from kefu.routing.jobs import JobKind, RoutingJob
+from kefu.routing.queue import Team
+from kefu.services import agents, routing, routing_jobs, tickets
+from kefu.services.tickets import TicketChanges
+from stream.handler import lambda_handler as stream
+from tests.integration.conftest import Cloud
+from tests.integration.test_routing import agent, profile, say
+
+
+def settle(cloud: Cloud, rounds: int = 4) -> None:
+    """Play the stream mapping and the routing queue's mapping until both have nothing to hand over."""
+    for _ in range(rounds):
+        assert cloud.run_stream(stream) == {"batchItemFailures": []}
+        assert cloud.run_sqs(routing_function, cloud.routing_url) == {"batchItemFailures": []}
+
+
+def delayed_jobs(cloud: Cloud) -> int:
+    attributes = cloud.sqs.get_queue_attributes(QueueUrl=cloud.routing_url, AttributeNames=["All"])["Attributes"]
+    return int(attributes.get("ApproximateNumberOfMessagesDelayed", 0))
+
+
+def events_of(cloud: Cloud, ticket_id: str, kind: str) -> list[dict[str, Any]]:
+    return [e.data for e in cloud.store.tickets.thread(ticket_id)[1] if e.type == kind]
+
+
+def test_a_ticket_that_starts_waiting_is_assigned_by_the_stream_and_the_routing_function(cloud: Cloud) -> None:
+    store = cloud.store
+    agent(store, "a1", teams=["finance"], skills={"after_sales": 5}, chats=2)
+    ticket_id = say(store, "8613800000201", "我要退款", "wamid.j1")
+    assert store.tickets.get(ticket_id).assignee is None  # ingest only queues it
+    settle(cloud)
+    ticket = store.tickets.get(ticket_id)
+    assert (ticket.assignee, ticket.status) == ("a1", TicketStatus.IN_PROGRESS)
+    assert events_of(cloud, ticket_id, "assigned")[0]["by"] == "queue"
+    assert profile(store, "a1").load["chat"] == 1
+
+
+def test_a_route_job_twice_assigns_once(cloud: Cloud) -> None:
+    store = cloud.store
+    agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=5)
+    ticket_id = say(store, "8613800000202", "hello", "wamid.j2")
+    job = RoutingJob(kind=JobKind.ROUTE, team="general", work="chat")
+    assert routing_jobs.run(store, job) == "assigned_1"
+    assert routing_jobs.run(store, job) == "assigned_0"
+    assert len(events_of(cloud, ticket_id, "assigned")) == 1 and profile(store, "a1").load["chat"] == 1
+
+
+def test_an_unanswered_assignment_goes_back_and_to_another_agent(cloud: Cloud) -> None:
+    store = cloud.store
+    routing.admin_save_team(
+        store, Caller(id="adm", roles=["admin"]), Team(id="finance", name="F", reassign_after="PT30S")
+    )
+    agent(store, "a1", teams=["finance"], skills={"after_sales": 5}, chats=2)
+    ticket_id = say(store, "8613800000203", "refund please", "wamid.j3")
+    settle(cloud, rounds=1)  # assigned to a1 (the only one)
+    assert store.tickets.get(ticket_id).assignee == "a1"
+    cloud.run_stream(stream)  # the assigned event: the check is queued, 30 s away
+    assert delayed_jobs(cloud) == 1
+    agent(store, "a2", teams=["finance"], skills={"after_sales": 5}, chats=2)
+    (assigned,) = [e for e in store.tickets.thread(ticket_id)[1] if e.type == "assigned"]
+    check = RoutingJob(kind=JobKind.CHECK_ASSIGNMENT, ticket_id=ticket_id, agent_id="a1", since=assigned.created_at)
+
+    early = check.model_copy(update={"due_at": iso(now() + timedelta(seconds=30))})
+    assert routing_jobs.run(store, early) == "delayed_again"  # came back before it was due: waits the rest
+    assert routing_jobs.run(store, check) == "sent_back"
+    assert events_of(cloud, ticket_id, "unassigned") == [
+        {"from": "a1", "reason": "no_answer", "by": "queue", "assigned_at": assigned.created_at}
+    ]
+    assert profile(store, "a1").load["chat"] == 0
+    settle(cloud)
+    ticket = store.tickets.get(ticket_id)
+    assert ticket.assignee == "a2" and ticket.passed_over is None  # a1 had more room, but did not answer
+    assert routing_jobs.run(store, check) == "reassigned_already"  # the old check, again: nothing
+
+
+def test_an_answered_assignment_stays(cloud: Cloud) -> None:
+    store = cloud.store
+    agent(store, "a1", teams=["finance"], skills={"after_sales": 5}, chats=2)
+    ticket_id = say(store, "8613800000204", "refund", "wamid.j4")
+    settle(cloud, rounds=1)
+    tickets.reply(store, Caller(id="a1", roles=["agent"]), ticket_id, "we are on it", internal=False)
+    (assigned,) = [e for e in store.tickets.thread(ticket_id)[1] if e.type == "assigned"]
+    check = RoutingJob(kind=JobKind.CHECK_ASSIGNMENT, ticket_id=ticket_id, agent_id="a1", since=assigned.created_at)
+    assert routing_jobs.run(store, check) == "answered"
+    assert store.tickets.get(ticket_id).assignee == "a1"
+
+
+def test_presence_expires_without_a_heartbeat_and_the_tickets_go_to_someone_else(cloud: Cloud) -> None:
+    store = cloud.store
+    agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=2)
+    agents.set_presence(store, Caller(id="a1", roles=["agent"]), "away")
+    agents.set_presence(store, Caller(id="a1", roles=["agent"]), "online")  # the first heartbeat
+    seen_at = profile(store, "a1").seen_at
+    assert seen_at is not None
+    ticket_id = say(store, "8613800000205", "hello", "wamid.j5")
+    settle(cloud, rounds=1)
+    assert store.tickets.get(ticket_id).assignee == "a1"
+    assert delayed_jobs(cloud) == 1  # the presence check after the heartbeat
+    agent(store, "a2", teams=["general"], skills={"consultation": 5}, chats=2)
+
+    stale = RoutingJob(kind=JobKind.CHECK_PRESENCE, agent_id="a1", since="2026-01-01T00:00:00.000Z")
+    assert routing_jobs.run(store, stale) == "heartbeat_since"
+    check = RoutingJob(kind=JobKind.CHECK_PRESENCE, agent_id="a1", since=seen_at)
+    assert routing_jobs.run(store, check) == "expired"
+    found = store.agents.find("a1")
+    assert profile(store, "a1").presence == "offline" and found is not None and found.presence == "offline"
+    assert events_of(cloud, ticket_id, "unassigned")[0]["reason"] == "presence_expired"
+    settle(cloud)
+    assert store.tickets.get(ticket_id).assignee == "a2"
+
+
+def test_a_heartbeat_is_written_now_and_then_not_every_time(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = cloud.store
+    agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=2)
+    caller = Caller(id="a1", roles=["agent"])
+    agents.set_presence(store, caller, "online")
+    first = profile(store, "a1")
+    agents.set_presence(store, caller, "online")  # at once again: not worth a write
+    assert profile(store, "a1").version == first.version
+
+
+def test_a_reopened_ticket_counts_against_its_assignee_again(cloud: Cloud) -> None:
+    store = cloud.store
+    agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=2)
+    ticket_id = say(store, "8613800000206", "hello", "wamid.j6")
+    settle(cloud)
+    caller = Caller(id="a1", roles=["agent"])
+    tickets.update_ticket(store, caller, ticket_id, TicketChanges(status=TicketStatus.RESOLVED))
+    assert profile(store, "a1").load["chat"] == 0
+    assert say(store, "8613800000206", "it broke again", "wamid.j7") == ticket_id  # reopened, back to a1
+    settle(cloud)
+    ticket = store.tickets.get(ticket_id)
+    assert (ticket.assignee, ticket.load_holder, ticket.status) == ("a1", "a1", TicketStatus.IN_PROGRESS)
+    assert profile(store, "a1").load["chat"] == 1
+    assert routing_jobs.run(store, RoutingJob(kind=JobKind.COUNT_REOPENED, ticket_id=ticket_id)) == "nothing_to_count"
+    tickets.update_ticket(store, caller, ticket_id, TicketChanges(status=TicketStatus.RESOLVED))
+    assert profile(store, "a1").load["chat"] == 0  # given back once more, once
+
+
+def test_a_malformed_job_fails_its_record_only(cloud: Cloud) -> None:
+    """It goes back to the queue and, after the last try, to the dead-letter queue; the good one is done."""
+    cloud.sqs.send_message(QueueUrl=cloud.routing_url, MessageBody=json.dumps({"kind": "nonsense"}))
+    good = RoutingJob(kind=JobKind.ROUTE, team="general", work="chat").model_dump_json()
+    cloud.sqs.send_message(QueueUrl=cloud.routing_url, MessageBody=good)
+    result = cloud.run_sqs(routing_function, cloud.routing_url)
+    assert len(result["batchItemFailures"]) == 1
+    (left,) = cloud.receive(cloud.routing_url)
+    assert json.loads(left["Body"]) == {"kind": "nonsense"}

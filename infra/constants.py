@@ -90,6 +90,8 @@ AGENT_API_FUNCTION = FunctionSpec("AgentApiFunction", "agent_api", timeout_secon
 OUTBOUND_FUNCTION = FunctionSpec("OutboundFunction", "outbound", timeout_seconds=60)
 # Downloads customers' files (up to 25 MiB each, from providers that can be slow), apart from everything else.
 MEDIA_FUNCTION = FunctionSpec("MediaFunction", "media", timeout_seconds=300, memory_mb=1024)
+# Assigns waiting tickets and runs routing's timers (reassignment, presence expiry); claims are short.
+ROUTING_FUNCTION = FunctionSpec("RoutingFunction", "routing", timeout_seconds=30)
 # The public help center (search, articles, helpful votes, its pages): short, like any public route.
 HELP_FUNCTION = FunctionSpec("HelpFunction", "help", timeout_seconds=15)
 FUNCTIONS = (
@@ -100,6 +102,7 @@ FUNCTIONS = (
     OUTBOUND_FUNCTION,
     MEDIA_FUNCTION,
     HELP_FUNCTION,
+    ROUTING_FUNCTION,
 )
 
 
@@ -119,6 +122,8 @@ class LogicalIds:
     STREAM_DLQ = "StreamDeadLetterQueue"
     MEDIA_QUEUE = "MediaQueue"
     MEDIA_DLQ = "MediaDeadLetterQueue"
+    ROUTING_QUEUE = "RoutingQueue"
+    ROUTING_DLQ = "RoutingDeadLetterQueue"
     USER_POOL = "UserPool"
     USER_POOL_CLIENT = "UserPoolClient"
     API = "Api"

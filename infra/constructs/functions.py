@@ -20,6 +20,7 @@ from infra.constants import (
     KEFU_LAYER_DIR,
     MEDIA_FUNCTION,
     OUTBOUND_FUNCTION,
+    ROUTING_FUNCTION,
     STREAM_FUNCTION,
     WEBHOOKS_FUNCTION,
     FunctionSpec,
@@ -139,7 +140,11 @@ class Functions(Construct):
         # the stream only queues work: replies for the outbound function, files for the media function
         self.stream = function(
             STREAM_FUNCTION,
-            {Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url, Env.MEDIA_QUEUE_URL: queues.media.queue_url},
+            {
+                Env.OUTBOUND_QUEUE_URL: queues.outbound.queue_url,
+                Env.MEDIA_QUEUE_URL: queues.media.queue_url,
+                Env.ROUTING_QUEUE_URL: queues.routing.queue_url,
+            },
         )
         table.grant_read_data(self.stream)
         # the live figures' counters (kefu.store.routing): UpdateItem on counter items only, nothing else
@@ -153,6 +158,7 @@ class Functions(Construct):
         key.grant_encrypt(self.stream)  # the table's key: the counter writes are encrypted with it
         queues.outbound.grant_send_messages(self.stream)
         queues.media.grant_send_messages(self.stream)
+        queues.routing.grant_send_messages(self.stream)  # routing's work: decide now, check later
         self.stream.add_event_source(
             sources.DynamoEventSource(
                 table,
@@ -240,6 +246,15 @@ class Functions(Construct):
             sources.SqsEventSource(queues.outbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
         )
 
+        # assigns what waits (the claim writes the ticket, its event, the queue, the agent's profile and pool) and
+        # runs routing's timers; re-delays a check that is further away than SQS's 15-minute delay
+        self.routing = function(ROUTING_FUNCTION, {Env.ROUTING_QUEUE_URL: queues.routing.queue_url})
+        table.grant_read_write_data(self.routing)
+        queues.routing.grant_send_messages(self.routing)
+        self.routing.add_event_source(
+            sources.SqsEventSource(queues.routing, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
+        )
+
         self.all: tuple[KefuFunction, ...] = (
             self.webhooks,
             self.ingest,
@@ -247,6 +262,7 @@ class Functions(Construct):
             self.agent_api,
             self.outbound,
             self.media,
+            self.routing,
         )
         for function_ in self.all:
             acknowledge_table_grant_wildcards(function_.role, table)

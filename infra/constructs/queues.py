@@ -15,6 +15,7 @@ from infra.constants import (
     MAX_RECEIVE_COUNT,
     MEDIA_FUNCTION,
     OUTBOUND_FUNCTION,
+    ROUTING_FUNCTION,
     VISIBILITY_TIMEOUT_FACTOR,
     FunctionSpec,
     LogicalIds,
@@ -66,6 +67,28 @@ class Queues(Construct):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.media_dlq, max_receive_count=MAX_RECEIVE_COUNT),
         )
         pin_logical_id(self.media, LogicalIds.MEDIA_QUEUE)
+        # Stream (a ticket started waiting, an assignment to check later) -> routing. Standard: each message may
+        # carry its own DelaySeconds (routing's timers), and the claim itself is what keeps decisions safe.
+        self.routing_dlq = sqs.Queue(
+            self,
+            "RoutingDeadLetterQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        pin_logical_id(self.routing_dlq, LogicalIds.ROUTING_DLQ)
+        self.routing = sqs.Queue(
+            self,
+            "RoutingQueue",
+            encryption=sqs.QueueEncryption.KMS,
+            encryption_master_key=key,
+            data_key_reuse=cdk.Duration.minutes(5),
+            enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(ROUTING_FUNCTION.timeout_seconds * VISIBILITY_TIMEOUT_FACTOR),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.routing_dlq, max_receive_count=MAX_RECEIVE_COUNT),
+        )
+        pin_logical_id(self.routing, LogicalIds.ROUTING_QUEUE)
         # On-failure destination of the DynamoDB stream mapping: Lambda writes a record describing the
         # failed batch (shard, sequence numbers) here; a standard queue is what Lambda supports.
         self.stream_dlq = sqs.Queue(

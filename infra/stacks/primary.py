@@ -89,6 +89,7 @@ class KefuStack(cdk.Stack):
                 ("Outbound", queues.outbound_dlq),
                 ("Stream", queues.stream_dlq),
                 ("Media", queues.media_dlq),
+                ("Routing", queues.routing_dlq),
             ],
             functions=[*functions.all, knowledge.help],
             alarm_email=alarm_email,

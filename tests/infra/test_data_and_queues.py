@@ -118,6 +118,7 @@ def test_alarms_watch_every_dlq_and_every_function(synthesized: Synthesized, pri
         LogicalIds.OUTBOUND_DLQ,
         LogicalIds.STREAM_DLQ,
         LogicalIds.MEDIA_DLQ,
+        LogicalIds.ROUTING_DLQ,
     }
     watched_functions = {
         d["Value"]["Ref"]

@@ -25,7 +25,13 @@ EXPECTED_ENV = {
         *SECRETS_ENV,
     },
     "IngestFunction": {Env.TABLE_NAME, *SECRETS_ENV},
-    "StreamFunction": {Env.TABLE_NAME, Env.OUTBOUND_QUEUE_URL, Env.MEDIA_QUEUE_URL, *SEARCH_ENV},
+    "StreamFunction": {
+        Env.TABLE_NAME,
+        Env.OUTBOUND_QUEUE_URL,
+        Env.MEDIA_QUEUE_URL,
+        Env.ROUTING_QUEUE_URL,
+        *SEARCH_ENV,
+    },
     "AgentApiFunction": {
         Env.TABLE_NAME,
         Env.USER_POOL_ID,
@@ -38,6 +44,7 @@ EXPECTED_ENV = {
     },
     "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
     "MediaFunction": {Env.TABLE_NAME, Env.MEDIA_BUCKET, *SECRETS_ENV},
+    "RoutingFunction": {Env.TABLE_NAME, Env.ROUTING_QUEUE_URL},
     "HelpFunction": {Env.TABLE_NAME, *SEARCH_ENV},
 }
 # the functions that talk to providers (webhooks, outbound, media downloads, ingest for sender details)
@@ -52,6 +59,7 @@ EXPECTED_HANDLERS = {
     "AgentApiFunction": "agent_api.handler.lambda_handler",
     "OutboundFunction": "outbound.handler.lambda_handler",
     "MediaFunction": "media.handler.lambda_handler",
+    "RoutingFunction": "routing.handler.lambda_handler",
     "HelpFunction": "help.handler.lambda_handler",
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
@@ -157,7 +165,7 @@ def test_media_downloads_have_their_own_function_and_timeout_apart_from_the_stre
 
 
 def test_stream_event_source(primary_template) -> None:
-    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 4)
+    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 5)
     primary_template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -178,7 +186,14 @@ def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Syn
         "WebhooksFunction": [LogicalIds.INBOUND_QUEUE],
         # The outbound and media queues, and the stream mapping's on-failure destination (Lambda sends as
         # the function).
-        "StreamFunction": [LogicalIds.OUTBOUND_QUEUE, LogicalIds.MEDIA_QUEUE, LogicalIds.STREAM_DLQ],
+        "StreamFunction": [
+            LogicalIds.OUTBOUND_QUEUE,
+            LogicalIds.MEDIA_QUEUE,
+            LogicalIds.ROUTING_QUEUE,
+            LogicalIds.STREAM_DLQ,
+        ],
+        # a check that comes back before it is due is put back on its own queue
+        "RoutingFunction": [LogicalIds.ROUTING_QUEUE],
     }
     for spec in FUNCTIONS:
         statements = _role_statements(synthesized, spec.construct_id)
@@ -209,6 +224,9 @@ def test_consumers_and_stream_reader_have_exactly_their_event_source_rights(synt
     ]
     assert _resources_for(_role_statements(synthesized, "MediaFunction"), "sqs:ReceiveMessage") == [
         {"Fn::GetAtt": [LogicalIds.MEDIA_QUEUE, "Arn"]}
+    ]
+    assert _resources_for(_role_statements(synthesized, "RoutingFunction"), "sqs:ReceiveMessage") == [
+        {"Fn::GetAtt": [LogicalIds.ROUTING_QUEUE, "Arn"]}
     ]
     stream_statements = _role_statements(synthesized, "StreamFunction")
     assert {"Fn::GetAtt": [LogicalIds.TABLE, "StreamArn"]} in _resources_for(stream_statements, "dynamodb:GetRecords")
@@ -247,6 +265,7 @@ def test_media_bucket_access_is_one_action_on_one_prefix_per_function(synthesize
         "AgentApiFunction": {("s3:GetObject", "/media/*")},
         "IngestFunction": set(),
         "OutboundFunction": set(),
+        "RoutingFunction": set(),
     }
     for function_id, grants in expected.items():
         found = set()

@@ -56,6 +56,7 @@ class Cloud:
     outbound_url: str
     stream_arn: str
     media_url: str = ""
+    routing_url: str = ""
     shard_iterator: str | None = None
 
     def receive(self, queue_url: str, max_messages: int = 10) -> list[dict[str, Any]]:
@@ -150,6 +151,18 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             },
         )["QueueUrl"]
         monkeypatch.setenv(Env.MEDIA_QUEUE_URL, media_url)
+        # routing's work: a standard queue too (jobs carry their own delays)
+        routing_dlq_arn = sqs.get_queue_attributes(
+            QueueUrl=sqs.create_queue(QueueName="routing-dlq")["QueueUrl"], AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        routing_url = sqs.create_queue(
+            QueueName="routing",
+            Attributes={
+                "VisibilityTimeout": "30",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": routing_dlq_arn, "maxReceiveCount": 5}),
+            },
+        )["QueueUrl"]
+        monkeypatch.setenv(Env.ROUTING_QUEUE_URL, routing_url)
         cursor_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
             Name="kefu/cursor-key", SecretString="integration-cursor-key"
         )
@@ -173,6 +186,7 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             outbound_url=queues["outbound"],
             stream_arn=table["LatestStreamArn"],
             media_url=media_url,
+            routing_url=routing_url,
         )
         get_settings.cache_clear()
         aws.reset_clients()

@@ -8,6 +8,7 @@ from kefu.config import (
     AgentApiSettings,
     IngestSettings,
     MediaSettings,
+    RoutingSettings,
     OutboundSettings,
     Settings,
     SettingsError,
@@ -20,12 +21,21 @@ FULL = {
     "KEFU_INBOUND_QUEUE_URL": "https://sqs/inbound.fifo",
     "KEFU_OUTBOUND_QUEUE_URL": "https://sqs/outbound.fifo",
     "KEFU_MEDIA_QUEUE_URL": "https://sqs/media",
+    "KEFU_ROUTING_QUEUE_URL": "https://sqs/routing",
     "KEFU_USER_POOL_ID": "us-east-1_pool",
     "KEFU_MEDIA_BUCKET": "kefu-media",
     "KEFU_SECRETS_KMS_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/k",
     "KEFU_CURSOR_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:kefu/cursor",
 }
-MODELS = [WebhooksSettings, IngestSettings, StreamSettings, AgentApiSettings, OutboundSettings, MediaSettings]
+MODELS = [
+    WebhooksSettings,
+    IngestSettings,
+    StreamSettings,
+    AgentApiSettings,
+    OutboundSettings,
+    MediaSettings,
+    RoutingSettings,
+]
 
 
 @pytest.mark.parametrize("model", MODELS)

@@ -39,6 +39,8 @@ class Env:
     SECRETS_KMS_KEY_ID = "KEFU_SECRETS_KMS_KEY_ID"
     CURSOR_KEY_SECRET_ARN = "KEFU_CURSOR_KEY_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
     ALLOWED_ORIGINS = "KEFU_ALLOWED_ORIGINS"
+    ROUTING_QUEUE_URL = "KEFU_ROUTING_QUEUE_URL"
+    PRESENCE_TIMEOUT_SECONDS = "KEFU_PRESENCE_TIMEOUT_SECONDS"
     SEARCH_ENDPOINT = "KEFU_SEARCH_ENDPOINT"
     KB_INDEX = "KEFU_KB_INDEX"
     KB_SYNONYMS = "KEFU_KB_SYNONYMS"
@@ -82,6 +84,10 @@ class Settings(BaseSettings):
     cursor_key_secret_arn: str = ""
     # Browser origins that may call the agent API cross-origin, comma-separated ("" = same origin only).
     allowed_origins: str = ""
+    # Routing's work (kefu.services.routing_jobs): decisions to make now and checks to make later (SQS delays).
+    routing_queue_url: str = ""
+    # An online agent with no heartbeat (PUT /me/presence) for this long goes offline (docs/routing.md).
+    presence_timeout_seconds: int = Field(default=900, ge=5, le=24 * 3600)
     # The knowledge base's OpenSearch domain (host as OpenSearch Service gives it, or a URL), the alias its
     # articles are searched through, and an installation's own synonym groups ("a, b; c, d").
     search_endpoint: str = ""
@@ -152,6 +158,11 @@ class IngestSettings(Settings):
 class StreamSettings(Settings):
     outbound_queue_url: Required
     media_queue_url: Required
+    routing_queue_url: Required
+
+
+class RoutingSettings(Settings):
+    routing_queue_url: Required
 
 
 class AgentApiSettings(Settings):

@@ -157,6 +157,7 @@ class Ticket(LazyModel):
     queued_at: str | None = None  # since when it waits for an agent (routing); None when it does not
     load_holder: str | None = None  # the agent whose routing load counts this ticket (given back once)
     dedicated_agent: str | None = None  # the organization's own agent, who gets it first (routing)
+    passed_over: str | None = None  # the agent it came back from unanswered, not offered it again (routing)
     conversation_key: str
     contact: str = ""  # the customer's id on this ticket's channel: where replies go
     # what a reply answers: the provider's id of the customer's latest message, and its thread (email)

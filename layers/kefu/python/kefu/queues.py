@@ -7,6 +7,7 @@ from kefu import aws
 from kefu.config import get_settings
 from kefu.inbound import InboundMessage, MediaJob, OutboundJob
 from kefu.observability import sqs_attributes
+from kefu.routing.jobs import MAX_DELAY_SECONDS, RoutingJob
 
 SQS_BATCH = 10
 
@@ -53,6 +54,16 @@ def enqueue_media(job: MediaJob) -> None:
     """A standard queue: downloads need no order, and a redelivered job only overwrites the same objects."""
     aws.client("sqs").send_message(
         QueueUrl=get_settings().media_queue_url, MessageBody=job.model_dump_json(), MessageAttributes=sqs_attributes()
+    )
+
+
+def enqueue_routing(job: RoutingJob, delay_seconds: int = 0) -> None:
+    """A standard queue: each job may wait its own delay (routing's timers, at most 15 minutes)."""
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().routing_queue_url,
+        MessageBody=job.model_dump_json(exclude_none=True),
+        DelaySeconds=max(0, min(MAX_DELAY_SECONDS, int(delay_seconds))),
+        MessageAttributes=sqs_attributes(),
     )
 
 

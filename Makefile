@@ -12,7 +12,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 SPA_SOURCES := $(shell find spa/src spa/index.html spa/vite.config.ts spa/tsconfig*.json -type f 2>/dev/null)
 
-.PHONY: help install build layer spa synth lint test test-unit test-integration test-infra test-e2e dev dev-reset bench browser clean
+.PHONY: help install build layer spa synth lint test test-unit test-integration test-infra test-e2e test-spa dev dev-reset bench browser clean
 
 help:
 	@echo "make dev        run Kefu on this machine (local cloud, SPA at /app/)"
@@ -63,7 +63,7 @@ lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy layers/kefu/python functions infra local tests
-	cd spa && npm run typecheck --silent
+	cd spa && npm run typecheck --silent && npm run lint --silent
 
 # Browser tests drive Debian's Chromium with CJK fonts (Chinese must render); install them when missing (root on CI).
 browser:
@@ -72,8 +72,12 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; fi; }
 
-test: synth browser lint
+test: synth browser lint test-spa
 	KEFU_REQUIRE_BROWSER=1 $(VENV)/bin/pytest -p no:cacheprovider
+
+# The agent app's component tests (Vitest, jsdom).
+test-spa: spa/node_modules/.installed
+	cd spa && npm test --silent
 
 test-unit: install
 	$(VENV)/bin/pytest tests/unit

@@ -2,10 +2,16 @@
 
 A customer starts a web chat over HTTP; an agent signs in to the SPA, finds the ticket in the inbox, reads the
 customer's message, replies, and the reply reaches the customer's chat; then the agent resolves the ticket.
+A new agent turns on two-step verification (TOTP, the code computed here from the key the page shows), signs
+in again through the challenge, switches the app to Chinese and transfers a ticket to a colleague by name.
+Screenshots of the main screens in both languages go to tests/e2e/artifacts/ (not committed).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import os
 import shutil
 import time
@@ -32,7 +38,9 @@ CHROMIUM_ARGS = [
 AGENT_EMAIL = "agent1@example.com"
 AGENT_PASSWORD = "Kefu-demo-1"
 WAIT_MS = 30_000  # upper bound for anything the UI waits on (polling every 3-5 s, async ingest)
-SCREENSHOT_DIR = Path(os.environ.get("KEFU_SCREENSHOT_DIR", "/tmp"))
+ZH_STATUS = {"pending": "待处理", "in_progress": "处理中", "resolved": "已解决", "closed": "已关闭"}
+EN_STATUS = {"pending": "Pending", "in_progress": "In progress", "resolved": "Resolved", "closed": "Closed"}
+SCREENSHOT_DIR = Path(os.environ.get("KEFU_SCREENSHOT_DIR", Path(__file__).parent / "artifacts"))
 
 
 def _require_browser() -> None:
@@ -107,6 +115,46 @@ def _wait_for_agent_message(base_url: str, token: str, body: str) -> dict[str, A
     pytest.fail(f"the agent's reply never reached the customer's chat; the chat holds: {seen}")
 
 
+def _screenshot(page: Any, name: str, full_page: bool = False) -> None:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT_DIR / f"{name}.png"), full_page=full_page)
+
+
+def _totp(secret: str, at: float) -> str:
+    """RFC 6238 as an authenticator app computes it from the key: HMAC-SHA1, 30 s steps, 6 digits."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    digest = hmac.new(key, int(at // 30).to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{(int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF) % 1_000_000:06d}"
+
+
+def _new_agent(cloud: Any, name: str) -> str:
+    """An agent of this test alone (turning on MFA for a demo user would change it for every other test)."""
+    email = f"mfa-{uuid.uuid4().hex[:8]}@example.com"
+    cognito = cloud.client("cognito-idp")
+    cognito.admin_create_user(
+        UserPoolId=cloud.user_pool_id,
+        Username=email,
+        UserAttributes=[
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": "true"},
+            {"Name": "name", "Value": name},
+        ],
+        MessageAction="SUPPRESS",
+    )
+    cognito.admin_set_user_password(
+        UserPoolId=cloud.user_pool_id, Username=email, Password=AGENT_PASSWORD, Permanent=True
+    )
+    cognito.admin_add_user_to_group(UserPoolId=cloud.user_pool_id, Username=email, GroupName="agent")
+    return email
+
+
+def _sign_in_with_password(page: Any, email: str) -> None:
+    page.get_by_test_id("login-email").fill(email)
+    page.get_by_test_id("login-password").fill(AGENT_PASSWORD)
+    page.get_by_test_id("login-submit").click()
+
+
 def _find_ticket_row(page: Any, ticket_id: str | None, marker: str) -> Any:
     """Finds the new ticket in the inbox (the list refreshes itself; older pages load on demand)."""
     rows = page.get_by_test_id("ticket-row")
@@ -148,7 +196,7 @@ def test_agent_answers_a_web_chat_and_resolves_it(local_cloud: Any, page: Any, p
     expect(page.get_by_test_id("ticket-table")).to_be_visible()
     row = _find_ticket_row(page, ticket_id, marker)
     expect(row.get_by_test_id("ticket-status")).to_be_visible()
-    page.screenshot(path=str(SCREENSHOT_DIR / "kefu-spa-inbox.png"))
+    _screenshot(page, "inbox-agent1-en")
     row.click()
 
     view = page.get_by_test_id("ticket-view")
@@ -178,6 +226,125 @@ def test_agent_answers_a_web_chat_and_resolves_it(local_cloud: Any, page: Any, p
     page.reload()
     expect(view.locator(".ticket-header").get_by_test_id("ticket-status")).to_have_text("Resolved")
     expect(page.get_by_test_id("presence-select")).to_have_value("online")  # read back from GET /me
-    page.screenshot(path=str(SCREENSHOT_DIR / "kefu-spa-ticket.png"), full_page=True)
+    _screenshot(page, "ticket-resolved-en", full_page=True)
+
+    assert page_errors == [], f"the app threw: {page_errors}"
+
+
+def test_first_visit_follows_the_browser_language(local_cloud: Any, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(viewport={"width": 1024, "height": 768}, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(f"{local_cloud.url.rstrip('/')}/app/")
+        expect(page.get_by_role("heading", name="登录")).to_be_visible()
+        expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+        expect(page.get_by_test_id("login-submit")).to_have_text("登录")
+        _screenshot(page, "login-zh")
+    finally:
+        context.close()
+
+
+def test_agent_sets_up_mfa_signs_in_with_a_code_and_transfers_in_chinese(
+    local_cloud: Any, page: Any, page_errors: list[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    base_url = local_cloud.url.rstrip("/")
+    marker = uuid.uuid4().hex[:8]
+    _, ticket_id = _start_chat(base_url, f"我想退货 I want to return this [{marker}]")
+    email = _new_agent(local_cloud, "Chen Jing")
+
+    # 1. Password only (MFA is optional in this pool until the agent turns it on).
+    page.goto(f"{base_url}/app/")
+    _screenshot(page, "login-en")
+    _sign_in_with_password(page, email)
+    expect(page.get_by_test_id("current-user")).to_contain_text(email)
+
+    # 2. Two-step verification: the QR code is drawn in the page; the key below it is what the test reads.
+    page.get_by_test_id("settings-link").click()
+    expect(page.get_by_test_id("mfa-status")).to_have_attribute("data-enabled", "false")
+    page.get_by_test_id("mfa-start").click()
+    expect(page.get_by_test_id("mfa-qr")).to_be_visible()
+    secret = page.get_by_test_id("mfa-secret").inner_text().replace(" ", "")
+    assert len(secret) == 32, secret
+    _screenshot(page, "mfa-setup-en")
+    wrong = f"{(int(_totp(secret, time.time())) + 500_000) % 1_000_000:06d}"
+    page.get_by_test_id("mfa-code").fill(wrong)
+    page.get_by_test_id("mfa-submit").click()
+    expect(page.get_by_test_id("mfa-error")).to_be_visible()
+    page.get_by_test_id("mfa-code").fill(_totp(secret, time.time()))
+    page.get_by_test_id("mfa-submit").click()
+    expect(page.get_by_test_id("mfa-enabled")).to_be_visible()
+    expect(page.get_by_test_id("mfa-status")).to_have_attribute("data-enabled", "true")
+
+    # 3. Sign out; the password alone no longer signs in: the code is asked for, a wrong one refused.
+    page.get_by_test_id("logout").click()
+    expect(page.get_by_test_id("login-email")).to_be_visible()
+    _sign_in_with_password(page, email)
+    expect(page.get_by_test_id("mfa-challenge")).to_be_visible()
+    page.get_by_test_id("mfa-code").fill(wrong)
+    page.get_by_test_id("mfa-submit").click()
+    expect(page.get_by_test_id("login-error")).to_be_visible()
+    page.get_by_test_id("mfa-code").fill(_totp(secret, time.time()))
+    page.get_by_test_id("mfa-submit").click()
+    expect(page.get_by_test_id("current-user")).to_contain_text(email)
+
+    # 4. Chinese: the whole UI switches, and stays switched after a reload.
+    page.get_by_test_id("language-select").select_option("zh-CN")
+    expect(page.get_by_test_id("nav-inbox")).to_have_text("工单箱")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.reload()
+    expect(page.get_by_test_id("nav-inbox")).to_have_text("工单箱")
+    expect(page.get_by_test_id("logout")).to_have_text("退出登录")
+    expect(page.get_by_test_id("mfa-status")).to_have_text("已开启：每次登录都需要输入身份验证器应用中的验证码。")
+    _screenshot(page, "settings-zh")
+    page.get_by_test_id("nav-inbox").click()  # sign-in came back to the settings, where sign-out left
+    page.get_by_test_id("status-tab-all").click()
+    row = _find_ticket_row(page, ticket_id, marker)
+    expect(page.get_by_role("columnheader", name="处理人")).to_be_visible()
+    _screenshot(page, "inbox-zh")
+    row.click()
+
+    # 5. Transfer to a colleague picked by name; the ticket then shows her name, never an id.
+    view = page.get_by_test_id("ticket-view")
+    expect(view).to_have_attribute("data-ticket-id", ticket_id or "")
+    page.keyboard.press("t")  # the transfer shortcut puts the focus on the agent picker
+    expect(page.get_by_test_id("transfer-agent")).to_be_focused()
+    option = page.get_by_test_id("transfer-agent").locator("option", has_text="Wang Wei")
+    expect(option).to_have_count(1)
+    wang_wei = option.get_attribute("value")
+    assert wang_wei
+    page.get_by_test_id("transfer-agent").select_option(wang_wei)
+    page.get_by_test_id("transfer-submit").click()
+    expect(page.get_by_test_id("transfer-done")).to_contain_text("Wang Wei")
+    expect(page.get_by_test_id("ticket-assignee")).to_have_text("Wang Wei")
+    expect(page.get_by_test_id("ticket-assignee")).to_have_attribute("data-agent-id", wang_wei)
+    expect(page.get_by_test_id("transfer-error")).to_have_count(0)
+    status = view.locator(".ticket-header").get_by_test_id("ticket-status")
+    expect(status).to_have_text(ZH_STATUS[status.get_attribute("data-status") or ""])
+    _screenshot(page, "ticket-zh", full_page=True)
+
+    # Stored, not just shown: Wang Wei's own view of the ticket says it is hers.
+    token = local_cloud.login("agent2@example.com", AGENT_PASSWORD)
+    with httpx.Client(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {token}"}) as http:
+        me = http.get("/api/v1/me").json()
+        ticket = http.get(f"/api/v1/tickets/{ticket_id}").json()
+    assert me["id"] == wang_wei
+    assert ticket["assignee"] == wang_wei
+
+    # 6. Back to English for the same screens; the shortcut list opens with "?".
+    page.get_by_test_id("language-select").select_option("en")
+    expect(page.get_by_test_id("ticket-assignee")).to_have_text("Wang Wei")
+    expect(status).to_have_text(EN_STATUS[status.get_attribute("data-status") or ""])
+    _screenshot(page, "ticket-en", full_page=True)
+    page.keyboard.press("?")
+    expect(page.get_by_test_id("shortcut-help")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("shortcut-help")).to_have_count(0)
+    page.get_by_test_id("settings-link").click()
+    expect(page.get_by_test_id("mfa-status")).to_have_attribute("data-enabled", "true")
+    _screenshot(page, "settings-en")
 
     assert page_errors == [], f"the app threw: {page_errors}"

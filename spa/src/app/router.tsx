@@ -2,6 +2,7 @@ import { createHashRouter, Navigate } from 'react-router'
 import { AppLayout } from './routes/app-layout'
 import { InboxRoute } from './routes/inbox'
 import { LoginRoute } from './routes/login'
+import { SettingsRoute } from './routes/settings'
 import { TicketRoute } from './routes/ticket'
 
 // Hash URLs (/app/#/tickets/…) work from any static host without a rewrite rule for deep links.
@@ -12,6 +13,7 @@ export const router = createHashRouter([
     children: [
       { index: true, element: <InboxRoute /> },
       { path: 'tickets/:ticketId', element: <TicketRoute /> },
+      { path: 'settings', element: <SettingsRoute /> },
     ],
   },
   { path: '*', element: <Navigate to="/" replace /> },

@@ -5,6 +5,7 @@
  */
 import { getConfig } from '../config/runtime'
 import { initiateAuth } from './cognito'
+import { i18n } from './i18n'
 import { sessionStore, tokenExpiry, type Session } from './session'
 
 export class ApiError extends Error {
@@ -28,13 +29,13 @@ type RequestOptions = {
 const RENEW_MARGIN_SECONDS = 60
 let renewing: Promise<Session | null> | null = null
 
-async function renewSession(session: Session): Promise<Session | null> {
+export async function renewSession(session: Session): Promise<Session | null> {
   if (!session.refreshToken) return null
   try {
     const answer = await initiateAuth('REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: session.refreshToken })
     const idToken = answer.AuthenticationResult?.IdToken
     if (!idToken) return null
-    const renewed: Session = { ...session, idToken }
+    const renewed: Session = { ...session, idToken, accessToken: answer.AuthenticationResult?.AccessToken ?? session.accessToken }
     sessionStore.set(renewed)
     return renewed
   } catch {
@@ -43,7 +44,7 @@ async function renewSession(session: Session): Promise<Session | null> {
 }
 
 /** Renews at most once at a time, however many requests notice the expiry together. */
-function renewOnce(session: Session): Promise<Session | null> {
+export function renewOnce(session: Session): Promise<Session | null> {
   renewing ??= renewSession(session).finally(() => {
     renewing = null
   })
@@ -103,7 +104,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
   let session = await currentSession()
   if (!session) {
     sessionStore.clear()
-    throw new ApiError(401, 'Please sign in.')
+    throw new ApiError(401, i18n.t('errors.signInAgain'))
   }
   let response: Response
   try {
@@ -117,7 +118,7 @@ export async function apiRequest<T>(path: string, options: RequestOptions = {}):
     }
   } catch (error) {
     if (error instanceof DOMException && error.name === 'AbortError') throw error
-    throw new ApiError(0, 'Cannot reach the server. Check your connection.')
+    throw new ApiError(0, i18n.t('errors.network'))
   }
   if (response.status === 401) {
     sessionStore.clear()

@@ -1,6 +1,7 @@
 /**
- * The two Cognito calls the app needs, over plain fetch (no AWS SDK): InitiateAuth and
- * RespondToAuthChallenge. Cognito answers errors as `{"__type", "message"}`; the message is what users see.
+ * The Cognito calls the app needs, over plain fetch (no AWS SDK): sign-in and its challenges, TOTP set-up,
+ * the user's MFA state and sign-out. These are Cognito's public operations (no AWS signature): they take the
+ * user's own access token or the sign-in session. Cognito answers errors as `{"__type", "message"}`.
  */
 import { cognitoUrl, getConfig } from '../config/runtime'
 
@@ -39,7 +40,7 @@ export async function cognitoCall<T>(operation: string, body: unknown): Promise<
       body: JSON.stringify(body),
     })
   } catch {
-    throw new CognitoError('NetworkError', 'Cannot reach the sign-in service. Check your connection.')
+    throw new CognitoError('NetworkError', '')
   }
   const text = await response.text()
   let data: Record<string, unknown> = {}
@@ -54,7 +55,7 @@ export async function cognitoCall<T>(operation: string, body: unknown): Promise<
     const message =
       (typeof data.message === 'string' && data.message) ||
       (typeof data.Message === 'string' && data.Message) ||
-      `Sign-in failed (HTTP ${response.status}).`
+      `HTTP ${response.status}`
     throw new CognitoError(code, message)
   }
   return data as T
@@ -79,4 +80,38 @@ export function respondToAuthChallenge(
     Session: session,
     ChallengeResponses: responses,
   })
+}
+
+/** A secret for an authenticator app, for the signed-in user (access token) or during sign-in (session). */
+export function associateSoftwareToken(
+  by: { accessToken: string } | { session: string },
+): Promise<{ SecretCode: string; Session?: string }> {
+  return cognitoCall('AssociateSoftwareToken', 'accessToken' in by ? { AccessToken: by.accessToken } : { Session: by.session })
+}
+
+export function verifySoftwareToken(
+  by: { accessToken: string } | { session: string },
+  code: string,
+  deviceName: string,
+): Promise<{ Status: string; Session?: string }> {
+  const who = 'accessToken' in by ? { AccessToken: by.accessToken } : { Session: by.session }
+  return cognitoCall('VerifySoftwareToken', { ...who, UserCode: code, FriendlyDeviceName: deviceName })
+}
+
+export function enableTotpMfa(accessToken: string): Promise<unknown> {
+  return cognitoCall('SetUserMFAPreference', {
+    AccessToken: accessToken,
+    SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+  })
+}
+
+export type CognitoUser = { Username: string; UserMFASettingList?: string[]; PreferredMfaSetting?: string }
+
+export function getUser(accessToken: string): Promise<CognitoUser> {
+  return cognitoCall<CognitoUser>('GetUser', { AccessToken: accessToken })
+}
+
+/** Ends every session of the user: refresh tokens stop working everywhere. */
+export function globalSignOut(accessToken: string): Promise<unknown> {
+  return cognitoCall('GlobalSignOut', { AccessToken: accessToken })
 }

@@ -4,6 +4,8 @@
  */
 export type Session = {
   idToken: string
+  /** For the user's own Cognito calls (TOTP set-up, sign-out everywhere); absent in sessions saved before. */
+  accessToken: string | null
   refreshToken: string | null
   username: string
 }
@@ -18,7 +20,12 @@ function read(): Session | null {
     if (!raw) return null
     const parsed = JSON.parse(raw) as Partial<Session>
     if (typeof parsed.idToken !== 'string' || typeof parsed.username !== 'string') return null
-    return { idToken: parsed.idToken, refreshToken: parsed.refreshToken ?? null, username: parsed.username }
+    return {
+      idToken: parsed.idToken,
+      accessToken: parsed.accessToken ?? null,
+      refreshToken: parsed.refreshToken ?? null,
+      username: parsed.username,
+    }
   } catch {
     return null
   }

@@ -1,18 +1,25 @@
 import { useCallback, useMemo } from 'react'
 import { useNavigate, useSearchParams } from 'react-router'
 import { useMe } from '../../features/auth/api/get-me'
-import type { TicketFilters } from '../../features/tickets/api/get-tickets'
+import { NO_FILTERS, type TicketFilters } from '../../features/tickets/api/get-tickets'
 import { Inbox } from '../../features/tickets/components/inbox'
 import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../../features/tickets/types'
 
+const oneOf = <T extends string>(values: readonly T[], value: string | null): value is T =>
+  value !== null && (values as readonly string[]).includes(value)
+
 // Filters live in the URL so a reload or the back button keeps them.
 function filtersFrom(params: URLSearchParams): TicketFilters {
-  const status = params.get('status') ?? 'all'
-  const priority = params.get('priority') ?? ''
+  const status = params.get('status')
+  const priority = params.get('priority')
+  const assignee = params.get('assignee')
   return {
-    status: (TICKET_STATUSES as readonly string[]).includes(status) ? (status as TicketStatus) : 'all',
-    assignee: params.get('assignee') ?? '',
-    priority: (PRIORITIES as readonly string[]).includes(priority) ? (priority as Priority) : '',
+    status: oneOf<TicketStatus>(TICKET_STATUSES, status) ? status : 'all',
+    assignee: assignee === 'me' ? assignee : '',
+    team: params.get('team') ?? '',
+    priority: oneOf<Priority>(PRIORITIES, priority) ? priority : '',
+    channel: '',
+    tier: '',
     q: params.get('q') ?? '',
   }
 }
@@ -25,10 +32,9 @@ export function InboxRoute() {
   const setFilters = useCallback(
     (next: TicketFilters) => {
       const search = new URLSearchParams()
-      if (next.status !== 'all') search.set('status', next.status)
-      if (next.assignee) search.set('assignee', next.assignee)
-      if (next.priority) search.set('priority', next.priority)
-      if (next.q) search.set('q', next.q)
+      for (const [key, value] of Object.entries(next) as [keyof TicketFilters, string][]) {
+        if (value && value !== NO_FILTERS[key] && value !== 'all') search.set(key, value)
+      }
       setParams(search, { replace: true })
     },
     [setParams],

@@ -1,8 +1,10 @@
+import { useTranslation } from 'react-i18next'
 import { Link, useLocation, useNavigate, useParams } from 'react-router'
 import { useMe } from '../../features/auth/api/get-me'
 import { TicketView } from '../../features/tickets/components/ticket-view'
 
 export function TicketRoute() {
+  const { t } = useTranslation()
   const { ticketId = '' } = useParams()
   const navigate = useNavigate()
   const location = useLocation()
@@ -11,7 +13,7 @@ export function TicketRoute() {
   const cameFromApp = location.key !== 'default'
   return (
     <div className="ticket-page">
-      <nav className="breadcrumb" aria-label="Breadcrumb">
+      <nav className="breadcrumb" aria-label={t('nav.breadcrumb')}>
         <Link
           to="/"
           data-testid="back-to-inbox"
@@ -22,7 +24,7 @@ export function TicketRoute() {
             }
           }}
         >
-          ← Inbox
+          ← {t('nav.inbox')}
         </Link>
       </nav>
       <TicketView key={ticketId} ticketId={ticketId} currentAgentId={me.data?.id} />

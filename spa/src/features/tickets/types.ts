@@ -8,6 +8,12 @@ export type Priority = (typeof PRIORITIES)[number]
 
 export const TICKET_TYPES = ['consultation', 'after_sales', 'complaint'] as const
 
+export const TIERS = ['normal', 'vip', 'enterprise'] as const
+export type Tier = (typeof TIERS)[number]
+
+/** The channels an inbox can be (docs/contract.md, inboxes); the filter offers these. */
+export const CHANNELS = ['web', 'form', 'email', 'wechat', 'wecom', 'whatsapp', 'messenger', 'twilio', 'line', 'telegram', 'weibo'] as const
+
 export type Sla = {
   first_response_due_at?: string | null
   resolution_due_at?: string | null
@@ -49,6 +55,7 @@ export type Ticket = {
   /** Some list answers embed a customer summary or name; the single-ticket view always has `customer`. */
   customer?: CustomerSummary | null
   customer_name?: string | null
+  customer_tier?: string | null
 }
 
 export type Attachment = {
@@ -90,16 +97,7 @@ export type TicketDetail = Ticket & {
 
 export type Page<T> = { items: T[]; next_cursor: string | null }
 
-/** Ids are long ULIDs/UUIDs: show their tail, which is enough to tell people apart on one screen. */
+/** Ids are long ULIDs/UUIDs: where one must be shown (a customer without a name), its tail is enough. */
 export function shortId(id: string): string {
   return id.length > 10 ? `…${id.slice(-6)}` : id
-}
-
-export function customerLabel(ticket: Ticket): string {
-  return ticket.customer?.name || ticket.customer_name || `Customer ${shortId(ticket.customer_id)}`
-}
-
-/** The API knows agents by id only; the signed-in agent is "You". */
-export function agentLabel(agentId: string, currentAgentId?: string): string {
-  return agentId === currentAgentId ? 'You' : `Agent ${shortId(agentId)}`
 }

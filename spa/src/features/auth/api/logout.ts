@@ -1,10 +1,16 @@
 import { useQueryClient } from '@tanstack/react-query'
+import { globalSignOut } from '../../../lib/cognito'
 import { sessionStore } from '../../../lib/session'
 
-/** Forgets the tokens and everything fetched with them; the router then shows the login screen. */
+/**
+ * Signs out: Cognito revokes the refresh tokens (GlobalSignOut), then the tokens and everything fetched with
+ * them are forgotten here and the router shows the login screen. Never blocked by an unreachable Cognito.
+ */
 export function useLogout() {
   const queryClient = useQueryClient()
-  return () => {
+  return async () => {
+    const accessToken = sessionStore.get()?.accessToken
+    if (accessToken) await globalSignOut(accessToken).catch(() => undefined)
     sessionStore.clear()
     queryClient.clear()
   }

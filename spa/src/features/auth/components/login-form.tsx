@@ -1,74 +1,71 @@
+import { useMutation, useQuery } from '@tanstack/react-query'
 import { useState, type FormEvent } from 'react'
-import { useCompleteNewPassword, useLogin, type LoginOutcome } from '../api/login'
+import { useTranslation } from 'react-i18next'
+import {
+  finishSetupDuringSignIn,
+  startSetupDuringSignIn,
+  useAnswerMfa,
+  useCompleteNewPassword,
+  useLogin,
+  type Challenge,
+  type LoginOutcome,
+} from '../api/login'
+import { authErrorMessage } from '../errors'
+import { TotpSetup } from './totp-setup'
+import { LanguageSelect } from '../../../components/ui/language-select'
 
 type Props = { onSignedIn: () => void }
 
-type Challenge = Extract<LoginOutcome, { kind: 'new-password-required' }>
+type Step = { kind: 'password' } | Exclude<LoginOutcome, { kind: 'signed-in' }>
 
+/** Password, then whatever Cognito asks next: a new password, the authenticator code, or setting one up. */
 export function LoginForm({ onSignedIn }: Props) {
-  const [username, setUsername] = useState('')
-  const [password, setPassword] = useState('')
-  const [newPassword, setNewPassword] = useState('')
-  const [challenge, setChallenge] = useState<Challenge | null>(null)
-  const login = useLogin()
-  const complete = useCompleteNewPassword()
-
+  const { t } = useTranslation()
+  const [step, setStep] = useState<Step>({ kind: 'password' })
   const handleOutcome = (outcome: LoginOutcome) => {
     if (outcome.kind === 'signed-in') onSignedIn()
-    else setChallenge(outcome)
+    else setStep(outcome)
   }
-
-  const submitLogin = (event: FormEvent) => {
-    event.preventDefault()
-    login.mutate({ username, password }, { onSuccess: handleOutcome })
-  }
-
-  const submitNewPassword = (event: FormEvent) => {
-    event.preventDefault()
-    if (!challenge) return
-    complete.mutate(
-      { username: challenge.username, session: challenge.session, newPassword },
-      { onSuccess: handleOutcome },
-    )
-  }
-
-  if (challenge) {
-    return (
-      <form className="login-form" onSubmit={submitNewPassword} aria-label="Choose a new password">
-        <h1>Choose a new password</h1>
-        <p className="muted">This is your first sign-in as {challenge.username}. Please set your own password.</p>
-        <label>
-          New password
-          <input
-            type="password"
-            name="new-password"
-            autoComplete="new-password"
-            data-testid="new-password"
-            value={newPassword}
-            onChange={(e) => setNewPassword(e.target.value)}
-            required
-          />
-        </label>
-        {complete.error && (
-          <p className="form-error" role="alert" data-testid="login-error">
-            {complete.error.message}
-          </p>
-        )}
-        <button type="submit" className="button primary" disabled={complete.isPending}>
-          {complete.isPending ? 'Saving…' : 'Set password and sign in'}
-        </button>
-      </form>
-    )
-  }
+  const restart = () => setStep({ kind: 'password' })
 
   return (
-    <form className="login-form" onSubmit={submitLogin} aria-label="Sign in">
-      <h1>
-        Kefu <span lang="zh-CN">客服</span>
-      </h1>
-      <p className="muted">Sign in to the agent workspace</p>
+    <div className="login-form">
+      <div className="login-top">
+        <p className="brand-line">
+          Kefu <span lang="zh-CN">客服</span>
+        </p>
+        <LanguageSelect />
+      </div>
+      {step.kind === 'password' && <PasswordStep onOutcome={handleOutcome} />}
+      {step.kind === 'new-password-required' && <NewPasswordStep challenge={step} onOutcome={handleOutcome} />}
+      {step.kind === 'mfa-required' && <MfaStep challenge={step} onOutcome={handleOutcome} />}
+      {step.kind === 'mfa-setup' && <SetupStep challenge={step} onOutcome={handleOutcome} />}
+      {step.kind !== 'password' && (
+        <button type="button" className="link-button" onClick={restart} data-testid="login-restart">
+          {t('auth.startOver')}
+        </button>
+      )}
+    </div>
+  )
+}
+
+type StepProps = { onOutcome: (outcome: LoginOutcome) => void }
+
+function PasswordStep({ onOutcome }: StepProps) {
+  const { t } = useTranslation()
+  const [username, setUsername] = useState('')
+  const [password, setPassword] = useState('')
+  const login = useLogin()
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    login.mutate({ username, password }, { onSuccess: onOutcome })
+  }
+  return (
+    <form onSubmit={submit} aria-labelledby="login-title">
+      <h1 id="login-title">{t('auth.title')}</h1>
+      <p className="muted">{t('auth.subtitle')}</p>
       <label>
-        Email
+        {t('auth.email')}
         <input
           type="email"
           name="username"
@@ -81,7 +78,7 @@ export function LoginForm({ onSignedIn }: Props) {
         />
       </label>
       <label>
-        Password
+        {t('auth.password')}
         <input
           type="password"
           name="password"
@@ -94,12 +91,127 @@ export function LoginForm({ onSignedIn }: Props) {
       </label>
       {login.error && (
         <p className="form-error" role="alert" data-testid="login-error">
-          {login.error.message}
+          {authErrorMessage(t, login.error, 'password')}
         </p>
       )}
       <button type="submit" className="button primary" data-testid="login-submit" disabled={login.isPending}>
-        {login.isPending ? 'Signing in…' : 'Sign in'}
+        {login.isPending ? t('auth.signingIn') : t('auth.signIn')}
       </button>
     </form>
+  )
+}
+
+function NewPasswordStep({ challenge, onOutcome }: StepProps & { challenge: Challenge }) {
+  const { t } = useTranslation()
+  const [newPassword, setNewPassword] = useState('')
+  const complete = useCompleteNewPassword()
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    complete.mutate({ ...challenge, newPassword }, { onSuccess: onOutcome })
+  }
+  return (
+    <form onSubmit={submit} aria-labelledby="new-password-title">
+      <h1 id="new-password-title">{t('auth.newPasswordTitle')}</h1>
+      <p className="muted">{t('auth.newPasswordHint', { username: challenge.username })}</p>
+      <label>
+        {t('auth.newPassword')}
+        <input
+          type="password"
+          name="new-password"
+          autoComplete="new-password"
+          data-testid="new-password"
+          value={newPassword}
+          onChange={(e) => setNewPassword(e.target.value)}
+          required
+          autoFocus
+        />
+      </label>
+      {complete.error && (
+        <p className="form-error" role="alert" data-testid="login-error">
+          {authErrorMessage(t, complete.error, 'new-password')}
+        </p>
+      )}
+      <button type="submit" className="button primary" data-testid="new-password-submit" disabled={complete.isPending}>
+        {complete.isPending ? t('common.saving') : t('auth.setPassword')}
+      </button>
+    </form>
+  )
+}
+
+function MfaStep({ challenge, onOutcome }: StepProps & { challenge: Challenge }) {
+  const { t } = useTranslation()
+  const [code, setCode] = useState('')
+  const answer = useAnswerMfa()
+  const submit = (event: FormEvent) => {
+    event.preventDefault()
+    answer.mutate({ ...challenge, code }, { onSuccess: onOutcome })
+  }
+  return (
+    <form onSubmit={submit} aria-labelledby="mfa-title" data-testid="mfa-challenge">
+      <h1 id="mfa-title">{t('mfa.challengeTitle')}</h1>
+      <p className="muted" id="mfa-hint">
+        {t('mfa.challengeHint')}
+      </p>
+      <label>
+        {t('mfa.codeLabel')}
+        <input
+          name="totp"
+          inputMode="numeric"
+          autoComplete="one-time-code"
+          pattern="[0-9]{6}"
+          maxLength={6}
+          required
+          autoFocus
+          aria-describedby="mfa-hint"
+          data-testid="mfa-code"
+          value={code}
+          onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
+        />
+      </label>
+      {answer.error && (
+        <p className="form-error" role="alert" data-testid="login-error">
+          {authErrorMessage(t, answer.error, 'mfa')}
+        </p>
+      )}
+      <button type="submit" className="button primary" data-testid="mfa-submit" disabled={answer.isPending}>
+        {answer.isPending ? t('auth.signingIn') : t('mfa.verify')}
+      </button>
+    </form>
+  )
+}
+
+/** MFA_SETUP: the pool requires MFA and this user has none yet. */
+function SetupStep({ challenge, onOutcome }: StepProps & { challenge: Challenge }) {
+  const { t } = useTranslation()
+  const secret = useQuery({
+    queryKey: ['totp-secret', 'sign-in', challenge.session],
+    queryFn: () => startSetupDuringSignIn(challenge),
+    staleTime: Infinity,
+    gcTime: 0,
+    retry: false,
+    refetchOnWindowFocus: false,
+  })
+  const finish = useMutation({
+    mutationFn: (code: string) =>
+      finishSetupDuringSignIn(
+        { username: challenge.username, session: secret.data?.session ?? challenge.session },
+        code,
+        t('mfa.deviceName'),
+      ),
+    onSuccess: onOutcome,
+  })
+  return (
+    <div aria-labelledby="setup-title">
+      <h1 id="setup-title">{t('mfa.requiredTitle')}</h1>
+      <p className="muted">{t('mfa.requiredHint')}</p>
+      <TotpSetup
+        account={challenge.username}
+        secret={secret.data?.secret ?? null}
+        loadError={secret.error ? authErrorMessage(t, secret.error, 'setup') : null}
+        error={finish.error ? authErrorMessage(t, finish.error, 'setup') : null}
+        pending={finish.isPending}
+        onSubmit={(code) => finish.mutate(code)}
+      />
+    </div>
   )
 }

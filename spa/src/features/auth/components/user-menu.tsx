@@ -1,12 +1,18 @@
 import { useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import { Link } from 'react-router'
+import { useLabel } from '../../../lib/format'
 import { useMe, type Presence } from '../api/get-me'
 import { updatePresence, useUpdatePresence } from '../api/update-presence'
 import { useLogout } from '../api/logout'
+import { LanguageSelect } from '../../../components/ui/language-select'
 
 const PRESENCES: Presence[] = ['online', 'away', 'offline']
 
-/** The header's right side: who is signed in, their presence (routing uses it) and sign-out. */
+/** The header's right side: who is signed in, their presence (routing uses it), language, settings, sign-out. */
 export function UserMenu() {
+  const { t } = useTranslation()
+  const label = useLabel()
   const me = useMe()
   const presence = useUpdatePresence()
   const logout = useLogout()
@@ -18,17 +24,18 @@ export function UserMenu() {
     setSigningOut(true)
     // Going offline first stops routing from sending this agent new tickets; never block sign-out on it.
     await updatePresence('offline').catch(() => undefined)
-    logout()
+    await logout()
   }
 
   return (
     <div className="user-menu">
       {me.data ? (
-        <span className="user-identity" data-testid="current-user">
-          <span className="user-email">{me.data.email ?? me.data.name ?? me.data.id}</span>
+        <span className="user-identity" data-testid="current-user" title={me.data.email ?? undefined}>
+          <span className="user-name">{me.data.name || me.data.email || me.data.id}</span>
+          {me.data.name && me.data.email && <span className="user-email visually-hidden">{me.data.email}</span>}
           {me.data.roles.map((role) => (
             <span key={role} className="badge role">
-              {role}
+              {label('role', role)}
             </span>
           ))}
         </span>
@@ -37,13 +44,12 @@ export function UserMenu() {
           {me.error.message}
         </span>
       ) : (
-        <span className="muted">Loading…</span>
+        <span className="muted">{t('common.loading')}</span>
       )}
       <label className={`presence presence-${current}`}>
         <span className="presence-dot" aria-hidden="true" />
-        <span className="visually-hidden">Presence</span>
         <select
-          aria-label="Presence"
+          aria-label={t('presence.label')}
           data-testid="presence-select"
           value={current}
           disabled={!me.data || presence.isPending}
@@ -51,7 +57,7 @@ export function UserMenu() {
         >
           {PRESENCES.map((p) => (
             <option key={p} value={p}>
-              {p.charAt(0).toUpperCase() + p.slice(1)}
+              {label('presence', p)}
             </option>
           ))}
         </select>
@@ -61,8 +67,12 @@ export function UserMenu() {
           {presence.error.message}
         </span>
       )}
+      <LanguageSelect />
+      <Link to="/settings" className="button" data-testid="settings-link">
+        {t('nav.settings')}
+      </Link>
       <button type="button" className="button" data-testid="logout" onClick={signOut} disabled={signingOut}>
-        Sign out
+        {t('auth.signOut')}
       </button>
     </div>
   )

@@ -1,13 +1,26 @@
 import { infiniteQueryOptions, keepPreviousData, useInfiniteQuery } from '@tanstack/react-query'
 import { api } from '../../../lib/api-client'
-import type { Page, Priority, Ticket, TicketStatus } from '../types'
+import type { Page, Priority, Ticket, TicketStatus, Tier } from '../types'
 
 export type TicketFilters = {
   status: TicketStatus | 'all'
-  /** "me", an agent id, or empty for everyone's tickets. */
-  assignee: string
+  /** "me", "none" (unassigned), or empty for everyone's tickets. */
+  assignee: '' | 'me' | 'none'
+  team: string
   priority: Priority | ''
+  channel: string
+  tier: Tier | ''
   q: string
+}
+
+export const NO_FILTERS: TicketFilters = {
+  status: 'all',
+  assignee: '',
+  team: '',
+  priority: '',
+  channel: '',
+  tier: '',
+  q: '',
 }
 
 export const INBOX_REFRESH_MS = 5_000
@@ -18,7 +31,10 @@ export function getTickets(filters: TicketFilters, cursor: string | null, signal
     {
       status: filters.status === 'all' ? undefined : filters.status,
       assignee: filters.assignee || undefined,
+      team: filters.team || undefined,
       priority: filters.priority || undefined,
+      channel: filters.channel || undefined,
+      tier: filters.tier || undefined,
       q: filters.q || undefined,
       cursor: cursor ?? undefined,
     },

@@ -1,13 +1,7 @@
 import { useEffect, useRef } from 'react'
-import { formatDateTime, formatFullDateTime, humanize } from '../../../lib/format'
-import { agentLabel, type Message } from '../types'
-
-const AUTHOR_LABELS: Record<Message['author_type'], string> = {
-  customer: 'Customer',
-  agent: 'Agent',
-  bot: 'Bot',
-  system: 'System',
-}
+import { useTranslation } from 'react-i18next'
+import { useFormatters, useLabel } from '../../../lib/format'
+import type { Message } from '../types'
 
 function side(message: Message): 'left' | 'right' | 'center' {
   if (message.author_type === 'system') return 'center'
@@ -15,28 +9,33 @@ function side(message: Message): 'left' | 'right' | 'center' {
 }
 
 function DeliveryState({ message }: { message: Message }) {
+  const label = useLabel()
   if (message.direction !== 'outbound' || message.internal || !message.delivery_status) return null
   const status = message.delivery_status
   return (
     <span
       className={`delivery delivery-${status}`}
       data-testid="delivery-status"
+      data-delivery={status}
       title={message.delivery_error ?? undefined}
     >
-      {humanize(status)}
+      {label('delivery', status)}
       {status === 'failed' && message.delivery_error ? `: ${message.delivery_error}` : ''}
     </span>
   )
 }
 
-type ItemProps = { message: Message; customerName: string; currentAgentId?: string }
+type ItemProps = { message: Message; customerName: string; agentName: (id: string) => string }
 
-function MessageItem({ message, customerName, currentAgentId }: ItemProps) {
+function MessageItem({ message, customerName, agentName }: ItemProps) {
+  const { t } = useTranslation()
+  const label = useLabel()
+  const format = useFormatters()
   const author =
     message.author_name ||
     (message.author_type === 'customer' ? customerName : null) ||
-    (message.author_type === 'agent' && message.author_id ? agentLabel(message.author_id, currentAgentId) : null) ||
-    AUTHOR_LABELS[message.author_type]
+    (message.author_type === 'agent' && message.author_id ? agentName(message.author_id) : null) ||
+    label('author', message.author_type)
   return (
     <li
       className={`message ${side(message)} author-${message.author_type} ${message.internal ? 'internal' : ''}`}
@@ -47,22 +46,29 @@ function MessageItem({ message, customerName, currentAgentId }: ItemProps) {
       data-internal={message.internal ? 'true' : 'false'}
     >
       <div className="message-meta">
-        <span className="message-author" title={message.author_id ?? undefined}>
+        <span className="message-author" data-testid="message-author">
           {author}
         </span>
-        {message.internal && <span className="badge note">Internal note</span>}
-        <time dateTime={message.created_at} title={formatFullDateTime(message.created_at)}>
-          {formatDateTime(message.created_at)}
+        {message.internal && <span className="badge note">{t('reply.internalNote')}</span>}
+        <time dateTime={message.created_at} title={format.fullDateTime(message.created_at)}>
+          {format.dateTime(message.created_at)}
         </time>
       </div>
       <div className="message-body" data-testid="message-body">
         {message.body}
       </div>
       {message.attachments && message.attachments.length > 0 && (
-        <ul className="attachments">
+        <ul className="attachments" aria-label={t('conversation.attachments')}>
           {message.attachments.map((attachment, index) => (
             <li key={index}>
-              📎 {attachment.name || attachment.content_type || 'attachment'}
+              <span aria-hidden="true">📎 </span>
+              {attachment.url ? (
+                <a href={attachment.url} target="_blank" rel="noreferrer">
+                  {attachment.name || attachment.content_type || t('conversation.attachment')}
+                </a>
+              ) : (
+                attachment.name || attachment.content_type || t('conversation.attachment')
+              )}
             </li>
           ))}
         </ul>
@@ -72,9 +78,10 @@ function MessageItem({ message, customerName, currentAgentId }: ItemProps) {
   )
 }
 
-type Props = { messages: Message[]; customerName: string; currentAgentId?: string }
+type Props = { messages: Message[]; customerName: string; agentName: (id: string) => string }
 
-export function Conversation({ messages, customerName, currentAgentId }: Props) {
+export function Conversation({ messages, customerName, agentName }: Props) {
+  const { t } = useTranslation()
   const listRef = useRef<HTMLOListElement>(null)
   const count = messages.length
   const stickToBottom = useRef(true)
@@ -89,21 +96,19 @@ export function Conversation({ messages, customerName, currentAgentId }: Props) 
     <ol
       className="conversation"
       ref={listRef}
-      aria-label="Conversation"
+      aria-label={t('conversation.label')}
+      aria-live="polite"
+      aria-relevant="additions"
       data-testid="conversation"
+      tabIndex={0}
       onScroll={(e) => {
         const el = e.currentTarget
         stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80
       }}
     >
-      {messages.length === 0 && <li className="empty">No messages yet.</li>}
+      {messages.length === 0 && <li className="empty">{t('conversation.empty')}</li>}
       {messages.map((message) => (
-        <MessageItem
-          key={message.id}
-          message={message}
-          customerName={customerName}
-          currentAgentId={currentAgentId}
-        />
+        <MessageItem key={message.id} message={message} customerName={customerName} agentName={agentName} />
       ))}
     </ol>
   )

@@ -1,49 +1,50 @@
-import { humanize } from '../../../lib/format'
+import { useTranslation } from 'react-i18next'
+import { useLabel } from '../../../lib/format'
 import type { CustomerSummary } from '../types'
-import { channelLabel } from '../channels'
+import { TierBadge } from './badges'
 
 /** Who the customer is, as the API shows it (email and phone arrive already masked where policy says so). */
 export function CustomerPanel({ customer, customerId }: { customer?: CustomerSummary | null; customerId: string }) {
+  const { t } = useTranslation()
+  const label = useLabel()
   const tier = customer?.tier ?? 'normal'
   return (
-    <section className="panel customer-panel" aria-label="Customer" data-testid="customer-panel">
-      <h2>Customer</h2>
+    <section className="panel customer-panel" aria-labelledby="customer-panel-title" data-testid="customer-panel">
+      <h2 id="customer-panel-title">{t('customer.title')}</h2>
       <p className="customer-name">
-        <span data-testid="customer-name">{customer?.name || 'Unnamed customer'}</span>
-        <span className={`badge tier tier-${tier}`} data-testid="customer-tier">
-          {tier === 'vip' ? 'VIP' : humanize(tier)}
-        </span>
+        <span data-testid="customer-name">{customer?.name || t('customer.unnamed')}</span>
+        <TierBadge tier={tier} />
       </p>
       <dl className="details">
-        <dt>Email</dt>
+        <dt>{t('customer.email')}</dt>
         <dd>{customer?.email || <span className="muted">—</span>}</dd>
-        <dt>Phone</dt>
+        <dt>{t('customer.phone')}</dt>
         <dd>{customer?.phone || <span className="muted">—</span>}</dd>
         {customer?.locale && (
           <>
-            <dt>Language</dt>
+            <dt>{t('customer.language')}</dt>
             <dd>{customer.locale}</dd>
           </>
         )}
-        <dt>ID</dt>
+        <dt>{t('customer.id')}</dt>
         <dd className="mono">{customer?.id ?? customerId}</dd>
       </dl>
       {customer?.tags && customer.tags.length > 0 && (
-        <div className="tags">
+        <ul className="tags" aria-label={t('ticket.tags')}>
           {customer.tags.map((tag) => (
-            <span key={tag} className="tag">
+            <li key={tag} className="tag">
               {tag}
-            </span>
+            </li>
           ))}
-        </div>
+        </ul>
       )}
       {customer?.identities && customer.identities.length > 0 && (
         <>
-          <h3>Channels</h3>
+          <h3>{t('customer.channels')}</h3>
           <ul className="identities" data-testid="customer-identities">
             {customer.identities.map((identity) => (
               <li key={`${identity.channel}:${identity.external_id}`}>
-                <span className="badge channel">{channelLabel(identity.channel)}</span>
+                <span className="badge channel">{label('channel', identity.channel)}</span>
                 <span className="mono">{identity.external_id}</span>
               </li>
             ))}

@@ -1,4 +1,5 @@
-import { useState, type FormEvent, type KeyboardEvent } from 'react'
+import { forwardRef, useState, type FormEvent, type KeyboardEvent } from 'react'
+import { useTranslation } from 'react-i18next'
 import { Alert } from '../../../components/ui/alert'
 import { useSendMessage } from '../api/send-message'
 
@@ -9,7 +10,11 @@ type Props = {
   notesOnlyReason?: string
 }
 
-export function ReplyBox({ ticketId, notesOnly = false, notesOnlyReason }: Props) {
+export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox(
+  { ticketId, notesOnly = false, notesOnlyReason },
+  textareaRef,
+) {
+  const { t } = useTranslation()
   const [body, setBody] = useState('')
   const [internalChosen, setInternal] = useState(false)
   const internal = notesOnly || internalChosen
@@ -30,23 +35,22 @@ export function ReplyBox({ ticketId, notesOnly = false, notesOnlyReason }: Props
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) submit()
+    if (event.key === 'Escape') event.currentTarget.blur() // back to the single-key shortcuts
   }
 
   return (
-    <form className={`reply-box ${internal ? 'internal' : ''}`} onSubmit={submit} aria-label="Reply">
+    <form className={`reply-box ${internal ? 'internal' : ''}`} onSubmit={submit} aria-label={t('reply.label')}>
       {send.error && (
         <Alert onDismiss={() => send.reset()} testId="reply-error">
           {send.error.message}
         </Alert>
       )}
       <textarea
-        aria-label={internal ? 'Internal note' : 'Reply to customer'}
+        ref={textareaRef}
+        aria-label={internal ? t('reply.internalNote') : t('reply.toCustomer')}
+        aria-keyshortcuts="R"
         data-testid="reply-box"
-        placeholder={
-          internal
-            ? 'Note for your team (the customer will not see it)…  (Ctrl+Enter to save)'
-            : 'Reply to the customer…  (Ctrl+Enter to send)'
-        }
+        placeholder={internal ? t('reply.notePlaceholder') : t('reply.placeholder')}
         value={body}
         onChange={(e) => setBody(e.target.value)}
         onKeyDown={onKeyDown}
@@ -61,13 +65,13 @@ export function ReplyBox({ ticketId, notesOnly = false, notesOnlyReason }: Props
             onChange={(e) => setInternal(e.target.checked)}
             disabled={notesOnly}
           />
-          Internal note
+          {t('reply.internalNote')}
         </label>
         {notesOnly && <span className="muted reply-hint">{notesOnlyReason}</span>}
         <button type="submit" className="button primary" data-testid="send-button" disabled={!canSend}>
-          {send.isPending ? 'Sending…' : internal ? 'Add note' : 'Send'}
+          {send.isPending ? t('reply.sending') : internal ? t('reply.addNote') : t('reply.send')}
         </button>
       </div>
     </form>
   )
-}
+})

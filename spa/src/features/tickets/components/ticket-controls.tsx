@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react'
+import { useTranslation } from 'react-i18next'
 import { Alert } from '../../../components/ui/alert'
-import { humanize } from '../../../lib/format'
+import { useLabel } from '../../../lib/format'
 import { useUpdateTicket, type TicketChanges } from '../api/update-ticket'
 import { PRIORITIES, TICKET_STATUSES, TICKET_TYPES, type Priority, type Ticket, type TicketStatus } from '../types'
 
@@ -8,6 +9,8 @@ type Props = { ticket: Ticket }
 
 /** Status, priority, type and tags. The API decides which status moves are legal and says why when not. */
 export function TicketControls({ ticket }: Props) {
+  const { t } = useTranslation()
+  const label = useLabel()
   const update = useUpdateTicket()
   const [newTag, setNewTag] = useState('')
   const change = (changes: TicketChanges) => update.mutate({ ticketId: ticket.id, changes })
@@ -25,15 +28,15 @@ export function TicketControls({ ticket }: Props) {
   }
 
   return (
-    <section className="panel ticket-controls" aria-label="Ticket properties">
-      <h2>Ticket</h2>
+    <section className="panel ticket-controls" aria-labelledby="ticket-controls-title">
+      <h2 id="ticket-controls-title">{t('ticket.properties')}</h2>
       {update.error && (
         <Alert onDismiss={() => update.reset()} testId="ticket-update-error">
           {update.error.message}
         </Alert>
       )}
       <div className="field-grid">
-        <label htmlFor="ticket-status">Status</label>
+        <label htmlFor="ticket-status">{t('ticket.status')}</label>
         <select
           id="ticket-status"
           data-testid="status-select"
@@ -43,12 +46,12 @@ export function TicketControls({ ticket }: Props) {
         >
           {TICKET_STATUSES.map((status) => (
             <option key={status} value={status}>
-              {humanize(status)}
+              {label('status', status)}
             </option>
           ))}
         </select>
 
-        <label htmlFor="ticket-priority">Priority</label>
+        <label htmlFor="ticket-priority">{t('ticket.priority')}</label>
         <select
           id="ticket-priority"
           data-testid="priority-select"
@@ -58,12 +61,12 @@ export function TicketControls({ ticket }: Props) {
         >
           {PRIORITIES.map((priority) => (
             <option key={priority} value={priority}>
-              {humanize(priority)}
+              {label('priority', priority)}
             </option>
           ))}
         </select>
 
-        <label htmlFor="ticket-type">Type</label>
+        <label htmlFor="ticket-type">{t('ticket.type')}</label>
         <select
           id="ticket-type"
           data-testid="type-select"
@@ -73,21 +76,21 @@ export function TicketControls({ ticket }: Props) {
         >
           {types.map((type) => (
             <option key={type} value={type}>
-              {humanize(type)}
+              {label('ticketType', type)}
             </option>
           ))}
         </select>
       </div>
 
-      <div className="tags" aria-label="Tags">
+      <div className="tags" role="group" aria-label={t('ticket.tags')}>
         {ticket.tags.map((tag) => (
           <span key={tag} className="tag" data-testid="ticket-tag">
             {tag}
             <button
               type="button"
-              aria-label={`Remove tag ${tag}`}
+              aria-label={t('ticket.removeTag', { tag })}
               disabled={update.isPending}
-              onClick={() => change({ tags: ticket.tags.filter((t) => t !== tag) })}
+              onClick={() => change({ tags: ticket.tags.filter((x) => x !== tag) })}
             >
               ×
             </button>
@@ -95,8 +98,8 @@ export function TicketControls({ ticket }: Props) {
         ))}
         <form onSubmit={addTag} className="tag-form">
           <input
-            aria-label="Add tag"
-            placeholder="Add tag…"
+            aria-label={t('ticket.addTag')}
+            placeholder={t('ticket.addTagPlaceholder')}
             data-testid="tag-input"
             value={newTag}
             onChange={(e) => setNewTag(e.target.value)}

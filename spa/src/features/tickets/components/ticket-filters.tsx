@@ -1,13 +1,17 @@
 import { useEffect, useState } from 'react'
-import { humanize } from '../../../lib/format'
+import { useTranslation } from 'react-i18next'
+import { useLabel } from '../../../lib/format'
 import type { TicketFilters } from '../api/get-tickets'
-import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../types'
+import { PRIORITIES, TICKET_STATUSES, type Priority } from '../types'
 
-const TABS: (TicketStatus | 'all')[] = [...TICKET_STATUSES, 'all']
+const TABS = [...TICKET_STATUSES, 'all'] as const
 
-type Props = { value: TicketFilters; onChange: (next: TicketFilters) => void }
+type Props = { value: TicketFilters; onChange: (next: TicketFilters) => void; teams: string[] }
 
-export function TicketFiltersBar({ value, onChange }: Props) {
+/** Status tabs, then whose (everyone's or mine), team, priority and search. */
+export function TicketFiltersBar({ value, onChange, teams }: Props) {
+  const { t } = useTranslation()
+  const label = useLabel()
   // Search is applied on Enter or after a pause, not on every key stroke.
   const [query, setQuery] = useState(value.q)
   const [appliedQ, setAppliedQ] = useState(value.q)
@@ -22,49 +26,60 @@ export function TicketFiltersBar({ value, onChange }: Props) {
     return () => clearTimeout(timer)
   }, [query, value, onChange])
 
+  const teamOptions = value.team && !teams.includes(value.team) ? [...teams, value.team] : teams
+
   return (
     <div className="filters">
-      <div className="tabs" role="tablist" aria-label="Status">
+      <div className="tabs" role="group" aria-label={t('filters.status')}>
         {TABS.map((tab) => (
           <button
             key={tab}
             type="button"
-            role="tab"
-            aria-selected={value.status === tab}
+            aria-pressed={value.status === tab}
             data-testid={`status-tab-${tab}`}
             className={`tab ${value.status === tab ? 'active' : ''}`}
             onClick={() => onChange({ ...value, status: tab })}
           >
-            {tab === 'all' ? 'All' : humanize(tab)}
+            {tab === 'all' ? t('filters.all') : label('status', tab)}
           </button>
         ))}
       </div>
       <div className="filter-controls">
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            data-testid="filter-mine"
-            checked={value.assignee === 'me'}
-            onChange={(e) => onChange({ ...value, assignee: e.target.checked ? 'me' : '' })}
-          />
-          Mine
-        </label>
-        <label>
-          <span className="visually-hidden">Priority</span>
-          <select
-            aria-label="Priority filter"
-            data-testid="filter-priority"
-            value={value.priority}
-            onChange={(e) => onChange({ ...value, priority: e.target.value as Priority | '' })}
-          >
-            <option value="">Any priority</option>
-            {PRIORITIES.map((p) => (
-              <option key={p} value={p}>
-                {humanize(p)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <select
+          aria-label={t('filters.assignee')}
+          data-testid="filter-assignee"
+          value={value.assignee}
+          onChange={(e) => onChange({ ...value, assignee: e.target.value as TicketFilters['assignee'] })}
+        >
+          <option value="">{t('filters.everyone')}</option>
+          <option value="me">{t('filters.mine')}</option>
+        </select>
+        <select
+          aria-label={t('filters.team')}
+          data-testid="filter-team"
+          value={value.team}
+          onChange={(e) => onChange({ ...value, team: e.target.value })}
+        >
+          <option value="">{t('filters.anyTeam')}</option>
+          {teamOptions.map((team) => (
+            <option key={team} value={team}>
+              {label('team', team)}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label={t('filters.priority')}
+          data-testid="filter-priority"
+          value={value.priority}
+          onChange={(e) => onChange({ ...value, priority: e.target.value as Priority | '' })}
+        >
+          <option value="">{t('filters.anyPriority')}</option>
+          {PRIORITIES.map((p) => (
+            <option key={p} value={p}>
+              {label('priority', p)}
+            </option>
+          ))}
+        </select>
         <form
           role="search"
           onSubmit={(e) => {
@@ -74,8 +89,8 @@ export function TicketFiltersBar({ value, onChange }: Props) {
         >
           <input
             type="search"
-            aria-label="Search tickets"
-            placeholder="Search…"
+            aria-label={t('filters.search')}
+            placeholder={t('filters.searchPlaceholder')}
             data-testid="filter-search"
             value={query}
             onChange={(e) => setQuery(e.target.value)}

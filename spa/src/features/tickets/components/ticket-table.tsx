@@ -1,42 +1,50 @@
-import { formatAgo, formatFullDateTime, humanize } from '../../../lib/format'
-import { agentLabel, customerLabel, type Ticket } from '../types'
-import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
+import { useTranslation } from 'react-i18next'
+import { useFormatters, useLabel } from '../../../lib/format'
+import { shortId, type Ticket } from '../types'
+import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge, TierBadge } from './badges'
 
 const isOpen = (ticket: Ticket) => ticket.status === 'pending' || ticket.status === 'in_progress'
 
 type Props = {
   tickets: Ticket[]
   currentAgentId?: string
+  agentName: (id: string) => string
   onOpen: (ticket: Ticket) => void
 }
 
-export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
+export function TicketTable({ tickets, currentAgentId, agentName, onOpen }: Props) {
+  const { t } = useTranslation()
+  const label = useLabel()
+  const format = useFormatters()
   if (tickets.length === 0) {
     return (
       <p className="empty" data-testid="inbox-empty">
-        No tickets here.
+        {t('inbox.empty')}
       </p>
     )
   }
   return (
     <table className="ticket-table" data-testid="ticket-table">
+      <caption className="visually-hidden">{t('inbox.caption')}</caption>
       <thead>
         <tr>
-          <th scope="col">Subject</th>
-          <th scope="col">Channel</th>
-          <th scope="col">Customer</th>
-          <th scope="col">Priority</th>
-          <th scope="col">Status</th>
-          <th scope="col">Assignee</th>
-          <th scope="col">SLA due</th>
-          <th scope="col">Updated</th>
+          <th scope="col">{t('inbox.columns.subject')}</th>
+          <th scope="col">{t('inbox.columns.channel')}</th>
+          <th scope="col">{t('inbox.columns.customer')}</th>
+          <th scope="col">{t('inbox.columns.priority')}</th>
+          <th scope="col">{t('inbox.columns.status')}</th>
+          <th scope="col">{t('inbox.columns.assignee')}</th>
+          <th scope="col">{t('inbox.columns.sla')}</th>
+          <th scope="col">{t('inbox.columns.updated')}</th>
         </tr>
       </thead>
       <tbody>
         {tickets.map((ticket) => {
-          const title = ticket.subject || ticket.last_message_preview || '(no subject)'
+          const title = ticket.subject || ticket.last_message_preview || t('inbox.noSubject')
           const preview =
             ticket.subject && ticket.last_message_preview !== ticket.subject ? ticket.last_message_preview : null
+          const customer = ticket.customer?.name || ticket.customer_name || t('customer.fallback', { id: shortId(ticket.customer_id) })
+          const tier = ticket.customer_tier ?? ticket.customer?.tier
           return (
             <tr
               key={ticket.id}
@@ -45,6 +53,7 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
               data-status={ticket.status}
               className={`ticket-row ${ticket.sla?.breached && isOpen(ticket) ? 'breached' : ''}`}
               tabIndex={0}
+              aria-label={title}
               onClick={() => onOpen(ticket)}
               onKeyDown={(e) => {
                 if (e.key === 'Enter' || e.key === ' ') {
@@ -57,6 +66,7 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
                 <a
                   href={`#/tickets/${encodeURIComponent(ticket.id)}`}
                   className="subject"
+                  tabIndex={-1}
                   onClick={(e) => e.stopPropagation()}
                 >
                   {title}
@@ -66,8 +76,9 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
               <td>
                 <ChannelBadge channel={ticket.channel} />
               </td>
-              <td className="customer-cell" title={ticket.customer_id}>
-                {customerLabel(ticket)}
+              <td className="customer-cell">
+                {customer}
+                {tier && tier !== 'normal' && <TierBadge tier={tier} />}
               </td>
               <td>
                 <PriorityBadge priority={ticket.priority} />
@@ -75,20 +86,22 @@ export function TicketTable({ tickets, currentAgentId, onOpen }: Props) {
               <td>
                 <StatusBadge status={ticket.status} />
               </td>
-              <td className="assignee-cell">
+              <td className="assignee-cell" data-testid="ticket-assignee-cell">
                 {ticket.assignee ? (
-                  <span title={ticket.assignee} className={ticket.assignee === currentAgentId ? 'me' : undefined}>
-                    {agentLabel(ticket.assignee, currentAgentId)}
-                  </span>
+                  <span className={ticket.assignee === currentAgentId ? 'me' : undefined}>{agentName(ticket.assignee)}</span>
                 ) : (
-                  <span className="muted">Unassigned</span>
+                  <span className="muted">{t('agents.unassigned')}</span>
                 )}
-                {ticket.team && <span className="preview">{humanize(ticket.team)}</span>}
+                {ticket.team && <span className="preview">{label('team', ticket.team)}</span>}
               </td>
               <td>
                 <SlaDue sla={ticket.sla} answered={Boolean(ticket.first_response_at)} status={ticket.status} />
               </td>
-              <td title={formatFullDateTime(ticket.updated_at)}>{formatAgo(ticket.updated_at)}</td>
+              <td>
+                <time dateTime={ticket.updated_at} title={format.fullDateTime(ticket.updated_at)}>
+                  {format.ago(ticket.updated_at)}
+                </time>
+              </td>
             </tr>
           )
         })}

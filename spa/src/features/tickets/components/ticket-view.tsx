@@ -1,15 +1,23 @@
+import { useRef } from 'react'
+import { useTranslation } from 'react-i18next'
+import { useNavigate } from 'react-router'
 import { Alert } from '../../../components/ui/alert'
 import { Spinner } from '../../../components/ui/spinner'
 import { ApiError } from '../../../lib/api-client'
-import { formatFullDateTime, humanize } from '../../../lib/format'
+import { useFormatters, useLabel } from '../../../lib/format'
+import { useShortcuts } from '../../../lib/shortcuts'
+import { useAgentNames } from '../api/get-agents'
 import { useTicket } from '../api/get-ticket'
-import { agentLabel, customerLabel } from '../types'
+import { useUpdateTicket } from '../api/update-ticket'
+import { nextTicketId } from '../inbox-order'
+import { shortId } from '../types'
 import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 import { Conversation } from './conversation'
 import { CustomerPanel } from './customer-panel'
 import { EventList } from './event-list'
 import { ReplyBox } from './reply-box'
 import { TicketControls } from './ticket-controls'
+import { TransferPanel } from './transfer-panel'
 
 function truncate(text: string, max: number): string {
   const line = text.replace(/\s+/g, ' ').trim()
@@ -19,20 +27,46 @@ function truncate(text: string, max: number): string {
 type Props = { ticketId: string; currentAgentId?: string }
 
 export function TicketView({ ticketId, currentAgentId }: Props) {
+  const { t } = useTranslation()
+  const label = useLabel()
+  const format = useFormatters()
+  const navigate = useNavigate()
   const query = useTicket(ticketId)
+  const { name: agentName } = useAgentNames(currentAgentId)
+  const resolve = useUpdateTicket()
+  const replyRef = useRef<HTMLTextAreaElement>(null)
+  const transferRef = useRef<HTMLSelectElement>(null)
 
   const ticket = query.data
+  const canResolve = ticket?.status === 'pending' || ticket?.status === 'in_progress'
+  const doResolve = () => {
+    if (ticket && canResolve && !resolve.isPending) resolve.mutate({ ticketId: ticket.id, changes: { status: 'resolved' } })
+  }
+  const goNext = () => {
+    const next = nextTicketId(ticketId)
+    navigate(next ? `/tickets/${encodeURIComponent(next)}` : '/')
+  }
+  useShortcuts(
+    {
+      r: () => replyRef.current?.focus(),
+      n: goNext,
+      e: doResolve,
+      t: () => transferRef.current?.focus(),
+    },
+    Boolean(ticket),
+  )
+
   if (!ticket) {
-    if (!query.isError) return <Spinner label="Loading ticket…" />
+    if (!query.isError) return <Spinner label={t('ticket.loading')} />
     const notFound = query.error instanceof ApiError && query.error.status === 404
-    return <Alert>{notFound ? 'This ticket does not exist or you cannot see it.' : query.error.message}</Alert>
+    return <Alert>{notFound ? t('ticket.notFound') : query.error.message}</Alert>
   }
 
-  const name = customerLabel(ticket)
+  const name = ticket.customer?.name || ticket.customer_name || t('customer.fallback', { id: shortId(ticket.customer_id) })
   const messages = ticket.messages ?? []
   // Chats have no subject: the customer's opening words say what the ticket is about.
   const opening = messages.find((m) => m.author_type === 'customer' && m.body.trim())?.body
-  const title = ticket.subject || (opening ? truncate(opening, 120) : `Conversation with ${name}`)
+  const title = ticket.subject || (opening ? truncate(opening, 120) : t('ticket.conversationWith', { name }))
   return (
     <div className="ticket-view" data-testid="ticket-view" data-ticket-id={ticket.id}>
       <div className="ticket-main">
@@ -42,46 +76,50 @@ export function TicketView({ ticketId, currentAgentId }: Props) {
             <StatusBadge status={ticket.status} />
             <PriorityBadge priority={ticket.priority} />
             <ChannelBadge channel={ticket.channel} />
-            <span className="muted">{humanize(ticket.type)}</span>
+            <span className="muted">{label('ticketType', ticket.type)}</span>
             {(ticket.escalation_level ?? 0) > 0 && (
-              <span className="badge escalated">Escalated L{ticket.escalation_level}</span>
+              <span className="badge escalated">{t('ticket.escalated', { level: ticket.escalation_level })}</span>
             )}
-            <span className="muted" title={formatFullDateTime(ticket.created_at)}>
+            <span className="muted" title={format.fullDateTime(ticket.created_at)}>
               #{ticket.id}
             </span>
             <span className="muted">
-              SLA: <SlaDue sla={ticket.sla} answered={Boolean(ticket.first_response_at)} status={ticket.status} />
+              {t('ticket.sla')} <SlaDue sla={ticket.sla} answered={Boolean(ticket.first_response_at)} status={ticket.status} />
             </span>
           </div>
+          <div className="ticket-actions" role="toolbar" aria-label={t('ticket.actions')}>
+            <button
+              type="button"
+              className="button"
+              data-testid="resolve-button"
+              aria-keyshortcuts="E"
+              disabled={!canResolve || resolve.isPending}
+              onClick={doResolve}
+            >
+              {t('ticket.resolve')} <kbd>E</kbd>
+            </button>
+            <button type="button" className="button" data-testid="next-ticket" aria-keyshortcuts="N" onClick={goNext}>
+              {t('ticket.next')} <kbd>N</kbd>
+            </button>
+          </div>
+          {resolve.error && (
+            <Alert onDismiss={() => resolve.reset()} testId="ticket-update-error">
+              {resolve.error.message}
+            </Alert>
+          )}
           {query.isRefetchError && (
             // Keep showing the last good copy; the next poll tries again.
-            <Alert tone="info">Could not refresh: {query.error.message}. Retrying…</Alert>
+            <Alert tone="info">{t('ticket.refreshFailed', { error: query.error.message })}</Alert>
           )}
         </header>
-        <Conversation messages={messages} customerName={name} currentAgentId={currentAgentId} />
-        <ReplyBox
-          ticketId={ticket.id}
-          notesOnly={ticket.status === 'closed'}
-          notesOnlyReason="Closed: notes only. The customer's next message opens a new ticket."
-        />
+        <Conversation messages={messages} customerName={name} agentName={agentName} />
+        <ReplyBox ref={replyRef} ticketId={ticket.id} notesOnly={ticket.status === 'closed'} notesOnlyReason={t('reply.closedHint')} />
       </div>
-      <aside className="ticket-side">
+      <aside className="ticket-side" aria-label={t('ticket.sidebar')}>
+        <TransferPanel ref={transferRef} ticket={ticket} currentAgentId={currentAgentId} />
         <TicketControls ticket={ticket} />
         <CustomerPanel customer={ticket.customer} customerId={ticket.customer_id} />
-        <section className="panel" aria-label="Assignment">
-          <h2>Assignment</h2>
-          <dl className="details">
-            <dt>Assignee</dt>
-            <dd data-testid="ticket-assignee" title={ticket.assignee ?? undefined}>
-              {ticket.assignee ? agentLabel(ticket.assignee, currentAgentId) : <span className="muted">Unassigned</span>}
-            </dd>
-            <dt>Team</dt>
-            <dd>{ticket.team ? humanize(ticket.team) : <span className="muted">—</span>}</dd>
-            <dt>Inbox</dt>
-            <dd>{ticket.inbox}</dd>
-          </dl>
-        </section>
-        <EventList events={ticket.events ?? []} />
+        <EventList events={ticket.events ?? []} agentName={agentName} />
       </aside>
     </div>
   )

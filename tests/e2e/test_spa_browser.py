@@ -348,3 +348,56 @@ def test_agent_sets_up_mfa_signs_in_with_a_code_and_transfers_in_chinese(
     _screenshot(page, "settings-en")
 
     assert page_errors == [], f"the app threw: {page_errors}"
+
+
+AXE = Path(__file__).resolve().parents[2] / "spa" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def _serious_violations(page: Any) -> list[str]:
+    """axe-core (the SPA's dev dependency) run in the page: WCAG 2.1 A and AA rules, serious and critical only.
+    Evaluated through the browser's debugging protocol, so the app's CSP stays as it is."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    found = page.evaluate(
+        """async (rules) => {
+            const result = await axe.run(document, { runOnly: { type: 'tag', values: rules } })
+            return result.violations
+                .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`)
+        }""",
+        AXE_RULES,
+    )
+    return [str(item) for item in found]
+
+
+def test_main_screens_have_no_serious_accessibility_problems(local_cloud: Any, page: Any) -> None:
+    from playwright.sync_api import expect
+
+    if not AXE.is_file():
+        pytest.fail(f"{AXE} is missing: run `npm ci` in spa/ (make install does)")
+    base_url = local_cloud.url.rstrip("/")
+    marker = uuid.uuid4().hex[:8]
+    _, ticket_id = _start_chat(base_url, f"发票怎么开？ How do I get an invoice? [{marker}]")
+    problems: dict[str, list[str]] = {}
+
+    page.goto(f"{base_url}/app/")
+    expect(page.get_by_test_id("login-email")).to_be_visible()
+    problems["login"] = _serious_violations(page)
+    _sign_in_with_password(page, "agent3@example.com")
+    expect(page.get_by_test_id("current-user")).to_contain_text("Zhang Min")
+    for language in ("en", "zh-CN"):
+        page.get_by_test_id("language-select").select_option(language)
+        page.get_by_test_id("nav-inbox").click()
+        page.get_by_test_id("status-tab-all").click()
+        row = _find_ticket_row(page, ticket_id, marker)
+        problems[f"inbox {language}"] = _serious_violations(page)
+        row.click()
+        expect(page.get_by_test_id("ticket-view")).to_be_visible()
+        expect(page.get_by_test_id("message-item").first).to_be_visible()
+        problems[f"ticket {language}"] = _serious_violations(page)
+        page.get_by_test_id("settings-link").click()
+        expect(page.get_by_test_id("mfa-status")).to_be_visible()
+        problems[f"settings {language}"] = _serious_violations(page)
+    failing = {screen: found for screen, found in problems.items() if found}
+    assert failing == {}, "\n".join(f"{screen}: {item}" for screen, found in failing.items() for item in found)

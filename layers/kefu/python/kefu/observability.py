@@ -75,6 +75,63 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
 logger = Logger(logger_formatter=MaskingFormatter())
 
 
+# -- tracing -----------------------------------------------------------------------------------------------
+
+TRACE_DISABLED_ENV = "POWERTOOLS_TRACE_DISABLED"
+
+
+def xray_sdk_wanted(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether the X-Ray SDK records subsegments (each AWS call, each handler) in this process.
+
+    Off unless the stack turns it on (CDK context ``kefu:xraySdk``, docs/architecture.md): Lambda's active
+    tracing records every invocation and its init without the SDK, and the SDK costs ~80 ms of every cold start
+    (it builds X-Ray clients when imported). Outside Lambda Powertools never traces, so neither do we."""
+    disabled = environ.get(TRACE_DISABLED_ENV, "false").strip().lower() in ("1", "true", "yes", "on", "y")
+    return not disabled and bool(environ.get("LAMBDA_TASK_ROOT")) and not environ.get("AWS_SAM_LOCAL")
+
+
+class _NoSubsegment:
+    def put_annotation(self, key: str, value: Any) -> None:
+        return None
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        return None
+
+    def add_exception(self, exception: BaseException, stack: Any = None, remote: bool = False) -> None:
+        return None
+
+
+class _NoTracing:
+    """Powertools' Tracer provider when the SDK is off: Powertools imports the X-Ray SDK to build its default
+    provider even when tracing is disabled; a provider given once is kept by every later ``Tracer()``."""
+
+    @contextmanager
+    def in_subsegment(self, name: str | None = None, **kwargs: Any) -> Iterator[_NoSubsegment]:
+        yield _NoSubsegment()  # the handler decorator still opens one, and writes the response into it
+
+    def in_subsegment_async(self, name: str | None = None, **kwargs: Any) -> Any:
+        raise NotImplementedError("tracing is off")
+
+    def put_annotation(self, key: str, value: Any) -> None:
+        return None
+
+    def put_metadata(self, key: str, value: Any, namespace: str = "default") -> None:
+        return None
+
+    def patch(self, modules: Any) -> None:
+        return None
+
+    def patch_all(self) -> None:
+        return None
+
+
+if not xray_sdk_wanted():
+    # Before any handler's ``Tracer()``: the handlers keep their decorators, which do nothing when disabled.
+    from aws_lambda_powertools import Tracer
+
+    Tracer(disabled=True, provider=_NoTracing())  # type: ignore[arg-type]
+
+
 def current_correlation_id() -> str | None:
     return _current.get()
 

@@ -142,6 +142,10 @@ class TicketPatchIn(BaseModel):
 class AssignIn(BaseModel):
     agent_id: str | None = Field(default=None, pattern=identifiers.AGENT_ID, description="an agent's id (from /me)")
     team: str | None = Field(default=None, pattern=identifiers.TEAM, description="a team slug, e.g. after_sales")
+    note: str | None = Field(default=None, max_length=1000, description="why (kept on the assigned event)")
+    override_capacity: bool = Field(
+        default=False, description="supervisors and admins: give the agent the ticket even when at capacity"
+    )
 
 
 class MeOut(BaseModel):

@@ -9,7 +9,7 @@ import pytest
 
 from kefu.auth import Caller
 from kefu.clock import now
-from kefu.errors import Forbidden, InvalidInput, NotFound
+from kefu.errors import Conflict, Forbidden, InvalidInput, NotFound
 from kefu.models import Agent, Priority, Ticket, TicketStatus, Tier
 from kefu.routing.queue import Organization, RoutingProfile
 from kefu.routing.rules import Actions, Conditions, RuleSpec, TicketFacts
@@ -327,3 +327,42 @@ def test_an_agent_going_offline_gives_routed_tickets_back_to_the_queue(cloud: Cl
     ]
     assert store.tickets.get(kept).assignee == "a1"
     assert (profile(store, "a1").load["chat"], profile(store, staying).load["chat"]) == (0, 1)
+
+
+def test_a_transfer_counts_against_capacity_and_only_a_supervisor_overrides_it(cloud: Cloud) -> None:
+    store = cloud.store
+    supervisor = Caller(id="sup-1", roles=["supervisor"])
+    agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=1)
+    first = say(store, "8613800000070", "hello", "wamid.o1")
+    assert (taken := routing.assign_next(store, "general", "chat")) is not None and taken.id == first
+    second = say(store, "8613800000071", "hello again", "wamid.o2")
+
+    with pytest.raises(Conflict, match="at capacity for chat \\(1 of 1\\)"):
+        tickets.assign(store, supervisor, second, "a1", None)
+    with pytest.raises(Forbidden):
+        tickets.assign(store, Caller(id="a9", roles=["agent"]), second, "a1", None, override_capacity=True)
+    with pytest.raises(InvalidInput, match="needs an agent_id"):
+        tickets.assign(store, supervisor, second, None, "finance", override_capacity=True)
+    assert store.tickets.get(second).assignee is None and profile(store, "a1").load["chat"] == 1  # nothing changed
+
+    moved = tickets.assign(store, supervisor, second, "a1", None, note="VIP, knows the case", override_capacity=True)
+    assert (moved.assignee, moved.load_holder) == ("a1", "a1")
+    assert profile(store, "a1").load["chat"] == 2  # over capacity, deliberately
+    event = [e for e in store.tickets.thread(second)[1] if e.type == "assigned"][-1]
+    assert event.actor_id == "sup-1"
+    assert event.data == {  # stored items drop None values
+        "to_agent": "a1",
+        "counted": True,
+        "over_capacity": True,
+        "override_capacity": True,
+        "note": "VIP, knows the case",
+    }
+    tickets.update_ticket(
+        store, Caller(id="a1", roles=["agent"]), second, tickets.TicketChanges(status=TicketStatus.RESOLVED)
+    )
+    assert profile(store, "a1").load["chat"] == 1  # given back like any routed ticket
+
+    agent(store, "a2", teams=["general"], skills={"consultation": 5}, chats=2)
+    third = say(store, "8613800000072", "a question", "wamid.o3")
+    tickets.assign(store, supervisor, third, "a2", None)  # room: no override needed, and it counts
+    assert profile(store, "a2").load["chat"] == 1

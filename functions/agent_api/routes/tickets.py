@@ -73,4 +73,14 @@ def patch_ticket(ticket_id: TicketId, body: TicketPatchIn) -> TicketOut:
 
 @router.post("/tickets/<ticket_id>/assign", summary="Transfer to an agent and/or a team")
 def assign_ticket(ticket_id: TicketId, body: AssignIn) -> TicketOut:
-    return TicketOut.of(tickets.assign(store(), caller_of(router), ticket_id, body.agent_id, body.team))
+    return TicketOut.of(
+        tickets.assign(
+            store(),
+            caller_of(router),
+            ticket_id,
+            body.agent_id,
+            body.team,
+            note=body.note,
+            override_capacity=body.override_capacity,
+        )
+    )

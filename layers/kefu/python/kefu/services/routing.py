@@ -313,6 +313,26 @@ def release(store: Store, agent_id: str, kind: str) -> RoutingProfile:
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
+def take_by_hand(
+    store: Store, agent_id: str, channel: str, *, override: bool
+) -> tuple[RoutingProfile, RoutingProfile] | None:
+    """The agent's profile before and after taking one more ticket by hand (a transfer), to write in the
+    transfer's own transaction; None when the agent has no routing profile (nothing to count). A full agent
+    is refused unless ``override`` (a supervisor's deliberate choice)."""
+    old = store.routing.profile(agent_id)
+    if old is None:
+        return None
+    kind = kind_of(channel)
+    if old.room(kind) <= 0 and not override:
+        raise Conflict(
+            f"agent '{agent_id}' is at capacity for {kind} ({old.load.get(kind, 0)} of {old.capacity.get(kind, 0)}); "
+            "a supervisor may assign anyway with override_capacity"
+        )
+    load = dict(old.load)
+    load[kind] = load.get(kind, 0) + 1
+    return old, old.model_copy(update={"load": load, "version": old.version + 1, "updated_at": now_iso()})
+
+
 def invalid(error: ValidationError) -> InvalidInput:
     """A model's refusal as a 400 that says what is wrong, in one line."""
     return InvalidInput("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}".lstrip(": ") for e in error.errors()))

@@ -23,12 +23,13 @@ from kefu.models import (
     check_transition,
 )
 from kefu.observability import current_correlation_id, decided
-from kefu.routing.queue import QueueEntry
+from kefu.routing.queue import QueueEntry, RoutingProfile
 from kefu.services import customers, routing
 from kefu.store import Store, TicketPage, Transaction
 
 MAX_ATTEMPTS = 5
 MAX_BODY = 20_000
+MAX_NOTE = 1_000
 MAX_TAGS = identifiers.MAX_TAGS
 
 
@@ -207,9 +208,27 @@ def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketC
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
 
 
-def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, team: str | None) -> Ticket:
+def assign(
+    store: Store,
+    caller: Caller,
+    ticket_id: str,
+    agent_id: str | None,
+    team: str | None,
+    *,
+    note: str | None = None,
+    override_capacity: bool = False,
+) -> Ticket:
+    """Transfer to an agent and/or a team. An agent with a routing profile takes the ticket against their
+    capacity: a full one is refused (409) unless a supervisor overrides it deliberately (``override_capacity``,
+    recorded on the ``assigned`` event with the note)."""
     if agent_id is None and team is None:
         raise InvalidInput("give agent_id, team or both")
+    if override_capacity:
+        caller.require("supervisor", "admin")
+        if agent_id is None:
+            raise InvalidInput("override_capacity needs an agent_id: it lets that agent take more than capacity")
+    if note is not None and len(note) > MAX_NOTE:
+        raise InvalidInput(f"note is longer than {MAX_NOTE} characters")
     if team is not None:
         identifiers.check(team, identifiers.TEAM, "team")
     if agent_id is not None and store.agents.find(agent_id) is None:
@@ -222,7 +241,7 @@ def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, t
         expected = ticket.version
         queued = routing.entry_for(ticket)
         stamp = now_iso()
-        data = {
+        data: dict[str, object] = {
             "from_agent": ticket.assignee,
             "to_agent": agent_id,
             "from_team": ticket.team,
@@ -231,12 +250,30 @@ def assign(store: Store, caller: Caller, ticket_id: str, agent_id: str | None, t
         moved_from = ticket.load_holder if agent_id is not None and ticket.load_holder != agent_id else None
         if moved_from:
             ticket.load_holder = None
+        taken = None
+        if agent_id is not None and ticket.load_holder != agent_id:
+            taken = routing.take_by_hand(store, agent_id, ticket.channel, override=override_capacity)
+            if taken is not None:
+                ticket.load_holder = agent_id
+                data["counted"] = True
+                if taken[0].room(routing.kind_of(ticket.channel)) <= 0:
+                    data["over_capacity"] = True
+        if override_capacity:
+            data["override_capacity"] = True
+        if note:
+            data["note"] = note.strip()
         if agent_id is not None:
             ticket.assignee = agent_id
         if team is not None:
             ticket.team = team
         _write(
-            store, ticket, expected, [_event(ticket.id, "assigned", caller, stamp, data)], stamp, queued_before=queued
+            store,
+            ticket,
+            expected,
+            [_event(ticket.id, "assigned", caller, stamp, data)],
+            stamp,
+            queued_before=queued,
+            taken=taken,
         )
         if moved_from:
             routing.release_quietly(store, moved_from, ticket.channel)  # transferred away: room for the next
@@ -255,6 +292,7 @@ def _write(
     message: Message | None = None,
     *,
     queued_before: QueueEntry | None,
+    taken: tuple[RoutingProfile, RoutingProfile] | None = None,
 ) -> None:
     """One transaction: the ticket (only if still at the version read), its events, the new message, and its
     queue entry moved to where the change puts it (out, when it was assigned or resolved)."""
@@ -262,6 +300,8 @@ def _write(
     ticket.version += 1
     tx = Transaction()
     routing.requeue(store, tx, queued_before, ticket, stamp)
+    if taken is not None:  # the new holder's load, only if their profile is still the one read
+        store.routing.add_profile(tx, *taken)
     if message is not None:
         store.tickets.add_message(tx, message)
     store.tickets.add_ticket(tx, ticket, expected_version=expected_version)

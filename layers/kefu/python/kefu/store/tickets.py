@@ -193,16 +193,21 @@ class TicketRepository:
         """Tickets, most recent activity first.
 
         With an assignee: one query on the assignee index. Otherwise one query per status, merged newest
-        first; the cursor remembers where each status partition stopped.
+        first; the cursor remembers where each status partition stopped. ``filters`` may hold ``priority``,
+        ``team``, ``type``, ``channel``, ``inbox``, ``customer_tier``, ``q`` (text) and ``unassigned``
+        (any true value), each applied as a filter expression on the partitions read.
         """
         filter_parts: list[str] = []
         values: dict[str, Any] = {}
         names: dict[str, str] = {}
-        for name in ("priority", "team", "type", "channel", "inbox"):
+        for name in ("priority", "team", "type", "channel", "inbox", "customer_tier"):
             if filters.get(name):
                 filter_parts.append(f"#{name} = :{name}")
                 names[f"#{name}"] = name
                 values[f":{name}"] = filters[name]
+        if filters.get("unassigned"):  # nobody's yet: an item without an assignee (None is not stored)
+            filter_parts.append("attribute_not_exists(#assignee)")
+            names["#assignee"] = "assignee"
         if filters.get("q"):
             filter_parts.append("contains(search_text, :q)")
             values[":q"] = filters["q"].lower()

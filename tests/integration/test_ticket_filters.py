@@ -1,0 +1,61 @@
+"""Inbox filters the agent app offers: unassigned, channel and customer tier (with status, team and text)."""
+
+from __future__ import annotations
+
+from kefu.clock import now_iso
+from kefu.inbound import InboundMessage, Sender
+from kefu.models import TicketStatus
+from kefu.services.ingest import ingest_message
+from tests.integration.conftest import Cloud
+
+
+def open_ticket(cloud: Cloud, n: int, channel: str = "web", visitor: str = "") -> str:
+    message = InboundMessage(
+        channel=channel,
+        inbox=channel,
+        provider_message_id=f"f{n}",
+        conversation_key=f"{channel}:{channel}:f{n}",
+        sender=Sender(channel=channel, external_id=visitor or f"f{n}"),
+        text=f"filter me {n}",
+        received_at=now_iso(),
+    )
+    result = ingest_message(cloud.store, message)
+    assert result.ticket_id
+    return result.ticket_id
+
+
+def listed(cloud: Cloud, assignee: str | None = None, **filters: str) -> list[str]:
+    ids: list[str] = []
+    cursor = None
+    while True:
+        page = cloud.store.tickets.page(
+            statuses=list(TicketStatus), assignee=assignee, filters=filters, limit=2, cursor=cursor
+        )
+        ids.extend(t.id for t in page.items)
+        if page.next_cursor is None:
+            return ids
+        cursor = page.next_cursor
+
+
+def test_unassigned_channel_and_tier(cloud: Cloud) -> None:
+    from kefu.auth import Caller
+    from kefu.models import Tier
+    from kefu.services import customers, tickets
+
+    agent = Caller(id="agent-1", email="a@example.com", roles=["agent"])
+    supervisor = Caller(id="sup-1", email="s@example.com", roles=["supervisor"])
+    web = [open_ticket(cloud, n) for n in range(3)]
+    mail = open_ticket(cloud, 9, channel="email")
+    tickets.reply(cloud.store, agent, web[0], "on it", internal=False)  # the reply makes it agent-1's
+    customer = cloud.store.tickets.get(web[1]).customer_id
+    customers.set_segment(cloud.store, supervisor, customer, tier=Tier.VIP, organization=None, clear_organization=False)
+    vip = open_ticket(cloud, 5, visitor="f1")  # the same visitor again: a new ticket at the customer's new tier
+    assert cloud.store.tickets.get(vip).customer_id == customer
+
+    assert sorted(listed(cloud, unassigned="1")) == sorted([web[1], web[2], mail, vip])
+    assert listed(cloud, channel="email") == [mail]
+    assert sorted(listed(cloud, channel="web", unassigned="1")) == sorted([web[1], web[2], vip])
+    assert listed(cloud, customer_tier="vip") == [vip]
+    assert sorted(listed(cloud, customer_tier="normal")) == sorted([*web, mail])
+    assert listed(cloud, q="filter me 2", unassigned="1") == [web[2]]
+    assert listed(cloud, assignee="agent-1", channel="web") == [web[0]]

@@ -20,6 +20,7 @@ def apply() -> None:
     _stream_iterators_bounded()
     _attribute_values_as_they_are()
     _cognito_totp_as_aws_does()
+    _cognito_id_token_attributes_as_aws_does()
     _step_functions_waits_exact()
 
 
@@ -796,6 +797,26 @@ def _cognito_totp_as_aws_does() -> None:
     CognitoIdpBackend.verify_software_token = verify_software_token  # type: ignore[method-assign]
     CognitoIdpBackend.initiate_auth = initiate_auth  # type: ignore[method-assign]
     CognitoIdpBackend.respond_to_auth_challenge = respond_to_auth_challenge  # type: ignore[method-assign]
+
+
+def _cognito_id_token_attributes_as_aws_does() -> None:
+    """moto puts a user's attributes (``name``, ``email_verified``…) in the ID token only when the app client
+    lists them in ``ReadAttributes``; Cognito reads an app client without ``ReadAttributes`` as allowed to read
+    every attribute, and the ID token carries them all. Our SPA client sets none (the template's), so locally
+    an agent's ``name`` never reached the API. As Cognito: no ``ReadAttributes`` means every attribute the
+    user has (``sub`` and custom ones are added by moto already)."""
+    from moto.cognitoidp.models import CognitoIdpUserPool, CognitoIdpUserPoolClient
+
+    original = CognitoIdpUserPool.get_user_extra_data_by_client_id
+
+    def get_user_extra_data_by_client_id(self: CognitoIdpUserPool, client_id: str, username: str) -> dict[str, Any]:
+        client: CognitoIdpUserPoolClient | None = self.clients.get(client_id)
+        if client is None or client.get_readable_fields():
+            return original(self, client_id, username)
+        user = self._get_user(username)
+        return {attr["Name"]: attr["Value"] for attr in user.attributes if attr["Name"] != "sub"}
+
+    CognitoIdpUserPool.get_user_extra_data_by_client_id = get_user_extra_data_by_client_id  # type: ignore[method-assign]
 
 
 # -- Lambda -------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ ROLES = ("agent", "supervisor", "admin")
 class Caller(BaseModel):
     id: str
     email: str | None = None
+    name: str | None = None  # the user pool's ``name`` attribute, when the user has one
     roles: list[str]
 
     def has(self, role: str) -> bool:
@@ -28,6 +29,9 @@ class Caller(BaseModel):
     def require(self, *roles: str) -> None:
         if not any(self.has(role) for role in roles):
             raise Forbidden(f"this needs one of the roles: {', '.join(roles)}")
+
+
+MAX_NAME = 200
 
 
 def _groups(value: Any) -> list[str]:
@@ -45,4 +49,6 @@ def caller_from_claims(claims: dict[str, Any] | None) -> Caller:
     roles = [group for group in _groups(claims.get("cognito:groups")) if group in ROLES]
     if not roles:
         raise Forbidden("the user belongs to none of the groups agent, supervisor, admin")
-    return Caller(id=str(claims["sub"]), email=claims.get("email"), roles=roles)
+    raw_name = claims.get("name")
+    name = (raw_name.strip()[:MAX_NAME] or None) if isinstance(raw_name, str) else None
+    return Caller(id=str(claims["sub"]), email=claims.get("email"), name=name, roles=roles)

@@ -15,10 +15,11 @@ PRESENCE = ("online", "away", "offline")
 
 
 def me(store: Store, caller: Caller) -> Agent:
-    """The profile Kefu keeps, created on first sight from the verified identity."""
+    """The profile Kefu keeps, created on first sight from the verified identity (the name too, so that the
+    agent directory names a colleague whom an admin invited, not only the seeded ones)."""
     agent = store.agents.find(caller.id)
     if agent is None:
-        agent = Agent(id=caller.id, email=caller.email, roles=caller.roles, updated_at=now_iso())
+        agent = Agent(id=caller.id, email=caller.email, name=caller.name, roles=caller.roles, updated_at=now_iso())
         store.agents.put(agent)
     elif sorted(agent.roles) != sorted(caller.roles):
         agent = agent.model_copy(update={"roles": caller.roles})  # Cognito groups are the truth for roles

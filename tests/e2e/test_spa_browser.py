@@ -3,7 +3,7 @@
 A customer starts a web chat over HTTP; an agent signs in to the SPA, finds the ticket in the inbox, reads the
 customer's message, replies, and the reply reaches the customer's chat; then the agent resolves the ticket.
 A new agent turns on two-step verification (TOTP, the code computed here from the key the page shows), signs
-in again through the challenge, switches the app to Chinese and transfers a ticket to a colleague by name.
+in again through the challenge, switches the app to Chinese and transfers a ticket to a colleague by name, with a note.
 Screenshots of the main screens in both languages go to tests/e2e/artifacts/ (not committed).
 """
 
@@ -255,12 +255,19 @@ def test_agent_sets_up_mfa_signs_in_with_a_code_and_transfers_in_chinese(
     marker = uuid.uuid4().hex[:8]
     _, ticket_id = _start_chat(base_url, f"我想退货 I want to return this [{marker}]")
     email = _new_agent(local_cloud, "Chen Jing")
+    # The colleague the ticket goes to: invited like any agent, known to Kefu from her first call. (A demo
+    # agent could be at capacity after other tests, and a full agent's transfer is refused.)
+    colleague_email = _new_agent(local_cloud, "Zhou Hui 周慧")
+    colleague_token = local_cloud.login(colleague_email, AGENT_PASSWORD)
+    with httpx.Client(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {colleague_token}"}) as http:
+        colleague = http.get("/api/v1/me").json()
+    assert colleague["name"] == "Zhou Hui 周慧"
 
     # 1. Password only (MFA is optional in this pool until the agent turns it on).
     page.goto(f"{base_url}/app/")
     _screenshot(page, "login-en")
     _sign_in_with_password(page, email)
-    expect(page.get_by_test_id("current-user")).to_contain_text(email)
+    expect(page.get_by_test_id("current-user")).to_contain_text("Chen Jing")  # the name, not the address
 
     # 2. Two-step verification: the QR code is drawn in the page; the key below it is what the test reads.
     page.get_by_test_id("settings-link").click()
@@ -312,31 +319,31 @@ def test_agent_sets_up_mfa_signs_in_with_a_code_and_transfers_in_chinese(
     expect(view).to_have_attribute("data-ticket-id", ticket_id or "")
     page.keyboard.press("t")  # the transfer shortcut puts the focus on the agent picker
     expect(page.get_by_test_id("transfer-agent")).to_be_focused()
-    option = page.get_by_test_id("transfer-agent").locator("option", has_text="Wang Wei")
+    option = page.get_by_test_id("transfer-agent").locator("option", has_text="Zhou Hui 周慧")
     expect(option).to_have_count(1)
-    wang_wei = option.get_attribute("value")
-    assert wang_wei
-    page.get_by_test_id("transfer-agent").select_option(wang_wei)
+    assert option.get_attribute("value") == colleague["id"]
+    page.get_by_test_id("transfer-agent").select_option(colleague["id"])
+    page.get_by_test_id("transfer-note").fill("退货请周慧处理")
     page.get_by_test_id("transfer-submit").click()
-    expect(page.get_by_test_id("transfer-done")).to_contain_text("Wang Wei")
-    expect(page.get_by_test_id("ticket-assignee")).to_have_text("Wang Wei")
-    expect(page.get_by_test_id("ticket-assignee")).to_have_attribute("data-agent-id", wang_wei)
+    expect(page.get_by_test_id("transfer-done")).to_contain_text("Zhou Hui 周慧")
+    expect(page.get_by_test_id("ticket-assignee")).to_have_text("Zhou Hui 周慧")
+    expect(page.get_by_test_id("ticket-assignee")).to_have_attribute("data-agent-id", colleague["id"])
     expect(page.get_by_test_id("transfer-error")).to_have_count(0)
     status = view.locator(".ticket-header").get_by_test_id("ticket-status")
     expect(status).to_have_text(ZH_STATUS[status.get_attribute("data-status") or ""])
+    page.get_by_test_id("event-list").locator("xpath=..").locator("summary").click()
+    expect(page.get_by_test_id("event-list")).to_contain_text("分配给 Zhou Hui 周慧")
+    expect(page.get_by_test_id("event-list")).to_contain_text("退货请周慧处理")
     _screenshot(page, "ticket-zh", full_page=True)
 
-    # Stored, not just shown: Wang Wei's own view of the ticket says it is hers.
-    token = local_cloud.login("agent2@example.com", AGENT_PASSWORD)
-    with httpx.Client(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {token}"}) as http:
-        me = http.get("/api/v1/me").json()
+    # Stored, not just shown: the colleague's own view of the ticket says it is hers.
+    with httpx.Client(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {colleague_token}"}) as http:
         ticket = http.get(f"/api/v1/tickets/{ticket_id}").json()
-    assert me["id"] == wang_wei
-    assert ticket["assignee"] == wang_wei
+    assert ticket["assignee"] == colleague["id"]
 
     # 6. Back to English for the same screens; the shortcut list opens with "?".
     page.get_by_test_id("language-select").select_option("en")
-    expect(page.get_by_test_id("ticket-assignee")).to_have_text("Wang Wei")
+    expect(page.get_by_test_id("ticket-assignee")).to_have_text("Zhou Hui 周慧")
     expect(status).to_have_text(EN_STATUS[status.get_attribute("data-status") or ""])
     _screenshot(page, "ticket-en", full_page=True)
     page.keyboard.press("?")

@@ -167,6 +167,9 @@ export const en = {
     takeIt: 'Assign to me',
     done: 'Transferred to {{to}}.',
     closed: 'A closed ticket cannot be transferred.',
+    note: 'Note (why)',
+    notePlaceholder: 'Optional: kept on the ticket',
+    override: 'Give it even if the agent is at capacity',
   },
   reply: {
     label: 'Reply',

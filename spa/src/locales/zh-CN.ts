@@ -171,6 +171,9 @@ export const zhCN: Strings<typeof en> = {
     takeIt: '分配给我',
     done: '已转派给 {{to}}。',
     closed: '已关闭的工单不能转派。',
+    note: '备注（原因）',
+    notePlaceholder: '可选：记录在工单中',
+    override: '即使坐席已满负荷也分配',
   },
   reply: {
     label: '回复',

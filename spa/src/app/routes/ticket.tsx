@@ -27,7 +27,7 @@ export function TicketRoute() {
           ← {t('nav.inbox')}
         </Link>
       </nav>
-      <TicketView key={ticketId} ticketId={ticketId} currentAgentId={me.data?.id} />
+      <TicketView key={ticketId} ticketId={ticketId} currentAgentId={me.data?.id} roles={me.data?.roles} />
     </div>
   )
 }

@@ -5,12 +5,22 @@ import { agentsQueryKey } from './get-agents'
 import { ticketQueryKey } from './get-ticket'
 
 /** A transfer: to an agent, to a team, or both (`POST /tickets/{id}/assign`). */
-export type AssignInput = { ticketId: string; agentId?: string; team?: string }
+export type AssignInput = {
+  ticketId: string
+  agentId?: string
+  team?: string
+  /** Why, kept on the ticket's `assigned` event. */
+  note?: string
+  /** Supervisors and admins: the agent takes it even at capacity. */
+  overrideCapacity?: boolean
+}
 
-export function assignTicket({ ticketId, agentId, team }: AssignInput): Promise<Ticket> {
-  const body: Record<string, string> = {}
+export function assignTicket({ ticketId, agentId, team, note, overrideCapacity }: AssignInput): Promise<Ticket> {
+  const body: Record<string, string | boolean> = {}
   if (agentId) body.agent_id = agentId
   if (team) body.team = team
+  if (note) body.note = note
+  if (overrideCapacity) body.override_capacity = true
   return api.post<Ticket>(`/tickets/${encodeURIComponent(ticketId)}/assign`, body)
 }
 

@@ -4,8 +4,8 @@ import type { Page, Priority, Ticket, TicketStatus, Tier } from '../types'
 
 export type TicketFilters = {
   status: TicketStatus | 'all'
-  /** "me", "none" (unassigned), or empty for everyone's tickets. */
-  assignee: '' | 'me' | 'none'
+  /** "me", "unassigned", or empty for everyone's tickets. */
+  assignee: '' | 'me' | 'unassigned'
   team: string
   priority: Priority | ''
   channel: string

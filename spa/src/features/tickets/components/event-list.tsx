@@ -29,8 +29,11 @@ function describe(event: TicketEvent, t: TFunction, label: Label, agentName: (id
     const toTeam = str(data.to_team) ?? str(data.team)
     const parts = [toAgent ? agentName(toAgent) : null, toTeam ? label('team', toTeam) : null].filter(Boolean)
     const reason = str(data.reason)
-    const base = parts.length ? t('events.assignedTo', { to: parts.join(' · ') }) : label('event', 'assigned')
-    return reason ? `${base} (${label('event', reason)})` : base
+    const note = str(data.note)
+    let text = parts.length ? t('events.assignedTo', { to: parts.join(' · ') }) : label('event', 'assigned')
+    if (reason) text += ` (${label('event', reason)})`
+    if (data.override_capacity === true) text += ` · ${label('event', 'override')}`
+    return note ? `${text}: “${note}”` : text
   }
   return label('event', event.type)
 }

@@ -24,9 +24,9 @@ function truncate(text: string, max: number): string {
   return line.length > max ? `${line.slice(0, max - 1)}…` : line
 }
 
-type Props = { ticketId: string; currentAgentId?: string }
+type Props = { ticketId: string; currentAgentId?: string; roles?: string[] }
 
-export function TicketView({ ticketId, currentAgentId }: Props) {
+export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
   const { t } = useTranslation()
   const label = useLabel()
   const format = useFormatters()
@@ -116,7 +116,12 @@ export function TicketView({ ticketId, currentAgentId }: Props) {
         <ReplyBox ref={replyRef} ticketId={ticket.id} notesOnly={ticket.status === 'closed'} notesOnlyReason={t('reply.closedHint')} />
       </div>
       <aside className="ticket-side" aria-label={t('ticket.sidebar')}>
-        <TransferPanel ref={transferRef} ticket={ticket} currentAgentId={currentAgentId} />
+        <TransferPanel
+          ref={transferRef}
+          ticket={ticket}
+          currentAgentId={currentAgentId}
+          canOverrideCapacity={roles.includes('supervisor') || roles.includes('admin')}
+        />
         <TicketControls ticket={ticket} />
         <CustomerPanel customer={ticket.customer} customerId={ticket.customer_id} />
         <EventList events={ticket.events ?? []} agentName={agentName} />

@@ -91,6 +91,29 @@ describe('transfer', () => {
   })
 })
 
+describe('capacity override', () => {
+  it('is offered to supervisors only, and sent with the note', async () => {
+    const assigned: Call[] = []
+    api({ assigned })
+    const user = userEvent.setup()
+    const view = renderWithProviders(<TransferPanel ticket={ticket} currentAgentId={ME} />)
+    await screen.findByRole('option', { name: /Wang Wei/ })
+    expect(screen.queryByLabelText('Give it even if the agent is at capacity')).toBeNull()
+    view.unmount()
+
+    renderWithProviders(<TransferPanel ticket={ticket} currentAgentId={ME} canOverrideCapacity />)
+    await screen.findByRole('option', { name: /Wang Wei/ })
+    const override = screen.getByLabelText('Give it even if the agent is at capacity')
+    expect(override.hasAttribute('disabled')).toBe(true) // only with an agent picked
+    await user.selectOptions(screen.getByLabelText('Transfer to agent'), WANG)
+    await user.click(override)
+    await user.type(screen.getByLabelText('Note (why)'), '  VIP, she knows the order  ')
+    await user.click(screen.getByRole('button', { name: 'Transfer' }))
+    await waitFor(() => expect(assigned).toHaveLength(1))
+    expect(assigned[0]?.body).toEqual({ agent_id: WANG, note: 'VIP, she knows the order', override_capacity: true })
+  })
+})
+
 describe('the inbox names agents', () => {
   it('by name, in Chinese too; an id the directory does not know is "unknown", never shown', async () => {
     await i18n.changeLanguage('zh-CN')

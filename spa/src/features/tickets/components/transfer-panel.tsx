@@ -6,18 +6,25 @@ import { useAssignTicket } from '../api/assign-ticket'
 import { agentDisplayName, useAgentNames } from '../api/get-agents'
 import type { Ticket } from '../types'
 
-type Props = { ticket: Ticket; currentAgentId?: string }
+type Props = {
+  ticket: Ticket
+  currentAgentId?: string
+  /** Supervisors and admins may give a ticket to an agent who is at capacity (recorded on the ticket). */
+  canOverrideCapacity?: boolean
+}
 
 const totalLoad = (load: Record<string, number>) => Object.values(load).reduce((sum, n) => sum + n, 0)
 
 /** Who has the ticket, and handing it to another agent, another team, or both. */
-export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function TransferPanel({ ticket, currentAgentId }, agentRef) {
+export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function TransferPanel({ ticket, currentAgentId, canOverrideCapacity = false }, agentRef) {
   const { t } = useTranslation()
   const label = useLabel()
   const { name, agents, error: directoryError } = useAgentNames(currentAgentId)
   const assign = useAssignTicket()
   const [agentId, setAgentId] = useState('')
   const [team, setTeam] = useState('')
+  const [note, setNote] = useState('')
+  const [override, setOverride] = useState(false)
   const [done, setDone] = useState<string | null>(null)
   const closed = ticket.status === 'closed'
 
@@ -31,7 +38,7 @@ export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function Trans
     return [...all].sort()
   }, [agents, ticket.team])
 
-  const transfer = (to: { agentId?: string; team?: string }) => {
+  const transfer = (to: { agentId?: string; team?: string; note?: string; overrideCapacity?: boolean }) => {
     setDone(null)
     assign.mutate(
       { ticketId: ticket.id, ...to },
@@ -41,6 +48,8 @@ export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function Trans
           setDone(t('transfer.done', { to: parts.join(' · ') }))
           setAgentId('')
           setTeam('')
+          setNote('')
+          setOverride(false)
         },
       },
     )
@@ -48,7 +57,12 @@ export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function Trans
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (!agentId && !team) return
-    transfer({ agentId: agentId || undefined, team: team || undefined })
+    transfer({
+      agentId: agentId || undefined,
+      team: team || undefined,
+      note: note.trim() || undefined,
+      overrideCapacity: override && Boolean(agentId),
+    })
   }
 
   return (
@@ -112,6 +126,29 @@ export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function Trans
             </option>
           ))}
         </select>
+        <label htmlFor="transfer-note">{t('transfer.note')}</label>
+        <textarea
+          id="transfer-note"
+          data-testid="transfer-note"
+          rows={2}
+          maxLength={1000}
+          placeholder={t('transfer.notePlaceholder')}
+          value={note}
+          disabled={closed || assign.isPending}
+          onChange={(e) => setNote(e.target.value)}
+        />
+        {canOverrideCapacity && (
+          <label className="checkbox">
+            <input
+              type="checkbox"
+              data-testid="transfer-override"
+              checked={override}
+              disabled={closed || assign.isPending || !agentId}
+              onChange={(e) => setOverride(e.target.checked)}
+            />
+            {t('transfer.override')}
+          </label>
+        )}
         <div className="form-actions">
           {currentAgentId && ticket.assignee !== currentAgentId && (
             <button

@@ -16,10 +16,14 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.e2e import test_spa_browser as spa
 from tests.e2e.conftest import LocalCloudProcess, free_port
-from tests.e2e.test_spa_browser import AGENT_EMAIL, AGENT_PASSWORD, WAIT_MS, browser, page_errors  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
+AGENT_EMAIL, AGENT_PASSWORD, WAIT_MS = spa.AGENT_EMAIL, spa.AGENT_PASSWORD, spa.WAIT_MS
+# the browser test's fixtures, shared (Chromium started once per module)
+browser = spa.browser
+page_errors = spa.page_errors
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Shop</title>
@@ -98,7 +102,7 @@ def test_a_customer_chats_from_the_widget_and_an_offline_message_arrives_once(
     local_cloud: LocalCloudProcess,
     site: _Site,
     browser: Any,
-    page_errors: list[str],  # noqa: F811
+    page_errors: list[str],
 ) -> None:
     from playwright.sync_api import expect
 
@@ -165,7 +169,7 @@ def test_a_customer_chats_from_the_widget_and_an_offline_message_arrives_once(
         context.close()
 
 
-def test_a_chinese_browser_gets_the_chinese_widget(site: _Site, browser: Any) -> None:  # noqa: F811
+def test_a_chinese_browser_gets_the_chinese_widget(site: _Site, browser: Any) -> None:
     from playwright.sync_api import expect
 
     context = browser.new_context(locale="zh-CN")

@@ -32,8 +32,8 @@ describe('formatters', () => {
   it('say how long until or since an SLA deadline', () => {
     const en = makeFormatters('en', 'UTC', words)
     const zh = makeFormatters('zh-CN', 'UTC', words)
-    expect(en.due(at, now - 12 * 60_000)).toEqual({ text: 'in 12 min', overdue: false })
-    expect(en.due(at, now + 125 * 60_000)).toEqual({ text: 'late 2 hr 5 min', overdue: true })
+    expect(en.due(at, now - 12 * 60_000)).toEqual({ text: 'in 12 min', overdue: false, ms: 12 * 60_000 })
+    expect(en.due(at, now + 125 * 60_000)).toEqual({ text: 'late 2 hr 5 min', overdue: true, ms: -125 * 60_000 })
     expect(zh.due(at, now - 90 * 60_000)?.text).toBe('in 1小时30分钟')
     expect(en.due(at, now - 20_000)?.text).toBe('in <1')
     expect(en.due(null)).toBeNull()

@@ -29,7 +29,8 @@ export type Formatters = {
   fullDateTime: (iso: string | null | undefined) => string
   ago: (iso: string | null | undefined, now?: number) => string
   duration: (ms: number) => string
-  due: (iso: string | null | undefined, now?: number) => { text: string; overdue: boolean } | null
+  /** `ms`: how long until the deadline (negative once past). */
+  due: (iso: string | null | undefined, now?: number) => { text: string; overdue: boolean; ms: number } | null
 }
 
 export function makeFormatters(locale: string, timeZone: string, words: Words): Formatters {
@@ -87,7 +88,9 @@ export function makeFormatters(locale: string, timeZone: string, words: Words): 
       const date = parse(iso)
       if (!date) return null
       const ms = date.getTime() - now
-      return ms >= 0 ? { text: words.dueIn(duration(ms)), overdue: false } : { text: words.overdue(duration(ms)), overdue: true }
+      return ms >= 0
+        ? { text: words.dueIn(duration(ms)), overdue: false, ms }
+        : { text: words.overdue(duration(ms)), overdue: true, ms }
     },
   }
 }

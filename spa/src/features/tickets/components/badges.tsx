@@ -34,6 +34,9 @@ export function TierBadge({ tier }: { tier: string }) {
   )
 }
 
+/** Within this long of its deadline an SLA turns amber; past it, red. */
+export const SLA_SOON_MS = 10 * 60_000
+
 /** The next SLA deadline that still matters: first response until answered, then resolution. */
 export function SlaDue({ sla, answered, status }: { sla?: Sla | null; answered: boolean; status: string }) {
   const { t } = useTranslation()
@@ -43,8 +46,10 @@ export function SlaDue({ sla, answered, status }: { sla?: Sla | null; answered: 
   const due = format.due(dueAt)
   if (!due) return sla.breached ? <span className="sla overdue">{t('sla.breached')}</span> : <span className="muted">—</span>
   const late = due.overdue || sla.breached
+  const soon = !late && due.ms < SLA_SOON_MS
+  const state = late ? 'overdue' : soon ? 'soon' : 'ok'
   return (
-    <span className={`sla ${late ? 'overdue' : ''}`} title={format.fullDateTime(dueAt)}>
+    <span className={`sla ${state}`} data-testid="sla-due" data-sla={state} title={format.fullDateTime(dueAt)}>
       {sla.breached && !due.overdue ? `${t('sla.breached')} · ` : ''}
       {due.text}
     </span>

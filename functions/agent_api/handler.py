@@ -12,9 +12,9 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from agent_api import access
 from agent_api import openapi as openapi_document
-from agent_api.routes import admin, me, metrics, routing, tickets, workspace
-from agent_api.routes import knowledge as knowledge_routes
+from agent_api.routes import admin, me, metrics, routing, sla, tickets, workspace
 from agent_api.routes import customers as customer_routes
+from agent_api.routes import knowledge as knowledge_routes
 from kefu import aws
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, validation_error_response
 from kefu.config import AgentApiSettings, get_settings, require
@@ -47,6 +47,7 @@ app.include_router(routing.router, prefix=PREFIX)
 app.include_router(knowledge_routes.router, prefix=PREFIX)
 app.include_router(metrics.router, prefix=PREFIX)
 app.include_router(workspace.router, prefix=PREFIX)
+app.include_router(sla.router, prefix=PREFIX)
 
 
 @app.exception_handler(KefuError)

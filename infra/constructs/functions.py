@@ -78,7 +78,9 @@ class Functions(Construct):
         ]
         # One asset for all functions: each handler string picks its own package in functions/.
         code = lambda_.Code.from_asset(str(FUNCTIONS_ASSET_DIR), exclude=ASSET_EXCLUDES)
-        self.code, self.layers = code, layers  # for the functions other constructs own (the SLA workflow's)
+        # for the functions other constructs own (the SLA workflow's, the knowledge base's)
+        self.code = code
+        self.layers: list[lambda_.ILayerVersion] = list(layers)
 
         def function(spec: FunctionSpec, extra_environment: dict[str, str]) -> KefuFunction:
             return KefuFunction(

@@ -179,3 +179,5 @@ def test_the_live_figures_count_risk_breaches_and_first_responses(cloud: Cloud) 
     figures = agent("GET", "/api/v1/metrics/live")[1]["sla"]
     assert (figures["at_risk"], figures["breaches_today"]) == (0, 1)
     assert [(t["team"], t["breaches_today"]) for t in figures["teams"]] == [("general", 1)]
+    # the backlog gauge (the backlog alarm's metric): the late ticket still waits, the answered one does not
+    assert cloud.store.sla.count_backlog(0) == 1

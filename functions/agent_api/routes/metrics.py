@@ -47,11 +47,34 @@ class RoutingFiguresOut(BaseModel):
     agents: list[AgentLoadOut]
 
 
+class SlaTeamFiguresOut(BaseModel):
+    team: str
+    at_risk: int
+    breaches_today: int
+    first_responses_today: int
+    average_first_response_seconds: float | None
+
+
+class SlaFiguresOut(BaseModel):
+    """At risk: open tickets warned on a running clock and not breached. Today: the UTC day. First response:
+    calendar seconds from creation to the first public agent reply (docs/metrics.md)."""
+
+    at_risk: int
+    breaches_today: int
+    first_responses_today: int
+    average_first_response_seconds: float | None
+    teams: list[SlaTeamFiguresOut]
+
+
 class LiveMetricsOut(BaseModel):
     generated_at: str
     routing: RoutingFiguresOut
+    sla: SlaFiguresOut
 
 
-@router.get("/metrics/live", summary="Live figures: queues, waits, time to assignment, agents online and load")
+@router.get(
+    "/metrics/live",
+    summary="Live figures: queues, waits, time to assignment, agents online and load, SLA at risk and breaches",
+)
 def live_metrics() -> LiveMetricsOut:
     return LiveMetricsOut.model_validate(metrics.live(store(), caller_of(router)))

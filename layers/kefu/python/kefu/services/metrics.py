@@ -122,10 +122,46 @@ def _assignment_figures(team: str | None, counts: dict[str, int], buckets: tuple
     return AssignmentFigures(team, assigned, average, median)
 
 
+# ---------------------------------------------------------------- SLA
+
+
+def sla_section(store: Store, moment: datetime) -> dict[str, Any]:
+    """Tickets at SLA risk now (warned, not yet breached), breaches today and today's first responses with
+    their average (calendar time, UTC day; docs/metrics.md), overall and per team. Requests: two queries
+    (today's counters, the risk counters), one item per team each."""
+    day = store.sla.day_counts(iso(moment)[:10])
+    risk = store.sla.risk_counts()
+    teams = []
+    for team in sorted(set(day) | set(risk)):
+        counts = day.get(team, {})
+        answered = counts.get("first_responses", 0)
+        teams.append(
+            {
+                "team": team,
+                "at_risk": risk.get(team, 0),
+                "breaches_today": counts.get("breaches", 0),
+                "first_responses_today": answered,
+                "average_first_response_seconds": (
+                    round(counts.get("first_response_ms", 0) / answered / 1000, 3) if answered else None
+                ),
+            }
+        )
+    answered = sum(t["first_responses_today"] for t in teams)
+    total_ms = sum(day.get(t["team"], {}).get("first_response_ms", 0) for t in teams)
+    return {
+        "at_risk": sum(t["at_risk"] for t in teams),
+        "breaches_today": sum(t["breaches_today"] for t in teams),
+        "first_responses_today": answered,
+        "average_first_response_seconds": round(total_ms / answered / 1000, 3) if answered else None,
+        "teams": teams,
+    }
+
+
 # ---------------------------------------------------------------- all sections
 
 SECTIONS: dict[str, Section] = {
     "routing": routing_section,
+    "sla": sla_section,
 }
 
 

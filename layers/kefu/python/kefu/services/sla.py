@@ -25,7 +25,7 @@ from kefu.auth import Caller
 from kefu.clock import new_id, now_iso, parse_iso
 from kefu.config import get_settings
 from kefu.errors import Conflict, InvalidInput, retry_on_concurrent_update
-from kefu.models import OPEN_STATUSES, AuthorType, Ticket, TicketEvent, TicketStatus
+from kefu.models import OPEN_STATUSES, AuthorType, Ticket, TicketEvent, TicketStatus, Tier
 from kefu.observability import count, decided, logger
 from kefu.routing.queue import DEFAULT_TEAM, kind_of
 from kefu.routing.rules import BusinessHours
@@ -143,6 +143,15 @@ def at_risk(ticket: Ticket | None) -> str | None:
     return (ticket.team or DEFAULT_TEAM) if risky else None
 
 
+def _waiting(ticket: Ticket | None) -> bool:
+    return (
+        ticket is not None
+        and ticket.status == TicketStatus.PENDING
+        and ticket.assignee is None
+        and ticket.queued_at is not None
+    )
+
+
 def count_change(store: Store, old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> bool:
     """The SLA counters a ticket change moves: today's first responses (and their calendar seconds) and
     breaches per team, and the tickets at risk now. True when something was counted."""
@@ -162,6 +171,10 @@ def count_change(store: Store, old_image: dict[str, Any] | None, new_image: dict
     breached = set(new.sla.breaches if new else []) - set(old.sla.breaches if old else [])
     if new is not None and breached:
         store.sla.count_day(new.updated_at[:10], new.team or DEFAULT_TEAM, breaches=len(breached))
+        counted = True
+    moved = int(_waiting(new)) - int(_waiting(old))
+    if moved:  # the backlog: tickets waiting for an agent, as a gauge the backlog alarm reads (EMF)
+        count("Backlog", None, store.sla.count_backlog(moved))
         counted = True
     risk_before, risk_now = at_risk(old), at_risk(new)
     if risk_before != risk_now:
@@ -191,10 +204,12 @@ def act(store: Store, step: Step) -> str:
     if step.action not in ("warn", "breach") or step.target not in TARGETS:
         raise InvalidInput(f"unknown SLA step {step.action}/{step.target}")
     notices: list[Notice] = []
+    vip = [False]
 
     def attempt() -> str:
         notices.clear()
         ticket = store.tickets.get(step.ticket_id)
+        vip[0] = ticket.customer_tier == Tier.VIP
         sla = ticket.sla
         if sla.generation != step.generation:
             return "stale"
@@ -221,6 +236,8 @@ def act(store: Store, step: Step) -> str:
 
     outcome = retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
     _send(notices, step.ticket_id)
+    if outcome == "escalated" and step.level == 1 and step.target == "first_response" and vip[0]:
+        count("VipFirstResponseBreaches", None)  # the VIP-waiting alarm
     decided("sla_step", outcome, ticket_id=step.ticket_id, target=step.target, level=step.level)
     if outcome in ("warned", "escalated"):
         count("SlaWarnings" if outcome == "warned" else "SlaBreaches", None)

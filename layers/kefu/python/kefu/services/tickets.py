@@ -24,7 +24,8 @@ from kefu.models import (
 )
 from kefu.observability import current_correlation_id, decided
 from kefu.routing.queue import QueueEntry, RoutingProfile
-from kefu.services import customers, routing
+from kefu.services import customers, routing, sla
+from kefu.sla.clocks import Happened
 from kefu.store import Store, TicketPage, Transaction
 
 MAX_ATTEMPTS = 5
@@ -133,7 +134,8 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
             ticket.last_message_preview = text.replace("\n", " ")[:140]
             ticket.last_message_at = stamp
         ticket.message_count += 1
-        _write(store, ticket, expected, events, stamp, message, queued_before=queued)
+        happened = Happened.CHANGED if internal else Happened.AGENT_REPLY
+        _write(store, ticket, expected, events, stamp, message, queued_before=queued, happened=happened)
         return message
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
@@ -293,9 +295,12 @@ def _write(
     *,
     queued_before: QueueEntry | None,
     taken: tuple[RoutingProfile, RoutingProfile] | None = None,
+    happened: Happened = Happened.CHANGED,
 ) -> None:
-    """One transaction: the ticket (only if still at the version read), its events, the new message, and its
-    queue entry moved to where the change puts it (out, when it was assigned or resolved)."""
+    """One transaction: the ticket (only if still at the version read) with its SLA clocks brought up to
+    date, its events, the new message, and its queue entry moved to where the change puts it (out, when it
+    was assigned or resolved)."""
+    sla.apply(store, ticket, stamp, happened)
     ticket.updated_at = stamp
     ticket.version += 1
     tx = Transaction()

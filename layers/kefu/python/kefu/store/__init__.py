@@ -24,6 +24,7 @@ from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
 if TYPE_CHECKING:
     from kefu.store.knowledge import KnowledgeRepository
     from kefu.store.routing import RoutingRepository
+    from kefu.store.sla import SlaRepository
     from kefu.store.workspace import WorkspaceRepository
 
 __all__ = [
@@ -60,6 +61,13 @@ class Store:
         from kefu.store.knowledge import KnowledgeRepository
 
         return KnowledgeRepository(self.table)
+
+    @functools.cached_property
+    def sla(self) -> SlaRepository:
+        """SLA policies and notifications, imported at first use like routing."""
+        from kefu.store.sla import SlaRepository
+
+        return SlaRepository(self.table)
 
     @functools.cached_property
     def workspace(self) -> WorkspaceRepository:

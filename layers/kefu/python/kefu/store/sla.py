@@ -1,6 +1,161 @@
-"""SLA timers (to come): first-response and resolution deadlines that fire escalations.
+"""SLA policies (patterns 33, 34), in-app notifications (35) and the SLA counters the stream keeps (36, 37)
+in ``keys``.
 
-Keys it will use, all built in ``keys``: a ``keys.SLA`` item per ticket and target, with the deadline in its
-sort key so due timers are found by a range query, written in the same transaction as the ticket change
-that starts or stops them. The targets themselves are on the ticket (``Ticket.sla``).
+The policy set is one item, versioned as a whole (``revision``, checked on save) with an item per policy
+version beside it; containers cache it briefly, as they do the routing rules. The timers themselves are not
+in the table: each ticket's due times are on the ticket (``Ticket.sla``) and its one live timer is a Step
+Functions execution (kefu.services.sla).
 """
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from kefu.clock import epoch_after
+from kefu.errors import ConcurrentUpdate
+from kefu.sla.policy import PolicySet, SlaPolicy, default_policies
+from kefu.store import keys
+from kefu.store.cache import TtlCache
+from kefu.store.table import Table, Transaction, to_av
+
+POLICIES_CACHE_SECONDS = 10.0
+NOTIFICATION_TTL_DAYS = 30
+NOTIFICATIONS_PAGE = 50
+_POLICIES = "policies"
+BACKLOG = "#backlog"  # pattern 37's item for the total backlog (no team id starts with #)
+
+
+def _changed() -> ConcurrentUpdate:
+    return ConcurrentUpdate("the SLA policies were changed at the same time; try again")
+
+
+class SlaRepository:
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self._policies: TtlCache[str, PolicySet] = TtlCache(POLICIES_CACHE_SECONDS, 1)
+
+    def policies(self, *, fresh: bool = False) -> PolicySet:
+        """The saved policy set, or the defaults when no admin ever saved one (cached briefly)."""
+        cached = None if fresh else self._policies.get(_POLICIES)
+        if cached is not None:
+            return cached
+        item = self.table.get(keys.sla_policy_set(), consistent=fresh)
+        found = (
+            PolicySet.model_validate({k: item[k] for k in ("revision", "policies") if k in item})
+            if item
+            else default_policies()
+        )
+        self._policies.put(_POLICIES, found)
+        return found
+
+    def save(self, policy_set: PolicySet, changed: SlaPolicy) -> None:
+        """The set at ``revision`` (one more than the stored one) and the changed policy's version item,
+        together; ConcurrentUpdate when another admin saved in between."""
+        tx = Transaction()
+        item = {
+            **keys.sla_policy_set().as_dict(),
+            keys.ENTITY: "sla_policies",
+            **policy_set.model_dump(mode="json"),
+        }
+        if policy_set.revision <= 1:
+            tx.put(item, condition="attribute_not_exists(PK)", refused=_changed())
+        else:
+            tx.put(item, condition="revision = :r", values={":r": policy_set.revision - 1}, refused=_changed())
+        tx.put(
+            {
+                **keys.sla_policy_version(changed.id, changed.version).as_dict(),
+                keys.ENTITY: "sla_policy_version",
+                **changed.model_dump(mode="json"),
+                "revision": policy_set.revision,
+            },
+            condition="attribute_not_exists(PK)",
+            refused=_changed(),
+        )
+        self._policies.pop(_POLICIES)
+        self.table.commit(tx, default_refusal=_changed())
+
+    # ------------------------------------------------------------ notifications (35)
+
+    def add_notification(self, tx: Transaction, recipient: str, notification: dict[str, Any]) -> None:
+        key = keys.notification(recipient, str(notification["created_at"]), str(notification["id"]))
+        tx.put(
+            {
+                **key.as_dict(),
+                keys.ENTITY: "notification",
+                "recipient": recipient,
+                **notification,
+                keys.TTL_ATTRIBUTE: epoch_after(timedelta(days=NOTIFICATION_TTL_DAYS)),
+            }
+        )
+
+    def notifications(self, recipient: str, limit: int = NOTIFICATIONS_PAGE) -> list[dict[str, Any]]:
+        """A recipient's latest notifications, newest first."""
+        out: list[dict[str, Any]] = []
+        for item in self.table.query(
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues=to_av({":pk": keys.notifications_of(recipient)}),
+            ScanIndexForward=False,
+            Limit=limit,
+        ):
+            out.append({k: v for k, v in item.items() if k not in (keys.PK, keys.SK, keys.TTL_ATTRIBUTE)})
+            if len(out) >= limit:
+                break
+        return out
+
+    # ------------------------------------------------------------ counters (36, 37), the stream's only
+
+    def count_day(self, day: str, team: str, **deltas: int) -> None:
+        """Add to one team's figures of one day (``first_responses``, ``first_response_ms``, ``breaches``)."""
+        names = {f"#n{i}": name for i, name in enumerate(deltas)}
+        values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(deltas.values())}
+        adds = ", ".join(f"#n{i} :v{i}" for i in range(len(deltas)))
+        self.table.client.update_item(
+            TableName=self.table.name,
+            Key=to_av(keys.sla_counter(day, team).as_dict()),
+            UpdateExpression=f"ADD {adds} SET #e = :e",
+            ExpressionAttributeNames={**names, "#e": keys.ENTITY},
+            ExpressionAttributeValues=to_av({**values, ":e": "sla_counter"}),
+        )
+
+    def count_risk(self, team: str, delta: int) -> None:
+        self.table.client.update_item(
+            TableName=self.table.name,
+            Key=to_av(keys.sla_risk_counter(team).as_dict()),
+            UpdateExpression="ADD at_risk :d SET #e = :e",
+            ExpressionAttributeNames={"#e": keys.ENTITY},
+            ExpressionAttributeValues=to_av({":d": delta, ":e": "sla_counter"}),
+        )
+
+    def count_backlog(self, delta: int) -> int:
+        """The tickets waiting for an agent, all teams (one item: the stream alone writes it); the new total."""
+        answer = self.table.client.update_item(
+            TableName=self.table.name,
+            Key=to_av(keys.sla_risk_counter(BACKLOG).as_dict()),
+            UpdateExpression="ADD waiting :d SET #e = :e",
+            ExpressionAttributeNames={"#e": keys.ENTITY},
+            ExpressionAttributeValues=to_av({":d": delta, ":e": "sla_counter"}),
+            ReturnValues="ALL_NEW",
+        )
+        return max(0, int(answer["Attributes"]["waiting"]["N"]))
+
+    def day_counts(self, day: str) -> dict[str, dict[str, int]]:
+        """team -> that day's counters (one partition, one item per team)."""
+        out: dict[str, dict[str, int]] = {}
+        for item in self.table.query(
+            KeyConditionExpression="PK = :pk", ExpressionAttributeValues=to_av({":pk": keys.sla_counters(day)})
+        ):
+            out[str(item[keys.SK])] = {
+                name: int(item.get(name, 0)) for name in ("first_responses", "first_response_ms", "breaches")
+            }
+        return out
+
+    def risk_counts(self) -> dict[str, int]:
+        """team -> open tickets warned and not yet breached (a replayed record cannot take one below 0)."""
+        return {
+            str(item[keys.SK]): max(0, int(item.get("at_risk", 0)))
+            for item in self.table.query(
+                KeyConditionExpression="PK = :pk", ExpressionAttributeValues=to_av({":pk": keys.SLA_RISK_COUNTERS})
+            )
+            if item[keys.SK] != BACKLOG
+        }

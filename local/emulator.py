@@ -145,7 +145,80 @@ def _import_users(body: dict[str, Any]) -> dict[str, Any]:
     return {"users": len(body.get("users", []))}
 
 
+# -- schedules (their creation dates and start dates as they were: the API would refuse old start dates) ------
+
+SCHEDULE_FIELDS = (
+    "description", "schedule_expression", "schedule_expression_timezone", "flexible_time_window", "target",
+    "state", "kms_key_arn", "start_date", "end_date", "action_after_completion", "creation_date",
+    "last_modified_date",
+)  # fmt: skip
+# what serve() started that control calls talk to: the scheduler (local/scheduler.py), woken on an import
+RUNNING: dict[str, Any] = {}
+
+
+def _export_schedules(body: dict[str, Any]) -> dict[str, Any]:
+    from moto.scheduler.models import scheduler_backends
+
+    backend = scheduler_backends[body["account"]][body["region"]]
+    return {
+        "groups": [name for name in backend.schedule_groups if name != "default"],
+        "schedules": [
+            {
+                "group": group.name,
+                "name": schedule.name,
+                "local_last_fired": getattr(schedule, "local_last_fired", None),
+                **{key: getattr(schedule, key) for key in SCHEDULE_FIELDS},
+            }
+            for group in backend.schedule_groups.values()
+            for schedule in group.schedules.values()
+        ],
+    }
+
+
+def _import_schedules(body: dict[str, Any]) -> dict[str, Any]:
+    """Schedules as they were; one the template created again (same group and name) is kept as it is now."""
+    from moto.scheduler.models import Schedule, scheduler_backends
+
+    backend = scheduler_backends[body["account"]][body["region"]]
+    for name in body.get("groups", []):
+        if name not in backend.schedule_groups:
+            backend.create_schedule_group(name=name, tags=[])
+    imported = 0
+    for saved in body.get("schedules", []):
+        group = backend.schedule_groups.get(saved["group"])
+        if group is None or saved["name"] in group.schedules:
+            continue
+        schedule = Schedule(
+            region=body["region"],
+            account_id=body["account"],
+            group_name=group.name,
+            name=saved["name"],
+            description=saved.get("description"),
+            schedule_expression=saved["schedule_expression"],
+            schedule_expression_timezone=saved.get("schedule_expression_timezone"),
+            flexible_time_window=saved.get("flexible_time_window") or {"Mode": "OFF"},
+            target=saved["target"],
+            state=saved.get("state"),
+            kms_key_arn=saved.get("kms_key_arn"),
+            start_date=None,
+            end_date=saved.get("end_date"),
+            action_after_completion=saved.get("action_after_completion"),
+        )
+        schedule.start_date = saved.get("start_date")
+        schedule.creation_date = saved.get("creation_date", schedule.creation_date)
+        schedule.last_modified_date = saved.get("last_modified_date", schedule.last_modified_date)
+        if saved.get("local_last_fired") is not None:
+            schedule.local_last_fired = saved["local_last_fired"]  # type: ignore[attr-defined]
+        group.add_schedule(schedule)
+        imported += 1
+    if "scheduler" in RUNNING:
+        RUNNING["scheduler"].wake()
+    return {"schedules": imported}
+
+
 CONTROL_CALLS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+    "scheduler/export": _export_schedules,
+    "scheduler/import": _import_schedules,
     "kms/fixed-key": _fixed_kms_key,
     "cognito/export": _export_pool,
     "cognito/import-users": _import_users,
@@ -179,7 +252,9 @@ def serve(host: str, port: int, enforce_iam: bool = True, lambda_endpoint: str =
     logging.getLogger("local.scheduler").addHandler(handler)
     logging.getLogger("local.scheduler").setLevel(logging.INFO)
     # Schedules fire from inside the emulator (they watch its store) and call their targets through it.
-    emulator_patches.schedules_fired(f"http://{host}:{server.server_port}", ROOT_ACCESS_KEY, ROOT_SECRET_KEY)
+    RUNNING["scheduler"] = emulator_patches.schedules_fired(
+        f"http://{host}:{server.server_port}", ROOT_ACCESS_KEY, ROOT_SECRET_KEY
+    )
     server.daemon_threads = True  # type: ignore[attr-defined]
     stop = threading.Event()
 

@@ -1,7 +1,8 @@
 """Keeping the local cloud's data across restarts: a snapshot of the emulator's state in the state dir.
 
 A snapshot holds every table item, every Cognito user (with its ``sub``, password, status and groups, read
-through the emulator's control calls so ids survive), the pools' groups and the buckets' objects. It is written
+through the emulator's control calls so ids survive), the pools' groups, the buckets' objects and the schedules
+(those a function created at runtime too, with their creation dates). It is written
 periodically and on a clean stop, atomically, and restored at start before any dispatcher runs. Queues are
 drained on a clean stop instead of being saved.
 """
@@ -56,6 +57,7 @@ class StateStore:
                     lid: _pool_state(cloud.endpoint, cloud.region, pool_id) for lid, pool_id in cloud.user_pools.items()
                 },
                 "buckets": {lid: _bucket_objects(clients.s3, name) for lid, name in cloud.buckets.items()},
+                "schedules": _control(cloud, "scheduler/export", {}),
             }
             self.state_dir.mkdir(parents=True, exist_ok=True)
             temporary = self.snapshot_path.with_suffix(".tmp")
@@ -76,6 +78,8 @@ class StateStore:
         for logical_id, state in snapshot.get("user_pools", {}).items():
             if logical_id in cloud.user_pools:
                 _restore_pool(clients.cognito, cloud.endpoint, cloud.region, cloud.user_pools[logical_id], state)
+        if snapshot.get("schedules"):  # those created at runtime (a function's one-shot timers) come back too
+            _control(cloud, "scheduler/import", snapshot["schedules"])
         for logical_id, objects in snapshot.get("buckets", {}).items():
             if logical_id in cloud.buckets:
                 for obj in objects:
@@ -85,6 +89,14 @@ class StateStore:
                         Body=base64.b64decode(obj["body"]),
                         ContentType=obj.get("content_type", "binary/octet-stream"),
                     )
+
+
+def _control(cloud: Provisioned, call: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = httpx.post(
+        f"{cloud.endpoint}/_kefu/{call}", json={"account": ACCOUNT_ID, "region": cloud.region, **body}, timeout=60
+    )
+    response.raise_for_status()
+    return dict(response.json())
 
 
 # -- DynamoDB ---------------------------------------------------------------------------------------------

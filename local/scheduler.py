@@ -115,6 +115,8 @@ class Scheduler:
                         continue
                     if schedule.state == "ENABLED":
                         self._pool.submit(self._fire, backend, schedule, dict(schedule.to_dict()), plan.due)
+                    # kept on the schedule (and in snapshots), so a restart does not fire this occurrence again
+                    schedule.local_last_fired = plan.due
                     plan.not_before = plan.due + 1
                     plan.due = self._next(schedule, plan.not_before)
                     if plan.due is not None:
@@ -129,7 +131,8 @@ class Scheduler:
         if plan is None or plan.version != version:
             # Occurrences from the schedule's creation or last change on (a rate without a start date
             # fires at once); an at() already past when the schedule was saved never fires.
-            plan = _Plan(version, version[0], None)
+            fired = getattr(schedule, "local_last_fired", None)
+            plan = _Plan(version, max(version[0], fired + 1 if fired is not None else version[0]), None)
             plan.due = self._next(schedule, plan.not_before)
             self._plans[schedule.arn] = plan
         return plan

@@ -34,6 +34,8 @@ class Context:
     LOG_LEVEL = "kefu:logLevel"
     # the knowledge base's own synonym groups, "a, b; c, d" (added to the built-in ones)
     KB_SYNONYMS = "kefu:kbSynonyms"
+    # the help center's absolute address for the links the bot sends (default: "/help/" on the API's host)
+    HELP_BASE_URL = "kefu:helpBaseUrl"
 
 
 # AWS Backup copies recovery points into this vault of the backup-region stack. The name is fixed so the
@@ -94,6 +96,8 @@ MEDIA_FUNCTION = FunctionSpec("MediaFunction", "media", timeout_seconds=300, mem
 ROUTING_FUNCTION = FunctionSpec("RoutingFunction", "routing", timeout_seconds=30)
 # The public help center (search, articles, helpful votes, its pages): short, like any public route.
 HELP_FUNCTION = FunctionSpec("HelpFunction", "help", timeout_seconds=15)
+# The bot's decisions: one search and one transaction per message; a handoff must reach routing in seconds.
+BOT_FUNCTION = FunctionSpec("BotFunction", "bot", timeout_seconds=30)
 FUNCTIONS = (
     WEBHOOKS_FUNCTION,
     INGEST_FUNCTION,
@@ -102,6 +106,7 @@ FUNCTIONS = (
     OUTBOUND_FUNCTION,
     MEDIA_FUNCTION,
     HELP_FUNCTION,
+    BOT_FUNCTION,
     ROUTING_FUNCTION,
 )
 
@@ -123,6 +128,8 @@ class LogicalIds:
     MEDIA_QUEUE = "MediaQueue"
     MEDIA_DLQ = "MediaDeadLetterQueue"
     ROUTING_QUEUE = "RoutingQueue"
+    BOT_QUEUE = "BotQueue"
+    BOT_DLQ = "BotDeadLetterQueue"
     ROUTING_DLQ = "RoutingDeadLetterQueue"
     USER_POOL = "UserPool"
     USER_POOL_CLIENT = "UserPoolClient"

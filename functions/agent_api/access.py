@@ -37,6 +37,7 @@ ROLE_RULES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("GET", "/admin/kb/articles/<article_id>/versions", SUPERVISION),
     ("POST", "/admin/kb/import", SUPERVISION),
     ("GET", "/admin/kb/unanswered", SUPERVISION),
+    ("GET", "/admin/kb/bot/<inbox_id>", SUPERVISION),
 )
 
 

@@ -43,6 +43,7 @@ class TicketOut(BaseModel):
     closed_at: str | None
     created_at: str
     updated_at: str
+    bot_active: bool = False  # the bot is answering it (not in any queue until it hands over)
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketOut:

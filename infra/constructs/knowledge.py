@@ -15,17 +15,27 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_opensearchservice as opensearch
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constants import HELP_FUNCTION, Context
+from infra.constants import (
+    BOT_FUNCTION,
+    HELP_FUNCTION,
+    MAX_RECEIVE_COUNT,
+    VISIBILITY_TIMEOUT_FACTOR,
+    Context,
+    LogicalIds,
+)
 from infra.constructs.functions import acknowledge_table_grant_wildcards
 from infra.constructs.lambda_function import LOG_RETENTION, KefuFunction
-from infra.nag import acknowledge, cfn_logical_id
+from infra.nag import acknowledge, cfn_logical_id, pin_logical_id
 from kefu.config import Env
 
 KB_INDEX_ALIAS = "kefu-kb"
+BOT_BATCH_SIZE = 10
 # es:ESHttp* per purpose: readers search, writers index (and create the index and alias on first use)
 READ_ACTIONS = ["es:ESHttpGet", "es:ESHttpPost", "es:ESHttpHead"]
 WRITE_ACTIONS = [*READ_ACTIONS, "es:ESHttpPut", "es:ESHttpDelete"]
@@ -156,6 +166,54 @@ class Knowledge(Construct):
         key.grant_encrypt(self.help)
         self.grant_search(self.help, write=True)  # creates the index and alias when the domain is new
         acknowledge_table_grant_wildcards(self.help.role, table)
+
+        # The bot: customer messages of tickets it answers come on a FIFO queue of their own (one group per
+        # ticket), so ingest never waits for it and a failed decision is retried, then kept in the DLQ.
+        def fifo(construct_id: str, **extra: object) -> sqs.Queue:
+            return sqs.Queue(
+                self,
+                construct_id,
+                fifo=True,
+                content_based_deduplication=False,
+                encryption=sqs.QueueEncryption.KMS,
+                encryption_master_key=key,
+                data_key_reuse=cdk.Duration.minutes(5),
+                enforce_ssl=True,
+                **extra,  # type: ignore[arg-type]
+            )
+
+        self.bot_dlq = fifo("BotDeadLetterQueue", retention_period=cdk.Duration.days(14))
+        pin_logical_id(self.bot_dlq, LogicalIds.BOT_DLQ)
+        self.bot_queue = fifo(
+            "BotQueue",
+            visibility_timeout=cdk.Duration.seconds(BOT_FUNCTION.timeout_seconds * VISIBILITY_TIMEOUT_FACTOR),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.bot_dlq, max_receive_count=MAX_RECEIVE_COUNT),
+        )
+        pin_logical_id(self.bot_queue, LogicalIds.BOT_QUEUE)
+        self.bot = KefuFunction(
+            self,
+            BOT_FUNCTION,
+            code=code,
+            layers=layers,
+            environment={
+                Env.TABLE_NAME: table.table_name,
+                Env.HELP_BASE_URL: str(self.node.try_get_context(Context.HELP_BASE_URL) or ""),
+            },
+            log_key=key,
+            log_level=log_level,
+        )
+        # reads the ticket and its thread; writes its reply, events and the ticket (and the queue entry)
+        table.grant_read_write_data(self.bot)
+        self.grant_search(self.bot, write=False)
+        self.bot.add_event_source(
+            sources.SqsEventSource(self.bot_queue, batch_size=BOT_BATCH_SIZE, report_batch_item_failures=True)
+        )
+        acknowledge_table_grant_wildcards(self.bot.role, table)
+
+    def feed_bot(self, stream: lambda_.Function) -> None:
+        """The stream puts the bot's customer messages on its queue."""
+        stream.add_environment(Env.BOT_QUEUE_URL, self.bot_queue.queue_url)
+        self.bot_queue.grant_send_messages(stream)
 
     def grant_search(self, function_: lambda_.Function, *, write: bool) -> None:
         """The function may make signed requests to the domain's indexes (and learns its endpoint)."""

@@ -70,6 +70,7 @@ class KefuStack(cdk.Stack):
         )
         knowledge.grant_search(functions.stream, write=True)
         knowledge.grant_search(functions.agent_api, write=True)  # admins rebuild the index (reindex)
+        knowledge.feed_bot(functions.stream)
         api = Api(
             self,
             "Api",
@@ -90,8 +91,9 @@ class KefuStack(cdk.Stack):
                 ("Stream", queues.stream_dlq),
                 ("Media", queues.media_dlq),
                 ("Routing", queues.routing_dlq),
+                ("Bot", knowledge.bot_dlq),
             ],
-            functions=[*functions.all, knowledge.help],
+            functions=[*functions.all, knowledge.help, knowledge.bot],
             alarm_email=alarm_email,
         )
         self.backup = Backup(self, "Backup", table=data.table, key=data.key, backup_region=backup_region)

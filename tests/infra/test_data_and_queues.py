@@ -119,6 +119,7 @@ def test_alarms_watch_every_dlq_and_every_function(synthesized: Synthesized, pri
         LogicalIds.STREAM_DLQ,
         LogicalIds.MEDIA_DLQ,
         LogicalIds.ROUTING_DLQ,
+        LogicalIds.BOT_DLQ,
     }
     watched_functions = {
         d["Value"]["Ref"]

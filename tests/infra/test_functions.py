@@ -30,6 +30,7 @@ EXPECTED_ENV = {
         Env.OUTBOUND_QUEUE_URL,
         Env.MEDIA_QUEUE_URL,
         Env.ROUTING_QUEUE_URL,
+        Env.BOT_QUEUE_URL,
         *SEARCH_ENV,
     },
     "AgentApiFunction": {
@@ -46,6 +47,7 @@ EXPECTED_ENV = {
     "MediaFunction": {Env.TABLE_NAME, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "RoutingFunction": {Env.TABLE_NAME, Env.ROUTING_QUEUE_URL},
     "HelpFunction": {Env.TABLE_NAME, *SEARCH_ENV},
+    "BotFunction": {Env.TABLE_NAME, Env.HELP_BASE_URL, *SEARCH_ENV},
 }
 # the functions that talk to providers (webhooks, outbound, media downloads, ingest for sender details)
 # and the admin API; the stream talks to no provider
@@ -61,6 +63,7 @@ EXPECTED_HANDLERS = {
     "MediaFunction": "media.handler.lambda_handler",
     "RoutingFunction": "routing.handler.lambda_handler",
     "HelpFunction": "help.handler.lambda_handler",
+    "BotFunction": "bot.handler.lambda_handler",
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 
@@ -165,7 +168,7 @@ def test_media_downloads_have_their_own_function_and_timeout_apart_from_the_stre
 
 
 def test_stream_event_source(primary_template) -> None:
-    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 5)
+    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 6)  # + the bot queue
     primary_template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -190,6 +193,7 @@ def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Syn
             LogicalIds.OUTBOUND_QUEUE,
             LogicalIds.MEDIA_QUEUE,
             LogicalIds.ROUTING_QUEUE,
+            LogicalIds.BOT_QUEUE,
             LogicalIds.STREAM_DLQ,
         ],
         # a check that comes back before it is due is put back on its own queue

@@ -10,7 +10,7 @@ from .conftest import Synthesized
 
 pytestmark = pytest.mark.infra
 
-SEARCHERS = {"StreamFunction", "AgentApiFunction", "HelpFunction"}
+SEARCHERS = {"StreamFunction", "AgentApiFunction", "HelpFunction", "BotFunction"}
 
 
 def test_search_domain_is_encrypted_https_only_with_fine_grained_access(synthesized: Synthesized) -> None:

@@ -57,6 +57,7 @@ class Cloud:
     stream_arn: str
     media_url: str = ""
     routing_url: str = ""
+    bot_url: str = ""
     shard_iterator: str | None = None
 
     def receive(self, queue_url: str, max_messages: int = 10) -> list[dict[str, Any]]:
@@ -163,6 +164,18 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             },
         )["QueueUrl"]
         monkeypatch.setenv(Env.ROUTING_QUEUE_URL, routing_url)
+        # the bot's work: FIFO, one group per ticket (kefu.services.bot)
+        bot_dlq = sqs.create_queue(QueueName="bot-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+        bot_dlq_arn = sqs.get_queue_attributes(QueueUrl=bot_dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        bot_url = sqs.create_queue(
+            QueueName="bot.fifo",
+            Attributes={
+                "FifoQueue": "true",
+                "VisibilityTimeout": "30",
+                "RedrivePolicy": json.dumps({"deadLetterTargetArn": bot_dlq_arn, "maxReceiveCount": 5}),
+            },
+        )["QueueUrl"]
+        monkeypatch.setenv(Env.BOT_QUEUE_URL, bot_url)
         cursor_key = boto3.client("secretsmanager", region_name="us-east-1").create_secret(
             Name="kefu/cursor-key", SecretString="integration-cursor-key"
         )
@@ -187,6 +200,7 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             stream_arn=table["LatestStreamArn"],
             media_url=media_url,
             routing_url=routing_url,
+            bot_url=bot_url,
         )
         get_settings.cache_clear()
         aws.reset_clients()

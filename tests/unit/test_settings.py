@@ -6,6 +6,8 @@ import pytest
 
 from kefu.config import (
     AgentApiSettings,
+    BotFunctionSettings,
+    HelpSettings,
     IngestSettings,
     MediaSettings,
     RoutingSettings,
@@ -22,6 +24,8 @@ FULL = {
     "KEFU_OUTBOUND_QUEUE_URL": "https://sqs/outbound.fifo",
     "KEFU_MEDIA_QUEUE_URL": "https://sqs/media",
     "KEFU_ROUTING_QUEUE_URL": "https://sqs/routing",
+    "KEFU_BOT_QUEUE_URL": "https://sqs/bot.fifo",
+    "KEFU_SEARCH_ENDPOINT": "search.example.com",
     "KEFU_USER_POOL_ID": "us-east-1_pool",
     "KEFU_MEDIA_BUCKET": "kefu-media",
     "KEFU_SECRETS_KMS_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/k",
@@ -35,6 +39,8 @@ MODELS = [
     OutboundSettings,
     MediaSettings,
     RoutingSettings,
+    HelpSettings,
+    BotFunctionSettings,
 ]
 
 

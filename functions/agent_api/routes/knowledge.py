@@ -12,10 +12,11 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_api.routes.common import caller_of, store
-from agent_api.schemas import TicketId
+from agent_api.schemas import InboxId, TicketId
 from kefu import identifiers
 from kefu.clock import now
 from kefu.errors import InvalidInput
+from kefu.knowledge.bot import BotSettings
 from kefu.knowledge.models import LOCALE, Article, ArticleFields, KbGap, SearchHit
 from kefu.observability import decided
 from kefu.services import knowledge
@@ -101,6 +102,22 @@ def promote(ticket_id: TicketId, body: PromoteIn) -> tuple[Article, int]:
 
 
 # ------------------------------------------------------------------------------------------- authors
+
+
+class BotSettingsIn(BotSettings):
+    model_config = ConfigDict(extra="forbid")
+
+
+@router.get("/admin/kb/bot/<inbox_id>", summary="An inbox's bot: off, always, or night duty; threshold, turns")
+def get_bot(inbox_id: InboxId) -> BotSettings:
+    return knowledge.bot_settings(store(), caller_of(router), inbox_id)
+
+
+@router.put("/admin/kb/bot/<inbox_id>", summary="Set an inbox's bot (admin)")
+def put_bot(inbox_id: InboxId, body: BotSettingsIn) -> BotSettings:
+    saved = knowledge.save_bot_settings(store(), caller_of(router), inbox_id, BotSettings(**body.model_dump()))
+    decided("kb", "bot_configured", inbox=inbox_id, mode=saved.mode.value)
+    return saved
 
 
 @router.get("/admin/kb/articles", summary="Every article, latest change first (supervisor or admin)")

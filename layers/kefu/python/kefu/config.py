@@ -46,6 +46,7 @@ class Env:
     KB_SYNONYMS = "KEFU_KB_SYNONYMS"
     HELP_BASE_URL = "KEFU_HELP_BASE_URL"
     HELP_CHAT_URL = "KEFU_HELP_CHAT_URL"
+    BOT_QUEUE_URL = "KEFU_BOT_QUEUE_URL"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     help_base_url: str = ""
     # A page where customers can start a chat, linked from the help center ("" = no link).
     help_chat_url: str = ""
+    # The bot's FIFO queue: the stream puts customer messages for the bot there (kefu.services.bot).
+    bot_queue_url: str = ""
 
     @property
     def allowed_origin_list(self) -> list[str]:
@@ -159,6 +162,7 @@ class StreamSettings(Settings):
     outbound_queue_url: Required
     media_queue_url: Required
     routing_queue_url: Required
+    bot_queue_url: Required
 
 
 class RoutingSettings(Settings):
@@ -174,6 +178,10 @@ class AgentApiSettings(Settings):
 
 
 class HelpSettings(Settings):
+    search_endpoint: Required
+
+
+class BotFunctionSettings(Settings):
     search_endpoint: Required
 
 

@@ -178,6 +178,8 @@ class Ticket(LazyModel):
     created_at: str
     updated_at: str
     version: int = 0  # optimistic locking: every write checks and bumps it
+    # the bot is answering it (kefu.services.bot): not in any queue until it hands the ticket over
+    bot_active: bool = False
 
 
 class Attachment(LazyModel):
@@ -209,6 +211,7 @@ class Message(LazyModel):
     # the request that produced this message (kefu.observability): written on the item so the stream
     # function's work for it (outbound, media) carries the same trace; never shown to agents or customers
     correlation_id: str | None = None
+    for_bot: bool = False  # a customer message on a ticket the bot answers: the stream hands it to the bot
 
 
 class TicketEvent(LazyModel):

@@ -33,7 +33,7 @@ from kefu.models import (
 )
 from kefu.observability import current_correlation_id
 from kefu.routing.rules import Trigger
-from kefu.services import customers, routing
+from kefu.services import bot, customers, routing
 from kefu.services.inboxes import load_inbox
 from kefu.store import Read, Store, Transaction
 
@@ -169,6 +169,10 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
         customer_tags = profile.tags
         ticket = _new_ticket(store, inbound, profile, stamp, hint_is_free=hinted is None)
         _apply_organization(store, ticket, profile)
+        # the inbox's bot answers first (always, or on night duty outside business hours)
+        ticket.bot_active = bot.bot_takes(
+            store, inbound.inbox, is_open=lambda: rule_set.business_hours.is_open(parse_iso(stamp))
+        )
         expected_version = None
         events.append(_event(ticket.id, "created", stamp, {"channel": inbound.channel, "inbox": inbound.inbox}))
         store.tickets.add_conversation(tx, inbound.conversation_key, ticket.id)
@@ -198,6 +202,7 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
         delivery_status=DeliveryStatus.RECEIVED,
         created_at=stamp,
         correlation_id=current_correlation_id(),
+        for_bot=ticket.bot_active,
     )
     events.append(_event(ticket.id, "message_received", stamp, {"message_id": message.id, "kind": inbound.kind}))
     ticket.message_count += 1

@@ -17,6 +17,7 @@ from kefu.clock import new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import InvalidInput, NotFound
 from kefu.knowledge import importer, synonyms
+from kefu.knowledge.bot import BotSettings
 from kefu.knowledge.models import (
     Article,
     ArticleFields,
@@ -201,6 +202,19 @@ def import_fields(store: Store, articles: Sequence[ArticleFields]) -> list[Artic
     for article in created:
         store.knowledge.save(article, previous_version=None)
     return created
+
+
+def bot_settings(store: Store, caller: Caller, inbox_id: str) -> BotSettings:
+    caller.require(*AUTHORS)
+    store.inboxes.get(inbox_id)  # a 404 for an inbox that does not exist
+    return store.knowledge.bot_settings(inbox_id)
+
+
+def save_bot_settings(store: Store, caller: Caller, inbox_id: str, settings: BotSettings) -> BotSettings:
+    caller.require("admin")
+    store.inboxes.get(inbox_id)
+    store.knowledge.save_bot_settings(inbox_id, settings)
+    return settings
 
 
 # ------------------------------------------------------------------------------------------- self-service

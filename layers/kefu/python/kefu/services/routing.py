@@ -129,7 +129,8 @@ def _auto_reply(ticket: Ticket, body: str, stamp: str) -> Message:
 
 
 def is_waiting(ticket: Ticket) -> bool:
-    return ticket.status == TicketStatus.PENDING and ticket.assignee is None
+    # a ticket the bot answers waits for no one until the bot hands it over (kefu.services.bot)
+    return ticket.status == TicketStatus.PENDING and ticket.assignee is None and not ticket.bot_active
 
 
 def entry_for(ticket: Ticket) -> QueueEntry | None:

@@ -17,6 +17,13 @@ from kefu.store import Store
 from kefu.store.tickets import message_from_stream_image
 
 
+def _to_bot(message: Any) -> bool:
+    from kefu.services import bot
+
+    bot.enqueue(bot.BotJob(ticket_id=message.ticket_id, message_id=message.id))
+    return True
+
+
 def on_change(
     store: Store, event_name: str, new_image: dict[str, Any] | None, old_image: dict[str, Any] | None = None
 ) -> str:
@@ -29,10 +36,12 @@ def on_change(
     message = message_from_stream_image(new_image)
     if message is not None:
         if message.direction == Direction.INBOUND:
+            # the bot judges what was stored, on its own queue: ingest never waits for it
+            bot_queued = message.for_bot and _to_bot(message)
             # media is fetched after the message is durable: a failed download never loses the message
             media_job = media_job_for(message)
             if media_job is None:
-                return "no_media"
+                return "bot_queued" if bot_queued else "no_media"
             enqueue_media(media_job)
             return "media_queued"
         job = outbound_job_for(message)

@@ -12,14 +12,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from kefu.errors import ConcurrentUpdate, Conflict, NotFound
+from kefu.knowledge.bot import BotSettings
 from kefu.knowledge.models import Article, KbGap, Votes
 from kefu.store import keys
+from kefu.store.cache import TtlCache
 from kefu.store.table import Table, Transaction, model_item, to_av
 
 ARTICLE_ENTITY = "article"
 VERSION_ENTITY = "article_version"
 VOTES_ENTITY = "article_votes"
 GAP_ENTITY = "kb_gap"
+BOT_ENTITY = "bot_settings"
+# every new ticket reads its inbox's bot settings, which change only when an admin edits them
+BOT_CACHE_SECONDS = 60.0
 
 
 def article_from_item(item: dict[str, Any]) -> Article:
@@ -29,6 +34,7 @@ def article_from_item(item: dict[str, Any]) -> Article:
 class KnowledgeRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
+        self._bots: TtlCache[str, BotSettings] = TtlCache(BOT_CACHE_SECONDS, 256)
 
     def get(self, article_id: str, *, consistent: bool = False) -> Article:
         item = self.table.get(keys.article(article_id), consistent=consistent)
@@ -124,3 +130,18 @@ class KnowledgeRepository:
             if len(out) >= limit:
                 break
         return out
+
+    # ------------------------------------------------------------ an inbox's bot
+
+    def bot_settings(self, inbox_id: str) -> BotSettings:
+        """The inbox's bot, from this container's cache when fresh (never configured: off)."""
+        settings = self._bots.get(inbox_id)
+        if settings is None:
+            item = self.table.get(keys.bot_settings(inbox_id), consistent=False)
+            settings = BotSettings.model_validate(item) if item else BotSettings()
+            self._bots.put(inbox_id, settings)
+        return settings
+
+    def save_bot_settings(self, inbox_id: str, settings: BotSettings) -> None:
+        self.table.put(model_item(settings, BOT_ENTITY, keys.bot_settings(inbox_id), inbox=inbox_id))
+        self._bots.pop(inbox_id)

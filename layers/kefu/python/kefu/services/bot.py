@@ -1,0 +1,254 @@
+"""The bot: answers a customer from the knowledge base, or hands the ticket to routing with the history.
+
+Where it runs: ingest only stores the message (marking it ``for_bot`` when the ticket is the bot's); the stream
+puts a job on the bot's FIFO queue (one group per ticket, deduplicated by message id), and the bot function
+decides. So the bot never delays accepting a message, a failed decision is retried and then kept in the
+DLQ, and a ticket's messages are judged in order.
+
+Every decision is one transaction on the ticket, conditioned on the version it read: an agent's reply or
+an assignment that lands meanwhile makes it read again, and then the bot stays silent. A handoff clears
+``bot_active`` and puts the ticket in its team's queue in the same transaction, so routing assigns it at
+once; the agent sees the whole conversation, bot answers included.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from kefu import aws
+from kefu.clock import new_id, now_iso
+from kefu.config import get_settings
+from kefu.errors import retry_on_concurrent_update
+from kefu.knowledge import markdown
+from kefu.knowledge.bot import (
+    Answer,
+    BotMode,
+    Feedback,
+    asks_for_human,
+    confidence,
+    feedback,
+    language_of,
+    takes_new_ticket,
+)
+from kefu.knowledge.models import Visibility
+from kefu.knowledge.search import ArticleIndex, SearchRequest
+from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.store import Store, Transaction
+
+ANSWERED = "bot_answered"
+HANDOFF = "handoff"
+RESOLVED = "bot_resolved"
+DECISIONS = (ANSWERED, HANDOFF, RESOLVED)
+
+
+class BotJob(BaseModel):
+    ticket_id: str
+    message_id: str
+
+
+def enqueue(job: BotJob) -> None:
+    """FIFO: one group per ticket (its messages judged in order), deduplicated by the message."""
+    aws.client("sqs").send_message(
+        QueueUrl=get_settings().bot_queue_url,
+        MessageBody=job.model_dump_json(),
+        MessageGroupId=job.ticket_id,
+        MessageDeduplicationId=job.message_id,
+    )
+
+
+def bot_takes(store: Store, inbox: str, *, is_open: Callable[[], bool]) -> bool:
+    """Whether a new ticket of ``inbox`` starts with the bot (its settings; night duty outside hours).
+    ``is_open`` is asked only for night duty (business hours cost a time-zone lookup)."""
+    settings = store.knowledge.bot_settings(inbox)
+    if settings.mode == BotMode.OFF:
+        return False
+    return takes_new_ticket(settings, within_business_hours=settings.mode == BotMode.NIGHT and is_open())
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: str  # answered | handoff | resolved | silent | ignored
+    reason: str = ""
+    article_id: str | None = None
+    confidence: float | None = None
+
+
+def decide(store: Store, index: ArticleIndex, job: BotJob, *, help_base_url: str = "") -> Decision:
+    return retry_on_concurrent_update(lambda: _decide(store, index, job, help_base_url))
+
+
+def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) -> Decision:
+    ticket = store.tickets.get(job.ticket_id)
+    messages, events = store.tickets.thread(ticket.id)
+    if any(e.type in DECISIONS and e.data.get("message_id") == job.message_id for e in events):
+        return Decision("ignored", "already_decided")  # the same job delivered twice
+    message = next((m for m in messages if m.id == job.message_id), None)
+    if message is None or message.author_type != AuthorType.CUSTOMER:
+        return Decision("ignored", "no_such_message")
+    if not ticket.bot_active:
+        return Decision("silent", "not_the_bots")
+    human = ticket.assignee is not None or any(m.author_type == AuthorType.AGENT for m in messages)
+    if human:  # a person has the ticket: the bot never speaks again on it
+        _commit(store, ticket, stamp=now_iso(), bot_active=False)
+        return Decision("silent", "human_took_it")
+
+    settings = store.knowledge.bot_settings(ticket.inbox)
+    text = message.body.strip()
+    locale = language_of(text, settings.locale)
+    earlier = [m for m in messages if m.created_at < message.created_at or m.id == message.id]
+    bot_turns = [e for e in events if e.type == ANSWERED]
+    last_bot = next((m for m in reversed(earlier) if m.author_type == AuthorType.BOT), None)
+    awaiting_feedback = last_bot is not None and bool(bot_turns) and bot_turns[-1].data.get("reply_id") == last_bot.id
+
+    if asks_for_human(text):
+        return _handoff(store, ticket, message, locale, "requested")
+    if awaiting_feedback:
+        said = feedback(text)
+        if said == Feedback.SOLVED:
+            return _resolve(store, ticket, message, locale, bot_turns[-1].data.get("article_id"))
+        if said == Feedback.NOT_SOLVED:
+            return _handoff(store, ticket, message, locale, "not_solved")
+    if len(bot_turns) >= settings.max_turns:
+        return _handoff(store, ticket, message, locale, "turn_limit")
+    if not text:
+        return _handoff(store, ticket, message, locale, "low_confidence")
+
+    best = best_answer(index, text, locale)
+    if best is None or best[1] < settings.threshold:
+        from kefu.services.knowledge import record_gap
+
+        record_gap(store, text, locale=locale, ticket_id=ticket.id, best=best[0] if best else None, source="bot")
+        return _handoff(store, ticket, message, locale, "low_confidence", score=best[1] if best else 0.0)
+    hit, score, source = best
+    answer = Answer(
+        article_id=hit.id,
+        title=hit.title,
+        summary=markdown.summary(source.get("body", ""), 220),
+        link=article_link(help_base_url, hit.id, locale),
+    )
+    stamp = now_iso()
+    reply = _bot_message(ticket, answer.text(locale), stamp)
+    event = _event(
+        ticket,
+        ANSWERED,
+        stamp,
+        {
+            "message_id": message.id,
+            "reply_id": reply.id,
+            "article_id": hit.id,
+            "confidence": score,
+            "turn": len(bot_turns) + 1,
+        },
+    )
+    _commit(store, ticket, stamp=stamp, messages=[reply], events=[event])
+    return Decision("answered", article_id=hit.id, confidence=score)
+
+
+def best_answer(index: ArticleIndex, text: str, locale: str | None) -> tuple[Any, float, dict[str, Any]] | None:
+    """The most confident of the top hits (confidence re-ranks BM25's three best), or None."""
+    hits = index.sources(SearchRequest(text, locale=locale, visibility=Visibility.PUBLIC, size=3))
+    scored = [
+        (hit, confidence(text, hit.title, source.get("questions", []), [], source.get("body", "")), source)
+        for hit, source in hits
+    ]
+    if not scored:
+        return None
+    # BM25 order breaks ties; a clearly better-covered answer below the first wins
+    return max(scored, key=lambda item: (item[1], -scored.index(item)))
+
+
+def article_link(base: str, article_id: str, locale: str) -> str:
+    return f"{base or '/help/'}?{urllib.parse.urlencode({'article': article_id, 'locale': locale})}"
+
+
+def _handoff(
+    store: Store, ticket: Ticket, message: Message, locale: str, reason: str, *, score: float | None = None
+) -> Decision:
+    from kefu.knowledge.bot import TEXT
+    from kefu.services import routing
+
+    stamp = now_iso()
+    reply = _bot_message(ticket, TEXT[locale]["handoff"], stamp)
+    data: dict[str, Any] = {"message_id": message.id, "reason": reason}
+    if score is not None:
+        data["confidence"] = score
+    event = _event(ticket, HANDOFF, stamp, data)
+
+    def into_queue(tx: Transaction, changed: Ticket) -> None:
+        routing.requeue(store, tx, None, changed, stamp)  # the bot's ticket was in no queue
+
+    _commit(store, ticket, stamp=stamp, messages=[reply], events=[event], bot_active=False, also=into_queue)
+    return Decision("handoff", reason, confidence=score)
+
+
+def _resolve(store: Store, ticket: Ticket, message: Message, locale: str, article_id: Any) -> Decision:
+    from kefu.knowledge.bot import TEXT
+
+    stamp = now_iso()
+    reply = _bot_message(ticket, TEXT[locale]["solved"], stamp)
+    event = _event(ticket, RESOLVED, stamp, {"message_id": message.id, "article_id": article_id})
+    _commit(
+        store, ticket, stamp=stamp, messages=[reply], events=[event], bot_active=False, status=TicketStatus.RESOLVED
+    )
+    return Decision("resolved", article_id=str(article_id) if article_id else None)
+
+
+def _commit(
+    store: Store,
+    ticket: Ticket,
+    *,
+    stamp: str,
+    messages: list[Message] | None = None,
+    events: list[TicketEvent] | None = None,
+    bot_active: bool | None = None,
+    status: TicketStatus | None = None,
+    also: Any = None,
+) -> None:
+    expected = ticket.version
+    changed = ticket.model_copy(deep=True)
+    if bot_active is not None:
+        changed.bot_active = bot_active
+    if status is not None:
+        changed.status = status
+        changed.resolved_at = stamp if status == TicketStatus.RESOLVED else changed.resolved_at
+    for reply in messages or []:
+        changed.message_count += 1
+        changed.last_message_preview = reply.body[:120]
+        changed.last_message_at = stamp
+    changed.updated_at = stamp
+    changed.version += 1
+    tx = Transaction()
+    if also is not None:
+        also(tx, changed)
+    for reply in messages or []:
+        store.tickets.add_message(tx, reply)
+    store.tickets.add_ticket(tx, changed, expected_version=expected)
+    for event in events or []:
+        store.tickets.add_event(tx, event)
+    store.tickets.commit(tx)
+
+
+def _bot_message(ticket: Ticket, body: str, stamp: str) -> Message:
+    return Message(
+        id=new_id(),
+        ticket_id=ticket.id,
+        conversation_key=ticket.conversation_key,
+        direction=Direction.OUTBOUND,
+        author_type=AuthorType.BOT,
+        body=body,
+        channel=ticket.channel,
+        inbox=ticket.inbox,
+        delivery_status=DeliveryStatus.QUEUED,  # the stream sends it like any reply
+        created_at=stamp,
+    )
+
+
+def _event(ticket: Ticket, kind: str, stamp: str, data: dict[str, Any]) -> TicketEvent:
+    return TicketEvent(
+        id=new_id(), ticket_id=ticket.id, type=kind, actor_type=AuthorType.BOT, data=data, created_at=stamp
+    )

@@ -1,0 +1,170 @@
+"""The bot through the real handlers: web chat -> ingest -> stream -> bot queue -> bot function -> the reply
+on the customer's conversation, or a handoff into routing's queue; search on the OpenSearch-compatible server."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ingest.handler import lambda_handler as ingest
+from kefu.knowledge.bot import DEFAULT_THRESHOLD, BotMode, BotSettings
+from kefu.knowledge.models import ArticleFields
+from kefu.services import knowledge
+from local.demo.kb import demo_articles
+from stream.handler import lambda_handler as stream
+from tests.integration.conftest import Cloud
+from tests.integration.test_chat_flow import agent, read_chat, say, start_chat
+from tests.integration.test_knowledge import kb, search_server  # noqa: F401 - fixtures
+from tests.support.aws_events import agent_claims
+
+SLUGS = ("refund-timing", "order-tracking", "reset-password", "invoice")
+
+
+@pytest.fixture
+def bot_cloud(kb: Cloud) -> Cloud:  # noqa: F811 - the fixture imported above
+    wanted = [ArticleFields.model_validate(f) for key, f in demo_articles() if key.split("/")[0] in SLUGS]
+    knowledge.import_fields(kb.store, wanted)
+    knowledge.reindex(kb.store, knowledge.article_index())
+    kb.run_stream(stream)  # the articles' own stream records, out of the way
+    kb.store.knowledge.save_bot_settings("web", BotSettings(mode=BotMode.ALWAYS, max_turns=3))
+    return kb
+
+
+def bot_handler() -> Any:
+    from bot.handler import lambda_handler
+
+    return lambda_handler
+
+
+def turn(cloud: Cloud, token: str, text: str) -> None:
+    """One customer message all the way: stored, handed to the bot, decided, the answer sent."""
+    from outbound.handler import lambda_handler as outbound
+
+    assert say(token, text)[0] == 202
+    assert cloud.run_sqs(ingest, cloud.inbound_url)["batchItemFailures"] == []
+    assert cloud.run_stream(stream)["batchItemFailures"] == []
+    assert cloud.run_sqs(bot_handler(), cloud.bot_url)["batchItemFailures"] == []
+    assert cloud.run_stream(stream)["batchItemFailures"] == []
+    cloud.run_sqs(outbound, cloud.outbound_url)
+
+
+def conversation(token: str) -> list[tuple[str, str]]:
+    status, page = read_chat(token)
+    assert status == 200
+    return [(m["author_type"], m["body"]) for m in page["items"]]
+
+
+def ticket_view(ticket_id: str) -> dict[str, Any]:
+    status, body = agent("GET", f"/api/v1/tickets/{ticket_id}")
+    assert status == 200, body
+    return body
+
+
+def events_of(ticket: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [e for e in ticket["events"] if e["type"] == kind]
+
+
+def test_a_common_question_is_answered_and_a_yes_resolves_it(bot_cloud: Cloud) -> None:
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "退款审核通过了，钱多久能到账？")
+    said = conversation(token)
+    assert said[-1][0] == "bot" and "这解决您的问题了吗" in said[-1][1] and "article=" in said[-1][1]
+    ticket = ticket_view(ticket_id)
+    assert ticket["bot_active"] is True and ticket["assignee"] is None
+    team = ticket["team"] or "general"
+    assert ticket_id not in [e.ticket_id for e in bot_cloud.store.routing.queue_head(team, "chat", 10)]
+    (answered,) = events_of(ticket, "bot_answered")
+    assert answered["data"]["confidence"] >= DEFAULT_THRESHOLD
+
+    turn(bot_cloud, token, "是的，谢谢")
+    ticket = ticket_view(ticket_id)
+    assert ticket["status"] == "resolved" and ticket["bot_active"] is False
+    assert events_of(ticket, "bot_resolved") and not events_of(ticket, "handoff")
+
+
+def test_asking_for_a_person_hands_over_with_the_history(bot_cloud: Cloud) -> None:
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "How do I get an invoice for my company?")
+    turn(bot_cloud, token, "转人工")
+    ticket = ticket_view(ticket_id)
+    (handoff,) = events_of(ticket, "handoff")
+    assert handoff["data"]["reason"] == "requested" and ticket["bot_active"] is False
+    bodies = [m["body"] for m in ticket["messages"]]
+    assert "How do I get an invoice for my company?" in bodies and "转人工" in bodies  # the agent sees it all
+    assert ticket["status"] == "pending"
+    team = ticket["team"] or "general"
+    assert ticket_id in [entry.ticket_id for entry in bot_cloud.store.routing.queue_head(team, "chat", 10)]
+
+
+def test_low_confidence_hands_over_and_is_listed_for_writers(bot_cloud: Cloud) -> None:
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "我家的猫今天不吃猫粮怎么办")
+    ticket = ticket_view(ticket_id)
+    (handoff,) = events_of(ticket, "handoff")
+    assert handoff["data"]["reason"] == "low_confidence"
+    status, gaps = agent("GET", "/api/v1/admin/kb/unanswered", claims=agent_claims(groups="[supervisor]"))
+    assert status == 200 and "我家的猫今天不吃猫粮怎么办" in [g["question"] for g in gaps["items"]]
+
+
+def test_the_turn_limit_hands_over(bot_cloud: Cloud) -> None:
+    bot_cloud.store.knowledge.save_bot_settings("web", BotSettings(mode=BotMode.ALWAYS, max_turns=1))
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "我的快递到哪了")
+    turn(bot_cloud, token, "忘记密码怎么办")
+    ticket = ticket_view(ticket_id)
+    assert len(events_of(ticket, "bot_answered")) == 1
+    assert [e["data"]["reason"] for e in events_of(ticket, "handoff")] == ["turn_limit"]
+
+
+def test_a_no_hands_over(bot_cloud: Cloud) -> None:
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "Where is my parcel?")
+    turn(bot_cloud, token, "no")
+    ticket = ticket_view(ticket_id)
+    assert [e["data"]["reason"] for e in events_of(ticket, "handoff")] == ["not_solved"]
+
+
+def test_the_bot_is_silent_once_an_agent_replied(bot_cloud: Cloud) -> None:
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "我的快递到哪了")
+    status, _ = agent("POST", f"/api/v1/tickets/{ticket_id}/messages", {"body": "您好，我来帮您查一下。"})
+    assert status == 201
+    bot_cloud.run_stream(stream)
+    turn(bot_cloud, token, "发票怎么开")
+    ticket = ticket_view(ticket_id)
+    bot_messages = [m for m in ticket["messages"] if m["author_type"] == "bot"]
+    assert len(bot_messages) == 1, "nothing from the bot after the agent's reply"
+    assert ticket["bot_active"] is False
+
+
+def test_the_same_job_twice_is_decided_once(bot_cloud: Cloud) -> None:
+    from kefu.services import bot
+
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "我的快递到哪了")
+    message_id = next(m["id"] for m in ticket_view(ticket_id)["messages"] if m["author_type"] == "customer")
+    again = bot.decide(
+        bot_cloud.store, knowledge.article_index(), bot.BotJob(ticket_id=ticket_id, message_id=message_id)
+    )
+    assert again.action == "ignored"
+    assert len(events_of(ticket_view(ticket_id), "bot_answered")) == 1
+
+
+def test_an_inbox_without_a_bot_routes_as_before(bot_cloud: Cloud) -> None:
+    bot_cloud.store.knowledge.save_bot_settings("web", BotSettings(mode=BotMode.OFF))
+    session = start_chat()
+    token, ticket_id = session["session_token"], session["ticket_id"]
+    turn(bot_cloud, token, "我的快递到哪了")
+    ticket = ticket_view(ticket_id)
+    assert ticket["bot_active"] is False and not events_of(ticket, "bot_answered")
+    team = ticket["team"] or "general"
+    assert ticket_id in [entry.ticket_id for entry in bot_cloud.store.routing.queue_head(team, "chat", 10)]
+    assert [a for a, _ in conversation(token)].count("bot") == 0

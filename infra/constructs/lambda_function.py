@@ -17,6 +17,18 @@ from infra.nag import acknowledge, pin_logical_id
 RUNTIME = lambda_.Runtime.PYTHON_3_13
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
+# CDK context: "true" loads the X-Ray SDK in every function (a subsegment for each AWS call and handler). Off by
+# default: active tracing records each invocation and its init without it, and it costs ~80 ms of every cold
+# start (docs/architecture.md, "Tracing").
+XRAY_SDK_CONTEXT = "kefu:xraySdk"
+
+
+def tracing_environment(scope: Construct) -> dict[str, str]:
+    """Nothing by default (kefu.observability keeps the SDK out); Powertools' own switch when it is wanted."""
+    value = str(scope.node.try_get_context(XRAY_SDK_CONTEXT) or "false").lower()
+    if value not in ("true", "false"):
+        raise ValueError(f"context {XRAY_SDK_CONTEXT} must be true or false, not {value!r}")
+    return {"POWERTOOLS_TRACE_DISABLED": "false"} if value == "true" else {}
 
 
 class KefuFunction(lambda_.Function):
@@ -68,6 +80,7 @@ class KefuFunction(lambda_.Function):
                 "POWERTOOLS_SERVICE_NAME": f"{SERVICE_NAME}-{spec.folder.replace('_', '-')}",
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
                 "LOG_LEVEL": log_level,
+                **tracing_environment(scope),
                 **environment,
             },
             description=f"Kefu {spec.folder}",

@@ -38,11 +38,9 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {flow} | {sum(calls.values())} | {detail} |")
     sections.append("## (a) AWS requests per flow\n\n" + "\n".join(lines))
 
-    print("(b) cold import time, median of 10 fresh interpreters")
-    lines = ["| module | median ms |", "|---|---:|"]
-    for module, ms in imports.measure().items():
-        print(f"  {module}: {ms:.0f} ms")
-        lines.append(f"| `{module}` | {ms:.0f} |")
+    print("(b) cold import time, median of 10 fresh interpreters, X-Ray SDK off (default) and on")
+    lines = imports.table(imports.measure())
+    print("\n".join(f"  {line}" for line in lines))
     sections.append("## (b) Cold import time\n\n" + "\n".join(lines))
 
     if not args.skip_load:

@@ -1,5 +1,6 @@
-"""The X-Ray SDK is loaded only when the stack asks for it (kefu.observability.xray_sdk_wanted): off, a handler's
-``Tracer()`` and its decorator work without importing it (it costs ~80 ms of a cold start)."""
+"""The X-Ray SDK is loaded only when the stack asks for it (kefu.observability.xray_sdk_wanted): off (the
+default), a handler's ``Tracer()`` and its decorator work without importing it (it costs ~80 ms of a cold
+start)."""
 
 from __future__ import annotations
 
@@ -46,21 +47,22 @@ def _probe(**environ: str) -> str:
 
 
 def test_off_the_sdk_is_never_imported_and_handlers_still_work() -> None:
+    assert _probe(LAMBDA_TASK_ROOT="/var/task") == "no-xray"  # the default: nothing said
     assert _probe(LAMBDA_TASK_ROOT="/var/task", POWERTOOLS_TRACE_DISABLED="true") == "no-xray"
 
 
 def test_on_in_lambda_the_sdk_traces() -> None:
-    assert _probe(LAMBDA_TASK_ROOT="/var/task") == "xray"
+    assert _probe(LAMBDA_TASK_ROOT="/var/task", POWERTOOLS_TRACE_DISABLED="false") == "xray"
 
 
 @pytest.mark.parametrize(
     ("environ", "wanted"),
     [
-        ({"LAMBDA_TASK_ROOT": "/var/task"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task"}, False),  # opt-in
         ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"}, False),
         ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "false"}, True),
-        ({}, False),  # outside Lambda Powertools never traces
-        ({"LAMBDA_TASK_ROOT": "/var/task", "AWS_SAM_LOCAL": "true"}, False),
+        ({"POWERTOOLS_TRACE_DISABLED": "false"}, False),  # outside Lambda Powertools never traces
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "false", "AWS_SAM_LOCAL": "true"}, False),
     ],
 )
 def test_when_the_sdk_is_wanted(environ: dict[str, str], wanted: bool) -> None:

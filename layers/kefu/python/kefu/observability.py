@@ -83,11 +83,12 @@ TRACE_DISABLED_ENV = "POWERTOOLS_TRACE_DISABLED"
 def xray_sdk_wanted(environ: Mapping[str, str] = os.environ) -> bool:
     """Whether the X-Ray SDK records subsegments (each AWS call, each handler) in this process.
 
-    Off unless the stack turns it on (CDK context ``kefu:xraySdk``, docs/architecture.md): Lambda's active
-    tracing records every invocation and its init without the SDK, and the SDK costs ~80 ms of every cold start
-    (it builds X-Ray clients when imported). Outside Lambda Powertools never traces, so neither do we."""
-    disabled = environ.get(TRACE_DISABLED_ENV, "false").strip().lower() in ("1", "true", "yes", "on", "y")
-    return not disabled and bool(environ.get("LAMBDA_TASK_ROOT")) and not environ.get("AWS_SAM_LOCAL")
+    Opt-in: only when the stack says ``POWERTOOLS_TRACE_DISABLED=false`` (CDK context ``kefu:xraySdk=true``,
+    docs/architecture.md "Tracing"). Lambda's active tracing records every invocation and its init without the
+    SDK, and the SDK costs ~80 ms of every cold start (it builds X-Ray clients when imported). Outside Lambda
+    Powertools never traces, so neither do we."""
+    enabled = environ.get(TRACE_DISABLED_ENV, "").strip().lower() in ("0", "false", "no", "off", "n")
+    return enabled and bool(environ.get("LAMBDA_TASK_ROOT")) and not environ.get("AWS_SAM_LOCAL")
 
 
 class _NoSubsegment:

@@ -39,6 +39,11 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |29 | a KB article's helpful votes (counters)         | PK=ARTICLE#<id>           SK=VOTES                            |
 |30 | customer questions with no good answer, by day  | PK=KBGAP#<yyyy-mm-dd>     SK=<created_at>#<id>                |
 |50 | an inbox's bot settings (knowledge base)        | PK=INBOX#<id>             SK=BOT                              |
+|33 | the SLA policy set, all policies in one item    | PK=SLA#POLICIES           SK=CURRENT                          |
+|34 | an SLA policy's past versions                   | PK=SLA#POLICY#<id>        SK=V#<version, 6 digits>            |
+|35 | a recipient's in-app notifications, newest last | PK=NOTIFY#<agent or team#id> SK=<created_at>#<id> (TTL)       |
+|36 | SLA figures of a day (counters)                 | PK=COUNTER#SLA#<yyyy-mm-dd> SK=<team>                         |
+|37 | open tickets at SLA risk now; the backlog       | PK=COUNTER#SLA#RISK       SK=<team> (or #backlog: all teams)  |
 |40 | shared canned replies                           | PK=CANNED#SHARED          SK=<id>                             |
 |41 | an agent's personal canned replies              | PK=CANNED#AGENT#<agent>   SK=<id>                             |
 |42 | an agent's saved inbox views                    | PK=AGENT#<id>             SK=VIEW#<view id>                   |
@@ -50,7 +55,7 @@ and online agents' routing profiles carry those GSI1 keys (the live figures read
 are kept by the stream function (kefu/services/stream.py). Pattern 27's list (GSI1 ARTICLES) feeds the admin
 list and a reindex; search itself is in OpenSearch (kefu/knowledge/search.py).
 
-Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): SLA timers (SLA#), CSAT answers
+Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): CSAT answers
 (CSAT#), report counters (COUNTER#), imports (IMPORT#).
 
 Internal notes carry no GSI3 keys, so they can never appear in a customer's conversation (pattern 7).
@@ -100,11 +105,12 @@ CONTACT = "CONTACT#"
 SUGGESTION = "SUGGESTION#"
 MERGE = "MERGE#"
 ORGANIZATION = "ORG#"
+ARTICLE = "ARTICLE#"
+KB_GAP = "KBGAP#"
+NOTIFICATION = "NOTIFY#"
 # reserved (see the docstring)
 ROUTING = "ROUTING#"
 SLA = "SLA#"
-ARTICLE = "ARTICLE#"
-KB_GAP = "KBGAP#"
 CSAT = "CSAT#"
 COUNTER = "COUNTER#"
 IMPORT = "IMPORT#"
@@ -129,6 +135,7 @@ PREFIXES = (
     SUGGESTION,
     MERGE,
     ORGANIZATION,
+    NOTIFICATION,
     KB_GAP,
     ROUTING,
     SLA,
@@ -474,6 +481,45 @@ def kb_gap_day(day: str) -> str:
 
 def kb_gap(created_at: str, gap_id: str) -> Key:
     return Key(kb_gap_day(created_at[:10]), f"{created_at}#{gap_id}")
+
+
+# ---------------------------------------------------------------- SLA policies, notifications (33-36)
+
+_POLICIES = "POLICIES"
+_POLICY = "POLICY#"
+
+
+def sla_policy_set() -> Key:
+    return Key(SLA + _POLICIES, _CURRENT_SK)
+
+
+def sla_policy_version(policy_id: str, version: int) -> Key:
+    return Key(f"{SLA}{_POLICY}{policy_id}", f"{_VERSION}{version:06d}")
+
+
+def notifications_of(recipient: str) -> str:
+    """Partition of a recipient's notifications (pattern 35): ``agent#<id>`` or ``team#<id>``."""
+    return NOTIFICATION + recipient
+
+
+def notification(recipient: str, created_at: str, notification_id: str) -> Key:
+    return Key(notifications_of(recipient), f"{created_at}#{notification_id}")
+
+
+def sla_counters(day: str) -> str:
+    """Partition of one day's SLA counters (pattern 36), ``yyyy-mm-dd`` in UTC."""
+    return f"{COUNTER}{SLA}{day}"
+
+
+def sla_counter(day: str, team: str) -> Key:
+    return Key(sla_counters(day), team)
+
+
+SLA_RISK_COUNTERS = f"{COUNTER}{SLA}RISK"  # pattern 37: never a day, so never one of 36's partitions
+
+
+def sla_risk_counter(team: str) -> Key:
+    return Key(SLA_RISK_COUNTERS, team)
 
 
 # ---------------------------------------------------------------- the agent workspace (40-43)

@@ -284,5 +284,13 @@ export const en = {
     override: 'supervisor override',
     assignee_offline: 'the agent went offline',
     sent_back: 'sent back',
+    rule_applied: 'Rule applied',
+    auto_reply: 'Automatic reply',
+    no_answer: 'no answer from the agent',
+    presence_expired: 'the agent’s presence expired',
+    bot_answered: 'Answered by the bot',
+    bot_resolved: 'Resolved by the bot',
+    sla_timer_started: 'SLA clock started',
+    sla_timer_stopped: 'SLA clock stopped',
   },
 }

@@ -288,5 +288,13 @@ export const zhCN: Strings<typeof en> = {
     override: '主管指派',
     assignee_offline: '坐席已离线',
     sent_back: '已退回',
+    rule_applied: '已应用规则',
+    auto_reply: '自动回复',
+    no_answer: '坐席未回应',
+    presence_expired: '坐席在线状态已过期',
+    bot_answered: '机器人已回答',
+    bot_resolved: '机器人已解决',
+    sla_timer_started: 'SLA 计时开始',
+    sla_timer_stopped: 'SLA 计时停止',
   },
 }

@@ -25,7 +25,7 @@ export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function Trans
   const [team, setTeam] = useState('')
   const [note, setNote] = useState('')
   const [override, setOverride] = useState(false)
-  const [done, setDone] = useState<string | null>(null)
+  const [done, setDone] = useState<{ agentId?: string; team?: string } | null>(null)
   const closed = ticket.status === 'closed'
 
   const sorted = useMemo(
@@ -44,8 +44,7 @@ export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function Trans
       { ticketId: ticket.id, ...to },
       {
         onSuccess: () => {
-          const parts = [to.agentId ? name(to.agentId) : null, to.team ? label('team', to.team) : null].filter(Boolean)
-          setDone(t('transfer.done', { to: parts.join(' · ') }))
+          setDone({ agentId: to.agentId, team: to.team })
           setAgentId('')
           setTeam('')
           setNote('')
@@ -86,7 +85,11 @@ export const TransferPanel = forwardRef<HTMLSelectElement, Props>(function Trans
       )}
       {done && (
         <p className="success" role="status" data-testid="transfer-done">
-          {done}
+          {t('transfer.done', {
+            to: [done.agentId ? name(done.agentId) : null, done.team ? label('team', done.team) : null]
+              .filter(Boolean)
+              .join(' · '),
+          })}
         </p>
       )}
       <form onSubmit={submit} className="transfer-form">

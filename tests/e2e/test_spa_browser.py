@@ -309,6 +309,13 @@ def test_agent_sets_up_mfa_signs_in_with_a_code_and_transfers_in_chinese(
     _screenshot(page, "settings-zh")
     page.get_by_test_id("nav-inbox").click()  # sign-in came back to the settings, where sign-out left
     page.get_by_test_id("status-tab-all").click()
+    # Filters reach the API: an e-mail-only inbox has no web chat; web chats at the normal tier have it.
+    page.get_by_test_id("filter-channel").select_option("email")
+    expect(page.get_by_test_id("ticket-table").or_(page.get_by_test_id("inbox-empty"))).to_be_visible()
+    expect(page.locator(f'[data-testid="ticket-row"][data-ticket-id="{ticket_id}"]')).to_have_count(0)
+    page.get_by_test_id("filter-channel").select_option("web")
+    page.get_by_test_id("filter-tier").select_option("normal")
+    assert "channel=web" in page.url and "tier=normal" in page.url  # kept in the URL across reloads
     row = _find_ticket_row(page, ticket_id, marker)
     expect(page.get_by_role("columnheader", name="处理人")).to_be_visible()
     _screenshot(page, "inbox-zh")

@@ -59,3 +59,44 @@ def test_unassigned_channel_and_tier(cloud: Cloud) -> None:
     assert sorted(listed(cloud, customer_tier="normal")) == sorted([*web, mail])
     assert listed(cloud, q="filter me 2", unassigned="1") == [web[2]]
     assert listed(cloud, assignee="agent-1", channel="web") == [web[0]]
+
+
+def test_the_inbox_query_takes_them_by_name(cloud: Cloud) -> None:
+    """The service's query (what GET /api/v1/tickets passes): assignee=unassigned, channel, tier."""
+    from kefu.auth import Caller
+    from kefu.models import Tier
+    from kefu.services import tickets
+
+    agent = Caller(id="agent-2", email="b@example.com", roles=["agent"])
+    web, mail = open_ticket(cloud, 1), open_ticket(cloud, 2, channel="email")
+    tickets.reply(cloud.store, agent, mail, "on it", internal=False)
+
+    def ids(**fields: object) -> list[str]:
+        return [t.id for t in tickets.list_tickets(cloud.store, agent, tickets.TicketQuery(**fields)).items]  # type: ignore[arg-type]
+
+    assert ids(assignee="unassigned") == [web]
+    assert ids(assignee="me") == [mail]
+    assert ids(assignee="me", channel="web") == []
+    assert ids(channel="email") == [mail]
+    assert sorted(ids(tier=Tier.NORMAL)) == sorted([web, mail])
+    assert ids(tier=Tier.ENTERPRISE) == []
+
+
+def test_the_api_takes_the_filters_and_refuses_bad_ones(cloud: Cloud) -> None:
+    from tests.integration.test_chat_flow import agent
+
+    web = open_ticket(cloud, 1)
+    mail = open_ticket(cloud, 2, channel="email")
+    for query, expected in (
+        ({"assignee": "unassigned"}, {web, mail}),
+        ({"assignee": "unassigned", "channel": "email"}, {mail}),
+        ({"channel": "web", "tier": "normal"}, {web}),
+        ({"tier": "vip"}, set()),
+    ):
+        status, page = agent("GET", "/api/v1/tickets", query=query)
+        assert status == 200, page
+        assert {t["id"] for t in page["items"]} == expected, query
+    for bad in ({"assignee": "nobody"}, {"channel": "Web Chat"}, {"tier": "gold"}):
+        status, answer = agent("GET", "/api/v1/tickets", query=bad)
+        assert status == 400, (bad, answer)
+        assert answer["message"], bad

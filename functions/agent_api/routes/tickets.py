@@ -19,27 +19,38 @@ from agent_api.schemas import (
     TicketPatchIn,
 )
 from kefu import identifiers
-from kefu.models import Priority, TicketStatus
+from kefu.models import Priority, TicketStatus, Tier
 from kefu.observability import count, decided
 from kefu.services import tickets
 from kefu.services.media import attachment_links
 
 router = APIGatewayRouter()
-ASSIGNEE = "^me$|" + identifiers.AGENT_ID
+ASSIGNEE = "^(me|unassigned)$|" + identifiers.AGENT_ID
+CHANNEL = r"^[a-z][a-z0-9_]{0,31}$"  # a channel adapter's name (web, email, wechat...)
 
 
 @router.get("/tickets", summary="The inbox, most recent activity first, paginated")
 def list_tickets(
     status: Annotated[TicketStatus | None, Query()] = None,
-    assignee: Annotated[str | None, Query(pattern=ASSIGNEE, description='"me" or an agent id')] = None,
+    assignee: Annotated[str | None, Query(pattern=ASSIGNEE, description='"me", "unassigned" or an agent id')] = None,
     team: Annotated[str | None, Query(pattern=identifiers.TEAM)] = None,
     priority: Annotated[Priority | None, Query()] = None,
+    channel: Annotated[str | None, Query(pattern=CHANNEL, description="web, email, wechat...")] = None,
+    tier: Annotated[Tier | None, Query(description="the customer's tier")] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
     cursor: Annotated[str | None, Query(max_length=4000)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
 ) -> TicketListOut:
     query = tickets.TicketQuery(
-        status=status, assignee=assignee, team=team, priority=priority, q=q, cursor=cursor, limit=limit
+        status=status,
+        assignee=assignee,
+        team=team,
+        priority=priority,
+        channel=channel,
+        tier=tier,
+        q=q,
+        cursor=cursor,
+        limit=limit,
     )
     page = tickets.list_tickets(store(), caller_of(router), query)
     return TicketListOut(items=[TicketOut.of(t) for t in page.items], next_cursor=page.next_cursor)

@@ -3,7 +3,7 @@ import { useNavigate, useSearchParams } from 'react-router'
 import { useMe } from '../../features/auth/api/get-me'
 import { NO_FILTERS, type TicketFilters } from '../../features/tickets/api/get-tickets'
 import { Inbox } from '../../features/tickets/components/inbox'
-import { PRIORITIES, TICKET_STATUSES, type Priority, type TicketStatus } from '../../features/tickets/types'
+import { PRIORITIES, TICKET_STATUSES, TIERS, type Priority, type TicketStatus, type Tier } from '../../features/tickets/types'
 
 const oneOf = <T extends string>(values: readonly T[], value: string | null): value is T =>
   value !== null && (values as readonly string[]).includes(value)
@@ -12,14 +12,15 @@ const oneOf = <T extends string>(values: readonly T[], value: string | null): va
 function filtersFrom(params: URLSearchParams): TicketFilters {
   const status = params.get('status')
   const priority = params.get('priority')
+  const tier = params.get('tier')
   const assignee = params.get('assignee')
   return {
     status: oneOf<TicketStatus>(TICKET_STATUSES, status) ? status : 'all',
-    assignee: assignee === 'me' ? assignee : '',
+    assignee: assignee === 'me' || assignee === 'unassigned' ? assignee : '',
     team: params.get('team') ?? '',
     priority: oneOf<Priority>(PRIORITIES, priority) ? priority : '',
-    channel: '',
-    tier: '',
+    channel: params.get('channel') ?? '',
+    tier: oneOf<Tier>(TIERS, tier) ? tier : '',
     q: params.get('q') ?? '',
   }
 }

@@ -20,6 +20,7 @@ from kefu.models import (
     Ticket,
     TicketEvent,
     TicketStatus,
+    Tier,
     check_transition,
 )
 from kefu.observability import current_correlation_id, decided
@@ -37,9 +38,11 @@ MAX_TAGS = identifiers.MAX_TAGS
 @dataclass(frozen=True)
 class TicketQuery:
     status: TicketStatus | None = None
-    assignee: str | None = None  # "me" or an agent id
+    assignee: str | None = None  # "me", "unassigned" or an agent id
     team: str | None = None
     priority: Priority | None = None
+    channel: str | None = None
+    tier: Tier | None = None  # the customer's tier, as the ticket carries it
     q: str | None = None
     cursor: str | None = None
     limit: int = 25
@@ -62,11 +65,15 @@ class TicketChanges:
 
 
 def list_tickets(store: Store, caller: Caller, query: TicketQuery) -> TicketPage:
-    assignee = caller.id if query.assignee == "me" else query.assignee
+    unassigned = query.assignee == "unassigned"
+    assignee = caller.id if query.assignee == "me" else None if unassigned else query.assignee
     statuses = [query.status] if query.status else list(TicketStatus)
     filters = {
         "team": query.team or "",
         "priority": query.priority.value if query.priority else "",
+        "channel": query.channel or "",
+        "customer_tier": query.tier.value if query.tier else "",
+        "unassigned": "1" if unassigned else "",
         "q": (query.q or "").strip(),
     }
     return store.tickets.page(

@@ -2,13 +2,13 @@ import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useLabel } from '../../../lib/format'
 import type { TicketFilters } from '../api/get-tickets'
-import { PRIORITIES, TICKET_STATUSES, type Priority } from '../types'
+import { CHANNELS, PRIORITIES, TICKET_STATUSES, TIERS, type Priority, type Tier } from '../types'
 
 const TABS = [...TICKET_STATUSES, 'all'] as const
 
 type Props = { value: TicketFilters; onChange: (next: TicketFilters) => void; teams: string[] }
 
-/** Status tabs, then whose (everyone's or mine), team, priority and search. */
+/** Status tabs, then who (mine, unassigned), team, priority, channel, tier and search. */
 export function TicketFiltersBar({ value, onChange, teams }: Props) {
   const { t } = useTranslation()
   const label = useLabel()
@@ -53,6 +53,7 @@ export function TicketFiltersBar({ value, onChange, teams }: Props) {
         >
           <option value="">{t('filters.everyone')}</option>
           <option value="me">{t('filters.mine')}</option>
+          <option value="unassigned">{t('filters.unassigned')}</option>
         </select>
         <select
           aria-label={t('filters.team')}
@@ -77,6 +78,32 @@ export function TicketFiltersBar({ value, onChange, teams }: Props) {
           {PRIORITIES.map((p) => (
             <option key={p} value={p}>
               {label('priority', p)}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label={t('filters.channel')}
+          data-testid="filter-channel"
+          value={value.channel}
+          onChange={(e) => onChange({ ...value, channel: e.target.value })}
+        >
+          <option value="">{t('filters.anyChannel')}</option>
+          {CHANNELS.map((c) => (
+            <option key={c} value={c}>
+              {label('channel', c)}
+            </option>
+          ))}
+        </select>
+        <select
+          aria-label={t('filters.tier')}
+          data-testid="filter-tier"
+          value={value.tier}
+          onChange={(e) => onChange({ ...value, tier: e.target.value as Tier | '' })}
+        >
+          <option value="">{t('filters.anyTier')}</option>
+          {TIERS.map((tier) => (
+            <option key={tier} value={tier}>
+              {label('tier', tier)}
             </option>
           ))}
         </select>

@@ -78,9 +78,10 @@ def seed_domain(subs: dict[str, str]) -> None:
             ),
         )
     save_inbox(repo, InboxConfig(id="web", channel="web", name="Web chat"))
-    from local.demo.kb import seed_articles
+    from local.demo.kb import seed_articles, seed_assistant
 
     seed_articles(repo)
+    seed_assistant(repo)
 
 
 def describe_users() -> list[str]:

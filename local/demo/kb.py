@@ -25,3 +25,17 @@ def seed_articles(store: Any) -> int:
 
     articles = [ArticleFields.model_validate(fields) for _, fields in demo_articles()]
     return len(import_fields(store, articles))
+
+
+ASSISTANT_INBOX = "assistant"
+
+
+def seed_assistant(store: Any) -> None:
+    """A second web-chat inbox whose bot answers first at every hour (the `web` inbox keeps the bot off,
+    so a demo agent sees plain routing there)."""
+    from kefu.channels.base import InboxConfig
+    from kefu.knowledge.bot import BotMode, BotSettings
+    from kefu.services.admin import save_inbox
+
+    save_inbox(store, InboxConfig(id=ASSISTANT_INBOX, channel="web", name="Web chat with the bot"))
+    store.knowledge.save_bot_settings(ASSISTANT_INBOX, BotSettings(mode=BotMode.ALWAYS))

@@ -91,3 +91,56 @@ def test_a_published_article_is_found_within_seconds_and_leaves_when_deleted(
     assert http.delete(f"/api/v1/admin/kb/articles/{article_id}", headers=supervisor).status_code == 204
     eventually(lambda: http.get("/help/search", params={"q": word}).json()["items"] == [], "the deleted article leaves")
     assert http.get(f"/help/articles/{article_id}").status_code == 404
+
+
+def chat(http: httpx.Client, inbox: str = "assistant") -> tuple[str, str, dict[str, str]]:
+    resp = http.post(f"/chat/{inbox}/sessions", json={"name": "Chen Jing"})
+    assert resp.status_code == 201, resp.text
+    token = resp.json()["session_token"]
+    return token, resp.json()["ticket_id"], {"Authorization": f"Bearer {token}"}
+
+
+def bot_lines(http: httpx.Client, headers: dict[str, str], inbox: str = "assistant") -> list[str]:
+    items = http.get(f"/chat/{inbox}/messages", headers=headers).json()["items"]
+    return [m["body"] for m in items if m["author_type"] == "bot"]
+
+
+def test_the_bot_answers_common_questions_in_both_languages(local_cloud: Any, http: httpx.Client) -> None:
+    for question, expected in (
+        ("退款审核通过了，多久能到账？", "这解决您的问题了吗"),
+        ("How do I reset my password? I forgot it", "Did this solve it?"),
+    ):
+        _, _, headers = chat(http)
+        assert http.post("/chat/assistant/messages", json={"text": question}, headers=headers).status_code == 202
+        answer = eventually(lambda headers=headers: bot_lines(http, headers), "the bot answers")
+        assert expected in answer[0] and "article=" in answer[0]
+
+
+def test_asking_for_a_person_reaches_an_online_agent_with_the_history(local_cloud: Any, http: httpx.Client) -> None:
+    admin = auth(local_cloud.login("admin@example.com", PASSWORD))
+    agent = auth(local_cloud.login("agent3@example.com", PASSWORD))
+    me = http.put("/api/v1/me/presence", json={"status": "away"}, headers=agent)
+    assert me.status_code == 200, me.text
+    agent_id = me.json()["id"]
+    teams = ["general", "sales", "after_sales", "finance", "technical"]
+    profile = {"teams": teams, "skills": {"consultation": 3}, "capacity": {"chat": 5, "ticket": 5}}
+    assert http.put(f"/api/v1/admin/agents/{agent_id}", json=profile, headers=admin).status_code == 200
+    assert http.put("/api/v1/me/presence", json={"status": "online"}, headers=agent).status_code == 200
+
+    _, ticket_id, headers = chat(http)
+    http.post("/chat/assistant/messages", json={"text": "我的快递到哪了"}, headers=headers)
+    eventually(lambda: bot_lines(http, headers), "the bot answers first")
+    ticket = http.get(f"/api/v1/tickets/{ticket_id}", headers=agent).json()
+    assert ticket["bot_active"] is True and ticket["assignee"] is None
+    http.post("/chat/assistant/messages", json={"text": "转人工"}, headers=headers)
+
+    def assigned() -> dict[str, Any] | None:
+        found = http.get(f"/api/v1/tickets/{ticket_id}", headers=agent).json()
+        return found if found.get("assignee") == agent_id else None
+
+    ticket = eventually(assigned, "the agent gets the ticket")
+    assert ticket["bot_active"] is False
+    assert [e["data"]["reason"] for e in ticket["events"] if e["type"] == "handoff"] == ["requested"]
+    said = [(m["author_type"], m["body"]) for m in ticket["messages"]]
+    assert ("customer", "我的快递到哪了") in said and ("customer", "转人工") in said
+    assert [a for a, _ in said].count("bot") == 2  # its answer and the handoff notice, both visible

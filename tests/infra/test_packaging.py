@@ -9,11 +9,13 @@ from the layer, or a setting missing from a function's environment, fails here r
 
 from __future__ import annotations
 
+import os
+import subprocess
 from typing import Any
 
 import pytest
 
-from local.packaging import probe_imports
+from local.packaging import layer_for_this_machine, probe_imports, runtime_python
 from local.provision import CDK_HELPER_PREFIXES
 from local.template import Resolver
 
@@ -51,7 +53,15 @@ def test_every_function_is_probed(synthesized: Synthesized) -> None:
 
 @pytest.mark.parametrize(
     "logical_id",
-    ["WebhooksFunction", "IngestFunction", "StreamFunction", "AgentApiFunction", "OutboundFunction", "MediaFunction"],
+    [
+        "WebhooksFunction",
+        "IngestFunction",
+        "StreamFunction",
+        "AgentApiFunction",
+        "OutboundFunction",
+        "MediaFunction",
+        "RoutingFunction",
+    ],
 )
 def test_the_function_imports_with_only_its_asset_layers_and_runtime(synthesized: Synthesized, logical_id: str) -> None:
     functions = our_functions(synthesized)
@@ -78,3 +88,24 @@ def test_the_function_imports_with_only_its_asset_layers_and_runtime(synthesized
     loaded: list[str] = result["loaded"]
     assert failures == {}, "\n".join(f"{name}:\n{why}" for name, why in failures.items())
     assert len(loaded) > 10  # the walk really went through the packages
+
+
+def test_time_zones_come_from_the_layer_not_the_host(synthesized: Synthesized) -> None:
+    """Lambda's runtime image has no zone database of its own; business hours and shifts name zones. With the
+    host's database switched off (an empty PYTHONTZPATH), zoneinfo finds the zones only in the dependencies
+    layer's tzdata, as on Lambda; without tzdata in the layer this fails."""
+    properties = our_functions(synthesized)["RoutingFunction"]["Properties"]
+    resources = synthesized.primary["Resources"]
+    layers = [asset_of(synthesized, resources[layer["Ref"]]["Properties"]["Content"]) for layer in properties["Layers"]]
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "PYTHONTZPATH": "",
+        "PYTHONNOUSERSITE": "1",
+        "PYTHONPATH": os.pathsep.join(str(layer_for_this_machine(path)) for path in layers),
+    }
+    probe = "import zoneinfo; print(zoneinfo.TZPATH, zoneinfo.ZoneInfo('Asia/Shanghai'), zoneinfo.ZoneInfo('Europe/Berlin'))"
+    result = subprocess.run(
+        [str(runtime_python()), "-s", "-c", probe], env=env, capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["()", "Asia/Shanghai", "Europe/Berlin"]

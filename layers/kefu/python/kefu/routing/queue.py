@@ -102,8 +102,8 @@ class Team(BaseModel):
     def _duration(cls, value: str | None) -> str | None:
         if value is not None:
             seconds = duration_seconds(value)
-            if not 5 <= seconds <= 7 * 24 * 3600:
-                raise ValueError("reassign_after is 5 seconds (PT5S) to 7 days (P7D)")
+            if not 1 <= seconds <= 7 * 24 * 3600:
+                raise ValueError("reassign_after is 1 second (PT1S) to 7 days (P7D)")
         return value
 
     def reassign_after_seconds(self) -> float | None:

@@ -28,6 +28,10 @@ class Context:
     REGION = "kefu:region"
     BACKUP_REGION = "kefu:backupRegion"
     ALARM_EMAIL = "kefu:alarmEmail"
+    # the address SLA escalations are mailed to (and from, through SES; verify it there); none: no mail
+    SLA_EMAIL = "kefu:slaEmail"
+    # the backlog alarm: more than this many tickets waiting for an agent (default 50)
+    BACKLOG_ALARM_THRESHOLD = "kefu:backlogAlarmThreshold"
     # "auto" (default: hosted only when spa/dist exists at synth), "true" (required) or "false" (skipped).
     WEB_HOSTING = "kefu:webHosting"
     API_ALLOWED_ORIGINS = "kefu:apiAllowedOrigins"
@@ -94,6 +98,8 @@ OUTBOUND_FUNCTION = FunctionSpec("OutboundFunction", "outbound", timeout_seconds
 MEDIA_FUNCTION = FunctionSpec("MediaFunction", "media", timeout_seconds=300, memory_mb=1024)
 # Assigns waiting tickets and runs routing's timers (reassignment, presence expiry); claims are short.
 ROUTING_FUNCTION = FunctionSpec("RoutingFunction", "routing", timeout_seconds=30)
+# A due SLA timer, acted on (warn or escalate): one ticket's transaction and a notification.
+SLA_FUNCTION = FunctionSpec("SlaFunction", "sla", timeout_seconds=30)
 # The public help center (search, articles, helpful votes, its pages): short, like any public route.
 HELP_FUNCTION = FunctionSpec("HelpFunction", "help", timeout_seconds=15)
 # The bot's decisions: one search and one transaction per message; a handoff must reach routing in seconds.
@@ -108,6 +114,7 @@ FUNCTIONS = (
     HELP_FUNCTION,
     BOT_FUNCTION,
     ROUTING_FUNCTION,
+    SLA_FUNCTION,
 )
 
 
@@ -136,6 +143,9 @@ class LogicalIds:
     API = "Api"
     AGENT_AUTHORIZER = "AgentAuthorizer"
     ALARM_TOPIC = "AlarmTopic"
+    SLA_TOPIC = "SlaTopic"
+    SLA_STATE_MACHINE = "SlaStateMachine"
+    SLA_FUNCTION_ID = "SlaFunction"
     WEB_BUCKET = "WebBucket"
 
 

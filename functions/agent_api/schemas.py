@@ -6,18 +6,39 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kefu import identifiers
 from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus, Tier
-from kefu.routing.queue import RelaxationStep
+from kefu.routing.queue import RelaxationStep, Shift
 from kefu.routing.rules import BusinessHours, RuleHit, Trigger
 
 
 class SlaOut(BaseModel):
+    """Due times are null while their clock does not run (answered, paused while waiting on the customer,
+    resolved); ``*_met`` is null until the target is decided (docs/metrics.md)."""
+
     first_response_due_at: str | None
     resolution_due_at: str | None
     breached: bool
+    next_response_due_at: str | None = None
+    breaches: list[str] = []
+    policy: str | None = None
+    policy_version: int | None = None
+    calendar: str | None = None
+    first_response_met: bool | None = None
+    next_response_met: bool | None = None
+    resolution_met: bool | None = None
+    waiting_on_customer: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paused(cls, value: Any) -> Any:
+        # the resolution clock is paused (not stopped) exactly while the ticket waits on the customer
+        if isinstance(value, dict) and "waiting_on_customer" not in value:
+            paused = value.get("resolution_running_since") is None and value.get("resolution_met") is None
+            value = {**value, "waiting_on_customer": bool(paused and value.get("resolution_used_seconds"))}
+        return value
 
 
 class TicketOut(BaseModel):
@@ -303,6 +324,7 @@ class TeamIn(BaseModel):
 
     name: str = Field(min_length=1, max_length=100)
     calendar: BusinessHours | None = None
+    shifts: list[Shift] = Field(default_factory=list, max_length=6, description="the calendar's hours, in shifts")
     reassign_after: str | None = Field(default=None, pattern=ISO_DURATION, description="ISO-8601, e.g. PT5M")
     relaxation: list[RelaxationStep] | None = Field(default=None, min_length=1, max_length=10)
 

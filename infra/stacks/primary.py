@@ -7,17 +7,19 @@ from pathlib import Path
 import aws_cdk as cdk
 from constructs import Construct
 
-from infra.constants import API_STAGE, Outputs
+from infra.constants import API_STAGE, Context, Outputs
 from infra.constructs.api import Api
 from infra.constructs.auth import Auth
 from infra.constructs.backup import Backup
 from infra.constructs.data import Data
-from infra.constructs.functions import Functions
+from infra.constructs.functions import Functions, acknowledge_table_grant_wildcards
 from infra.constructs.knowledge import Knowledge
 from infra.constructs.media import Media
-from infra.constructs.monitoring import Monitoring
+from infra.constructs.monitoring import DEFAULT_BACKLOG_THRESHOLD, Monitoring
 from infra.constructs.queues import Queues
 from infra.constructs.web_hosting import WebHosting
+from infra.constructs.workflows import SlaWorkflow, grant_notices
+from kefu.config import Env
 
 
 class KefuStack(cdk.Stack):
@@ -58,6 +60,26 @@ class KefuStack(cdk.Stack):
             log_level=log_level,
             allowed_origins=api_allowed_origins,
         )
+        # SLA timers (kefu.services.sla): the stream starts and stops each ticket's execution; the workflow's
+        # function and the agent API (manual escalation) warn and escalate
+        sla_email = self.node.try_get_context(Context.SLA_EMAIL) or None
+        sla = SlaWorkflow(
+            self,
+            "Sla",
+            table=data.table,
+            key=data.key,
+            code=functions.code,
+            layers=functions.layers,
+            log_level=log_level,
+            sla_email=sla_email,
+        )
+        functions.stream.add_environment(Env.SLA_STATE_MACHINE_ARN, sla.state_machine.state_machine_arn)
+        sla.grant_timers(functions.stream)
+        functions.agent_api.add_environment(Env.SLA_TOPIC_ARN, sla.topic.topic_arn)
+        if sla_email:
+            functions.agent_api.add_environment(Env.SLA_EMAIL, sla_email)
+        grant_notices(functions.agent_api, sla.topic, sla_email)
+        acknowledge_table_grant_wildcards(sla.function.role, data.table)
         # the knowledge base: the search domain, the help center; the stream indexes, the agent API searches
         knowledge = Knowledge(
             self,
@@ -93,8 +115,13 @@ class KefuStack(cdk.Stack):
                 ("Routing", queues.routing_dlq),
                 ("Bot", knowledge.bot_dlq),
             ],
-            functions=[*functions.all, knowledge.help, knowledge.bot],
+            functions=[*functions.all, sla.function, knowledge.help, knowledge.bot],
             alarm_email=alarm_email,
+            api=api.rest_api,
+            state_machines=[sla.state_machine],
+            backlog_threshold=int(
+                self.node.try_get_context(Context.BACKLOG_ALARM_THRESHOLD) or DEFAULT_BACKLOG_THRESHOLD
+            ),
         )
         self.backup = Backup(self, "Backup", table=data.table, key=data.key, backup_region=backup_region)
         if web is not None:

@@ -30,6 +30,7 @@ EXPECTED_ENV = {
         Env.OUTBOUND_QUEUE_URL,
         Env.MEDIA_QUEUE_URL,
         Env.ROUTING_QUEUE_URL,
+        Env.SLA_STATE_MACHINE_ARN,
         Env.BOT_QUEUE_URL,
         *SEARCH_ENV,
     },
@@ -40,6 +41,7 @@ EXPECTED_ENV = {
         Env.MEDIA_BUCKET,
         Env.CURSOR_KEY_SECRET_ARN,
         Env.ALLOWED_ORIGINS,
+        Env.SLA_TOPIC_ARN,
         *SECRETS_ENV,
         *SEARCH_ENV,
     },
@@ -48,6 +50,7 @@ EXPECTED_ENV = {
     "RoutingFunction": {Env.TABLE_NAME, Env.ROUTING_QUEUE_URL},
     "HelpFunction": {Env.TABLE_NAME, *SEARCH_ENV},
     "BotFunction": {Env.TABLE_NAME, Env.HELP_BASE_URL, *SEARCH_ENV},
+    "SlaFunction": {Env.TABLE_NAME, Env.SLA_TOPIC_ARN},
 }
 # the functions that talk to providers (webhooks, outbound, media downloads, ingest for sender details)
 # and the admin API; the stream talks to no provider
@@ -64,6 +67,7 @@ EXPECTED_HANDLERS = {
     "RoutingFunction": "routing.handler.lambda_handler",
     "HelpFunction": "help.handler.lambda_handler",
     "BotFunction": "bot.handler.lambda_handler",
+    "SlaFunction": "sla.handler.lambda_handler",
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 

@@ -164,6 +164,17 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             },
         )["QueueUrl"]
         monkeypatch.setenv(Env.ROUTING_QUEUE_URL, routing_url)
+        # SLA timers: a state machine the stream starts and stops executions of (moto in-process runs none of
+        # them: tests/e2e/test_sla_e2e.py runs the real workflow), and the topic notices go to
+        sfn = boto3.client("stepfunctions", region_name="us-east-1")
+        machine = sfn.create_state_machine(
+            name="kefu-sla",
+            definition=json.dumps({"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}),
+            roleArn="arn:aws:iam::123456789012:role/kefu-sla",
+        )["stateMachineArn"]
+        monkeypatch.setenv(Env.SLA_STATE_MACHINE_ARN, machine)
+        topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="kefu-sla")["TopicArn"]
+        monkeypatch.setenv(Env.SLA_TOPIC_ARN, topic)
         # the bot's work: FIFO, one group per ticket (kefu.services.bot)
         bot_dlq = sqs.create_queue(QueueName="bot-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
         bot_dlq_arn = sqs.get_queue_attributes(QueueUrl=bot_dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

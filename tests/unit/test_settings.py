@@ -10,10 +10,11 @@ from kefu.config import (
     HelpSettings,
     IngestSettings,
     MediaSettings,
-    RoutingSettings,
     OutboundSettings,
+    RoutingSettings,
     Settings,
     SettingsError,
+    SlaSettings,
     StreamSettings,
     WebhooksSettings,
 )
@@ -25,6 +26,8 @@ FULL = {
     "KEFU_MEDIA_QUEUE_URL": "https://sqs/media",
     "KEFU_ROUTING_QUEUE_URL": "https://sqs/routing",
     "KEFU_BOT_QUEUE_URL": "https://sqs/bot.fifo",
+    "KEFU_SLA_STATE_MACHINE_ARN": "arn:aws:states:us-east-1:123456789012:stateMachine:kefu-sla",
+    "KEFU_SLA_TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:kefu-sla",
     "KEFU_SEARCH_ENDPOINT": "search.example.com",
     "KEFU_USER_POOL_ID": "us-east-1_pool",
     "KEFU_MEDIA_BUCKET": "kefu-media",
@@ -41,6 +44,7 @@ MODELS = [
     RoutingSettings,
     HelpSettings,
     BotFunctionSettings,
+    SlaSettings,
 ]
 
 

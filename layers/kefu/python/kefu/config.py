@@ -41,6 +41,9 @@ class Env:
     ALLOWED_ORIGINS = "KEFU_ALLOWED_ORIGINS"
     ROUTING_QUEUE_URL = "KEFU_ROUTING_QUEUE_URL"
     PRESENCE_TIMEOUT_SECONDS = "KEFU_PRESENCE_TIMEOUT_SECONDS"
+    SLA_STATE_MACHINE_ARN = "KEFU_SLA_STATE_MACHINE_ARN"
+    SLA_TOPIC_ARN = "KEFU_SLA_TOPIC_ARN"
+    SLA_EMAIL = "KEFU_SLA_EMAIL"
     SEARCH_ENDPOINT = "KEFU_SEARCH_ENDPOINT"
     KB_INDEX = "KEFU_KB_INDEX"
     KB_SYNONYMS = "KEFU_KB_SYNONYMS"
@@ -89,6 +92,11 @@ class Settings(BaseSettings):
     routing_queue_url: str = ""
     # An online agent with no heartbeat (PUT /me/presence) for this long goes offline (docs/routing.md).
     presence_timeout_seconds: int = Field(default=900, ge=5, le=24 * 3600)
+    # SLA (kefu.services.sla): the per-ticket timer workflow, where notifications are published, and the
+    # address escalations are mailed to and from through SES ("" = no mail)
+    sla_state_machine_arn: str = ""
+    sla_topic_arn: str = ""
+    sla_email: str = ""
     # The knowledge base's OpenSearch domain (host as OpenSearch Service gives it, or a URL), the alias its
     # articles are searched through, and an installation's own synonym groups ("a, b; c, d").
     search_endpoint: str = ""
@@ -161,6 +169,7 @@ class IngestSettings(Settings):
 class StreamSettings(Settings):
     outbound_queue_url: Required
     media_queue_url: Required
+    sla_state_machine_arn: Required
     routing_queue_url: Required
     bot_queue_url: Required
 
@@ -175,6 +184,10 @@ class AgentApiSettings(Settings):
     media_bucket: Required
     secrets_kms_key_id: Required
     cursor_key_secret_arn: Required
+
+
+class SlaSettings(Settings):
+    sla_topic_arn: Required
 
 
 class HelpSettings(Settings):

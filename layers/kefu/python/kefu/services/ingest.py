@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from kefu.channels.base import ChannelAdapter, HttpClient, adapter_for
-from kefu.clock import iso, new_id, now_iso, parse_iso
+from kefu.clock import new_id, now_iso, parse_iso
 from kefu.config import get_settings
 from kefu.errors import Duplicate, KefuError, retry_on_concurrent_update
 from kefu.inbound import InboundMessage, Sender
@@ -25,7 +24,6 @@ from kefu.models import (
     DeliveryStatus,
     Direction,
     Message,
-    Sla,
     Ticket,
     TicketEvent,
     TicketStatus,
@@ -33,22 +31,15 @@ from kefu.models import (
 )
 from kefu.observability import current_correlation_id
 from kefu.routing.rules import Trigger
-from kefu.services import bot, customers, routing
+from kefu.services import bot, customers, routing, sla
 from kefu.services.inboxes import load_inbox
+from kefu.sla.clocks import Happened
 from kefu.store import Read, Store, Transaction
 
 MAX_ATTEMPTS = 5
 MAX_THREAD_REFS = 20
 ENRICH_TIMEOUT_SECONDS = 3.0
 PREVIEW_LENGTH = 140
-
-# First-response and resolution targets by tier (docs/requirements.md): normal 15 min, VIP 5 min, B2B 24 h.
-FIRST_RESPONSE_TARGET = {
-    Tier.NORMAL: timedelta(minutes=15),
-    Tier.VIP: timedelta(minutes=5),
-    Tier.ENTERPRISE: timedelta(hours=24),
-}
-RESOLUTION_TARGET = timedelta(hours=24)
 
 
 @dataclass(frozen=True)
@@ -74,7 +65,6 @@ def _new_ticket(store: Store, message: InboundMessage, customer: Customer, stamp
         # web chat hands out the id as the hint too: when the hint was just looked up and is free, don't ask again
         free = hint_is_free if proposed == message.ticket_hint else store.tickets.find(proposed) is None
         ticket_id = proposed if free else None
-    created = parse_iso(stamp)
     return Ticket(
         id=ticket_id or new_id(),
         channel=message.channel,
@@ -86,10 +76,6 @@ def _new_ticket(store: Store, message: InboundMessage, customer: Customer, stamp
         conversation_key=message.conversation_key,
         contact=message.sender.external_id,
         subject=(message.subject or preview_of(message))[:200],
-        sla=Sla(
-            first_response_due_at=iso(created + FIRST_RESPONSE_TARGET[customer.tier]),
-            resolution_due_at=iso(created + RESOLUTION_TARGET),
-        ),
         created_at=stamp,
         updated_at=stamp,
     )
@@ -216,6 +202,8 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     said = f"{inbound.subject or ''}\n{inbound.text}".strip()
     rule_events, auto_replies = routing.classify(rule_set, ticket, said, trigger, stamp, customer_tags)
     events.extend(rule_events)
+    # the SLA's clocks after the rules (priority, team): the queue ranks by the first-response due time
+    sla.apply(store, ticket, stamp, Happened.CUSTOMER_MESSAGE)
     routing.requeue(store, tx, queued_before, ticket, stamp)
 
     store.tickets.add_dedup(tx, inbound.dedupe_key, get_settings().dedup_ttl_days)

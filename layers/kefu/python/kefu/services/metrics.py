@@ -131,7 +131,7 @@ def sla_section(store: Store, moment: datetime) -> dict[str, Any]:
     (today's counters, the risk counters), one item per team each."""
     day = store.sla.day_counts(iso(moment)[:10])
     risk = store.sla.risk_counts()
-    teams = []
+    teams: list[dict[str, Any]] = []
     for team in sorted(set(day) | set(risk)):
         counts = day.get(team, {})
         answered = counts.get("first_responses", 0)

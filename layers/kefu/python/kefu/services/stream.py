@@ -1,5 +1,6 @@
 """Reactions to table changes, from the DynamoDB stream: agent replies onto the outbound queue (the table is
-the outbox) and inbound messages with files onto the media queue.
+the outbox), inbound messages with files onto the media queue, and a ticket's SLA timer replaced when its
+schedule changed.
 
 Only quick work happens here: a slow download runs in the media function, with its own batch and timeout,
 so it never holds up a reply behind it in the stream."""
@@ -10,7 +11,7 @@ from typing import Any
 
 from kefu.models import Direction
 from kefu.queues import enqueue_media, enqueue_outbound
-from kefu.services import routing_stream
+from kefu.services import routing_stream, sla
 from kefu.services.media import media_job_for
 from kefu.services.outbound import outbound_job_for
 from kefu.store import Store
@@ -28,9 +29,16 @@ def on_change(
     store: Store, event_name: str, new_image: dict[str, Any] | None, old_image: dict[str, Any] | None = None
 ) -> str:
     """Handle one stream record; returns what was done (for logs and tests)."""
+    # a ticket whose SLA schedule moved: its one live timer is replaced (kefu.services.sla)
+    timer = sla.on_ticket_change(old_image, new_image)
+    counted = sla.count_change(store, old_image, new_image)  # the live figures' SLA counters
     routed = routing_stream.react(store, event_name, new_image, old_image)
     if routed is not None:
         return routed
+    if timer is not None:
+        return "sla_timer_started" if timer.started else "sla_timer_stopped"
+    if counted:
+        return "sla_counted"
     if event_name != "INSERT" or not new_image:
         return "ignored"
     message = message_from_stream_image(new_image)

@@ -72,7 +72,7 @@ export function apiUrl(path: string, query?: Query): string {
 }
 
 async function errorMessage(response: Response): Promise<string> {
-  const fallback = `${response.status} ${response.statusText || 'Request failed'}`.trim()
+  const fallback = `${response.status} ${response.statusText || i18n.t('errors.requestFailed')}`.trim()
   try {
     const data = (await response.json()) as { message?: unknown; detail?: unknown }
     if (typeof data.message === 'string' && data.message) return data.message

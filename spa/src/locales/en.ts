@@ -15,6 +15,7 @@ export const en = {
   errors: {
     network: 'Cannot reach the server. Check your connection.',
     signInAgain: 'Please sign in again.',
+    requestFailed: 'Request failed',
   },
   nav: {
     main: 'Main',

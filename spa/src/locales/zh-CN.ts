@@ -19,6 +19,7 @@ export const zhCN: Strings<typeof en> = {
   errors: {
     network: '无法连接服务器，请检查网络。',
     signInAgain: '请重新登录。',
+    requestFailed: '请求失败',
   },
   nav: {
     main: '主导航',

@@ -50,6 +50,7 @@ class TicketOut(BaseModel):
     inbox: str
     customer_id: str
     customer_name: str | None = None
+    customer_tier: Tier = Tier.NORMAL  # the customer's tier when the ticket was opened (routing and the inbox use it)
     subject: str
     assignee: str | None
     team: str | None

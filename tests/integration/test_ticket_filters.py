@@ -96,6 +96,7 @@ def test_the_api_takes_the_filters_and_refuses_bad_ones(cloud: Cloud) -> None:
         status, page = agent("GET", "/api/v1/tickets", query=query)
         assert status == 200, page
         assert {t["id"] for t in page["items"]} == expected, query
+        assert all(t["customer_tier"] == "normal" for t in page["items"])  # shown in the inbox
     for bad in ({"assignee": "nobody"}, {"channel": "Web Chat"}, {"tier": "gold"}):
         status, answer = agent("GET", "/api/v1/tickets", query=bad)
         assert status == 400, (bad, answer)

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import LocalCloudProcess, synthesize_once
-from tests.e2e.test_routing_e2e import PASSWORD, Api
+from tests.e2e.test_routing_e2e import CHATS, FORMS, PASSWORD, Api
 from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
@@ -231,3 +231,78 @@ def test_an_assignment_nobody_answers_goes_to_another_agent_with_the_reason(
     resolve(people, ticket_id)
     for name in ("agent1", "agent2"):
         presence(people, name, "away")
+
+
+def test_twenty_mixed_tickets_arriving_while_agents_are_online_end_where_expected(
+    people: dict[str, tuple[Api, str]], http: httpx.Client
+) -> None:
+    """The three agents of the other routing e2e, online before anything arrives: every ticket is assigned as
+    it comes, by team, skill and capacity, with no one taking anything by hand."""
+    run = uuid.uuid4().hex[:8]
+    admin = people["admin"][0]
+    profiles: dict[str, dict[str, Any]] = {
+        "agent1": {"teams": ["finance"], "skills": {"after_sales": 5}, "capacity": {"chat": 3, "ticket": 3}},
+        "agent2": {"teams": ["after_sales"], "skills": {"after_sales": 4}, "capacity": {"chat": 2, "ticket": 2}},
+        "agent3": {
+            "teams": ["general"],
+            "skills": {"consultation": 3, "complaint": 3},
+            "capacity": {"chat": 4, "ticket": 4},
+        },
+    }
+    for name, profile in profiles.items():
+        assert admin.call("PUT", f"/admin/agents/{people[name][1]}", profile).status_code == 200
+        presence(people, name, "online")
+    form = f"form-{run}"
+    resp = admin.call("POST", "/admin/inboxes", {"id": form, "channel": "form", "name": "Contact", "credentials": {}})
+    assert resp.status_code == 201, resp.text
+
+    for i, (text, _) in enumerate(CHATS):
+        chat(http, f"{text} ({run}c{i})")
+    for i, (subject, body, _) in enumerate(FORMS):
+        sent = http.post(
+            f"/forms/{form}/tickets",
+            json={
+                "name": f"Form {i}",
+                "email": f"f{i}-{run}@example.com",
+                "subject": subject,
+                "body": f"{body} ({run}f{i})",
+            },
+        )
+        assert sent.status_code in (200, 201, 202), sent.text
+    expected = {f"{run}c{i}": team for i, (_, team) in enumerate(CHATS)}
+    expected |= {f"{run}f{i}": team for i, (_, _, team) in enumerate(FORMS)}
+
+    def ours() -> dict[str, dict[str, Any]]:
+        resp = admin.call("GET", "/tickets", q=run, limit="50")
+        assert resp.status_code == 200, resp.text
+        found = {}
+        for item in resp.json()["items"]:
+            said = item["subject"] + " " + item.get("last_message_preview", "")
+            found[next(m for m in expected if f"({m})" in said)] = item
+        return found
+
+    def settled() -> dict[str, dict[str, Any]] | None:
+        found = ours()
+        assigned = [t for t in found.values() if t["assignee"]]
+        return found if len(found) == 20 and len(assigned) == 17 else None
+
+    tickets = eventually(settled, "20 tickets stored and 17 assigned without a click", timeout=30.0)
+    agent_of = {people[name][1]: name for name in profiles}
+    teams = {name: profile["teams"][0] for name, profile in profiles.items()}
+    for marker, item in tickets.items():
+        assert (item["team"] or "general") == expected[marker]
+        if item["assignee"]:
+            assert teams[agent_of[item["assignee"]]] == expected[marker]  # an agent of the ticket's team
+            assert item["status"] == "in_progress"
+    waiting = sorted(m for m, t in tickets.items() if t["assignee"] is None)
+    # finance has 3 chat seats for 4 refund chats, after-sales 2 for 4; forms and general fit
+    assert sorted(expected[m] for m in waiting) == ["after_sales", "after_sales", "finance"]
+    assert all(m.startswith(f"{run}c") for m in waiting)
+    assert {name: load_of(people, name) for name in profiles} == {
+        "agent1": {"chat": 3, "ticket": 3},
+        "agent2": {"chat": 2, "ticket": 2},
+        "agent3": {"chat": 4, "ticket": 3},
+    }
+    figures = admin.call("GET", "/metrics/live").json()["routing"]
+    waiting_by_team = {q["team"]: q["waiting"] for q in figures["queues"] if q["kind"] == "chat"}
+    assert (waiting_by_team.get("finance"), waiting_by_team.get("after_sales")) == (1, 2)

@@ -17,6 +17,31 @@ from tests.support.waiting import eventually
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "Kefu-demo-1"  # the local cloud's demo users (docs/contract.md)
+# (text, the team the rules send it to); forms: (subject, body, team)
+CHATS = [
+    ("我要退款，订单还没发货", "finance"),
+    ("I want a refund for my order", "finance"),
+    ("重复支付了两笔，请退款", "finance"),
+    ("please refund the shipping fee", "finance"),
+    ("衣服尺码不合适，想换货", "after_sales"),
+    ("The blender arrived cracked, how do I return it?", "after_sales"),
+    ("耳机坏了，还在保修期吗", "after_sales"),
+    ("my kettle is broken", "after_sales"),
+    ("请问什么时候发货", "general"),
+    ("Do you ship to Canada?", "general"),
+    ("我要投诉你们的快递员", "general"),
+    ("This is the worst service, I want to complain", "general"),
+]
+FORMS = [
+    ("退款申请", "发票开错了，要求退款", "finance"),
+    ("Refund", "Please refund order 4412", "finance"),
+    ("Money back", "I was charged twice, money back please", "finance"),
+    ("退货", "我要退货，商品有质量问题", "after_sales"),
+    ("Repair", "The washing machine needs a repair", "after_sales"),
+    ("咨询", "企业采购有折扣吗", "general"),
+    ("Question", "What are your opening hours?", "general"),
+    ("Invoice", "Can I get a VAT invoice?", "general"),
+]
 
 
 class Api:
@@ -70,30 +95,7 @@ def test_mixed_tickets_end_where_expected(local_cloud: Any, http: httpx.Client) 
     resp = admin.call("POST", "/admin/inboxes", {"id": form, "channel": "form", "name": "Contact", "credentials": {}})
     assert resp.status_code == 201, resp.text
 
-    chats = [
-        ("我要退款，订单还没发货", "finance"),
-        ("I want a refund for my order", "finance"),
-        ("重复支付了两笔，请退款", "finance"),
-        ("please refund the shipping fee", "finance"),
-        ("衣服尺码不合适，想换货", "after_sales"),
-        ("The blender arrived cracked, how do I return it?", "after_sales"),
-        ("耳机坏了，还在保修期吗", "after_sales"),
-        ("my kettle is broken", "after_sales"),
-        ("请问什么时候发货", "general"),
-        ("Do you ship to Canada?", "general"),
-        ("我要投诉你们的快递员", "general"),
-        ("This is the worst service, I want to complain", "general"),
-    ]
-    forms = [
-        ("退款申请", "发票开错了，要求退款", "finance"),
-        ("Refund", "Please refund order 4412", "finance"),
-        ("Money back", "I was charged twice, money back please", "finance"),
-        ("退货", "我要退货，商品有质量问题", "after_sales"),
-        ("Repair", "The washing machine needs a repair", "after_sales"),
-        ("咨询", "企业采购有折扣吗", "general"),
-        ("Question", "What are your opening hours?", "general"),
-        ("Invoice", "Can I get a VAT invoice?", "general"),
-    ]
+    chats, forms = CHATS, FORMS
     for i, (text, _) in enumerate(chats):
         started = http.post("/chat/web/sessions", json={"name": f"Chat {i}"})
         assert started.status_code == 201, started.text

@@ -16,7 +16,8 @@ from kefu.auth import Caller
 from kefu.clock import iso, now
 from kefu.models import TicketStatus
 from kefu.routing.jobs import JobKind, RoutingJob
-from kefu.routing.queue import Team
+from kefu.routing.queue import Shift, Team
+from kefu.routing.rules import BusinessHours
 from kefu.services import agents, routing, routing_jobs, tickets
 from kefu.services.tickets import TicketChanges
 from stream.handler import lambda_handler as stream
@@ -152,6 +153,30 @@ def test_a_reopened_ticket_counts_against_its_assignee_again(cloud: Cloud) -> No
     assert routing_jobs.run(store, RoutingJob(kind=JobKind.COUNT_REOPENED, ticket_id=ticket_id)) == "nothing_to_count"
     tickets.update_ticket(store, caller, ticket_id, TicketChanges(status=TicketStatus.RESOLVED))
     assert profile(store, "a1").load["chat"] == 0  # given back once more, once
+
+
+def test_between_shifts_a_ticket_waits_for_the_next_shift(cloud: Cloud) -> None:
+    """Night duty: the team's only shift is over, so the online agent gets nothing now; the route job comes
+    back when the next shift starts and the ticket is assigned then."""
+    store = cloud.store
+    moment = now()
+    start = (moment + timedelta(hours=2)).time().replace(second=0, microsecond=0)
+    end = (moment + timedelta(hours=3)).time().replace(second=0, microsecond=0)
+    calendar = BusinessHours(timezone="UTC")
+    team = Team(id="finance", name="F", calendar=calendar, shifts=[Shift(name="later", opens=start, closes=end)])
+    routing.admin_save_team(store, Caller(id="adm", roles=["admin"]), team)
+    agent(store, "a1", teams=["finance"], skills={"after_sales": 5}, chats=2)
+    ticket_id = say(store, "8613800000207", "refund please", "wamid.j8")
+    job = RoutingJob(kind=JobKind.ROUTE, team="finance", work="chat")
+    assert routing_jobs.run(store, job, moment) == "waits_for_next_shift"
+    assert routing.assign_next(store, "finance", "chat") is None  # an agent coming online gets nothing either
+    assert store.tickets.get(ticket_id).assignee is None and delayed_jobs(cloud) == 1
+    opening = team.next_opening(moment)
+    due = job.model_copy(update={"due_at": iso(opening)})
+    assert routing_jobs.run(store, due, moment) == "delayed_again"  # back early (15-minute delays): waits on
+    later = opening + timedelta(minutes=1)
+    assert routing.assign_next(store, "finance", "chat", at=later) is not None
+    assert store.tickets.get(ticket_id).assignee == "a1"
 
 
 def test_a_malformed_job_fails_its_record_only(cloud: Cloud) -> None:

@@ -64,6 +64,7 @@ def put_team(team_id: TeamId, body: TeamIn) -> Team:
             id=team_id,
             name=body.name,
             calendar=body.calendar,
+            shifts=body.shifts,
             reassign_after=body.reassign_after,
             relaxation=body.relaxation or list(DEFAULT_RELAXATION),
         )

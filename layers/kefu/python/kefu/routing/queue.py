@@ -26,7 +26,7 @@ from kefu import identifiers
 from kefu.clock import parse_iso
 from kefu.errors import InvalidInput
 from kefu.models import Priority, Tier
-from kefu.routing.rules import BusinessHours
+from kefu.routing.rules import BusinessHours, ClockTime
 
 KINDS = ("chat", "ticket")
 ASYNC_CHANNELS = frozenset({"email", "form"})  # answered at leisure: counted against ``ticket`` capacity
@@ -82,13 +82,25 @@ DEFAULT_RELAXATION = (
 )
 
 
+class Shift(BaseModel):
+    """One shift of a team's day, in the team calendar's time zone, on its days, never on its holidays:
+    ``closes`` before ``opens`` ends after midnight (three shifts such as 08-16, 16-00, 00-08 cover 24 h)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+
+    name: str = Field(min_length=1, max_length=50)
+    opens: ClockTime
+    closes: ClockTime
+
+
 class Team(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     id: str
     name: str = Field(min_length=1, max_length=100)
     reassign_after: str | None = None  # ISO-8601 duration: an assignment unanswered this long goes back
-    calendar: BusinessHours | None = None  # the team's hours (its shifts); None: always open
+    calendar: BusinessHours | None = None  # the team's time zone, days and holidays (and hours without shifts)
+    shifts: list[Shift] = Field(default_factory=list, max_length=6)  # replace the calendar's opens/closes
     relaxation: list[RelaxationStep] = Field(default_factory=lambda: list(DEFAULT_RELAXATION), min_length=1)
     updated_at: str | None = None
 
@@ -105,6 +117,25 @@ class Team(BaseModel):
             if not 1 <= seconds <= 7 * 24 * 3600:
                 raise ValueError("reassign_after is 1 second (PT1S) to 7 days (P7D)")
         return value
+
+    def _windows(self) -> list[BusinessHours]:
+        base = self.calendar or BusinessHours()
+        if not self.shifts:
+            return [base]
+        return [base.model_copy(update={"opens": shift.opens, "closes": shift.closes}) for shift in self.shifts]
+
+    def is_open(self, moment: datetime) -> bool:
+        """Whether the team works now (no calendar and no shifts: always). Outside it, its tickets wait for
+        the next shift."""
+        if self.calendar is None and not self.shifts:
+            return True
+        return any(window.is_open(moment) for window in self._windows())
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """When the next shift starts (``moment`` itself while one runs)."""
+        if self.is_open(moment):
+            return moment
+        return min(window.next_opening(moment) for window in self._windows())
 
     def reassign_after_seconds(self) -> float | None:
         return None if self.reassign_after is None else duration_seconds(self.reassign_after)

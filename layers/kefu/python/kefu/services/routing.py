@@ -215,6 +215,8 @@ def _assign_next(store: Store, team: str, kind: str, at: datetime | None) -> Tic
         configured = store.routing.team(team)
         relaxation = configured.relaxation if configured else list(DEFAULT_RELAXATION)
         moment = at or now()
+        if configured is not None and not configured.is_open(moment):
+            return None  # between shifts: the tickets wait for the next one (kefu.services.routing_jobs)
         decision = next_assignment(entries, agents, relaxation, moment)
         if decision is None:
             return None

@@ -26,7 +26,7 @@ def run(store: Store, job: RoutingJob, moment: datetime | None = None) -> str:
         enqueue_routing(job, int((parse_iso(job.due_at) - at).total_seconds()) + 1)
         return "delayed_again"
     if job.kind == JobKind.ROUTE:
-        return _route(store, job)
+        return _route(store, job, at)
     if job.kind == JobKind.CHECK_ASSIGNMENT:
         return _check_assignment(store, job)
     if job.kind == JobKind.CHECK_PRESENCE:
@@ -34,9 +34,15 @@ def run(store: Store, job: RoutingJob, moment: datetime | None = None) -> str:
     return "counted" if routing.count_reopened(store, job.ticket_id or "") is not None else "nothing_to_count"
 
 
-def _route(store: Store, job: RoutingJob) -> str:
+def _route(store: Store, job: RoutingJob, at: datetime) -> str:
     if not job.team or not job.work:
         return "malformed"
+    team = store.routing.team(job.team)  # cached per container
+    if team is not None and not team.is_open(at):
+        # night duty: the queue is served again when the next shift starts, whoever is online by then
+        opening = team.next_opening(at)
+        enqueue_routing(job.model_copy(update={"due_at": iso(opening)}), int((opening - at).total_seconds()) + 1)
+        return "waits_for_next_shift"
     filled = routing.fill(store, job.team, job.work)
     if filled.contended:  # others are deciding on this queue too: make sure nothing is left behind
         enqueue_routing(job, CONTENDED_RETRY_SECONDS)

@@ -341,6 +341,10 @@ def test_agent_sets_up_mfa_signs_in_with_a_code_and_transfers_in_chinese(
     page.get_by_test_id("event-list").locator("xpath=..").locator("summary").click()
     expect(page.get_by_test_id("event-list")).to_contain_text("分配给 Zhou Hui 周慧")
     expect(page.get_by_test_id("event-list")).to_contain_text("退货请周慧处理")
+    history = page.get_by_test_id("customer-history")  # the customer's other tickets, read from the API
+    expect(
+        history.get_by_text("该客户没有其他工单。").or_(history.get_by_test_id("history-item").first)
+    ).to_be_visible()
     _screenshot(page, "ticket-zh", full_page=True)
 
     # Stored, not just shown: the colleague's own view of the ticket says it is hers.

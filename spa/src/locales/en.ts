@@ -132,6 +132,8 @@ export const en = {
     language: 'Language',
     id: 'ID',
     channels: 'Channels',
+    history: 'Earlier tickets',
+    noHistory: 'No other tickets from this customer.',
   },
   ticket: {
     loading: 'Loading ticket…',

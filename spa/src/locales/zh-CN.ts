@@ -136,6 +136,8 @@ export const zhCN: Strings<typeof en> = {
     language: '语言',
     id: '编号',
     channels: '渠道',
+    history: '历史工单',
+    noHistory: '该客户没有其他工单。',
   },
   ticket: {
     loading: '正在加载工单…',

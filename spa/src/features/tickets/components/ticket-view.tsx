@@ -13,6 +13,7 @@ import { nextTicketId } from '../inbox-order'
 import { shortId } from '../types'
 import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 import { Conversation } from './conversation'
+import { CustomerHistory } from './customer-history'
 import { CustomerPanel } from './customer-panel'
 import { EventList } from './event-list'
 import { ReplyBox } from './reply-box'
@@ -124,6 +125,7 @@ export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
         />
         <TicketControls ticket={ticket} />
         <CustomerPanel customer={ticket.customer} customerId={ticket.customer_id} />
+        <CustomerHistory customerId={ticket.customer?.id ?? ticket.customer_id} currentTicketId={ticket.id} />
         <EventList events={ticket.events ?? []} agentName={agentName} />
       </aside>
     </div>

@@ -90,6 +90,7 @@ class LocalCloud:
         self.user_pool_client_id = ""
         self.seeded = False
         self.functions: dict[str, LocalFunction] = {}
+        self._roles: dict[str, RoleCredentials] = {}  # each function's role, for its sandboxes and its pollers
         self.dispatchers: list[Dispatcher] = []
         self.provisioned: Provisioned | None = None
         self._moto: subprocess.Popen[bytes] | None = None
@@ -291,11 +292,12 @@ class LocalCloud:
                 # The one thing that differs from AWS: where the service endpoints are.
                 "AWS_ENDPOINT_URL": self.aws_endpoint,
             }
+            credentials = RoleCredentials(sts, spec.role_arn, f"local-{spec.name}")
             try:
                 function = LocalFunction(
                     spec,
                     environment=environment,
-                    credentials=RoleCredentials(sts, spec.role_arn, f"local-{spec.name}"),
+                    credentials=credentials,
                     log_dir=self.log_dir,
                     containers=self.concurrency
                     or (GATEWAY_CONTAINERS if logical_id in gateway_functions else EVENT_SOURCE_CONTAINERS),
@@ -305,6 +307,7 @@ class LocalCloud:
                 log.exception("function %s cannot run locally", logical_id)
                 continue
             self.functions[logical_id] = function
+            self._roles[logical_id] = credentials
             if self._lambda_api is not None:
                 self._lambda_api.register(spec.name, spec.arn, function.invoke)
             function.start(warm=1)
@@ -346,25 +349,34 @@ class LocalCloud:
             log.exception("the knowledge base could not be indexed; search finds nothing until it is")
 
     def _start_dispatchers(self, template: dict[str, Any], cloud: Provisioned) -> None:
-        clients = self.clients()
+        """Lambda's pollers, acting as the function's role (as in AWS: a role that may not read its queue or
+        stream gets nothing, and the poller's log says why)."""
         for spec in mapping_specs(template, cloud.resolver):
             function = self.functions.get(spec.function_logical_id)
-            if function is None or not spec.enabled:
+            role = self._roles.get(spec.function_logical_id)
+            if function is None or role is None or not spec.enabled:
                 log.warning("event source mapping %s has no local function; skipped", spec.logical_id)
                 continue
             dispatcher: Dispatcher
             if ":sqs:" in spec.source_arn:
                 queue_url = cloud.queue_arns[spec.source_arn]
-                sqs = self.clients().sqs
+                sqs = role.client("sqs", self.aws_endpoint, self.region)
                 self.dispatchers += [
                     SqsPoller(spec, function, sqs, self.region, queue_url, self.retry_delay)
                     for _ in range(max(1, function.containers))
                 ]
                 continue
             if ":dynamodb:" in spec.source_arn:
-                dispatcher = StreamReader(
-                    spec, function, self.clients().streams, self.region, clients.sqs, cloud.queue_arns
-                )
+                streams = role.client("dynamodbstreams", self.aws_endpoint, self.region)
+                sqs = role.client("sqs", self.aws_endpoint, self.region)  # the on-failure destination
+                try:
+                    dispatcher = StreamReader(spec, function, streams, self.region, sqs, cloud.queue_arns)
+                except Exception as error:  # in AWS the mapping would not be created at all
+                    log.error(
+                        "event source mapping %s: the role of %s may not read %s, so it gets nothing: %s",
+                        spec.logical_id, function.spec.name, spec.source_arn, error,
+                    )  # fmt: skip
+                    continue
             else:
                 log.warning("event source %s is not played locally", spec.source_arn)
                 continue
@@ -420,11 +432,7 @@ class LocalCloud:
         deadline = time.monotonic() + self.drain_timeout
         quiet_rounds = 0
         while self.dispatchers and time.monotonic() < deadline and quiet_rounds < 2:
-            try:
-                idle = all(dispatcher.idle() for dispatcher in self.dispatchers if dispatcher.is_alive())
-            except Exception:
-                log.exception("could not check whether the queues are empty")
-                return
+            idle = all(_idle(dispatcher) for dispatcher in self.dispatchers if dispatcher.is_alive())
             quiet_rounds = quiet_rounds + 1 if idle else 0
             time.sleep(0.3)
 
@@ -450,6 +458,14 @@ class LocalCloud:
             else:
                 os.environ[key] = value
         self._saved_environ.clear()
+
+
+def _idle(dispatcher: Dispatcher) -> bool:
+    try:
+        return dispatcher.idle()
+    except Exception:  # a poller whose role may not look at its queue has nothing it could drain either
+        log.warning("could not check whether %s is done; not waiting for it", dispatcher.spec.logical_id)
+        return True
 
 
 def _gateway_function_ids(template: dict[str, Any]) -> set[str]:

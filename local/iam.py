@@ -10,6 +10,7 @@ import json
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from local.template import Resolver, physical_name, resources_of_type
@@ -58,7 +59,8 @@ def provision_roles(template: dict[str, Any], resolver: Resolver, iam: Any) -> d
 
 
 class RoleCredentials:
-    """Credentials of one role, assumed as Lambda assumes a function's execution role."""
+    """Credentials of one role, assumed as Lambda assumes a function's execution role (for its sandboxes, and
+    for its event-source pollers, which Lambda runs with the function's role too)."""
 
     def __init__(self, sts: Any, role_arn: str, session_name: str) -> None:
         self.sts = sts
@@ -81,3 +83,27 @@ class RoleCredentials:
                 }
                 self._expires = time.time() + SESSION_SECONDS
             return dict(self._current)
+
+    def client(self, service: str, endpoint: str, region: str) -> Any:
+        """A boto3 client signed with this role, its credentials refreshed before they expire."""
+        import boto3
+        import botocore.session
+        from botocore.credentials import RefreshableCredentials
+
+        def metadata() -> dict[str, str]:
+            current = self()
+            expires = datetime.fromtimestamp(self._expires, UTC)
+            return {
+                "access_key": current["AWS_ACCESS_KEY_ID"],
+                "secret_key": current["AWS_SECRET_ACCESS_KEY"],
+                "token": current["AWS_SESSION_TOKEN"],
+                "expiry_time": expires.isoformat(),
+            }
+
+        session = botocore.session.get_session()
+        session._credentials = RefreshableCredentials.create_from_metadata(  # type: ignore[attr-defined]
+            metadata=metadata(), refresh_using=metadata, method="sts-assume-role"
+        )
+        return boto3.Session(botocore_session=session).client(  # type: ignore[call-overload]
+            service, endpoint_url=endpoint, region_name=region
+        )

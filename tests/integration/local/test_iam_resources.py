@@ -4,12 +4,13 @@ secret A and use DataKey; SchedulerRole may invoke TaskFn)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from local_helpers import client
+from local_helpers import client, wait_for
 
 from local.cloud import LocalCloud
 from local.template import ACCOUNT_ID
@@ -81,3 +82,19 @@ def test_a_signed_request_without_a_body_is_judged_on_its_permissions(fixture_cl
     with pytest.raises(ClientError) as refused:
         ses.verify_email_identity(EmailAddress="a@example.com")
     assert "AccessDenied" in str(refused.value) and "Signature" not in str(refused.value)
+
+
+def test_a_poller_reads_its_queue_as_the_function_s_role(fixture_cloud: LocalCloud, received: Any) -> None:
+    """Lambda's pollers act with the function's role: SqsFn's role may read the inbound queue (the other tests
+    of the fixture cloud) but not UnreadableQueue, so what waits there never reaches the function."""
+    sqs = client(fixture_cloud, "sqs")
+    url = sqs.get_queue_url(QueueName="kefu-UnreadableQueue")["QueueUrl"]
+    body = f"unreadable-{uuid.uuid4().hex}"
+    sqs.send_message(QueueUrl=url, MessageBody=body)
+    pollers = [d for d in fixture_cloud.dispatchers if d.spec.logical_id == "UnreadableMapping"]
+    assert pollers
+    before = sum(poller.errors for poller in pollers)
+    wait_for(lambda: sum(poller.errors for poller in pollers) > before)  # refused on its next receive
+    waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+    assert waiting["Attributes"]["ApproximateNumberOfMessages"] == "1"
+    assert not any(record["body"] == body for event in received["sqs"] for record in event["Records"])

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kefu import store
 from kefu.config import StreamSettings, require
 from kefu.observability import bound, decided, failures_logged, from_stream_image, logger
-from kefu.services import knowledge
+from kefu.services import bot, knowledge
 from kefu.services.stream import on_change
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
@@ -36,6 +36,8 @@ def record_handler(record: DynamoDBRecord) -> str:
             )
             decided("stream", outcome, article_id=knowledge.article_id_of_record(keys_image))
             return outcome
+        # the bot's figures of the day; the same records may also matter below (a ticket's queue, its SLA)
+        bot.count_from_stream(store.current(), raw.get("eventName", ""), new_image)
         old_image = raw.get("dynamodb", {}).get("OldImage")
         outcome = on_change(store.current(), raw.get("eventName", ""), new_image, old_image)
         if outcome != "ignored":  # most changes (tickets, events) need nothing: not worth a line each

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sdk-calls", type=int, default=40_000, help="calls a side per pair for (e)")
     parser.add_argument("--agents", type=int, default=500, help="online agents for (f)")
     parser.add_argument("--waiting", type=int, default=10_000, help="waiting tickets for (f)")
+    parser.add_argument("--kb-articles", type=int, default=10_000, help="articles for (h); 0 skips it")
     args = parser.parse_args(argv)
 
     sections: list[str] = []
@@ -56,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     sections.append(_channel_deliveries(args.deliveries))
     sections.append(_side_by_side(args.sdk_calls))
     sections.append(_routing(args.agents, args.waiting))
+    if args.kb_articles:
+        from tests.bench.knowledge import section
+
+        sections.append(section(args.kb_articles))
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     run = (

@@ -5,6 +5,7 @@ center's pages answer in both languages."""
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -112,7 +113,7 @@ def test_the_bot_answers_common_questions_in_both_languages(local_cloud: Any, ht
     ):
         _, _, headers = chat(http)
         assert http.post("/chat/assistant/messages", json={"text": question}, headers=headers).status_code == 202
-        answer = eventually(lambda headers=headers: bot_lines(http, headers), "the bot answers")
+        answer: list[str] = eventually(functools.partial(bot_lines, http, headers), "the bot answers")
         assert expected in answer[0] and "article=" in answer[0]
 
 

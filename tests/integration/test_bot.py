@@ -168,3 +168,23 @@ def test_an_inbox_without_a_bot_routes_as_before(bot_cloud: Cloud) -> None:
     team = ticket["team"] or "general"
     assert ticket_id in [entry.ticket_id for entry in bot_cloud.store.routing.queue_head(team, "chat", 10)]
     assert [a for a, _ in conversation(token)].count("bot") == 0
+
+
+def test_the_days_figures_count_the_bots_decisions_and_votes(bot_cloud: Cloud) -> None:
+    token, _ = (s := start_chat())["session_token"], s["ticket_id"]
+    turn(bot_cloud, token, "退款审核通过了，钱多久能到账？")
+    turn(bot_cloud, token, "是的")
+    other = start_chat()["session_token"]
+    turn(bot_cloud, other, "转人工")
+    article = next(a for a in bot_cloud.store.knowledge.all() if a.visibility == "public")
+    knowledge.vote(bot_cloud.store, article.id, True)
+    knowledge.vote(bot_cloud.store, article.id, False)
+    bot_cloud.run_stream(stream)
+
+    status, live = agent("GET", "/api/v1/metrics/live")
+    assert status == 200, live
+    day = live["kb"]
+    assert (day["bot_conversations"], day["bot_answers"], day["bot_resolved_confirmed_by_customer"]) == (2, 1, 1)
+    assert day["bot_handoffs"] == 1 and day["bot_handoffs_by_reason"]["requested"] == 1
+    assert (day["bot_resolution_rate"], day["handoff_rate"]) == (0.5, 0.5)
+    assert (day["helpful_votes"], day["not_helpful_votes"], day["helpful_share"]) == (1, 1, 0.5)

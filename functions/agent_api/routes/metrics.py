@@ -66,10 +66,28 @@ class SlaFiguresOut(BaseModel):
     teams: list[SlaTeamFiguresOut]
 
 
+class KbFiguresOut(BaseModel):
+    """The UTC day so far. A bot resolution here is one the customer confirmed ("did this solve it?" - yes);
+    rates are per conversation the bot took (docs/metrics.md, which also says what is not counted yet)."""
+
+    day: str
+    bot_conversations: int
+    bot_answers: int
+    bot_resolved_confirmed_by_customer: int
+    bot_handoffs: int
+    bot_handoffs_by_reason: dict[str, int]
+    bot_resolution_rate: float | None
+    handoff_rate: float | None
+    helpful_votes: int
+    not_helpful_votes: int
+    helpful_share: float | None
+
+
 class LiveMetricsOut(BaseModel):
     generated_at: str
     routing: RoutingFiguresOut
     sla: SlaFiguresOut
+    kb: KbFiguresOut
 
 
 @router.get(

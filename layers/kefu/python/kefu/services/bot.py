@@ -252,3 +252,38 @@ def _event(ticket: Ticket, kind: str, stamp: str, data: dict[str, Any]) -> Ticke
     return TicketEvent(
         id=new_id(), ticket_id=ticket.id, type=kind, actor_type=AuthorType.BOT, data=data, created_at=stamp
     )
+
+
+# ------------------------------------------------------------------------------------------- the day's figures
+
+_REASONS = ("requested", "not_solved", "turn_limit", "low_confidence")
+
+
+def count_from_stream(store: Store, event_name: str, new_image: dict[str, Any] | None) -> str | None:
+    """The knowledge base's day counters, kept by the stream (docs/metrics.md): a ticket opened with the bot,
+    each bot decision (answers, handoffs by reason, resolutions the customer confirmed). None: not the bot's."""
+    if event_name != "INSERT" or not new_image:
+        return None
+    from kefu.store import keys
+    from kefu.store.table import from_av
+
+    entity = new_image.get(keys.ENTITY, {}).get("S")
+    if entity == "ticket":
+        if not new_image.get("bot_active", {}).get("BOOL"):
+            return None
+        store.knowledge.count_day(new_image["created_at"]["S"][:10], bot_conversations=1)
+        return "kb_counted"
+    if entity != "event" or new_image.get("type", {}).get("S") not in DECISIONS:
+        return None
+    event = from_av(new_image)
+    day = str(event["created_at"])[:10]
+    kind = event["type"]
+    if kind == ANSWERED:
+        store.knowledge.count_day(day, bot_answers=1)
+    elif kind == RESOLVED:
+        store.knowledge.count_day(day, bot_resolved=1)
+    else:
+        reason = str(event.get("data", {}).get("reason", ""))
+        extra = {f"handoff_{reason}": 1} if reason in _REASONS else {}
+        store.knowledge.count_day(day, bot_handoffs=1, **extra)
+    return "kb_counted"

@@ -233,7 +233,32 @@ def public_article(store: Store, article_id: str) -> tuple[Article, Votes]:
 
 def vote(store: Store, article_id: str, helpful: bool) -> Votes:
     public_article(store, article_id)  # votes only for what customers can see
-    return store.knowledge.vote(article_id, helpful)
+    votes = store.knowledge.vote(article_id, helpful)
+    store.knowledge.count_day(now_iso()[:10], **({"helpful_votes": 1} if helpful else {"not_helpful_votes": 1}))
+    return votes
+
+
+def day_figures(store: Store, day: str) -> dict[str, Any]:
+    """The knowledge base's section of the live figures (docs/metrics.md)."""
+    counts = store.knowledge.day_counts(day)
+    taken = counts.get("bot_conversations", 0)
+    votes = counts.get("helpful_votes", 0) + counts.get("not_helpful_votes", 0)
+    return {
+        "day": day,
+        "bot_conversations": taken,
+        "bot_answers": counts.get("bot_answers", 0),
+        "bot_resolved_confirmed_by_customer": counts.get("bot_resolved", 0),
+        "bot_handoffs": counts.get("bot_handoffs", 0),
+        "bot_handoffs_by_reason": {
+            reason: counts.get(f"handoff_{reason}", 0)
+            for reason in ("requested", "not_solved", "turn_limit", "low_confidence")
+        },
+        "bot_resolution_rate": round(counts.get("bot_resolved", 0) / taken, 3) if taken else None,
+        "handoff_rate": round(counts.get("bot_handoffs", 0) / taken, 3) if taken else None,
+        "helpful_votes": counts.get("helpful_votes", 0),
+        "not_helpful_votes": counts.get("not_helpful_votes", 0),
+        "helpful_share": round(counts.get("helpful_votes", 0) / votes, 3) if votes else None,
+    }
 
 
 def _clean_query(query: str | None) -> str:

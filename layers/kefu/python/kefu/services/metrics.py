@@ -159,9 +159,17 @@ def sla_section(store: Store, moment: datetime) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- all sections
 
+def kb_section(store: Store, moment: datetime) -> dict[str, Any]:
+    """The bot's and the help center's UTC day (kefu.services.knowledge.day_figures, docs/metrics.md)."""
+    from kefu.services.knowledge import day_figures
+
+    return day_figures(store, iso(moment)[:10])
+
+
 SECTIONS: dict[str, Section] = {
     "routing": routing_section,
     "sla": sla_section,
+    "kb": kb_section,
 }
 
 

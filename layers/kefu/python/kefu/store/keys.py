@@ -39,6 +39,7 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |29 | a KB article's helpful votes (counters)         | PK=ARTICLE#<id>           SK=VOTES                            |
 |30 | customer questions with no good answer, by day  | PK=KBGAP#<yyyy-mm-dd>     SK=<created_at>#<id>                |
 |50 | an inbox's bot settings (knowledge base)        | PK=INBOX#<id>             SK=BOT                              |
+|51 | the bot's and the help center's day (counters)  | PK=COUNTER#KB#<yyyy-mm-dd> SK=ALL                             |
 |33 | the SLA policy set, all policies in one item    | PK=SLA#POLICIES           SK=CURRENT                          |
 |34 | an SLA policy's past versions                   | PK=SLA#POLICY#<id>        SK=V#<version, 6 digits>            |
 |35 | a recipient's in-app notifications, newest last | PK=NOTIFY#<agent or team#id> SK=<created_at>#<id> (TTL)       |
@@ -162,6 +163,8 @@ ALL_ORGANIZATIONS = "ORGS"
 ALL_ARTICLES = "ARTICLES"
 _VOTES_SK = "VOTES"
 _BOT_SK = "BOT"
+_KB_COUNTER = "KB#"
+_ALL_SK = "ALL"
 _ORGANIZATION_SK = "ORG"
 _RULES = "RULES"
 _CURRENT_SK = "CURRENT"
@@ -559,3 +562,8 @@ def customer_notes_of(customer_id: str) -> tuple[str, str]:
 def bot_settings(inbox_id: str) -> Key:
     """An inbox's bot settings (pattern 50), beside its configuration."""
     return Key(INBOX + inbox_id, _BOT_SK)
+
+
+def kb_day_counter(day: str) -> Key:
+    """The knowledge base's figures of one UTC day (pattern 51): bot decisions, helpful votes."""
+    return Key(f"{COUNTER}{_KB_COUNTER}{day}", _ALL_SK)

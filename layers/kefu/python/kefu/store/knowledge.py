@@ -131,6 +131,26 @@ class KnowledgeRepository:
                 break
         return out
 
+    # ------------------------------------------------------------ the day's figures (counters)
+
+    def count_day(self, day: str, **deltas: int) -> None:
+        """Add to the day's counters (ADD: concurrent writers never lose a count)."""
+        if not deltas:
+            return
+        names = {f"#c{i}": name for i, name in enumerate(deltas)}
+        values = {f":v{i}": delta for i, delta in enumerate(deltas.values())}
+        self.table.client.update_item(
+            TableName=self.table.name,
+            Key=to_av(keys.kb_day_counter(day).as_dict()),
+            UpdateExpression="ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(deltas))),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=to_av(values),
+        )
+
+    def day_counts(self, day: str) -> dict[str, int]:
+        item = self.table.get(keys.kb_day_counter(day), consistent=False) or {}
+        return {name: int(value) for name, value in item.items() if isinstance(value, int)}
+
     # ------------------------------------------------------------ an inbox's bot
 
     def bot_settings(self, inbox_id: str) -> BotSettings:

@@ -54,6 +54,8 @@ def test_seeded_articles_are_found_in_both_languages(local_cloud: Any, http: htt
     assert page.status_code == 200 and "帮助中心" in page.text and page.headers["content-type"].startswith("text/html")
     article = http.get(f"/help/articles/{zh[0]['id']}").json()
     assert "<table>" in article["html"]
+    widget = http.get("/widget.js").text
+    assert 'data-testid="kefu-help"' in widget and "/help/?locale=" in widget  # the widget links the help center
 
 
 def test_a_published_article_is_found_within_seconds_and_leaves_when_deleted(

@@ -41,6 +41,7 @@
       unread: "{n} new messages",
       tooLong: "This message is too long.",
       messages: "Conversation",
+      help: "Help Center",
     },
     "zh-CN": {
       title: "在线客服",
@@ -61,6 +62,7 @@
       unread: "{n} 条新消息",
       tooLong: "消息太长了。",
       messages: "对话记录",
+      help: "帮助中心",
     },
   };
   const MAX_TEXT = 5000; // the chat API's limit (kefu.services.chat.MAX_TEXT)
@@ -325,6 +327,7 @@
 .panel[hidden] { display: none; }
 header { display: flex; align-items: center; justify-content: space-between; padding: 12px 14px; background: #1f6feb; color: #fff; }
 header h2 { margin: 0; font-size: 16px; font-weight: 600; }
+header a.help { margin-left: auto; margin-right: 10px; color: #fff; font-size: 13px; }
 header button { background: transparent; border: 0; color: #fff; font-size: 22px; cursor: pointer; line-height: 1; }
 .log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f6f8fa; }
 .empty { color: #57606a; text-align: center; margin: auto 0; }
@@ -344,7 +347,7 @@ form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6fe
 </style>
 <button class="launcher" type="button" part="launcher" data-testid="kefu-launcher" aria-expanded="false"><svg width="28" height="28" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"/></svg><span class="badge" hidden></span></button>
 <section class="panel" role="dialog" aria-modal="false" data-testid="kefu-panel" hidden>
-  <header><h2></h2><button type="button" class="close" data-testid="kefu-close">×</button></header>
+  <header><h2></h2><a class="help" data-testid="kefu-help" target="_blank" rel="noopener"></a><button type="button" class="close" data-testid="kefu-close">×</button></header>
   <div class="log" role="log" aria-live="polite" data-testid="kefu-log"></div>
   <div class="status" role="status" data-testid="kefu-status" hidden></div>
   <form data-testid="kefu-form">
@@ -371,6 +374,10 @@ form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6fe
   input.setAttribute("aria-label", t.placeholder);
   input.maxLength = MAX_TEXT;
   $("form button").textContent = t.send;
+  // the help center answers many questions before anyone writes (docs/knowledge-base.md)
+  const helpLink = /** @type {HTMLAnchorElement} */ ($("a.help"));
+  helpLink.textContent = t.help;
+  helpLink.href = `${apiBase}/help/?locale=${encodeURIComponent(locale)}`;
 
   const timeFormat = new Intl.DateTimeFormat(locale, { hour: "2-digit", minute: "2-digit" });
 

@@ -15,6 +15,11 @@ the defaults got 67 % of type and team right; their vocabulary was then widened 
 showed (故障, 坏了, defective, 太差, unacceptable ...), so the figure printed now is optimistic for this set: a
 set written by someone else, never used to pick words, is the honest measure.
 
+That is the held-out set (``data/routing_heldout.jsonl``, 114 tickets in Chinese and English, labelled by the
+same two rules): written later, by another hand, for what customers say, and never used to change the rules'
+words; both figures are printed, and only the held-out one says how the defaults do on tickets they were not
+fitted to. Do not widen the vocabulary from its misses (it would stop being held out); write a new set instead.
+
 The decision is timed on moto in-process: "our code" is the decision's wall time minus the time spent inside
 AWS calls (botocore ``before-call`` to ``after-call``, which includes moto's own work), and the requests are
 counted the same way as in (a).
@@ -33,21 +38,23 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-LABELLED = Path(__file__).resolve().parent / "data" / "routing_labelled.jsonl"
+LABELLED = Path(__file__).resolve().parent / "data" / "routing_labelled.jsonl"  # the vocabulary was tuned on it
+HELDOUT = Path(__file__).resolve().parent / "data" / "routing_heldout.jsonl"  # never used to tune anything
 
 
-def labelled() -> list[dict[str, str]]:
-    return [json.loads(line) for line in LABELLED.read_text(encoding="utf-8").splitlines() if line.strip()]
+def labelled(path: Path = LABELLED) -> list[dict[str, str]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def classification() -> dict[str, Any]:
-    """Accuracy of the seeded rules: type, team, and both, in percent; and the tickets they got wrong."""
+def classification(path: Path = LABELLED) -> dict[str, Any]:
+    """Accuracy of the seeded rules on one labelled set: type, team, and both, in percent; and the tickets
+    they got wrong."""
     from kefu.clock import now
     from kefu.routing.queue import DEFAULT_TEAM
     from kefu.routing.rules import TicketFacts, Trigger, default_rule_set, evaluate
 
     rules = default_rule_set()
-    rows = labelled()
+    rows = labelled(path)
     right = Counter[str]()
     misses = []
     for row in rows:
@@ -183,8 +190,9 @@ def decision(agents: int = 500, tickets: int = 10_000, decisions: int = 200, see
 
 
 if __name__ == "__main__":
-    result = classification()
-    for line in result.pop("misses"):
-        print("  miss:", line)
-    print(result)
+    for name, path in (("tuning set", LABELLED), ("held-out set", HELDOUT)):
+        result = classification(path)
+        for line in result.pop("misses"):
+            print("  miss:", line)
+        print(name, result)
     print(decision(agents=int(os.environ.get("AGENTS", "500")), tickets=int(os.environ.get("TICKETS", "10000"))))

@@ -29,6 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--waiting", type=int, default=10_000, help="waiting tickets for (f)")
     parser.add_argument("--sla-tickets", type=int, default=200, help="unanswered tickets for (g); 0 skips it")
     parser.add_argument("--kb-articles", type=int, default=10_000, help="articles for (h); 0 skips it")
+    parser.add_argument("--workspace-messages", type=int, default=50, help="messages for (i); 0 skips it")
     args = parser.parse_args(argv)
 
     sections: list[str] = []
@@ -64,6 +65,10 @@ def main(argv: list[str] | None = None) -> int:
         from tests.bench.knowledge import section
 
         sections.append(section(args.kb_articles))
+    if args.workspace_messages:
+        from tests.bench import workspace
+
+        sections.append(workspace.section(args.workspace_messages))
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     run = (

@@ -40,6 +40,8 @@ class Context:
     KB_SYNONYMS = "kefu:kbSynonyms"
     # the help center's absolute address for the links the bot sends (default: "/help/" on the API's host)
     HELP_BASE_URL = "kefu:helpBaseUrl"
+    # a Bedrock model id for the bot's generative answers grounded in the articles (default: off)
+    BOT_GENERATIVE_MODEL = "kefu:botGenerativeModel"
 
 
 # AWS Backup copies recovery points into this vault of the backup-region stack. The name is fixed so the

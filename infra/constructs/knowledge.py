@@ -209,6 +209,15 @@ class Knowledge(Construct):
             sources.SqsEventSource(self.bot_queue, batch_size=BOT_BATCH_SIZE, report_batch_item_failures=True)
         )
         acknowledge_table_grant_wildcards(self.bot.role, table)
+        model = str(self.node.try_get_context(Context.BOT_GENERATIVE_MODEL) or "")
+        if model:  # generative answers (kefu.knowledge.generative): Converse on this one model only
+            self.bot.add_environment(Env.BOT_GENERATIVE_MODEL_ID, model)
+            self.bot.add_to_role_policy(
+                iam.PolicyStatement(
+                    actions=["bedrock:InvokeModel"],
+                    resources=[f"arn:{stack.partition}:bedrock:{stack.region}::foundation-model/{model}"],
+                )
+            )
 
     def feed_bot(self, stream: lambda_.Function) -> None:
         """The stream puts the bot's customer messages on its queue."""

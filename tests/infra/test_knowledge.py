@@ -53,3 +53,9 @@ def test_help_center_routes_reach_the_help_function(synthesized: Synthesized) ->
     help_methods = [m for m in methods.values() if "HelpFunction" in json.dumps(m["Properties"].get("Integration", {}))]
     assert len(help_methods) == 4  # GET /help, GET /help/search, GET /help/articles/{id}, POST .../helpful
     assert all(m["Properties"]["AuthorizationType"] == "NONE" for m in help_methods)
+
+
+def test_generative_answers_are_off_unless_an_installation_names_a_model(synthesized: Synthesized) -> None:
+    bot = synthesized.resources("AWS::Lambda::Function")["BotFunction"]["Properties"]
+    assert "KEFU_BOT_GENERATIVE_MODEL_ID" not in bot["Environment"]["Variables"]
+    assert "bedrock:" not in json.dumps(synthesized.resources("AWS::IAM::Policy"))

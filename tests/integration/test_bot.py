@@ -188,3 +188,35 @@ def test_the_days_figures_count_the_bots_decisions_and_votes(bot_cloud: Cloud) -
     assert day["bot_handoffs"] == 1 and day["bot_handoffs_by_reason"]["requested"] == 1
     assert (day["bot_resolution_rate"], day["handoff_rate"]) == (0.5, 0.5)
     assert (day["helpful_votes"], day["not_helpful_votes"], day["helpful_share"]) == (1, 1, 0.5)
+
+
+def test_generative_answers_when_an_installation_turns_them_on(
+    bot_cloud: Cloud, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bedrock is the one paid dependency: stubbed (botocore Stubber) in the real client the bot uses."""
+    import boto3
+    from botocore.stub import ANY, Stubber
+
+    from kefu import aws
+    from kefu.config import Env, get_settings
+
+    monkeypatch.setenv(Env.BOT_GENERATIVE_MODEL_ID, "anthropic.claude-3-haiku-20240307-v1:0")
+    get_settings.cache_clear()
+    bedrock = boto3.client("bedrock-runtime", region_name="us-east-1")
+    aws.set_client("bedrock-runtime", bedrock)
+    answer = {
+        "output": {"message": {"role": "assistant", "content": [{"text": "微信、支付宝 1-3 个工作日到账 [1]。"}]}},
+        "stopReason": "end_turn",
+        "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2},
+        "metrics": {"latencyMs": 1},
+    }
+    with Stubber(bedrock) as stub:
+        stub.add_response("converse", answer, {"modelId": ANY, "system": ANY, "messages": ANY, "inferenceConfig": ANY})
+        session = start_chat()
+        token, ticket_id = session["session_token"], session["ticket_id"]
+        turn(bot_cloud, token, "退款审核通过了，钱多久能到账？")
+        stub.assert_no_pending_responses()
+    said = conversation(token)[-1][1]
+    assert said.startswith("微信、支付宝 1-3 个工作日到账 [1]") and "article=" in said and "这解决您的问题了吗" in said
+    (answered,) = events_of(ticket_view(ticket_id), "bot_answered")
+    assert answered["data"]["generated"] is True and answered["data"]["cited"]

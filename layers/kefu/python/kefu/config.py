@@ -50,6 +50,7 @@ class Env:
     HELP_BASE_URL = "KEFU_HELP_BASE_URL"
     HELP_CHAT_URL = "KEFU_HELP_CHAT_URL"
     BOT_QUEUE_URL = "KEFU_BOT_QUEUE_URL"
+    BOT_GENERATIVE_MODEL_ID = "KEFU_BOT_GENERATIVE_MODEL_ID"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -108,6 +109,8 @@ class Settings(BaseSettings):
     help_chat_url: str = ""
     # The bot's FIFO queue: the stream puts customer messages for the bot there (kefu.services.bot).
     bot_queue_url: str = ""
+    # A Bedrock model for generative answers grounded in the articles ("" = off: the bot quotes the article).
+    bot_generative_model_id: str = ""
 
     @property
     def allowed_origin_list(self) -> list[str]:

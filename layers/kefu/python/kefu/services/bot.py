@@ -118,7 +118,8 @@ def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) 
     if not text:
         return _handoff(store, ticket, message, locale, "low_confidence")
 
-    best = best_answer(index, text, locale)
+    scored = scored_answers(index, text, locale)
+    best = scored[0] if scored else None
     if best is None or best[1] < settings.threshold:
         from kefu.services.knowledge import record_gap
 
@@ -131,13 +132,15 @@ def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) 
         summary=markdown.summary(source.get("body", ""), 220),
         link=article_link(help_base_url, hit.id, locale),
     )
+    generated = _generated(text, locale, scored, settings.threshold, help_base_url)
     stamp = now_iso()
-    reply = _bot_message(ticket, answer.text(locale), stamp)
+    reply = _bot_message(ticket, generated[0] if generated else answer.text(locale), stamp)
     event = _event(
         ticket,
         ANSWERED,
         stamp,
         {
+            **({"generated": True, "cited": generated[1]} if generated else {}),
             "message_id": message.id,
             "reply_id": reply.id,
             "article_id": hit.id,
@@ -149,17 +152,41 @@ def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) 
     return Decision("answered", article_id=hit.id, confidence=score)
 
 
-def best_answer(index: ArticleIndex, text: str, locale: str | None) -> tuple[Any, float, dict[str, Any]] | None:
-    """The most confident of the top hits (confidence re-ranks BM25's three best), or None."""
+def scored_answers(index: ArticleIndex, text: str, locale: str | None) -> list[tuple[Any, float, dict[str, Any]]]:
+    """BM25's three best public articles with their confidence, most confident first (BM25 order breaks ties)."""
     hits = index.sources(SearchRequest(text, locale=locale, visibility=Visibility.PUBLIC, size=3))
     scored = [
         (hit, confidence(text, hit.title, source.get("questions", []), [], source.get("body", "")), source)
         for hit, source in hits
     ]
-    if not scored:
+    order = {id(item): n for n, item in enumerate(scored)}
+    return sorted(scored, key=lambda item: (-item[1], order[id(item)]))
+
+
+def best_answer(index: ArticleIndex, text: str, locale: str | None) -> tuple[Any, float, dict[str, Any]] | None:
+    """The most confident of the top hits (confidence re-ranks BM25's three best), or None."""
+    scored = scored_answers(index, text, locale)
+    return scored[0] if scored else None
+
+
+def _generated(
+    text: str, locale: str, scored: list[tuple[Any, float, dict[str, Any]]], threshold: float, base: str
+) -> tuple[str, list[str]] | None:
+    """A Bedrock answer grounded in the hits (only when an installation turned it on), with the cited links."""
+    from kefu.knowledge.bot import TEXT
+    from kefu.knowledge.generative import Source, generate
+
+    model_id = get_settings().bot_generative_model_id
+    if not model_id:
         return None
-    # BM25 order breaks ties; a clearly better-covered answer below the first wins
-    return max(scored, key=lambda item: (item[1], -scored.index(item)))
+    sources = [Source(hit.id, hit.title, source.get("body", ""), score) for hit, score, source in scored]
+    answer = generate(aws.client("bedrock-runtime"), model_id, text, locale, sources, threshold)
+    if answer is None:
+        return None
+    titles = {hit.id: hit.title for hit, _, _ in scored}
+    links = "\n".join(f"{titles[a]}: {article_link(base, a, locale)}" for a in answer.cited)
+    ask = TEXT[locale]["answer"].rsplit("\n\n", 1)[-1]
+    return f"{answer.text}\n\n{links}\n\n{ask}", answer.cited
 
 
 def article_link(base: str, article_id: str, locale: str) -> str:

@@ -243,6 +243,7 @@ def serve(host: str, port: int, enforce_iam: bool = True, lambda_endpoint: str =
     if enforce_iam:
         settings.INITIAL_NO_AUTH_ACTION_COUNT = 0
         emulator_patches.iam_for_the_local_cloud(ROOT_ACCESS_KEY)
+        emulator_patches.step_functions_tasks_as_their_role(ROOT_ACCESS_KEY, ROOT_SECRET_KEY)
     app = ControlApp(DomainDispatcherApplication(create_backend_app))
     server = make_server(host, port, app, threaded=True)
     # What the scheduler does (each invocation, each failure) goes to the emulator's log, as Scheduler's

@@ -284,8 +284,8 @@ UNSIGNED_COGNITO_OPERATIONS = (
 )
 
 
-# moto's Step Functions interpreter signs its tasks' calls with this fixed key, not with the state machine's
-# role (docs/local-cloud.md: a grant missing from a state machine's role is not caught locally).
+# moto's Step Functions interpreter signs with this fixed key the calls that have no state machine role to act
+# as (step_functions_tasks_as_their_role signs the tasks' calls with the role).
 STEP_FUNCTIONS_INTERPRETER_KEY = "ak"
 
 
@@ -921,3 +921,66 @@ def schedules_fired(endpoint: str, root_key: str, root_secret: str) -> Any:
     EventBridgeSchedulerBackend.delete_schedule = delete_schedule  # type: ignore[method-assign]
     runner.start()
     return runner
+
+
+# -- Step Functions -----------------------------------------------------------------------------------------
+
+
+def step_functions_tasks_as_their_role(root_key: str, root_secret: str) -> None:
+    """moto's interpreter signs every task's call (``lambda:invoke``, ``dynamodb:getItem``, ``aws-sdk:*``) with a
+    fixed key, so a grant missing from a state machine's role passed locally and failed in AWS. A task now calls
+    as the role it runs with (the task's ``Credentials.RoleArn``, or the state machine's ``RoleArn``), assumed
+    through STS, and the emulator checks that role's policies."""
+    import threading
+    import time as clock
+
+    import boto3
+    from botocore.config import Config
+    from moto.settings import moto_server_port
+    from moto.stepfunctions.parser.asl.utils import boto_client
+
+    original = boto_client.boto_client_for
+    lock = threading.Lock()
+    assumed: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def credentials_of(role_arn: str, region: str) -> dict[str, str]:
+        with lock:
+            expires, known = assumed.get(role_arn, (0.0, {}))
+            if clock.time() < expires - 300:
+                return known
+        sts = boto3.client(
+            "sts",
+            endpoint_url=f"http://localhost:{moto_server_port()}",
+            region_name=region,
+            aws_access_key_id=root_key,
+            aws_secret_access_key=root_secret,
+        )
+        answer = sts.assume_role(RoleArn=role_arn, RoleSessionName="local-states", DurationSeconds=3600)
+        found = {
+            "aws_access_key_id": answer["Credentials"]["AccessKeyId"],
+            "aws_secret_access_key": answer["Credentials"]["SecretAccessKey"],
+            "aws_session_token": answer["Credentials"]["SessionToken"],
+        }
+        with lock:
+            assumed[role_arn] = (clock.time() + 3600, found)
+        return found
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        role_arn = getattr(state_credentials, "role_arn", None)
+        if not role_arn:
+            return original(region, service, state_credentials)
+        return boto3.client(  # type: ignore[call-overload]
+            service_name=service,
+            region_name=region,
+            endpoint_url=f"http://localhost:{moto_server_port()}",
+            config=Config(parameter_validation=False, retries={"max_attempts": 0, "total_max_attempts": 1}),
+            **credentials_of(str(role_arn), region),
+        )
+
+    boto_client.boto_client_for = boto_client_for
+    # the modules that imported the function by name before this patch keep their own reference
+    import sys
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("moto.stepfunctions.parser") and getattr(module, "boto_client_for", None) is original:
+            module.boto_client_for = boto_client_for  # type: ignore[attr-defined]

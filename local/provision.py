@@ -432,7 +432,10 @@ class Provisioner:
                 sfn.create_state_machine(
                     name=name,
                     definition=resolved if isinstance(resolved, str) else json.dumps(resolved),
-                    roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/{name}",
+                    # the template's role: its tasks call as it (local/emulator_patches.py)
+                    roleArn=str(
+                        self.resolver.resolve(props.get("RoleArn")) or f"arn:aws:iam::{ACCOUNT_ID}:role/{name}"
+                    ),
                 )
             except Exception:  # a workflow that cannot be created must not stop the rest of the cloud
                 log.exception("state machine %s was not created", logical_id)

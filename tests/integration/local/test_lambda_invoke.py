@@ -42,3 +42,17 @@ def test_a_workflow_task_invokes_the_function_through_its_runtime(fixture_cloud:
     )
     assert done["status"] == "SUCCEEDED", done
     assert json.loads(done["output"]) == {"echo": {"ticket": "T1"}, "by": "kefu-TaskFn"}
+
+
+def test_a_workflow_task_calls_as_the_state_machine_s_role(fixture_cloud: LocalCloud) -> None:
+    """The same workflow under a role that may not invoke the function fails, as in AWS."""
+    sfn = client(fixture_cloud, "stepfunctions")
+    machine = next(
+        m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"] if m["name"] == "kefu-DeniedMachine"
+    )
+    execution = sfn.start_execution(stateMachineArn=machine, name=uuid.uuid4().hex, input=json.dumps({"ticket": "T2"}))
+    done = wait_for(
+        lambda: (d := sfn.describe_execution(executionArn=execution["executionArn"]))["status"] != "RUNNING" and d
+    )
+    assert done["status"] == "FAILED", done
+    assert "AccessDenied" in done.get("cause", "") + done.get("error", ""), done

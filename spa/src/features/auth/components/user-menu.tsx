@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Link } from 'react-router'
 import { useLabel } from '../../../lib/format'
@@ -8,6 +8,9 @@ import { useLogout } from '../api/logout'
 import { LanguageSelect } from '../../../components/ui/language-select'
 
 const PRESENCES: Presence[] = ['online', 'away', 'offline']
+// An online agent's heartbeat: routing takes an agent offline after KEFU_PRESENCE_TIMEOUT_SECONDS (15 min by
+// default) without one, and writes one at most every tenth of that (docs/routing.md); a minute keeps well inside.
+const HEARTBEAT_MS = 60_000
 
 /** The header's right side: who is signed in, their presence (routing uses it), language, settings, sign-out. */
 export function UserMenu() {
@@ -19,6 +22,13 @@ export function UserMenu() {
   const [signingOut, setSigningOut] = useState(false)
 
   const current = (presence.isPending ? presence.variables : me.data?.presence) ?? 'offline'
+  const online = me.data?.presence === 'online'
+
+  useEffect(() => {
+    if (!online) return
+    const beat = window.setInterval(() => void updatePresence('online').catch(() => undefined), HEARTBEAT_MS)
+    return () => window.clearInterval(beat)
+  }, [online])
 
   const signOut = async () => {
     setSigningOut(true)

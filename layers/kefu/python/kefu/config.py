@@ -11,16 +11,12 @@ the variable's name, locally and in AWS, instead of turning into a silent no-op 
 from __future__ import annotations
 
 import os
-from contextvars import ContextVar
 from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 ENV_PREFIX = "KEFU_"
-# True while from_environ validates a mapping it was given rather than the process environment.
-_explicit: ContextVar[bool] = ContextVar("kefu_settings_explicit", default=False)
 
 
 class Env:
@@ -51,6 +47,8 @@ class Env:
     HELP_CHAT_URL = "KEFU_HELP_CHAT_URL"
     BOT_QUEUE_URL = "KEFU_BOT_QUEUE_URL"
     BOT_GENERATIVE_MODEL_ID = "KEFU_BOT_GENERATIVE_MODEL_ID"
+    USER_POOL_CLIENT_ID = "KEFU_USER_POOL_CLIENT_ID"
+    REALTIME_URL = "KEFU_REALTIME_URL"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -67,10 +65,14 @@ class SettingsError(RuntimeError):
 Required = Annotated[str, Field(min_length=1)]
 
 
-class Settings(BaseSettings):
-    """Everything a function may read. Optional values here; each function's model requires its own."""
+class Settings(BaseModel):
+    """Everything a function may read. Optional values here; each function's model requires its own.
 
-    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, case_sensitive=False, extra="ignore")
+    A plain pydantic model read from the environment by ``from_environ`` (``KEFU_`` + the field's name in
+    capitals, exactly as the stack sets it): pydantic-settings cost ~25 ms of every cold start for sources a
+    function never has (.env files, secrets folders, nested JSON)."""
+
+    model_config = ConfigDict(extra="ignore")
 
     table_name: Required
     inbound_queue_url: str = ""
@@ -111,23 +113,15 @@ class Settings(BaseSettings):
     bot_queue_url: str = ""
     # A Bedrock model for generative answers grounded in the articles ("" = off: the bot quotes the article).
     bot_generative_model_id: str = ""
+    # The agent app's Cognito client: the audience of the ID tokens a WebSocket connection opens with.
+    user_pool_client_id: str = ""
+    # The agent app's WebSocket stage (wss://<api>.execute-api.<region>.amazonaws.com/<stage>); pushes are posted
+    # to its Management API (https://... the same host and stage).
+    realtime_url: str = ""
 
     @property
     def allowed_origin_list(self) -> list[str]:
         return [origin.strip() for origin in self.allowed_origins.split(",") if origin.strip()]
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Lambda has no .env file and no secrets folder: the process environment alone, or only the
-        # mapping given to from_environ (tests), never a developer's stray .env.
-        return (init_settings,) if _explicit.get() else (init_settings, env_settings)
 
     @classmethod
     def from_environ(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -146,16 +140,13 @@ class Settings(BaseSettings):
             for name in cls.model_fields
             if f"{ENV_PREFIX}{name.upper()}" in env
         }
-        token = _explicit.set(environ is not None)
         try:
-            return cls(**values) if environ is not None else cls()
+            return cls(**values)
         except ValidationError as error:
             problems = [
                 f"{ENV_PREFIX}{str(issue['loc'][0]).upper()} ({issue['msg'].lower()})" for issue in error.errors()
             ]
             raise SettingsError(f"{cls.__name__}: {'; '.join(problems)}") from None
-        finally:
-            _explicit.reset(token)
 
 
 class WebhooksSettings(Settings):
@@ -199,6 +190,15 @@ class HelpSettings(Settings):
 
 class BotFunctionSettings(Settings):
     search_endpoint: Required
+
+
+class RealtimeSettings(Settings):
+    user_pool_id: Required
+    user_pool_client_id: Required
+
+
+class RealtimePushSettings(Settings):
+    realtime_url: Required
 
 
 class OutboundSettings(Settings):

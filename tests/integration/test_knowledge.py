@@ -262,3 +262,21 @@ def test_help_center_pages_in_both_languages(kb: Cloud) -> None:
     assert "如何申请退款" in page["body"] and "这篇文章有帮助吗" in page["body"]
     missing = help_call("GET", "/help", query={"article": "01J00000000000000000000000"})
     assert missing["statusCode"] == 404
+
+
+def test_the_import_route_refuses_bad_input_with_a_400_that_says_why(kb: Cloud) -> None:
+    import json
+
+    from tests.integration.test_chat_flow import agent
+    from tests.support.aws_events import agent_claims
+
+    supervisor = agent_claims(groups="[supervisor]")
+    for body in ({"format": "csv"}, {"format": "markdown", "documents": [""]}, {"format": "csv", "content": "a,b\n"}):
+        status, answer = agent("POST", "/api/v1/admin/kb/import", body, claims=supervisor)
+        assert status == 400, (body, answer)
+        assert "nothing was imported" in answer["message"]
+    status, answer = agent(
+        "POST", "/api/v1/admin/kb/import", {"format": "csv", "content": "title,body,locale\nQ,A,en\n"}, claims=supervisor
+    )
+    assert status == 200 and len(answer["created"]) == 1, answer
+    assert json.dumps(answer["created"][0]["title"]) == '"Q"'

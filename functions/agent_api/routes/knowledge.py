@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -156,13 +155,16 @@ def unpublish_article(article_id: ArticleId) -> Article:
     return knowledge.unpublish_article(store(), caller_of(router), article_id)
 
 
-@router.delete(
-    "/admin/kb/articles/<article_id>", summary="Delete an article (its versions stay on record)", status_code=204
-)
-def delete_article(article_id: ArticleId):  # no annotation: Powertools would put Response into the schema
+class DeletedOut(BaseModel):
+    id: str
+    deleted: bool = True
+
+
+@router.delete("/admin/kb/articles/<article_id>", summary="Delete an article (its versions stay on record)")
+def delete_article(article_id: ArticleId) -> DeletedOut:
     knowledge.delete_article(store(), caller_of(router), article_id)
     decided("kb", "article_deleted", article_id=article_id)
-    return Response(status_code=204, body="")
+    return DeletedOut(id=article_id)
 
 
 @router.get("/admin/kb/articles/<article_id>/versions", summary="Every saved version of an article, oldest first")
@@ -181,7 +183,7 @@ def import_articles(body: ImportIn) -> ImportOut:
     result = knowledge.import_articles(
         store(), caller_of(router), body.format, content, defaults=defaults, dry_run=body.dry_run
     )
-    decided("kb", "imported", created=len(result.created), errors=len(result.errors), dry_run=body.dry_run)
+    decided("kb", "imported", articles=len(result.created), problems=len(result.errors), dry_run=body.dry_run)
     if result.errors and not body.dry_run:
         raise InvalidInput("nothing was imported: " + "; ".join(result.errors[:20]))
     return ImportOut(created=result.created, errors=result.errors, dry_run=result.dry_run)

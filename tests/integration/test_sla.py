@@ -5,6 +5,7 @@ the current generation). The workflow itself runs on the local cloud (tests/e2e/
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import boto3
@@ -181,3 +182,32 @@ def test_the_live_figures_count_risk_breaches_and_first_responses(cloud: Cloud) 
     assert [(t["team"], t["breaches_today"]) for t in figures["teams"]] == [("general", 1)]
     # the backlog gauge (the backlog alarm's metric): the late ticket still waits, the answered one does not
     assert cloud.store.sla.count_backlog(0) == 1
+
+
+def test_an_escalation_is_published_and_mailed(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    from kefu import aws
+    from kefu.config import Env
+
+    monkeypatch.setenv(Env.SLA_EMAIL, "sla@example.com")
+    get_settings.cache_clear()
+    aws.reset_clients()
+    boto3.client("ses", region_name="us-east-1").verify_email_identity(EmailAddress="sla@example.com")
+    sns, sqs = boto3.client("sns", region_name="us-east-1"), boto3.client("sqs", region_name="us-east-1")
+    queue = sqs.create_queue(QueueName="sla-notices")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(
+        TopicArn=get_settings().sla_topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"RawMessageDelivery": "true"}
+    )
+
+    ticket_id = new_ticket(cloud, 8)
+    sla.escalate(cloud.store, AGENT, ticket_id, "the customer asked for a manager")
+    published = [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]]
+    assert [(m["kind"], m["level"], m["recipient"], m["reason"]) for m in published] == [
+        ("escalated", 1, "supervisors#general", "the customer asked for a manager")
+    ]
+    mails = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    assert [(m.source, m.destinations["ToAddresses"]) for m in mails] == [("sla@example.com", ["sla@example.com"])]
+    assert f"ticket {ticket_id} escalated, level 1" in mails[0].subject

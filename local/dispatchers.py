@@ -107,13 +107,25 @@ class Dispatcher(threading.Thread):
         return self._stopping.is_set()
 
     def run(self) -> None:
+        last_said = 0.0
         while not self.stopping:
             try:
                 self.poll_once()
-            except Exception:  # the emulator may be going away; keep the thread alive, slow down
+            except Exception as error:  # the emulator may be going away; keep the thread alive, slow down
                 self.errors += 1
                 if not self.stopping:
-                    log.exception("dispatcher %s failed to poll", self.spec.logical_id)
+                    # the first failure with its traceback, then a line at most every 30 s (a role refused
+                    # its queue would otherwise fill the log once a second)
+                    if self.errors == 1:
+                        log.exception("dispatcher %s failed to poll", self.spec.logical_id)
+                    elif time.monotonic() - last_said > 30:
+                        log.error(
+                            "dispatcher %s still failing (%d times): %s", self.spec.logical_id, self.errors, error
+                        )
+                    else:
+                        self._stopping.wait(1.0)
+                        continue
+                    last_said = time.monotonic()
                     self._stopping.wait(1.0)
 
     def poll_once(self) -> None:

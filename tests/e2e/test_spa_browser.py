@@ -13,6 +13,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 import shutil
 import time
 import uuid
@@ -375,6 +376,84 @@ def test_agent_sets_up_mfa_signs_in_with_a_code_and_transfers_in_chinese(
     page.get_by_test_id("settings-link").click()
     expect(page.get_by_test_id("mfa-status")).to_have_attribute("data-enabled", "true")
     _screenshot(page, "settings-en")
+
+    assert page_errors == [], f"the app threw: {page_errors}"
+
+
+def test_agent_inserts_a_canned_reply_with_variables_and_keeps_a_customer_note(
+    local_cloud: Any, page: Any, page_errors: list[str]
+) -> None:
+    from playwright.sync_api import expect
+
+    base_url = local_cloud.url.rstrip("/")
+    marker = uuid.uuid4().hex[:8]
+    token, ticket_id = _start_chat(base_url, f"能开发票吗 Can I get an invoice? [{marker}]")
+    email = _new_agent(local_cloud, "Sun Li")
+    page.goto(f"{base_url}/app/")
+    _sign_in_with_password(page, email)
+    expect(page.get_by_test_id("current-user")).to_contain_text("Sun Li")
+
+    # 1. A personal canned reply, written in the manager, with two variables.
+    page.goto(f"{base_url}/app/#/canned-replies")
+    page.get_by_test_id("canned-new").click()
+    shortcut = f"inv{marker}"
+    page.get_by_test_id("canned-shortcut").fill(shortcut)
+    page.get_by_test_id("canned-title").fill(f"Invoice [{marker}]")
+    page.get_by_test_id("canned-body").fill(f"您好 {{{{customer.name}}}}，发票将发到 {{{{customer.email}}}} [{marker}]")
+    page.get_by_test_id("canned-save").click()
+    expect(page.get_by_test_id("canned-list")).to_contain_text(f"/{shortcut}")
+    _screenshot(page, "canned-replies-en")
+
+    # 2. In the ticket, "/" + the shortcut offers it; Enter inserts it filled in for this customer.
+    page.get_by_test_id("nav-inbox").click()
+    page.get_by_test_id("status-tab-all").click()
+    _find_ticket_row(page, ticket_id, marker).click()
+    expect(page.get_by_test_id("ticket-view")).to_have_attribute("data-ticket-id", ticket_id or "")
+    box = page.get_by_test_id("reply-box")
+    box.click()
+    box.press_sequentially(f"/inv{marker[:3]}")
+    option = page.get_by_test_id("canned-option").filter(has_text=f"/{shortcut}")
+    expect(option).to_have_count(1)
+    expect(option).to_have_attribute("aria-selected", "true")
+    box.press("Enter")
+    expected = f"您好 Browser Test 测试客户，发票将发到  [{marker}]"
+    expect(box).to_have_value(expected)
+    # The customer has no email: the composer says so, and the first send only asks.
+    expect(page.get_by_test_id("missing-variables")).to_contain_text("customer.email")
+    _screenshot(page, "composer-missing-variable-en")
+    page.get_by_test_id("send-button").click()
+    expect(page.get_by_test_id("send-anyway")).to_be_visible()
+    expect(box).to_have_value(expected)  # nothing sent yet
+    box.fill(f"您好 Browser Test 测试客户，请告诉我们接收发票的邮箱 [{marker}]")
+    page.get_by_test_id("missing-done").click()
+    page.get_by_test_id("send-button").click()
+    sent = f"您好 Browser Test 测试客户，请告诉我们接收发票的邮箱 [{marker}]"
+    agent_message = page.locator('[data-testid="message-item"][data-author-type="agent"]').filter(has_text=sent)
+    expect(agent_message).to_have_count(1)
+    assert _wait_for_agent_message(base_url, token, sent)["body"] == sent
+
+    # 3. The knowledge base answers from the composer (the local cloud seeds articles).
+    page.get_by_test_id("kb-toggle").click()
+    page.get_by_test_id("kb-search").fill("invoice")
+    expect(page.get_by_test_id("kb-hit").first).to_be_visible()
+
+    # 4. A note on the customer, kept across a reload and read back from the API.
+    note = f"Needs a VAT invoice, company name to follow [{marker}]"
+    page.get_by_test_id("note-input").fill(note)
+    page.get_by_test_id("note-submit").click()
+    expect(page.get_by_test_id("customer-note").filter(has_text=note)).to_have_count(1)
+    # By name, or by the address while the directory does not list the new agent yet (never "Unknown agent").
+    expect(page.get_by_test_id("customer-note").filter(has_text=note)).to_contain_text(
+        re.compile(f"Sun Li|{re.escape(email)}")
+    )
+    page.reload()
+    expect(page.get_by_test_id("customer-note").filter(has_text=note)).to_have_count(1)
+    _screenshot(page, "ticket-notes-en", full_page=True)
+    agent_token = local_cloud.login(email, AGENT_PASSWORD)
+    with httpx.Client(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {agent_token}"}) as http:
+        ticket = http.get(f"/api/v1/tickets/{ticket_id}").json()
+        notes = http.get(f"/api/v1/customers/{ticket['customer_id']}/notes").json()["items"]
+    assert [n["body"] for n in notes if marker in n["body"]] == [note]
 
     assert page_errors == [], f"the app threw: {page_errors}"
 

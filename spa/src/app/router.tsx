@@ -1,5 +1,6 @@
 import { createHashRouter, Navigate } from 'react-router'
 import { AppLayout } from './routes/app-layout'
+import { CannedRepliesRoute } from './routes/canned-replies'
 import { InboxRoute } from './routes/inbox'
 import { LoginRoute } from './routes/login'
 import { SettingsRoute } from './routes/settings'
@@ -14,6 +15,7 @@ export const router = createHashRouter([
       { index: true, element: <InboxRoute /> },
       { path: 'tickets/:ticketId', element: <TicketRoute /> },
       { path: 'settings', element: <SettingsRoute /> },
+      { path: 'canned-replies', element: <CannedRepliesRoute /> },
     ],
   },
   { path: '*', element: <Navigate to="/" replace /> },

@@ -1,5 +1,8 @@
 /** English UI strings. zh-CN.ts has exactly these keys (the type checker holds it to that). */
+import { workspaceEn } from './workspace.en'
+
 export const en = {
+  ...workspaceEn,
   app: { title: 'Kefu · Agent workspace' },
   startup: {
     title: 'Kefu cannot start',

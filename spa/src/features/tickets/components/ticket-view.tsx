@@ -14,7 +14,9 @@ import { shortId } from '../types'
 import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 import { Conversation } from './conversation'
 import { CustomerHistory } from './customer-history'
+import { CustomerNotes } from './customer-notes'
 import { CustomerPanel } from './customer-panel'
+import { EscalateButton } from './escalate-button'
 import { EventList } from './event-list'
 import { ReplyBox } from './reply-box'
 import { TicketControls } from './ticket-controls'
@@ -33,7 +35,7 @@ export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
   const format = useFormatters()
   const navigate = useNavigate()
   const query = useTicket(ticketId)
-  const { name: agentName } = useAgentNames(currentAgentId)
+  const { name: agentName, agents } = useAgentNames(currentAgentId)
   const resolve = useUpdateTicket()
   const replyRef = useRef<HTMLTextAreaElement>(null)
   const transferRef = useRef<HTMLSelectElement>(null)
@@ -102,6 +104,7 @@ export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
             <button type="button" className="button" data-testid="next-ticket" aria-keyshortcuts="N" onClick={goNext}>
               {t('ticket.next')} <kbd>N</kbd>
             </button>
+            <EscalateButton ticketId={ticket.id} disabled={ticket.status === 'closed' || ticket.status === 'resolved'} />
           </div>
           {resolve.error && (
             <Alert onDismiss={() => resolve.reset()} testId="ticket-update-error">
@@ -125,6 +128,13 @@ export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
         />
         <TicketControls ticket={ticket} />
         <CustomerPanel customer={ticket.customer} customerId={ticket.customer_id} />
+        <CustomerNotes
+          customerId={ticket.customer?.id ?? ticket.customer_id}
+          currentAgentId={currentAgentId}
+          canDeleteAny={roles.includes('supervisor') || roles.includes('admin')}
+          agentName={agentName}
+          knownAgentIds={agents.map((agent) => agent.id)}
+        />
         <CustomerHistory customerId={ticket.customer?.id ?? ticket.customer_id} currentTicketId={ticket.id} />
         <EventList events={ticket.events ?? []} agentName={agentName} />
       </aside>

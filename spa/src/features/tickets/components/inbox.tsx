@@ -7,6 +7,7 @@ import { useAgentNames } from '../api/get-agents'
 import { useTickets, type TicketFilters } from '../api/get-tickets'
 import { rememberInboxOrder } from '../inbox-order'
 import type { Ticket } from '../types'
+import { SavedViews } from './saved-views'
 import { TicketFiltersBar } from './ticket-filters'
 import { TicketTable } from './ticket-table'
 
@@ -42,6 +43,7 @@ export function Inbox({ filters, onFiltersChange, onOpen, currentAgentId }: Prop
       <h1 id="inbox-title" className="visually-hidden">
         {t('nav.inbox')}
       </h1>
+      <SavedViews value={filters} onChange={onFiltersChange} />
       <TicketFiltersBar value={filters} onChange={onFiltersChange} teams={teams} />
       {query.isError && !query.data && <Alert>{query.error.message}</Alert>}
       {query.isRefetchError && query.data && (

@@ -4,16 +4,16 @@ import { useState } from 'react'
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { renderWithProviders, signIn, stubFetch, withConfig, type Call } from '../../../test/helpers'
 import { NO_FILTERS, type TicketFilters } from '../api/get-tickets'
+
+const current = () => JSON.parse(screen.getByTestId('filters').textContent ?? '{}') as TicketFilters
 import { viewIdFor, type SavedView } from '../api/saved-views'
 import { SavedViews } from './saved-views'
 
 let views: SavedView[]
 let calls: Call[]
-let current: TicketFilters
 
 function Harness({ start }: { start: TicketFilters }) {
   const [value, setValue] = useState(start)
-  current = value
   return (
     <>
       <SavedViews value={value} onChange={setValue} />
@@ -52,10 +52,10 @@ describe('saved views', () => {
     const tab = await screen.findByRole('button', { name: 'VIP waiting' })
     expect(tab.getAttribute('aria-pressed')).toBe('false')
     await user.click(tab)
-    expect(current).toEqual({ ...NO_FILTERS, status: 'pending', tier: 'vip' })
+    expect(current()).toEqual({ ...NO_FILTERS, status: 'pending', tier: 'vip' })
     expect(tab.getAttribute('aria-pressed')).toBe('true')
     await user.click(screen.getByTestId('view-all'))
-    expect(current).toEqual(NO_FILTERS)
+    expect(current()).toEqual(NO_FILTERS)
   })
 
   it('saves the current filters under a name, only the ones set', async () => {

@@ -106,6 +106,10 @@ SLA_FUNCTION = FunctionSpec("SlaFunction", "sla", timeout_seconds=30)
 HELP_FUNCTION = FunctionSpec("HelpFunction", "help", timeout_seconds=15)
 # The bot's decisions: one search and one transaction per message; a handoff must reach routing in seconds.
 BOT_FUNCTION = FunctionSpec("BotFunction", "bot", timeout_seconds=30)
+# The agent app's WebSocket connections ($connect checks the token, one Put transaction; $disconnect deletes it).
+REALTIME_FUNCTION = FunctionSpec("RealtimeFunction", "realtime", timeout_seconds=10, memory_mb=256)
+# Pushes from the table's stream to the connections of each change's recipients (small posts, no waiting).
+REALTIME_PUSH_FUNCTION = FunctionSpec("RealtimePushFunction", "realtime_push", timeout_seconds=30, memory_mb=256)
 FUNCTIONS = (
     WEBHOOKS_FUNCTION,
     INGEST_FUNCTION,
@@ -117,6 +121,8 @@ FUNCTIONS = (
     BOT_FUNCTION,
     ROUTING_FUNCTION,
     SLA_FUNCTION,
+    REALTIME_FUNCTION,
+    REALTIME_PUSH_FUNCTION,
 )
 
 
@@ -149,6 +155,7 @@ class LogicalIds:
     SLA_STATE_MACHINE = "SlaStateMachine"
     SLA_FUNCTION_ID = "SlaFunction"
     WEB_BUCKET = "WebBucket"
+    REALTIME_API = "RealtimeApi"
 
 
 class Outputs:
@@ -157,3 +164,4 @@ class Outputs:
     API_URL = "ApiUrl"
     WEB_URL = "WebUrl"
     REGION = "Region"
+    REALTIME_URL = "RealtimeUrl"

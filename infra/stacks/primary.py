@@ -17,6 +17,7 @@ from infra.constructs.knowledge import Knowledge
 from infra.constructs.media import Media
 from infra.constructs.monitoring import DEFAULT_BACKLOG_THRESHOLD, Monitoring
 from infra.constructs.queues import Queues
+from infra.constructs.realtime import Realtime
 from infra.constructs.web_hosting import WebHosting
 from infra.constructs.workflows import SlaWorkflow, grant_notices
 from kefu.config import Env
@@ -103,6 +104,19 @@ class KefuStack(cdk.Stack):
             key=data.key,
             api_allowed_origins=api_allowed_origins,
         )
+        # real time for the agent app: the WebSocket API and the pushes from the stream (infra/constructs/realtime.py)
+        realtime = Realtime(
+            self,
+            "Realtime",
+            table=data.table,
+            key=data.key,
+            code=functions.code,
+            layers=functions.layers,
+            user_pool_id=auth.user_pool.user_pool_id,
+            user_pool_client_id=auth.spa_client.user_pool_client_id,
+            stream_dlq=queues.stream_dlq,
+            log_level=log_level,
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -115,7 +129,14 @@ class KefuStack(cdk.Stack):
                 ("Routing", queues.routing_dlq),
                 ("Bot", knowledge.bot_dlq),
             ],
-            functions=[*functions.all, sla.function, knowledge.help, knowledge.bot],
+            functions=[
+                *functions.all,
+                sla.function,
+                knowledge.help,
+                knowledge.bot,
+                realtime.connections,
+                realtime.push,
+            ],
             alarm_email=alarm_email,
             api=api.rest_api,
             state_machines=[sla.state_machine],
@@ -131,6 +152,7 @@ class KefuStack(cdk.Stack):
                     "region": self.region,
                     "userPoolId": auth.user_pool.user_pool_id,
                     "userPoolClientId": auth.spa_client.user_pool_client_id,
+                    "realtimeUrl": realtime.url,
                 }
             )
             cdk.CfnOutput(self, Outputs.WEB_URL, value=web.url, description="The agent SPA")
@@ -139,3 +161,4 @@ class KefuStack(cdk.Stack):
         cdk.CfnOutput(self, Outputs.USER_POOL_CLIENT_ID, value=auth.spa_client.user_pool_client_id)
         cdk.CfnOutput(self, Outputs.API_URL, value=api.url, description=f"Base URL of the API (stage {API_STAGE})")
         cdk.CfnOutput(self, Outputs.REGION, value=self.region)
+        cdk.CfnOutput(self, Outputs.REALTIME_URL, value=realtime.url, description="The agent app's WebSocket (pushes)")

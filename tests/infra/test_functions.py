@@ -51,6 +51,8 @@ EXPECTED_ENV = {
     "HelpFunction": {Env.TABLE_NAME, *SEARCH_ENV},
     "BotFunction": {Env.TABLE_NAME, Env.HELP_BASE_URL, *SEARCH_ENV},
     "SlaFunction": {Env.TABLE_NAME, Env.SLA_TOPIC_ARN},
+    "RealtimeFunction": {Env.TABLE_NAME, Env.USER_POOL_ID, Env.USER_POOL_CLIENT_ID},
+    "RealtimePushFunction": {Env.TABLE_NAME, Env.REALTIME_URL},
 }
 # the functions that talk to providers (webhooks, outbound, media downloads, ingest for sender details)
 # and the admin API; the stream talks to no provider
@@ -68,6 +70,8 @@ EXPECTED_HANDLERS = {
     "HelpFunction": "help.handler.lambda_handler",
     "BotFunction": "bot.handler.lambda_handler",
     "SlaFunction": "sla.handler.lambda_handler",
+    "RealtimeFunction": "realtime.handler.lambda_handler",
+    "RealtimePushFunction": "realtime_push.handler.lambda_handler",
 }
 POWERTOOLS_ENV = {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
 
@@ -172,7 +176,8 @@ def test_media_downloads_have_their_own_function_and_timeout_apart_from_the_stre
 
 
 def test_stream_event_source(primary_template) -> None:
-    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 6)  # + the bot queue
+    # + the bot queue and the realtime pushes' own mapping on the stream (tests/infra/test_realtime.py)
+    primary_template.resource_count_is("AWS::Lambda::EventSourceMapping", 7)
     primary_template.has_resource_properties(
         "AWS::Lambda::EventSourceMapping",
         {
@@ -202,6 +207,8 @@ def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Syn
         ],
         # a check that comes back before it is due is put back on its own queue
         "RoutingFunction": [LogicalIds.ROUTING_QUEUE],
+        # only its stream mapping's on-failure destination (Lambda sends as the function)
+        "RealtimePushFunction": [LogicalIds.STREAM_DLQ],
     }
     for spec in FUNCTIONS:
         statements = _role_statements(synthesized, spec.construct_id)
@@ -210,13 +217,13 @@ def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Syn
             assert sorted(r["Fn::GetAtt"][0] for r in sent_to) == sorted(senders[spec.construct_id])
         else:
             assert sent_to == [], f"{spec.construct_id} must not send to any queue"
-        # Everyone reads the table and all but the stream write it (the help center only counts votes), and
-        # nothing beyond it.
+        # Everyone reads the table and all but the stream write it (the help center only counts votes; the
+        # realtime pushes only delete gone connections), and nothing beyond it.
         table_resources = _resources_for(statements, "dynamodb:GetItem")
         assert {"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in table_resources
         writes = _resources_for(statements, "dynamodb:PutItem")
         assert ({"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in writes) == (
-            spec.construct_id not in ("StreamFunction", "HelpFunction")
+            spec.construct_id not in ("StreamFunction", "HelpFunction", "RealtimePushFunction")
         )
         assert all(r != "*" for r in _resources_for(statements, "dynamodb:PutItem"))
         assert not any(a.endswith(":*") or a == "*" for a in _actions(statements)), "no service-wide actions"

@@ -49,6 +49,8 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |41 | an agent's personal canned replies              | PK=CANNED#AGENT#<agent>   SK=<id>                             |
 |42 | an agent's saved inbox views                    | PK=AGENT#<id>             SK=VIEW#<view id>                   |
 |43 | notes on a customer, oldest first               | PK=CUSTOMER#<id>          SK=NOTE#<created_at>#<id>           |
+|60 | a WebSocket connection of the agent app (TTL)   | PK=WSCONN#<connection id> SK=CONN                             |
+|61 | the connections one push goes to (TTL)          | PK=WSTO#<agent#id|team#id|unrouted|floor>  SK=<connection id> |
 
 Patterns 24 and 25 are read with Limit: a decision reads the head of one queue and the least-loaded end of
 one pool, never all tickets or all agents (kefu/store/routing.py). 24b and 23b are sparse: only queue entries
@@ -58,6 +60,10 @@ list and a reindex; search itself is in OpenSearch (kefu/knowledge/search.py).
 
 Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): CSAT answers
 (CSAT#), report counters (COUNTER#), imports (IMPORT#).
+
+Pattern 61 is what a push reads: one Query per recipient (the ticket's agent, its team, the floor of supervisors),
+never a scan; pattern 60 holds the audiences of one connection so $disconnect and a gone connection (410) delete
+exactly its items (kefu/store/connections.py).
 
 Internal notes carry no GSI3 keys, so they can never appear in a customer's conversation (pattern 7).
 """
@@ -116,6 +122,8 @@ CSAT = "CSAT#"
 COUNTER = "COUNTER#"
 IMPORT = "IMPORT#"
 CANNED = "CANNED#"
+WS_CONNECTION = "WSCONN#"
+WS_AUDIENCE = "WSTO#"
 
 PREFIXES = (
     TICKET,
@@ -144,6 +152,8 @@ PREFIXES = (
     CSAT,
     COUNTER,
     IMPORT,
+    WS_CONNECTION,
+    WS_AUDIENCE,
 )
 
 # fixed sort keys and list partitions
@@ -567,3 +577,23 @@ def bot_settings(inbox_id: str) -> Key:
 def kb_day_counter(day: str) -> Key:
     """The knowledge base's figures of one UTC day (pattern 51): bot decisions, helpful votes."""
     return Key(f"{COUNTER}{_KB_COUNTER}{day}", _ALL_SK)
+
+
+# ---------------------------------------------------------------- WebSocket connections (60, 61)
+
+_CONNECTION_SK = "CONN"
+
+
+def ws_connection(connection_id: str) -> Key:
+    """One connection of the agent app (pattern 60): who it is and which audiences it joined."""
+    return Key(WS_CONNECTION + connection_id, _CONNECTION_SK)
+
+
+def ws_audience_partition(audience: str) -> str:
+    """The connections a push to ``audience`` goes to (pattern 61); ``audience`` as kefu/store/connections.py
+    names them (``agent#<id>``, ``team#<id>``, ``unrouted``, ``floor``)."""
+    return WS_AUDIENCE + audience
+
+
+def ws_audience_member(audience: str, connection_id: str) -> Key:
+    return Key(ws_audience_partition(audience), connection_id)

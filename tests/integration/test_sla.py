@@ -211,3 +211,33 @@ def test_an_escalation_is_published_and_mailed(cloud: Cloud, monkeypatch: pytest
     mails = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     assert [(m.source, m.destinations["ToAddresses"]) for m in mails] == [("sla@example.com", ["sla@example.com"])]
     assert f"ticket {ticket_id} escalated, level 1" in mails[0].subject
+
+
+def test_business_time_follows_the_team_shifts(cloud: Cloud) -> None:
+    from datetime import time as clock
+
+    from kefu.clock import now, parse_iso
+    from kefu.routing.queue import Shift, Team
+    from kefu.routing.rules import BusinessHours
+
+    moment = now()
+    if (moment.hour, moment.minute) >= (23, 57) or (moment.hour, moment.minute) < (0, 2):
+        pytest.skip("the test's shifts are around midnight UTC")
+    calendar = BusinessHours(timezone="UTC", days=list(range(7)))
+    # two shifts with a gap between them: 00:00-00:01 and 23:59-24:00 (so a ticket made now waits for one)
+    shifts = [
+        Shift(name="late", opens=clock(23, 59), closes=clock(0, 0)),
+        Shift(name="early", opens=clock(0), closes=clock(0, 1)),
+    ]
+    cloud.store.routing.put_team(Team(id="night", name="Night", calendar=calendar, shifts=shifts))
+    admin(
+        "POST",
+        "/api/v1/admin/sla-policies",
+        {"name": "Low", "priority": "low", "first_response": "PT90S", "calendar": "business"},
+    )
+    ticket_id = new_ticket(cloud, 10)
+    tickets.assign(cloud.store, AGENT, ticket_id, None, "night")
+    ticket = tickets.update_ticket(cloud.store, AGENT, ticket_id, tickets.TicketChanges(priority=Priority.LOW))
+    due = parse_iso(ticket.sla.first_response_due_at or "")
+    # 60 s of the late shift and 30 s of the early one after midnight, whatever time it is now (before 23:59)
+    assert (due.hour, due.minute, due.second) == (0, 0, 30) and ticket.sla.calendar == "business"

@@ -141,3 +141,41 @@ def test_a_calendar_that_never_opens_counts_calendar_time() -> None:
     never = BusinessHours(timezone="UTC", days=[0], opens=time(9), closes=time(9))
     start = datetime(2026, 12, 1, tzinfo=UTC)
     assert business_time.add(start, 60, never) == start + timedelta(seconds=60)
+
+
+shift_sets = st.builds(
+    lambda base, pairs: [base.model_copy(update={"opens": a, "closes": b}) for a, b in pairs if a != b],
+    calendars,
+    st.lists(st.tuples(clock_times, clock_times), min_size=1, max_size=3),
+).filter(bool)
+
+
+@settings(max_examples=200, deadline=None)
+@given(shift_sets, moments, durations)
+def test_shifts_count_once_where_they_overlap(windows: list[BusinessHours], start: datetime, seconds: float) -> None:
+    due = business_time.add(start, seconds, windows)
+    assume(due < start + timedelta(days=business_time.HORIZON_DAYS - 2))
+    assert abs(business_time.between(start, due, windows) - seconds) < 0.01
+    # never more than the longest calendar alone would count, never less than any one of them
+    window = start + timedelta(days=3)
+    union = business_time.between(start, window, windows)
+    assert union >= max(business_time.between(start, window, w) for w in windows) - 0.01
+    assert union <= sum(business_time.between(start, window, w) for w in windows) + 0.01
+
+
+@settings(max_examples=200, deadline=None)
+@given(shift_sets, moments)
+def test_a_team_with_shifts_is_open_when_one_shift_is(windows: list[BusinessHours], moment: datetime) -> None:
+    if _far_from_clock_changes(windows[0], moment):
+        assert business_time.is_open(windows, moment) == any(w.is_open(moment) for w in windows)
+
+
+def test_three_shifts_cover_the_day() -> None:
+    base = BusinessHours(timezone="Asia/Shanghai", days=list(range(7)))
+    three = [
+        base.model_copy(update={"opens": time(8), "closes": time(16)}),
+        base.model_copy(update={"opens": time(16), "closes": time(0)}),
+        base.model_copy(update={"opens": time(0), "closes": time(8)}),
+    ]
+    start = _at("Asia/Shanghai", 2026, 12, 1, 23, 0)
+    assert business_time.add(start, 5 * 3600, three) == start + timedelta(hours=5)

@@ -30,6 +30,7 @@ from kefu.observability import count, decided, logger
 from kefu.routing.queue import DEFAULT_TEAM, kind_of
 from kefu.routing.rules import BusinessHours
 from kefu.sla import clocks
+from kefu.sla.business_time import Hours
 from kefu.sla.clocks import Happened
 from kefu.sla.policy import TARGETS, PolicySet, SlaPolicy
 from kefu.store import Store, Transaction, keys
@@ -47,11 +48,15 @@ def policy_for(store: Store, ticket: Ticket) -> SlaPolicy | None:
     return store.sla.policies().policy_for(ticket.priority, ticket.customer_tier, ticket.organization)
 
 
-def calendar_for(store: Store, ticket: Ticket) -> BusinessHours:
-    """The team's calendar, else the hours of the routing rule set (both cached per container)."""
+def calendar_for(store: Store, ticket: Ticket) -> Hours:
+    """The team's hours (its calendar, or one calendar per shift), else the routing rule set's (both cached
+    per container)."""
     team = store.routing.team(ticket.team or DEFAULT_TEAM)
-    if team is not None and team.calendar is not None:
-        return team.calendar
+    if team is not None and (team.calendar is not None or team.shifts):
+        base = team.calendar or BusinessHours()  # as routing reads a team's shifts (Team.is_open)
+        if not team.shifts:
+            return base
+        return [base.model_copy(update={"opens": shift.opens, "closes": shift.closes}) for shift in team.shifts]
     return store.routing.rule_set().business_hours
 
 

@@ -1,7 +1,7 @@
 """Time that counts: calendar time, or only the hours a calendar (``BusinessHours``) is open.
 
 A calendar opens every listed weekday that is not a holiday, from ``opens`` to ``closes`` in its own time
-zone; a shift whose ``closes`` is before ``opens`` ends on the next day and belongs to the day it opened
+zone (a team with shifts has one calendar per shift, and is open when any of them is); a shift whose ``closes`` is before ``opens`` ends on the next day and belongs to the day it opened
 (as ``BusinessHours.is_open`` says). Daylight-saving changes: an opening or closing time that does not exist
 that day (the hour skipped in spring) is the moment the clocks jump; one that exists twice (the hour
 repeated in autumn) is its first occurrence. So a shift is always one interval of real time, and a target
@@ -10,11 +10,16 @@ of N business seconds is N seconds of real time inside shifts.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import heapq
+from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from kefu.routing.rules import BusinessHours
+
+# One calendar, or a team's shifts: several calendars whose open hours together are the team's (a union:
+# shifts that overlap or touch count once).
+Hours = BusinessHours | Sequence[BusinessHours]
 
 # How far ahead a deadline is looked for: a calendar that never opens in this many days counts calendar time
 # (nothing would ever be due otherwise); a deadline beyond it is the horizon's end.
@@ -38,8 +43,25 @@ def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
-def shifts(hours: BusinessHours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
-    """The calendar's open intervals (UTC, oldest first) that end after ``start``, for ``HORIZON_DAYS``."""
+def shifts(hours: Hours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
+    """The open intervals (UTC, oldest first, never overlapping) that end after ``start``, for
+    ``HORIZON_DAYS``: one calendar's, or the union of several."""
+    if isinstance(hours, BusinessHours):
+        yield from _one_calendar(hours, start)
+        return
+    merged: tuple[datetime, datetime] | None = None
+    for opening, closing in heapq.merge(*(_one_calendar(h, start) for h in hours)):
+        if merged is not None and opening <= merged[1]:
+            merged = (merged[0], max(merged[1], closing))
+            continue
+        if merged is not None:
+            yield merged
+        merged = (opening, closing)
+    if merged is not None:
+        yield merged
+
+
+def _one_calendar(hours: BusinessHours, start: datetime) -> Iterator[tuple[datetime, datetime]]:
     zone = ZoneInfo(hours.timezone)
     first_day = start.astimezone(zone).date() - timedelta(days=1)  # an overnight shift from the day before
     overnight = hours.closes < hours.opens
@@ -55,7 +77,7 @@ def shifts(hours: BusinessHours, start: datetime) -> Iterator[tuple[datetime, da
             yield opening, closing
 
 
-def add(start: datetime, seconds: float, hours: BusinessHours | None) -> datetime:
+def add(start: datetime, seconds: float, hours: Hours | None) -> datetime:
     """The moment ``seconds`` of counted time after ``start``: plain addition in calendar time; in business
     time the moment the open hours from ``start`` on add up to ``seconds`` (0 seconds outside the hours is
     the next opening). A calendar that never opens counts as calendar time."""
@@ -76,7 +98,7 @@ def add(start: datetime, seconds: float, hours: BusinessHours | None) -> datetim
     return start + timedelta(seconds=seconds)
 
 
-def between(start: datetime, end: datetime, hours: BusinessHours | None) -> float:
+def between(start: datetime, end: datetime, hours: Hours | None) -> float:
     """Counted seconds from ``start`` to ``end`` (negative when ``end`` is earlier)."""
     start, end = start.astimezone(UTC), end.astimezone(UTC)
     if end < start:
@@ -93,7 +115,7 @@ def between(start: datetime, end: datetime, hours: BusinessHours | None) -> floa
     return total if opened else (end - start).total_seconds()
 
 
-def is_open(hours: BusinessHours | None, moment: datetime) -> bool:
+def is_open(hours: Hours | None, moment: datetime) -> bool:
     """Whether ``moment`` lies in counted time (always, in calendar time), by the intervals above."""
     if hours is None:
         return True

@@ -22,8 +22,8 @@ from enum import StrEnum
 
 from kefu.clock import iso, parse_iso
 from kefu.models import OPEN_STATUSES, Sla, SlaTimer, Ticket
-from kefu.routing.rules import BusinessHours
 from kefu.sla import business_time
+from kefu.sla.business_time import Hours
 from kefu.sla.policy import SlaPolicy
 
 
@@ -36,7 +36,7 @@ class Happened(StrEnum):
 def refresh(
     ticket: Ticket,
     policy: SlaPolicy | None,
-    hours: BusinessHours | None,
+    hours: Hours | None,
     now: datetime,
     happened: Happened = Happened.CHANGED,
 ) -> bool:
@@ -105,7 +105,7 @@ def refresh(
 def _schedule(
     ticket: Ticket,
     policy: SlaPolicy | None,
-    counted: BusinessHours | None,
+    counted: Hours | None,
     is_open: bool,
 ) -> list[SlaTimer]:
     """Due times onto the ticket, and the full schedule of the running clocks (done steps included)."""
@@ -139,7 +139,7 @@ def _schedule(
 
 
 def _steps(
-    policy: SlaPolicy, counted: BusinessHours | None, target: str, start: datetime, seconds: float, used: float
+    policy: SlaPolicy, counted: Hours | None, target: str, start: datetime, seconds: float, used: float
 ) -> list[SlaTimer]:
     """Warn, level 1 and level 2 of one clock that started (or resumed, ``used`` seconds in) at ``start``."""
     due = business_time.add(start, seconds - used, counted)

@@ -175,6 +175,7 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         monkeypatch.setenv(Env.SLA_STATE_MACHINE_ARN, machine)
         topic = boto3.client("sns", region_name="us-east-1").create_topic(Name="kefu-sla")["TopicArn"]
         monkeypatch.setenv(Env.SLA_TOPIC_ARN, topic)
+        monkeypatch.setenv(Env.SLA_EMAIL, "")  # no mail unless a test sets an address (tests/conftest.py's placeholder)
         # the bot's work: FIFO, one group per ticket (kefu.services.bot)
         bot_dlq = sqs.create_queue(QueueName="bot-dlq.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
         bot_dlq_arn = sqs.get_queue_attributes(QueueUrl=bot_dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

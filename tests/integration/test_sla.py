@@ -241,3 +241,21 @@ def test_business_time_follows_the_team_shifts(cloud: Cloud) -> None:
     due = parse_iso(ticket.sla.first_response_due_at or "")
     # 60 s of the late shift and 30 s of the early one after midnight, whatever time it is now (before 23:59)
     assert (due.hour, due.minute, due.second) == (0, 0, 30) and ticket.sla.calendar == "business"
+
+
+def test_a_policy_can_put_a_breached_ticket_back_into_the_queue(cloud: Cloud) -> None:
+    from kefu.models import Agent
+
+    admin("POST", "/api/v1/admin/sla-policies", {**URGENT, "reassign_on_breach": True})
+    cloud.store.agents.put(Agent(id=AGENT.id, email=AGENT.email, roles=["agent"]))
+    ticket_id = new_ticket(cloud, 11)
+    tickets.assign(cloud.store, AGENT, ticket_id, AGENT.id, None)
+    ticket = tickets.update_ticket(cloud.store, AGENT, ticket_id, tickets.TicketChanges(priority=Priority.URGENT))
+    assert ticket.assignee == AGENT.id
+    assert sla.act(cloud.store, Step(ticket_id, ticket.sla.generation, "first_response", "breach", 1)) == "escalated"
+    ticket = cloud.store.tickets.get(ticket_id)
+    assert (ticket.assignee, ticket.status, ticket.escalation_level) == (None, TicketStatus.PENDING, 1)
+    assert ticket.queued_at is not None  # waiting in the routing queue again
+    _, detail = agent("GET", f"/api/v1/tickets/{ticket_id}")
+    (escalated,) = [e for e in detail["events"] if e["type"] == "escalated"]
+    assert escalated["data"]["from_agent"] == AGENT.id

@@ -303,6 +303,7 @@ def _escalate(
     team = ticket.team or DEFAULT_TEAM
     target = reason if actor is None else None
     released: str | None = None
+    previous = ticket.assignee
     data: dict[str, object] = {"level": level, "reason": reason, "from_team": team}
     ticket.escalation_level = max(ticket.escalation_level, level)
     if level >= 2:
@@ -315,8 +316,8 @@ def _escalate(
         notices.append(Notice("escalated", f"supervisors#{team}", target, level, reason))
         if policy is not None and policy.reassign_on_breach and actor is None:
             released = _back_to_queue(ticket)
-    if released:
-        data["from_agent"] = released
+    if previous is not None and ticket.assignee is None:
+        data["from_agent"] = previous  # back in the queue: whose ticket it was
     event = TicketEvent(
         id=new_id(),
         ticket_id=ticket.id,

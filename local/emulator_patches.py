@@ -871,6 +871,7 @@ def schedules_fired(endpoint: str, root_key: str, root_secret: str) -> Any:
     zone or time window that Scheduler refuses (moto stores anything, and such a schedule would never fire)."""
     from moto.scheduler.exceptions import ValidationException
     from moto.scheduler.models import EventBridgeSchedulerBackend
+    from moto.scheduler.responses import EventBridgeSchedulerResponse
 
     from local import schedules
     from local.scheduler import Scheduler
@@ -911,6 +912,17 @@ def schedules_fired(endpoint: str, root_key: str, root_secret: str) -> Any:
         schedule = update(self, **kwargs)
         runner.wake()
         return schedule
+
+    def update_response(self: EventBridgeSchedulerResponse) -> str:
+        # UpdateSchedule replaces ActionAfterCompletion too; moto's handler drops it
+        answer = str(respond_update(self))
+        name = self.uri.split("?")[0].split("/")[-1]
+        schedule = self.scheduler_backend.get_schedule(self._get_param("GroupName"), name)
+        schedule.action_after_completion = self._get_param("ActionAfterCompletion")
+        return answer
+
+    respond_update = EventBridgeSchedulerResponse.update_schedule
+    EventBridgeSchedulerResponse.update_schedule = update_response  # type: ignore[method-assign]
 
     def delete_schedule(self: EventBridgeSchedulerBackend, group_name: str | None, name: str) -> None:
         delete(self, group_name, name)

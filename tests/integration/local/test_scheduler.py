@@ -232,3 +232,18 @@ def test_cron_fires_on_the_minute_in_its_time_zone_and_a_disabled_schedule_never
     assert time.time() - made.created_at > 5  # a disabled rate(1 minute) would have fired at once
     assert scheduled_queue.find("marker", made.markers["disabled"]) is None
     assert not any(body.get("from") == "disabled" for body in scheduled_queue.bodies())
+
+
+def test_an_update_replaces_the_action_after_completion(fixture_cloud: LocalCloud) -> None:
+    scheduler = client(fixture_cloud, "scheduler")
+    target = {"Arn": _arn(fixture_cloud, "sqs", "kefu-ScheduledQueue"), "RoleArn": _role("SchedulerRole")}
+    name = f"updated-{uuid.uuid4().hex[:6]}"
+    _create(fixture_cloud, name, "rate(1 day)", target, State="DISABLED")
+    scheduler.update_schedule(
+        Name=name,
+        ScheduleExpression="at(2099-01-01T00:00:00)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target=target,
+        ActionAfterCompletion="DELETE",
+    )
+    assert scheduler.get_schedule(Name=name)["ActionAfterCompletion"] == "DELETE"

@@ -34,7 +34,7 @@ FULL = {
     "KEFU_SECRETS_KMS_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/k",
     "KEFU_CURSOR_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:kefu/cursor",
 }
-MODELS = [
+MODELS: list[type[Settings]] = [
     WebhooksSettings,
     IngestSettings,
     StreamSettings,

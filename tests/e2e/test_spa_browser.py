@@ -393,6 +393,8 @@ def test_agent_inserts_a_canned_reply_with_variables_and_keeps_a_customer_note(
     _sign_in_with_password(page, email)
     expect(page.get_by_test_id("current-user")).to_contain_text("Sun Li")
 
+    expect(page.get_by_test_id("nav-floor")).to_have_count(0)  # the floor is for supervisors and admins
+
     # 1. A personal canned reply, written in the manager, with two variables.
     page.goto(f"{base_url}/app/#/canned-replies")
     page.get_by_test_id("canned-new").click()
@@ -458,6 +460,49 @@ def test_agent_inserts_a_canned_reply_with_variables_and_keeps_a_customer_note(
     assert page_errors == [], f"the app threw: {page_errors}"
 
 
+def test_supervisor_watches_the_floor_and_escalates(local_cloud: Any, page: Any, page_errors: list[str]) -> None:
+    from playwright.sync_api import expect
+
+    base_url = local_cloud.url.rstrip("/")
+    marker = uuid.uuid4().hex[:8]
+    _, ticket_id = _start_chat(base_url, f"投诉：三次都没解决 Third time asking [{marker}]")
+    page.goto(f"{base_url}/app/")
+    _sign_in_with_password(page, "supervisor@example.com")
+    expect(page.get_by_test_id("current-user")).to_contain_text("supervisor@example.com")
+
+    # The floor: the live figures, refreshed by themselves (generated_at moves on without a reload).
+    page.get_by_test_id("nav-floor").click()
+    floor = page.get_by_test_id("floor")
+    expect(floor).to_be_visible()
+    expect(page.get_by_test_id("floor-agents-online")).to_be_visible()
+    expect(page.get_by_test_id("floor-at-risk")).to_be_visible()
+    expect(page.get_by_test_id("floor-bot-conversations")).to_be_visible()
+    first = floor.get_attribute("data-generated-at")
+    assert first
+    expect(floor).not_to_have_attribute("data-generated-at", first, timeout=WAIT_MS)
+    _screenshot(page, "floor-en", full_page=True)
+    page.get_by_test_id("language-select").select_option("zh-CN")
+    expect(page.get_by_role("heading", name="实时现场")).to_be_visible()
+    _screenshot(page, "floor-zh", full_page=True)
+    page.get_by_test_id("language-select").select_option("en")
+
+    # Escalate from the ticket, with a reason; the bell opens its list.
+    page.get_by_test_id("nav-inbox").click()
+    page.get_by_test_id("status-tab-all").click()
+    _find_ticket_row(page, ticket_id, marker).click()
+    page.get_by_test_id("escalate-button").click()
+    page.get_by_test_id("escalate-reason").fill(f"Third contact, customer upset [{marker}]")
+    page.get_by_test_id("escalate-submit").click()
+    expect(page.get_by_test_id("escalate-done")).to_contain_text("level 1")
+    expect(page.locator(".ticket-header .badge.escalated")).to_be_visible()
+    page.get_by_test_id("notification-bell").click()
+    expect(page.get_by_test_id("notification-panel")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.get_by_test_id("notification-panel")).to_have_count(0)
+
+    assert page_errors == [], f"the app threw: {page_errors}"
+
+
 AXE = Path(__file__).resolve().parents[2] / "spa" / "node_modules" / "axe-core" / "axe.min.js"
 AXE_RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
@@ -507,5 +552,16 @@ def test_main_screens_have_no_serious_accessibility_problems(local_cloud: Any, p
         page.get_by_test_id("settings-link").click()
         expect(page.get_by_test_id("mfa-status")).to_be_visible()
         problems[f"settings {language}"] = _serious_violations(page)
+        page.get_by_test_id("nav-canned").click()
+        expect(page.get_by_test_id("canned-manager")).to_be_visible()
+        problems[f"canned replies {language}"] = _serious_violations(page)
+    # The supervisor's floor, in both languages.
+    page.get_by_test_id("logout").click()
+    _sign_in_with_password(page, "supervisor@example.com")
+    for language in ("en", "zh-CN"):
+        page.get_by_test_id("language-select").select_option(language)
+        page.get_by_test_id("nav-floor").click()
+        expect(page.get_by_test_id("floor-agents-online")).to_be_visible()
+        problems[f"floor {language}"] = _serious_violations(page)
     failing = {screen: found for screen, found in problems.items() if found}
     assert failing == {}, "\n".join(f"{screen}: {item}" for screen, found in failing.items() for item in found)

@@ -1,6 +1,7 @@
 import { createHashRouter, Navigate } from 'react-router'
 import { AppLayout } from './routes/app-layout'
 import { CannedRepliesRoute } from './routes/canned-replies'
+import { FloorRoute } from './routes/floor'
 import { InboxRoute } from './routes/inbox'
 import { LoginRoute } from './routes/login'
 import { SettingsRoute } from './routes/settings'
@@ -16,6 +17,7 @@ export const router = createHashRouter([
       { path: 'tickets/:ticketId', element: <TicketRoute /> },
       { path: 'settings', element: <SettingsRoute /> },
       { path: 'canned-replies', element: <CannedRepliesRoute /> },
+      { path: 'floor', element: <FloorRoute /> },
     ],
   },
   { path: '*', element: <Navigate to="/" replace /> },

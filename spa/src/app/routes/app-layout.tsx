@@ -1,8 +1,10 @@
 import { useTranslation } from 'react-i18next'
 import { Link, Navigate, NavLink, Outlet, useLocation } from 'react-router'
 import { UserMenu } from '../../features/auth/components/user-menu'
+import { NotificationBell } from '../../features/notifications/components/notification-bell'
 import { ShortcutHelp } from '../../features/tickets/components/shortcut-help'
 import { useSession } from '../../lib/use-session'
+import { NavExtras } from './nav-extras'
 
 /** Every signed-in screen: the header, then the page. Without a session (logout, 401) -> the login screen. */
 export function AppLayout() {
@@ -24,7 +26,9 @@ export function AppLayout() {
           <NavLink to="/" end data-testid="nav-inbox">
             {t('nav.inbox')}
           </NavLink>
+          <NavExtras />
         </nav>
+        <NotificationBell />
         <UserMenu />
       </header>
       <main className="app-main" id="main" tabIndex={-1}>

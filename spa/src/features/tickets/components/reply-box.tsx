@@ -199,12 +199,14 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
           />
           {t('reply.internalNote')}
         </label>
-        <button type="button" className="button" aria-expanded={panel === 'canned'} data-testid="canned-toggle" onClick={() => togglePanel('canned')}>
-          {t('canned.title')}
-        </button>
-        <button type="button" className="button" aria-expanded={panel === 'kb'} data-testid="kb-toggle" onClick={() => togglePanel('kb')}>
-          {t('kb.title')}
-        </button>
+        <span className="composer-tools">
+          <button type="button" className="button" aria-expanded={panel === 'canned'} data-testid="canned-toggle" onClick={() => togglePanel('canned')}>
+            {t('canned.title')}
+          </button>
+          <button type="button" className="button" aria-expanded={panel === 'kb'} data-testid="kb-toggle" onClick={() => togglePanel('kb')}>
+            {t('kb.title')}
+          </button>
+        </span>
         {notesOnly && <span className="muted reply-hint">{notesOnlyReason}</span>}
         <button type="submit" className="button primary" data-testid="send-button" disabled={!canSend}>
           {send.isPending ? t('reply.sending') : internal ? t('reply.addNote') : t('reply.send')}

@@ -1,0 +1,2 @@
+/** Supervisors and admins run the floor (the API refuses others too). */
+export const canSeeFloor = (roles: string[] | undefined) => Boolean(roles?.some((role) => role === 'supervisor' || role === 'admin'))

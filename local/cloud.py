@@ -33,6 +33,7 @@ from local.processes import spawn
 from local.provision import Provisioned, Provisioner
 from local.seed import seed_domain, seed_users
 from local.template import load_template
+from local.websocket import RolePolicies, WebSocketGateway, register_websocket_apis, signers_of, websocket_api_specs
 
 log = logging.getLogger("local")
 # Workers per function (Lambda's concurrency) unless the template reserves a number: behind the gateway
@@ -99,6 +100,7 @@ class LocalCloud:
         self._server: uvicorn.Server | None = None
         self._server_thread: threading.Thread | None = None
         self._gateway: Gateway | None = None
+        self._gateway_socket: socket.socket | None = None
         self._store = StateStore(self.state_dir)
         self._stop_snapshots = threading.Event()
         self._snapshot_thread: threading.Thread | None = None
@@ -142,6 +144,9 @@ class LocalCloud:
             self.search_endpoint,
             asset_dir=self.template_path.parent,
         )
+        # the gateway's port first: the functions' environment names the WebSocket API's endpoint on it
+        self._bind_gateway()
+        register_websocket_apis(template, provisioner.resolver, f"ws://{self.host}:{self.port}")
         cloud = self.provisioned = provisioner.provision()
         self.user_pool_id = cloud.user_pool_id
         self.user_pool_client_id = cloud.user_pool_client_id
@@ -184,6 +189,7 @@ class LocalCloud:
             self._server.should_exit = True
         if self._server_thread is not None:
             self._server_thread.join(timeout=10)
+        self._gateway_socket = None
         if self._search is not None:
             self._search.close()
             self._search = None
@@ -215,6 +221,7 @@ class LocalCloud:
             sqs=client("sqs"),
             streams=client("dynamodbstreams"),
             sts=client("sts"),
+            iam=client("iam"),
         )
 
     @property
@@ -393,12 +400,17 @@ class LocalCloud:
             "cognitoEndpoint": self.aws_endpoint,
         }
         spec = api_spec(template, cloud.resolver)
-        self._gateway = Gateway(spec, self.functions, verifier, config, self.root / "spa" / "dist")
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, self.port))
-        self.port = sock.getsockname()[1]
-        self.url = f"http://{self.host}:{self.port}"
+        websockets = WebSocketGateway(
+            websocket_api_specs(template, cloud.resolver),
+            self.functions,
+            region=self.region,
+            signers=signers_of(self._roles),
+            policies=RolePolicies(self.clients().iam) if self.enforce_iam else None,
+        )
+        self._gateway = Gateway(
+            spec, self.functions, verifier, config, self.root / "spa" / "dist", websockets=websockets
+        )
+        sock = self._bind_gateway()
         config_ = uvicorn.Config(
             self._gateway.app,
             log_level="warning",
@@ -411,6 +423,17 @@ class LocalCloud:
         server = self._server
         self._server_thread = threading.Thread(target=lambda: server.run(sockets=[sock]), name="gateway", daemon=True)
         self._server_thread.start()
+
+    def _bind_gateway(self) -> socket.socket:
+        """The gateway's socket, bound once (its port is known before the stack is provisioned)."""
+        if self._gateway_socket is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self.host, self.port))
+            self.port = sock.getsockname()[1]
+            self.url = f"http://{self.host}:{self.port}"
+            self._gateway_socket = sock
+        return self._gateway_socket
 
     def _client_ids(self, pool_id: str) -> set[str]:
         assert self.provisioned is not None

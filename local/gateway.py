@@ -28,6 +28,7 @@ from local.edge import HttpEdge, localized, spa_headers
 from local.events import authorizer_claims, proxy_event
 from local.lambdas import LocalFunction
 from local.template import Resolver, referenced_logical_ids, resources_of_type
+from local.websocket import WebSocketGateway
 
 log = logging.getLogger("local")
 
@@ -163,8 +164,10 @@ class Gateway:
         verifier: CognitoVerifier,
         config: dict[str, str],
         spa_dir: Path,
+        websockets: WebSocketGateway | None = None,
     ) -> None:
         self.api = api
+        self.websockets = websockets
         self.functions = functions
         self.verifier = verifier
         self.config = config
@@ -179,6 +182,7 @@ class Gateway:
                 Route("/config.json", self.config_json, methods=["GET"]),
                 Route("/app", lambda request: RedirectResponse("/app/"), methods=["GET"]),
                 Route("/app/{path:path}", self.spa, methods=["GET", "HEAD"]),
+                *(websockets.routes() if websockets else []),  # the template's WebSocket APIs (local.websocket)
                 Route("/{path:path}", self.proxy, methods=ALL_METHODS),
             ]
         )
@@ -192,6 +196,8 @@ class Gateway:
     async def config_json(self, request: Request) -> Response:
         config = dict(self.config)
         config["apiBase"] = str(request.base_url).rstrip("/")
+        if self.websockets is not None:
+            config |= self.websockets.config(config["apiBase"])
         return JSONResponse(config)
 
     async def spa(self, request: Request) -> Response:

@@ -123,3 +123,23 @@ def test_business_time_counts_only_open_hours() -> None:
     refresh(ticket, business, hours, T0, Happened.CUSTOMER_MESSAGE)
     assert parse_iso(ticket.sla.first_response_due_at or "") == datetime(2026, 12, 1, 11, 10, tzinfo=UTC)
     assert ticket.sla.calendar == "business"
+
+
+def test_the_first_response_clock_starts_at_the_bots_handoff() -> None:
+    ticket = Ticket(
+        id="T",
+        channel="web",
+        inbox="web",
+        customer_id="C",
+        conversation_key="k",
+        created_at=iso(T0),
+        updated_at=iso(T0),
+    )
+    ticket.bot_active = True
+    refresh(ticket, POLICY, None, T0, Happened.CUSTOMER_MESSAGE)
+    assert ticket.sla.first_response_due_at is None
+    assert not [t for t in ticket.sla.timers if t.target == "first_response"]  # nothing runs while the bot answers
+    ticket.bot_active = False
+    assert refresh(ticket, POLICY, None, at(7), Happened.HANDOFF)
+    assert ticket.sla.first_response_from == iso(at(7)) and ticket.sla.first_response_due_at == iso(at(17))
+    assert ticket.sla.resolution_due_at == iso(at(60))  # resolution counts from creation

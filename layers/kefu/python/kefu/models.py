@@ -120,6 +120,8 @@ class Sla(LazyModel):
     (kefu.sla.clocks keeps them; the SLA state machine acts on them)."""
 
     first_response_due_at: str | None = None
+    # when the first-response clock started: the later of creation and the bot's handoff (None: creation)
+    first_response_from: str | None = None
     next_response_due_at: str | None = None
     resolution_due_at: str | None = None
     breached: bool = False  # any target breached
@@ -180,6 +182,7 @@ class Ticket(LazyModel):
     version: int = 0  # optimistic locking: every write checks and bumps it
     # the bot is answering it (kefu.services.bot): not in any queue until it hands the ticket over
     bot_active: bool = False
+    bot_resolved_at: str | None = None  # the customer confirmed the bot's answer (the honest rate checks it)
 
 
 class Attachment(LazyModel):

@@ -165,7 +165,7 @@ def count_change(store: Store, old_image: dict[str, Any] | None, new_image: dict
         return False
     counted = False
     if new is not None and new.first_response_at and (old is None or not old.first_response_at):
-        waited = parse_iso(new.first_response_at) - parse_iso(new.created_at)
+        waited = parse_iso(new.first_response_at) - parse_iso(new.sla.first_response_from or new.created_at)
         store.sla.count_day(
             new.first_response_at[:10],
             new.team or DEFAULT_TEAM,

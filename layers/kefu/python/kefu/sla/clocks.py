@@ -2,7 +2,8 @@
 calendar and the moment (no AWS, no clock of its own).
 
 The three clocks (docs/metrics.md has the exact definitions):
-- first response: from the ticket's creation until the first public agent reply;
+- first response: from the later of the ticket's creation and the bot's handoff until the first public agent
+  reply (it does not run while the bot is answering);
 - next response: from the oldest customer message no public agent reply has answered (after the first
   response) until the next public agent reply;
 - resolution: from creation until resolved, paused while the ticket waits on the customer (from a public
@@ -31,6 +32,7 @@ class Happened(StrEnum):
     CHANGED = "changed"  # anything else: status, priority, team, tier, policy
     CUSTOMER_MESSAGE = "customer_message"
     AGENT_REPLY = "agent_reply"  # a public reply (notes do not count)
+    HANDOFF = "handoff"  # the bot handed the ticket over to people
 
 
 def refresh(
@@ -61,6 +63,8 @@ def refresh(
         if sla.resolution_running_since is None:  # the customer answered: the clock runs again
             sla.resolution_running_since = stamp
             sla.resolution_met = None
+    elif happened == Happened.HANDOFF and ticket.first_response_at is None:
+        sla.first_response_from = stamp  # people answer from now on: their first response is measured from here
     elif happened == Happened.AGENT_REPLY:
         if ticket.first_response_at is not None and sla.first_response_met is None:
             due = sla.first_response_due_at
@@ -113,12 +117,14 @@ def _schedule(
     if policy is None:
         return []
     timers: list[SlaTimer] = []
-    created = parse_iso(ticket.created_at)
+    first_from = parse_iso(sla.first_response_from or ticket.created_at)
     first = policy.target_seconds("first_response")
-    if first is not None:
-        sla.first_response_due_at = iso(business_time.add(created, first, counted))
+    if first is not None and ticket.bot_active and ticket.first_response_at is None:
+        sla.first_response_due_at = None  # the bot answers: the clock starts at its handoff
+    elif first is not None:
+        sla.first_response_due_at = iso(business_time.add(first_from, first, counted))
         if is_open and ticket.first_response_at is None:
-            timers += _steps(policy, counted, "first_response", created, first, 0.0)
+            timers += _steps(policy, counted, "first_response", first_from, first, 0.0)
     following = policy.target_seconds("next_response")
     if following is not None and ticket.first_response_at is not None and sla.waiting_since is not None:
         start = parse_iso(sla.waiting_since)

@@ -10,6 +10,8 @@ export type RuntimeConfig = {
   userPoolClientId: string
   /** Cognito endpoint override (the local emulator); absent in AWS. */
   cognitoEndpoint?: string
+  /** The WebSocket for pushes (wss://…/prod); absent: the app polls. */
+  realtimeUrl?: string
 }
 
 let current: RuntimeConfig | null = null
@@ -35,6 +37,8 @@ export function parseConfig(raw: unknown): RuntimeConfig {
     userPoolId: requireString(obj, 'userPoolId'),
     userPoolClientId: requireString(obj, 'userPoolClientId'),
     cognitoEndpoint,
+    realtimeUrl:
+      typeof obj.realtimeUrl === 'string' && /^wss?:\/\//.test(obj.realtimeUrl) ? obj.realtimeUrl : undefined,
   }
 }
 

@@ -61,6 +61,11 @@ async function currentSession(): Promise<Session | null> {
   return session
 }
 
+/** The session's ID token, renewed first when close to expiry (the WebSocket offers it at connect). */
+export async function freshIdToken(): Promise<string | null> {
+  return (await currentSession())?.idToken ?? null
+}
+
 export function apiUrl(path: string, query?: Query): string {
   const url = `${getConfig().apiBase}/api/v1${path}`
   const params = new URLSearchParams()

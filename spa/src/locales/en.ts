@@ -20,6 +20,13 @@ export const en = {
     signInAgain: 'Please sign in again.',
     requestFailed: 'Request failed',
   },
+  realtime: {
+    live: 'Live',
+    reconnecting: 'Reconnecting… refreshing every 5 s',
+    polling: 'Refreshing every 5 s',
+    liveHint: 'New messages and changes appear as they happen.',
+    pollingHint: 'The live connection is down: the app refreshes every few seconds until it is back.',
+  },
   nav: {
     main: 'Main',
     inbox: 'Inbox',

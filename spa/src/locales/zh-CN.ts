@@ -23,6 +23,13 @@ export const zhCN: Strings<typeof en> = {
     signInAgain: '请重新登录。',
     requestFailed: '请求失败',
   },
+  realtime: {
+    live: '实时',
+    reconnecting: '正在重新连接… 每 5 秒刷新',
+    polling: '每 5 秒刷新',
+    liveHint: '新消息和变更会即时显示。',
+    pollingHint: '实时连接已断开：恢复之前，应用每隔几秒刷新一次。',
+  },
   nav: {
     main: '主导航',
     inbox: '工单箱',

@@ -1,8 +1,10 @@
 import { useTranslation } from 'react-i18next'
 import { Link, Navigate, NavLink, Outlet, useLocation } from 'react-router'
+import { RealtimeIndicator } from '../../components/ui/realtime-indicator'
 import { UserMenu } from '../../features/auth/components/user-menu'
 import { NotificationBell } from '../../features/notifications/components/notification-bell'
 import { ShortcutHelp } from '../../features/tickets/components/shortcut-help'
+import { useRealtimeConnection } from '../../lib/use-realtime'
 import { useSession } from '../../lib/use-session'
 import { NavExtras } from './nav-extras'
 
@@ -11,6 +13,7 @@ export function AppLayout() {
   const { t } = useTranslation()
   const session = useSession()
   const location = useLocation()
+  useRealtimeConnection()
   if (!session) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />
 
   return (
@@ -28,6 +31,7 @@ export function AppLayout() {
           </NavLink>
           <NavExtras />
         </nav>
+        <RealtimeIndicator />
         <NotificationBell />
         <UserMenu />
       </header>

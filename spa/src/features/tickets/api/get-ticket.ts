@@ -1,5 +1,6 @@
 import { queryOptions, useQuery } from '@tanstack/react-query'
 import { api } from '../../../lib/api-client'
+import { usePollingInterval } from '../../../lib/use-realtime'
 import type { TicketDetail } from '../types'
 
 export const THREAD_REFRESH_MS = 3_000
@@ -15,5 +16,5 @@ export function ticketQueryOptions(id: string) {
 }
 
 export function useTicket(id: string) {
-  return useQuery({ ...ticketQueryOptions(id), refetchInterval: THREAD_REFRESH_MS })
+  return useQuery({ ...ticketQueryOptions(id), refetchInterval: usePollingInterval(THREAD_REFRESH_MS) })
 }

@@ -1,5 +1,6 @@
 import { infiniteQueryOptions, keepPreviousData, useInfiniteQuery } from '@tanstack/react-query'
 import { api } from '../../../lib/api-client'
+import { usePollingInterval } from '../../../lib/use-realtime'
 import type { Page, Priority, Ticket, TicketStatus, Tier } from '../types'
 
 export type TicketFilters = {
@@ -52,9 +53,11 @@ export function ticketsQueryOptions(filters: TicketFilters) {
 }
 
 export function useTickets(filters: TicketFilters) {
+  // pushes refresh the list while the WebSocket is live; polling only when it is not (lib/use-realtime.ts)
+  const refetchInterval = usePollingInterval(INBOX_REFRESH_MS)
   return useInfiniteQuery({
     ...ticketsQueryOptions(filters),
-    refetchInterval: INBOX_REFRESH_MS,
+    refetchInterval,
     // Keep showing the old rows while a new filter loads, instead of flashing an empty table.
     placeholderData: keepPreviousData,
   })

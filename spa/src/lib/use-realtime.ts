@@ -1,0 +1,61 @@
+import { useEffect, useSyncExternalStore } from 'react'
+import { getConfig } from '../config/runtime'
+import { freshIdToken } from './api-client'
+import { queryClient } from './react-query'
+import { pollingInterval, queriesToRefresh, RealtimeClient, type RealtimeStatus } from './realtime'
+import { useSession } from './use-session'
+
+let status: RealtimeStatus = 'off'
+const listeners = new Set<() => void>()
+
+function setStatus(next: RealtimeStatus): void {
+  status = next
+  for (const listener of listeners) listener()
+}
+
+const statusStore = {
+  get: (): RealtimeStatus => status,
+  subscribe(listener: () => void): () => void {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
+  },
+}
+
+export function useRealtimeStatus(): RealtimeStatus {
+  return useSyncExternalStore(statusStore.subscribe, statusStore.get, statusStore.get)
+}
+
+/** A screen's refetch interval: its own while the socket is down, a slow safety net while it is live. */
+export function usePollingInterval(fallbackMs: number): number {
+  return pollingInterval(useRealtimeStatus(), fallbackMs)
+}
+
+/** Keeps the WebSocket open while someone is signed in; each push invalidates what it names. */
+export function useRealtimeConnection(): void {
+  const signedIn = useSession() !== null
+  useEffect(() => {
+    let url: string | undefined
+    try {
+      url = getConfig().realtimeUrl
+    } catch {
+      url = undefined
+    }
+    if (!signedIn || !url) {
+      setStatus('off')
+      return
+    }
+    const client = new RealtimeClient({
+      url,
+      token: freshIdToken,
+      onStatus: setStatus,
+      onEvent: (event) => {
+        for (const queryKey of queriesToRefresh(event)) void queryClient.invalidateQueries({ queryKey })
+      },
+    })
+    client.start()
+    return () => {
+      client.stop()
+      setStatus('off')
+    }
+  }, [signedIn])
+}

@@ -466,9 +466,20 @@ def test_supervisor_watches_the_floor_and_escalates(local_cloud: Any, page: Any,
     base_url = local_cloud.url.rstrip("/")
     marker = uuid.uuid4().hex[:8]
     _, ticket_id = _start_chat(base_url, f"投诉：三次都没解决 Third time asking [{marker}]")
+    # A new supervisor: escalations reach the ticket team's supervisors through their routing profile, which
+    # the admin gives below (the ticket's team; capacity 0: never routed tickets).
+    email = _new_agent(local_cloud, "Gao Lan 高岚")
+    local_cloud.client("cognito-idp").admin_add_user_to_group(
+        UserPoolId=local_cloud.user_pool_id, Username=email, GroupName="supervisor"
+    )
+    admin = {"Authorization": f"Bearer {local_cloud.login('admin@example.com', AGENT_PASSWORD)}"}
+    supervisor = {"Authorization": f"Bearer {local_cloud.login(email, AGENT_PASSWORD)}"}
+    with httpx.Client(base_url=base_url, timeout=10) as http:
+        me = http.get("/api/v1/me", headers=supervisor).json()
+        assert "supervisor" in me["roles"], me
     page.goto(f"{base_url}/app/")
-    _sign_in_with_password(page, "supervisor@example.com")
-    expect(page.get_by_test_id("current-user")).to_contain_text("supervisor@example.com")
+    _sign_in_with_password(page, email)
+    expect(page.get_by_test_id("current-user")).to_contain_text("Gao Lan 高岚")
 
     # The floor: the live figures, refreshed by themselves (generated_at moves on without a reload).
     page.get_by_test_id("nav-floor").click()
@@ -490,13 +501,22 @@ def test_supervisor_watches_the_floor_and_escalates(local_cloud: Any, page: Any,
     page.get_by_test_id("nav-inbox").click()
     page.get_by_test_id("status-tab-all").click()
     _find_ticket_row(page, ticket_id, marker).click()
+    with httpx.Client(base_url=base_url, timeout=10, headers=admin) as http:
+        team = http.get(f"/api/v1/tickets/{ticket_id}").json().get("team") or "general"
+        profile = {"teams": [team], "skills": {}, "capacity": {"chat": 0, "ticket": 0}}
+        assert http.put(f"/api/v1/admin/agents/{me['id']}", json=profile).status_code == 200
     page.get_by_test_id("escalate-button").click()
     page.get_by_test_id("escalate-reason").fill(f"Third contact, customer upset [{marker}]")
     page.get_by_test_id("escalate-submit").click()
     expect(page.get_by_test_id("escalate-done")).to_contain_text("level 1")
     expect(page.locator(".ticket-header .badge.escalated")).to_be_visible()
+    # The escalation reaches the bell of the team's supervisors (this one included), linked to the ticket.
+    expect(page.get_by_test_id("notification-count")).to_be_visible(timeout=WAIT_MS)
     page.get_by_test_id("notification-bell").click()
-    expect(page.get_by_test_id("notification-panel")).to_be_visible()
+    item = page.get_by_test_id("notification-item").filter(has_text=f"Third contact, customer upset [{marker}]")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Escalated · level 1")
+    _screenshot(page, "notifications-en")
     page.keyboard.press("Escape")
     expect(page.get_by_test_id("notification-panel")).to_have_count(0)
 

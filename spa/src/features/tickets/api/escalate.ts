@@ -13,6 +13,7 @@ export function useEscalateTicket() {
       Promise.all([
         client.invalidateQueries({ queryKey: ticketQueryKey(ticketId) }),
         client.invalidateQueries({ queryKey: ['tickets', 'list'] }),
+        client.invalidateQueries({ queryKey: ['notifications'] }), // the bell's feed (a supervisor's own escalation)
       ]),
   })
 }

@@ -47,7 +47,11 @@ export function useRealtimeConnection(): void {
     const client = new RealtimeClient({
       url,
       token: freshIdToken,
-      onStatus: setStatus,
+      onStatus: (next) => {
+        // back after a gap: whatever was pushed meanwhile is lost, so refetch what the screens show
+        if (next === 'live' && status === 'reconnecting') void queryClient.invalidateQueries({ queryKey: ['tickets'] })
+        setStatus(next)
+      },
       onEvent: (event) => {
         for (const queryKey of queriesToRefresh(event)) void queryClient.invalidateQueries({ queryKey })
       },

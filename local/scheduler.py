@@ -38,6 +38,8 @@ LONGEST_SLEEP = 30.0
 CREDENTIAL_SECONDS = 3600
 RETRY_FIRST_DELAY = 1.0
 RETRY_LONGEST_DELAY = 60.0
+# A universal target names the service as the SDKs' service id; a few differ from boto3's names.
+SDK_SERVICE_NAMES = {"sfn": "stepfunctions"}
 THROTTLING = {"Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded"}
 
 
@@ -199,7 +201,8 @@ class Scheduler:
         parts = arn.split(":")
         try:
             if arn.startswith("arn:aws:scheduler:::aws-sdk:"):
-                self._universal(role, region, parts[5], parts[6], payload)
+                # arn:aws:scheduler:::aws-sdk:<service>:<action>
+                self._universal(role, region, parts[6], parts[7], payload)
             elif parts[2] == "lambda":
                 self._client(role, "lambda", parts[3]).invoke(
                     FunctionName=arn, InvocationType="Event", Payload=(payload or "{}").encode()
@@ -230,12 +233,17 @@ class Scheduler:
 
     def _universal(self, role: str, region: str, service: str, action: str, payload: str | None) -> None:
         from botocore import xform_name
+        from botocore.exceptions import UnknownServiceError
 
         try:
             parameters = json.loads(payload or "{}")
         except ValueError:
             raise TargetFailed("ValidationException", "the input of a universal target is not JSON", False) from None
-        getattr(self._client(role, service, region), xform_name(action))(**parameters)
+        try:
+            call = getattr(self._client(role, SDK_SERVICE_NAMES.get(service, service), region), xform_name(action))
+        except (UnknownServiceError, AttributeError):
+            raise TargetFailed("ValidationException", f"no SDK call {service}:{action}", retryable=False) from None
+        call(**parameters)
 
     def _dead_letter(
         self,

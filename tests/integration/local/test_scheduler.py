@@ -211,6 +211,16 @@ def test_a_function_creates_a_one_shot_schedule_at_runtime_with_its_own_role(
     assert refused["created"] is False and refused["status"] == 403, refused
 
 
+def test_a_universal_target_makes_the_sdk_call_with_the_input(
+    fixture_cloud: LocalCloud, scheduled_queue: Queue
+) -> None:
+    marker = uuid.uuid4().hex
+    call = {"QueueUrl": scheduled_queue.url, "MessageBody": json.dumps({"marker": marker})}
+    target = {"Arn": "arn:aws:scheduler:::aws-sdk:sqs:sendMessage", "RoleArn": _role("SchedulerRole")}
+    _create(fixture_cloud, f"universal-{marker[:6]}", "rate(1 hour)", {**target, "Input": json.dumps(call)})
+    wait_for(lambda: scheduled_queue.find("marker", marker), timeout=20)
+
+
 def test_an_expression_scheduler_refuses_is_refused(fixture_cloud: LocalCloud) -> None:
     scheduler = client(fixture_cloud, "scheduler")
     target = {"Arn": _arn(fixture_cloud, "sqs", "kefu-ScheduledQueue"), "RoleArn": _role("SchedulerRole")}

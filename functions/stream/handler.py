@@ -37,7 +37,9 @@ def record_handler(record: DynamoDBRecord) -> str:
             decided("stream", outcome, article_id=knowledge.article_id_of_record(keys_image))
             return outcome
         # the bot's figures of the day; the same records may also matter below (a ticket's queue, its SLA)
-        bot.count_from_stream(store.current(), raw.get("eventName", ""), new_image)
+        bot.count_from_stream(
+            store.current(), raw.get("eventName", ""), new_image, raw.get("dynamodb", {}).get("OldImage")
+        )
         old_image = raw.get("dynamodb", {}).get("OldImage")
         outcome = on_change(store.current(), raw.get("eventName", ""), new_image, old_image)
         if outcome != "ignored":  # most changes (tickets, events) need nothing: not worth a line each

@@ -220,3 +220,59 @@ def test_generative_answers_when_an_installation_turns_them_on(
     assert said.startswith("微信、支付宝 1-3 个工作日到账 [1]") and "article=" in said and "这解决您的问题了吗" in said
     (answered,) = events_of(ticket_view(ticket_id), "bot_answered")
     assert answered["data"]["generated"] is True and answered["data"]["cited"]
+
+
+def test_a_resolution_is_withdrawn_when_the_ticket_reopens_or_a_person_replies(bot_cloud: Cloud) -> None:
+    """The honest rate (docs/metrics.md): the customer's yes counts until the ticket is reopened, a person
+    replies on it, or the customer comes back within 7 days."""
+    reopened = start_chat()["session_token"]
+    turn(bot_cloud, reopened, "退款审核通过了，钱多久能到账？")
+    turn(bot_cloud, reopened, "是的")
+    replied = start_chat()
+    turn(bot_cloud, replied["session_token"], "How do I get an invoice for my company?")
+    turn(bot_cloud, replied["session_token"], "yes thanks")
+    bot_cloud.run_stream(stream)
+    assert agent("GET", "/api/v1/metrics/live")[1]["kb"]["bot_resolved_confirmed_by_customer"] == 2
+
+    turn(bot_cloud, reopened, "还是没收到钱")  # the customer writes again: the ticket reopens (to a person)
+    status, _ = agent("POST", f"/api/v1/tickets/{replied['ticket_id']}/messages", {"body": "We emailed the invoice."})
+    assert status == 201
+    bot_cloud.run_stream(stream)
+    day = agent("GET", "/api/v1/metrics/live")[1]["kb"]
+    assert day["bot_resolved_confirmed_by_customer"] == 0
+    assert day["bot_resolutions_withdrawn"] == {"reopened": 1, "human_replied": 1, "customer_returned": 0}
+    assert day["bot_resolution_rate"] == 0.0
+
+
+def test_a_resolution_is_withdrawn_when_the_customer_comes_back_within_7_days(bot_cloud: Cloud) -> None:
+    from kefu.clock import new_id, now_iso
+    from kefu.models import TicketStatus
+    from kefu.services import bot
+    from kefu.store import Transaction
+    from kefu.store.table import to_av
+
+    first = start_chat()
+    turn(bot_cloud, first["session_token"], "我的快递到哪了")
+    turn(bot_cloud, first["session_token"], "好的，谢谢")
+    bot_cloud.run_stream(stream)
+    resolved = bot_cloud.store.tickets.get(first["ticket_id"])
+    assert resolved.bot_resolved_at and resolved.status == "resolved"
+    # the same customer opens a new ticket (on any channel): its stream record is what the stream reads
+    stamp = now_iso()
+    again = resolved.model_copy(
+        update={
+            "id": new_id(),
+            "status": TicketStatus.PENDING,
+            "bot_resolved_at": None,
+            "created_at": stamp,
+            "updated_at": stamp,
+            "version": 0,
+        }
+    )
+    tx = Transaction()
+    bot_cloud.store.tickets.add_ticket(tx, again, expected_version=None)
+    bot_cloud.store.tickets.commit(tx)
+    image = to_av({**again.model_dump(mode="json"), "entity": "ticket"})
+    assert bot.count_from_stream(bot_cloud.store, "INSERT", image) == "bot_resolution_withdrawn_customer_returned"
+    day = agent("GET", "/api/v1/metrics/live")[1]["kb"]
+    assert day["bot_resolutions_withdrawn"]["customer_returned"] == 1 and day["bot_resolved_confirmed_by_customer"] == 0

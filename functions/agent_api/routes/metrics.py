@@ -76,6 +76,7 @@ class KbFiguresOut(BaseModel):
     bot_resolved_confirmed_by_customer: int
     bot_handoffs: int
     bot_handoffs_by_reason: dict[str, int]
+    bot_resolutions_withdrawn: dict[str, int]
     bot_resolution_rate: float | None
     handoff_rate: float | None
     helpful_votes: int

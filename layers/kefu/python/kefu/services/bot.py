@@ -220,7 +220,14 @@ def _resolve(store: Store, ticket: Ticket, message: Message, locale: str, articl
     reply = _bot_message(ticket, TEXT[locale]["solved"], stamp)
     event = _event(ticket, RESOLVED, stamp, {"message_id": message.id, "article_id": article_id})
     _commit(
-        store, ticket, stamp=stamp, messages=[reply], events=[event], bot_active=False, status=TicketStatus.RESOLVED
+        store,
+        ticket,
+        stamp=stamp,
+        messages=[reply],
+        events=[event],
+        bot_active=False,
+        status=TicketStatus.RESOLVED,
+        bot_resolved=True,
     )
     return Decision("resolved", article_id=str(article_id) if article_id else None)
 
@@ -235,6 +242,7 @@ def _commit(
     bot_active: bool | None = None,
     status: TicketStatus | None = None,
     also: Any = None,
+    bot_resolved: bool = False,
 ) -> None:
     expected = ticket.version
     changed = ticket.model_copy(deep=True)
@@ -243,6 +251,8 @@ def _commit(
     if status is not None:
         changed.status = status
         changed.resolved_at = stamp if status == TicketStatus.RESOLVED else changed.resolved_at
+    if bot_resolved:
+        changed.bot_resolved_at = stamp
     for reply in messages or []:
         changed.message_count += 1
         changed.last_message_preview = reply.body[:120]
@@ -286,18 +296,32 @@ def _event(ticket: Ticket, kind: str, stamp: str, data: dict[str, Any]) -> Ticke
 _REASONS = ("requested", "not_solved", "turn_limit", "low_confidence")
 
 
-def count_from_stream(store: Store, event_name: str, new_image: dict[str, Any] | None) -> str | None:
+RETURN_WINDOW_DAYS = 7
+
+
+def count_from_stream(
+    store: Store, event_name: str, new_image: dict[str, Any] | None, old_image: dict[str, Any] | None = None
+) -> str | None:
     """The knowledge base's day counters, kept by the stream (docs/metrics.md): a ticket opened with the bot,
-    each bot decision (answers, handoffs by reason, resolutions the customer confirmed). None: not the bot's."""
-    if event_name != "INSERT" or not new_image:
+    each bot decision (answers, handoffs by reason, resolutions the customer confirmed), and a resolution
+    withdrawn when the ticket is reopened, a person replies on it, or its customer comes back with a new ticket
+    within 7 days. None: not the bot's."""
+    if not new_image:
         return None
     from kefu.store import keys
     from kefu.store.table import from_av
 
     entity = new_image.get(keys.ENTITY, {}).get("S")
+    if entity == "ticket" and event_name == "MODIFY":
+        if not (old_image or {}).get("bot_resolved_at", {}).get("S"):
+            return None  # most ticket changes: nothing to do with a bot resolution, decoded for nothing
+        return _withdrawn_on_the_ticket(store, from_av(old_image or {}), from_av(new_image))
+    if event_name != "INSERT":
+        return None
     if entity == "ticket":
+        returned = _customer_came_back(store, from_av(new_image))
         if not new_image.get("bot_active", {}).get("BOOL"):
-            return None
+            return returned
         store.knowledge.count_day(new_image["created_at"]["S"][:10], bot_conversations=1)
         return "kb_counted"
     if entity != "event" or new_image.get("type", {}).get("S") not in DECISIONS:
@@ -314,3 +338,39 @@ def count_from_stream(store: Store, event_name: str, new_image: dict[str, Any] |
         extra = {f"handoff_{reason}": 1} if reason in _REASONS else {}
         store.knowledge.count_day(day, bot_handoffs=1, **extra)
     return "kb_counted"
+
+
+def _withdraw(store: Store, resolved_at: str, why: str) -> str:
+    store.knowledge.count_day(resolved_at[:10], bot_resolved=-1, **{f"withdrawn_{why}": 1})
+    return f"bot_resolution_withdrawn_{why}"
+
+
+def _withdrawn_on_the_ticket(store: Store, old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    resolved_at = old.get("bot_resolved_at")
+    if not resolved_at or old.get("status") != TicketStatus.RESOLVED.value:
+        return None  # not a bot resolution, or one already withdrawn (the ticket no longer rests resolved)
+    if new.get("status") != TicketStatus.RESOLVED.value:
+        return _withdraw(store, str(resolved_at), "reopened")
+    if not old.get("first_response_at") and new.get("first_response_at"):
+        return _withdraw(store, str(resolved_at), "human_replied")
+    return None
+
+
+def _customer_came_back(store: Store, ticket: dict[str, Any]) -> str | None:
+    """A new ticket: was its customer's previous one a bot resolution of the last 7 days, still resting?"""
+    from datetime import timedelta
+
+    from kefu.clock import parse_iso
+
+    customer_id = ticket.get("customer_id")
+    if not customer_id:
+        return None
+    previous = [t for t in store.tickets.of_customer(str(customer_id), limit=2) if t.id != ticket.get("id")][:1]
+    if not previous or not previous[0].bot_resolved_at or previous[0].status != TicketStatus.RESOLVED:
+        return None
+    if previous[0].first_response_at:  # a person replied on it: withdrawn then already
+        return None
+    came_back_after = parse_iso(str(ticket["created_at"])) - parse_iso(previous[0].bot_resolved_at)
+    if came_back_after > timedelta(days=RETURN_WINDOW_DAYS):
+        return None
+    return _withdraw(store, previous[0].bot_resolved_at, "customer_returned")

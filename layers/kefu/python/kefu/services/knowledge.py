@@ -253,6 +253,9 @@ def day_figures(store: Store, day: str) -> dict[str, Any]:
             reason: counts.get(f"handoff_{reason}", 0)
             for reason in ("requested", "not_solved", "turn_limit", "low_confidence")
         },
+        "bot_resolutions_withdrawn": {
+            why: counts.get(f"withdrawn_{why}", 0) for why in ("reopened", "human_replied", "customer_returned")
+        },
         "bot_resolution_rate": round(counts.get("bot_resolved", 0) / taken, 3) if taken else None,
         "handoff_rate": round(counts.get("bot_handoffs", 0) / taken, 3) if taken else None,
         "helpful_votes": counts.get("helpful_votes", 0),

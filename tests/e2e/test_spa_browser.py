@@ -457,6 +457,21 @@ def test_agent_inserts_a_canned_reply_with_variables_and_keeps_a_customer_note(
         notes = http.get(f"/api/v1/customers/{ticket['customer_id']}/notes").json()["items"]
     assert [n["body"] for n in notes if marker in n["body"]] == [note]
 
+    # 5. A saved view: the current filters under a name, applied again with one click after clearing them.
+    page.get_by_test_id("nav-inbox").click()
+    page.get_by_test_id("filter-channel").select_option("web")
+    page.get_by_test_id("view-save").click()
+    page.get_by_test_id("view-name").fill(f"Web chats {marker}")
+    page.get_by_test_id("view-save-submit").click()
+    view_tab = page.get_by_test_id("view-tab").filter(has_text=f"Web chats {marker}")
+    expect(view_tab).to_have_attribute("aria-pressed", "true")
+    page.get_by_test_id("view-all").click()
+    assert "channel=web" not in page.url
+    expect(view_tab).to_have_attribute("aria-pressed", "false")
+    view_tab.click()
+    expect(page.get_by_test_id("filter-channel")).to_have_value("web")
+    assert "channel=web" in page.url
+
     assert page_errors == [], f"the app threw: {page_errors}"
 
 
@@ -585,3 +600,39 @@ def test_main_screens_have_no_serious_accessibility_problems(local_cloud: Any, p
         problems[f"floor {language}"] = _serious_violations(page)
     failing = {screen: found for screen, found in problems.items() if found}
     assert failing == {}, "\n".join(f"{screen}: {item}" for screen, found in failing.items() for item in found)
+
+
+def test_a_new_chat_appears_in_the_open_inbox_by_push_and_by_polling_when_the_socket_is_down(
+    local_cloud: Any, browser: Any, page_errors: list[str]
+) -> None:
+    """Live: the row of a new chat shows without a reload, well before the 60 s safety poll could bring it. With
+    every WebSocket refused, the header says so and the inbox still fills by polling every 5 s."""
+    from playwright.sync_api import expect
+
+    base_url = local_cloud.url.rstrip("/")
+    for blocked in (False, True):
+        context = browser.new_context(viewport={"width": 1400, "height": 900}, locale="en-US")
+        page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(str(error)))
+        if blocked:  # the browser's sockets are closed as soon as they open: the app falls back to polling
+            page.route_web_socket("**/ws/**", lambda ws: ws.close(code=1011, reason="test: socket down"))
+        page.goto(f"{base_url}/app/")
+        _sign_in_with_password(page, AGENT_EMAIL)
+        expect(page.get_by_test_id("current-user")).to_contain_text(AGENT_EMAIL)
+        page.get_by_test_id("status-tab-all").click()
+        indicator = page.get_by_test_id("realtime-status")
+        if blocked:
+            expect(indicator).to_have_attribute("data-status", "reconnecting", timeout=WAIT_MS)
+            expect(indicator).to_contain_text("refreshing every 5 s")
+        else:
+            expect(indicator).to_have_attribute("data-status", "live", timeout=WAIT_MS)
+            expect(indicator).to_have_text("Live")
+        page.wait_for_timeout(500)  # the inbox's first load is done: what comes next is a refresh
+        marker = uuid.uuid4().hex[:8]
+        _token, ticket_id = _start_chat(base_url, f"实时 live inbox [{marker}]")
+        row = page.get_by_test_id("ticket-row").and_(page.locator(f'[data-ticket-id="{ticket_id}"]'))
+        # live: by the push (the safety poll is 60 s away); blocked: by the 5 s poll
+        expect(row).to_have_count(1, timeout=10_000 if not blocked else WAIT_MS)
+        _screenshot(page, f"inbox-realtime-{'polling' if blocked else 'live'}-en")
+        context.close()
+    assert page_errors == [], f"the app threw: {page_errors}"

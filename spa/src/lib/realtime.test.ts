@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   backoffDelay,
+  createRefresher,
   KEEPALIVE_MS,
   LIVE_SAFETY_POLL_MS,
   pollingInterval,
@@ -161,5 +162,33 @@ describe('backoff, polling and what a push refreshes', () => {
       ['metrics', 'live'],
     ])
     expect(queriesToRefresh({ type: 'something.else' })).toEqual([])
+  })
+})
+
+describe('createRefresher', () => {
+  it('refetches at once, and pushes during a refetch once more afterwards, together', async () => {
+    const calls: string[][] = []
+    const releases: (() => void)[] = []
+    const refresh = createRefresher(
+      (key) =>
+        new Promise<void>((resolve) => {
+          calls.push([...key])
+          releases.push(resolve)
+        }),
+    )
+    const first = refresh([['tickets', 'list']])
+    expect(calls).toEqual([['tickets', 'list']])
+    void refresh([['tickets', 'list'], ['tickets', 'detail', 'T1']])
+    void refresh([['tickets', 'list']])
+    expect(calls).toHaveLength(1) // waits for the running refetch instead of cancelling it
+    releases.shift()!()
+    await new Promise((resolve) => setTimeout(resolve, 0))
+    expect(calls.slice(1)).toEqual([
+      ['tickets', 'list'],
+      ['tickets', 'detail', 'T1'],
+    ])
+    releases.splice(0).forEach((release) => release())
+    await first
+    expect(calls).toHaveLength(3)
   })
 })

@@ -171,3 +171,28 @@ export const LIVE_SAFETY_POLL_MS = 60_000
 export function pollingInterval(status: RealtimeStatus, fallbackMs: number): number {
   return status === 'live' ? Math.max(fallbackMs, LIVE_SAFETY_POLL_MS) : fallbackMs
 }
+
+/**
+ * Coalesces refetches: the first push refetches at once (cancelling a poll that started before the change);
+ * pushes that arrive while that refetch runs wait for it and then refetch once more together, instead of
+ * cancelling and restarting it each time (a new chat brings two or three pushes within a few hundred ms).
+ */
+export function createRefresher(
+  invalidate: (queryKey: readonly string[]) => Promise<unknown>,
+): (keys: readonly (readonly string[])[]) => Promise<void> {
+  const pending = new Map<string, readonly string[]>()
+  let running: Promise<void> | null = null
+  const drain = async () => {
+    while (pending.size > 0) {
+      const batch = [...pending.values()]
+      pending.clear()
+      await Promise.all(batch.map((key) => invalidate(key).catch(() => undefined)))
+    }
+    running = null
+  }
+  return (keys) => {
+    for (const key of keys) pending.set(JSON.stringify(key), key)
+    running ??= drain()
+    return running
+  }
+}

@@ -2,7 +2,7 @@ import { useEffect, useSyncExternalStore } from 'react'
 import { getConfig } from '../config/runtime'
 import { freshIdToken } from './api-client'
 import { queryClient } from './react-query'
-import { pollingInterval, queriesToRefresh, RealtimeClient, type RealtimeStatus } from './realtime'
+import { createRefresher, pollingInterval, queriesToRefresh, RealtimeClient, type RealtimeStatus } from './realtime'
 import { useSession } from './use-session'
 
 let status: RealtimeStatus = 'off'
@@ -44,17 +44,16 @@ export function useRealtimeConnection(): void {
       setStatus('off')
       return
     }
+    const refresh = createRefresher((queryKey) => queryClient.invalidateQueries({ queryKey }))
     const client = new RealtimeClient({
       url,
       token: freshIdToken,
       onStatus: (next) => {
         // back after a gap: whatever was pushed meanwhile is lost, so refetch what the screens show
-        if (next === 'live' && status === 'reconnecting') void queryClient.invalidateQueries({ queryKey: ['tickets'] })
+        if (next === 'live' && status === 'reconnecting') void refresh([['tickets']])
         setStatus(next)
       },
-      onEvent: (event) => {
-        for (const queryKey of queriesToRefresh(event)) void queryClient.invalidateQueries({ queryKey })
-      },
+      onEvent: (event) => void refresh(queriesToRefresh(event)),
     })
     client.start()
     return () => {

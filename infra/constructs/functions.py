@@ -32,7 +32,8 @@ from infra.nag import acknowledge, cfn_logical_id
 from kefu.config import SECRETS_PREFIX, Env
 from kefu.store.keys import COUNTER
 
-ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc"]
+# build leftovers never ship: bytecode, and the egg-info an editable install writes beside the kefu package
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/*.egg-info"]
 SQS_BATCH_SIZE = 10
 STREAM_BATCH_SIZE = 100
 STREAM_RETRY_ATTEMPTS = 5

@@ -48,9 +48,9 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
 
   /** Puts `text` where [start, end) was, and the caret after it. */
   const replace = (start: number, end: number, text: string) => {
-    const next = body.slice(0, start) + text + body.slice(end)
+    // From the text as it is now: the agent may have typed on while the reply was being filled in.
+    setBody((current) => current.slice(0, start) + text + current.slice(end))
     const at = start + text.length
-    setBody(next)
     setCaret(at)
     requestAnimationFrame(() => {
       const el = textarea.current

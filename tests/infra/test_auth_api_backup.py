@@ -21,9 +21,14 @@ PUBLIC_ROUTES = {
     ("POST", "/chat/{inbox}/messages"),
     ("POST", "/forms/{inbox}/tickets"),
     ("POST", "/csat/{token}"),
+    ("GET", "/widget.js"),
+}
+# the help center: public too, served by its own function (docs/knowledge-base.md)
+HELP_ROUTES = {
+    ("GET", "/help"),
     ("GET", "/help/search"),
     ("GET", "/help/articles/{id}"),
-    ("GET", "/widget.js"),
+    ("POST", "/help/articles/{id}/helpful"),
 }
 
 
@@ -85,6 +90,10 @@ def test_public_routes_have_no_authorizer_and_reach_webhooks(synthesized: Synthe
         assert route in routes, f"missing route {route}"
         assert routes[route]["AuthorizationType"] == "NONE", route
         assert _integration_function(routes[route]) == "WebhooksFunction", route
+    for route in HELP_ROUTES:
+        assert route in routes, f"missing route {route}"
+        assert routes[route]["AuthorizationType"] == "NONE", route
+        assert _integration_function(routes[route]) == "HelpFunction", route
         assert routes[route]["Integration"]["Type"] == "AWS_PROXY"
 
 
@@ -108,7 +117,7 @@ def test_agent_api_behind_cognito_authorizer_schema_included(synthesized: Synthe
 
 def test_only_cors_preflights_besides_the_listed_routes(synthesized: Synthesized) -> None:
     routes = _routes(synthesized)
-    listed = PUBLIC_ROUTES | {("ANY", "/api/v1/{proxy+}")}
+    listed = PUBLIC_ROUTES | HELP_ROUTES | {("ANY", "/api/v1/{proxy+}")}
     extra = set(routes) - listed
     assert {method for method, _ in extra} == {"OPTIONS"}
     assert {path for _, path in extra} >= {"/api/v1/{proxy+}", "/chat/{inbox}/messages", "/chat/{inbox}/sessions"}

@@ -37,7 +37,7 @@ from kefu.knowledge.bot import (
 )
 from kefu.knowledge.models import Visibility
 from kefu.knowledge.search import ArticleIndex, SearchRequest
-from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.models import OPEN_STATUSES, AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
 from kefu.store import Store, Transaction
 
 ANSWERED = "bot_answered"
@@ -257,6 +257,12 @@ def _commit(
         changed.message_count += 1
         changed.last_message_preview = reply.body[:120]
         changed.last_message_at = stamp
+    # the SLA clocks: a handoff starts the first-response clock (kefu.sla.clocks), a resolve stops them all
+    from kefu.services import sla
+    from kefu.sla.clocks import Happened
+
+    handed_over = ticket.bot_active and not changed.bot_active and changed.status in OPEN_STATUSES
+    sla.apply(store, changed, stamp, Happened.HANDOFF if handed_over else Happened.CHANGED)
     changed.updated_at = stamp
     changed.version += 1
     tx = Transaction()

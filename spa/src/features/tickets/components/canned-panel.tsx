@@ -19,6 +19,7 @@ export function CannedPanel({ onChoose }: { onChoose: (reply: CannedReply) => vo
         placeholder={t('canned.searchPlaceholder')}
         value={q}
         onChange={(e) => setQ(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && e.preventDefault()} // inside the reply form: Enter must not send
       />
       {list.isError && <Alert>{list.error.message}</Alert>}
       {list.data && items.length === 0 && <p className="muted">{t('canned.noMatch')}</p>}

@@ -46,6 +46,7 @@ export function KbPanel({ ticketId, onInsert }: Props) {
         placeholder={t('kb.searchPlaceholder')}
         value={q}
         onChange={(e) => setQ(e.target.value)}
+        onKeyDown={(e) => e.key === 'Enter' && e.preventDefault()} // inside the reply form: Enter must not send
         data-testid="kb-search"
       />
       {error && <Alert onDismiss={() => setError(null)}>{error}</Alert>}

@@ -108,6 +108,21 @@ describe('canned replies in the composer', () => {
   })
 })
 
+describe('the composer panels', () => {
+  it('Enter in the canned-reply search does not send the reply; Insert puts the reply at the caret', async () => {
+    const user = userEvent.setup()
+    renderWithProviders(<ReplyBox ticketId={TICKET} />)
+    const box = screen.getByTestId('reply-box')
+    await user.type(box, 'Hi ')
+    await user.click(screen.getByTestId('canned-toggle'))
+    await user.type(screen.getByLabelText('Search canned replies'), 'thanks{Enter}')
+    expect(sent).toHaveLength(0)
+    await user.click(await screen.findByRole('button', { name: 'Insert “Thanks”' }))
+    await waitFor(() => expect((box as HTMLTextAreaElement).value).toBe('Hi Thank you!'))
+    expect(sent).toHaveLength(0)
+  })
+})
+
 describe('knowledge-base snippets', () => {
   it('keeps the marks and decodes the text, never the HTML', () => {
     expect(snippetParts('a &lt;b&gt; <mark>退款</mark> &amp; c')).toEqual([

@@ -278,3 +278,22 @@ class _AnyBytes:
 
 
 ANY_BYTES = _AnyBytes()
+
+
+def test_the_stream_function_ignores_connection_items(cloud: Cloud, tokens: CognitoIdTokens) -> None:
+    """The table's own stream function sees the connection writes too (its mapping has no filter)."""
+    from kefu.services.stream import on_change
+
+    add_agent(cloud.store, "agent-1", ["team-a"])
+    realtime.connect(cloud.store, tokens, "conn-1", protocols(token("agent-1")))
+    shard = cloud.streams.describe_stream(StreamArn=cloud.stream_arn)["StreamDescription"]["Shards"][0]
+    iterator = cloud.streams.get_shard_iterator(
+        StreamArn=cloud.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+    )["ShardIterator"]
+    records = cloud.streams.get_records(ShardIterator=iterator)["Records"]
+    connection_records = [
+        r for r in records if r["dynamodb"]["Keys"]["PK"]["S"].startswith((keys.WS_CONNECTION, keys.WS_AUDIENCE))
+    ]
+    assert len(connection_records) == 4  # the connection, its agent, unrouted and team-a entries
+    for record in connection_records:
+        assert on_change(cloud.store, record["eventName"], record["dynamodb"].get("NewImage")) == "ignored"

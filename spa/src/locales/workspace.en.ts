@@ -44,6 +44,7 @@ export const workspaceEn = {
     results: '{{count}} articles found',
     insert: 'Insert',
     insertNamed: 'Insert the article “{{title}}”',
+    internalOnly: 'Internal: for internal notes only',
     internal: 'Internal',
   },
   notes: {

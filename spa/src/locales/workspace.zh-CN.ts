@@ -47,6 +47,7 @@ export const workspaceZhCN: Strings<typeof workspaceEn> = {
     results: '找到 {{count}} 篇文章',
     insert: '插入',
     insertNamed: '插入文章“{{title}}”',
+    internalOnly: '内部文章：仅可插入内部备注',
     internal: '内部',
   },
   notes: {

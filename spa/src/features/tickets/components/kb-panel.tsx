@@ -11,10 +11,15 @@ function Snippet({ html }: { html: string }) {
   )
 }
 
-type Props = { ticketId: string; onInsert: (article: Article) => void }
+type Props = {
+  ticketId: string
+  onInsert: (article: Article) => void
+  /** An internal article goes into an internal note only, never into a reply the customer reads. */
+  internalReply: boolean
+}
 
 /** Knowledge-base search in the composer: the ticket's suggested articles until the agent searches. */
-export function KbPanel({ ticketId, onInsert }: Props) {
+export function KbPanel({ ticketId, onInsert, internalReply }: Props) {
   const { t } = useTranslation()
   const [q, setQ] = useState('')
   const search = useKbSearch(q)
@@ -63,9 +68,13 @@ export function KbPanel({ ticketId, onInsert }: Props) {
               <br />
               <Snippet html={hit.snippet} />
             </div>
-            <button type="button" className="button" disabled={loadingId !== null} onClick={() => void insert(hit)} aria-label={t('kb.insertNamed', { title: hit.title })}>
-              {loadingId === hit.id ? t('common.loading') : t('kb.insert')}
-            </button>
+            {hit.visibility === 'internal' && !internalReply ? (
+              <span className="muted" data-testid="kb-internal-only">{t('kb.internalOnly')}</span>
+            ) : (
+              <button type="button" className="button" disabled={loadingId !== null} onClick={() => void insert(hit)} aria-label={t('kb.insertNamed', { title: hit.title })}>
+                {loadingId === hit.id ? t('common.loading') : t('kb.insert')}
+              </button>
+            )}
           </li>
         ))}
       </ul>

@@ -123,6 +123,36 @@ describe('the composer panels', () => {
   })
 })
 
+describe('knowledge base in the composer', () => {
+  it('suggests articles for the ticket, inserts a public one; an internal one only into an internal note', async () => {
+    stubFetch((call) => {
+      if (call.url.endsWith(`/tickets/${TICKET}/suggested-articles`)) {
+        return {
+          body: {
+            items: [
+              { id: 'A1', title: 'Invoices', snippet: 'How to get an <mark>invoice</mark>', score: 3, locale: 'en', visibility: 'public' },
+              { id: 'A2', title: 'Refund limits', snippet: 'Staff only', score: 2, locale: 'en', visibility: 'internal' },
+            ],
+          },
+        }
+      }
+      if (call.url.endsWith('/kb/articles/A1')) return { body: { id: 'A1', title: 'Invoices', body: 'Open Orders, then Invoice.', locale: 'en' } }
+      return undefined
+    })
+    const user = userEvent.setup()
+    renderWithProviders(<ReplyBox ticketId={TICKET} />)
+    await user.click(screen.getByTestId('kb-toggle'))
+    const hits = await screen.findAllByTestId('kb-hit')
+    expect(hits[0].querySelector('mark')?.textContent).toBe('invoice')
+    expect(screen.getByTestId('kb-internal-only')).toBeTruthy()
+    expect(screen.queryByRole('button', { name: 'Insert the article “Refund limits”' })).toBeNull()
+    await user.click(screen.getByRole('button', { name: 'Insert the article “Invoices”' }))
+    await waitFor(() => expect((screen.getByTestId('reply-box') as HTMLTextAreaElement).value).toBe('Open Orders, then Invoice.\n'))
+    await user.click(screen.getByTestId('internal-toggle'))
+    expect(screen.getByRole('button', { name: 'Insert the article “Refund limits”' })).toBeTruthy()
+  })
+})
+
 describe('knowledge-base snippets', () => {
   it('keeps the marks and decodes the text, never the HTML', () => {
     expect(snippetParts('a &lt;b&gt; <mark>退款</mark> &amp; c')).toEqual([

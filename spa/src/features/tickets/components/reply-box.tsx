@@ -220,7 +220,7 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
           }}
         />
       )}
-      {panel === 'kb' && <KbPanel ticketId={ticketId} onInsert={insertArticle} />}
+      {panel === 'kb' && <KbPanel ticketId={ticketId} onInsert={insertArticle} internalReply={internal} />}
     </form>
   )
 })

@@ -23,11 +23,12 @@ from infra.constants import LogicalIds
 from infra.nag import acknowledge, cfn_logical_id, pin_logical_id
 
 SPA_PREFIX = "app/"
-# The SPA talks to API Gateway and Cognito (*.amazonaws.com) and shows media through presigned S3 links.
+# The SPA talks to API Gateway and Cognito (*.amazonaws.com), listens on the WebSocket API (wss://: an https://
+# source does not cover wss:// in CSP) and shows media through presigned S3 links.
 SPA_CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob: https://*.amazonaws.com; media-src 'self' blob: https://*.amazonaws.com; "
-    "connect-src 'self' https://*.amazonaws.com; font-src 'self' data:; object-src 'none'; "
+    "connect-src 'self' https://*.amazonaws.com wss://*.amazonaws.com; font-src 'self' data:; object-src 'none'; "
     "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 )
 

@@ -24,6 +24,7 @@ Hours = BusinessHours | Sequence[BusinessHours]
 # How far ahead a deadline is looked for: a calendar that never opens in this many days counts calendar time
 # (nothing would ever be due otherwise); a deadline beyond it is the horizon's end.
 HORIZON_DAYS = 800
+_EPSILON = 1e-6  # a microsecond, datetime's resolution
 
 
 def _instant(day: date, clock: time, zone: ZoneInfo) -> datetime:
@@ -90,8 +91,8 @@ def add(start: datetime, seconds: float, hours: Hours | None) -> datetime:
         opened = True
         begin = max(opening, start)
         span = (closing - begin).total_seconds()
-        if left <= span:
-            return begin + timedelta(seconds=left)
+        if left <= span + _EPSILON:  # float sums of spans: a deadline on a closing instant stays on it
+            return begin + timedelta(seconds=min(left, span))
         left -= span
     if opened:  # more business time than the calendar holds within the horizon: due at its end
         return start + timedelta(days=HORIZON_DAYS)

@@ -13,7 +13,7 @@ let calls: Call[]
 beforeEach(async () => {
   items = [
     { ...base, id: '01JREPLYREPLYREPLYREPLYRE1', scope: 'shared', shortcut: 'hello', title: 'Hello', body: 'Hi {{customer.name}}' },
-    { ...base, id: '01JREPLYREPLYREPLYREPLYRE2', scope: 'personal', owner_id: ME, shortcut: 'bye', title: 'Bye', body: 'Goodbye' },
+    { ...base, id: '01JREPLYREPLYREPLYREPLYRE2', scope: 'personal', owner_id: ME, shortcut: 'bye', title: 'Bye', body: 'Goodbye', tags: ['farewell'], locale: 'en' },
   ]
   calls = stubFetch((call) => {
     if (call.url.includes('/api/v1/canned-replies') && call.method === 'GET') return { body: { items, variables: { 'customer.name': "the customer's name" } } }
@@ -70,7 +70,9 @@ describe('the canned-reply manager', () => {
     await user.type(screen.getByLabelText('Title'), 'Farewell')
     await user.click(screen.getByTestId('canned-save'))
     await waitFor(() => expect(screen.getByTestId('canned-list').textContent).toContain('Farewell'))
-    expect(calls.find((c) => c.method === 'PUT')?.url).toMatch(/canned-replies\/01JREPLYREPLYREPLYREPLYRE2$/)
+    const put = calls.find((c) => c.method === 'PUT')
+    expect(put?.url).toMatch(/canned-replies\/01JREPLYREPLYREPLYREPLYRE2$/)
+    expect(put?.body).toEqual({ shortcut: 'bye', title: 'Farewell', body: 'Goodbye', tags: ['farewell'], locale: 'en' }) // kept
 
     vi.spyOn(window, 'confirm').mockReturnValue(true)
     await user.click(screen.getByRole('button', { name: 'Delete “Farewell”' }))

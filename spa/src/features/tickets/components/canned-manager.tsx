@@ -14,9 +14,10 @@ import {
 
 type Props = { currentAgentId?: string; roles?: string[] }
 
-type Draft = { id?: string; scope: CannedScope; shortcut: string; title: string; body: string }
+/** `tags` and `locale` have no field here yet: an edit keeps the reply's own. */
+type Draft = { id?: string; scope: CannedScope; shortcut: string; title: string; body: string; tags: string[]; locale?: string | null }
 
-const EMPTY: Draft = { scope: 'personal', shortcut: '', title: '', body: '' }
+const EMPTY: Draft = { scope: 'personal', shortcut: '', title: '', body: '', tags: [] }
 
 /** Personal canned replies for everyone; shared ones for supervisors and admins (the API checks it too). */
 export function CannedManager({ currentAgentId, roles = [] }: Props) {
@@ -34,7 +35,7 @@ export function CannedManager({ currentAgentId, roles = [] }: Props) {
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (!draft || !shortcutOk) return
-    const fields = { shortcut: draft.shortcut, title: draft.title.trim(), body: draft.body, tags: [] }
+    const fields = { shortcut: draft.shortcut, title: draft.title.trim(), body: draft.body, tags: draft.tags, ...(draft.locale ? { locale: draft.locale } : {}) }
     save.mutate(draft.id ? { id: draft.id, fields } : { scope: draft.scope, fields }, {
       onSuccess: () => {
         setDraft(null)
@@ -46,7 +47,7 @@ export function CannedManager({ currentAgentId, roles = [] }: Props) {
   const edit = (reply: CannedReply) => {
     save.reset()
     setNotice(null)
-    setDraft({ id: reply.id, scope: reply.scope, shortcut: reply.shortcut, title: reply.title, body: reply.body })
+    setDraft({ id: reply.id, scope: reply.scope, shortcut: reply.shortcut, title: reply.title, body: reply.body, tags: reply.tags, locale: reply.locale })
   }
 
   const variables = Object.entries(list.data?.variables ?? {})

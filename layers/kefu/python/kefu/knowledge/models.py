@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from kefu.identifiers import TAG
 
 # The locales the index has analyzers for: Chinese (cjk bigrams) and English (stemmed). Other locales are
-# stored and searched with the standard analyzer (docs/knowledge-base.md).
+# stored and searched through the English fields (kefu.knowledge.search.analyzers_for), for now.
 LOCALES = ("zh-CN", "en")
 LOCALE = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 CATEGORY = r"^[a-z][a-z0-9_-]{0,47}$"

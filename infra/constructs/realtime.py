@@ -21,8 +21,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constants import API_STAGE, REALTIME_FUNCTION, REALTIME_PUSH_FUNCTION, LogicalIds
-from infra.constructs.functions import account_of, acknowledge_table_grant_wildcards, region_of
+from infra.constants import API_STAGE, REALTIME_FUNCTION, REALTIME_PUSH_FUNCTION, FunctionSpec, LogicalIds
+from infra.constructs.functions import account_of, acknowledge_table_grant_wildcards, region_of, role_of
 from infra.constructs.lambda_function import LOG_RETENTION, KefuFunction
 from infra.nag import acknowledge, pin_logical_id
 from kefu.config import Env
@@ -59,10 +59,10 @@ class Realtime(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
 
-        def function(spec: object, environment: dict[str, str]) -> KefuFunction:
+        def function(spec: FunctionSpec, environment: dict[str, str]) -> KefuFunction:
             return KefuFunction(
                 self,
-                spec,  # type: ignore[arg-type]
+                spec,
                 code=code,
                 layers=layers,
                 environment={Env.TABLE_NAME: table.table_name, **environment},
@@ -179,7 +179,7 @@ class Realtime(Construct):
         for function_ in (self.connections, self.push):
             acknowledge_table_grant_wildcards(function_.role, table)
         acknowledge(
-            self.push.role,  # type: ignore[arg-type]
+            role_of(self.push),
             f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:{region_of(self)}:{account_of(self)}:"
             f"<{LogicalIds.REALTIME_API}>/{API_STAGE}/*/@connections/*]",
             "Posting to a connection names the connection id, which API Gateway makes up at $connect; the grant "

@@ -242,6 +242,21 @@ def test_a_gone_connection_is_deleted_and_the_others_still_get_the_push(cloud: C
     assert sorted(repository.of("unrouted", now=int(time.time()))) == ["c-agent-1", "c-sup-1"]
 
 
+def test_a_failing_connection_does_not_keep_the_push_from_the_others(cloud: Cloud, floor: dict[str, str]) -> None:
+    got: list[str] = []
+
+    def send(connection_id: str, data: bytes) -> None:
+        if connection_id == "c-agent-1":
+            raise RuntimeError("throttled")
+        got.append(connection_id)
+
+    push = realtime.pushes_for("INSERT", _image(entity="ticket", id="T4"), None, lambda _: None)[0]
+    with pytest.raises(realtime.DeliveryFailed):
+        realtime.deliver(cloud.store, push, send)
+    assert sorted(got) == ["c-agent-2", "c-sup-1"]  # sent to before the record is failed for a retry
+    assert cloud.store.table.get(keys.ws_connection("c-agent-1")) is not None  # not gone: kept
+
+
 def test_the_push_function_posts_cleans_up_410_and_reports_only_failed_records(
     cloud: Cloud, floor: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

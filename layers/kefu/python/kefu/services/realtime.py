@@ -165,13 +165,19 @@ class Delivery:
     gone: int = 0
 
 
+class DeliveryFailed(Exception):
+    """Some connections could not be sent to (not gone: throttled, an error of the service)."""
+
+
 def deliver(store: Store, push: Push, send: Sender, *, now: float | None = None) -> Delivery:
     """Sends the push to every connection of its audiences, each once; connections found gone are deleted.
-    Any other failure raises (the stream record is retried; a repeated push only makes the app refetch)."""
+    When others fail, the rest are still sent to and then ``DeliveryFailed`` is raised, so the stream record is
+    retried (a repeated push only makes the app refetch once more)."""
     connections = ConnectionRepository(store.table)
     at = int(time.time() if now is None else now)
     seen: set[str] = set()
     result = Delivery()
+    failed: list[Exception] = []
     body = push.body()
     for audience in push.audiences:
         for connection_id in connections.of(audience, now=at):
@@ -184,6 +190,10 @@ def deliver(store: Store, push: Push, send: Sender, *, now: float | None = None)
             except Gone:
                 connections.remove(connection_id)
                 result.gone += 1
+            except Exception as error:  # every other connection still gets the push first
+                failed.append(error)
+    if failed:
+        raise DeliveryFailed(f"{len(failed)} of {len(seen)} connections failed: {failed[0]!r}") from failed[0]
     return result
 
 

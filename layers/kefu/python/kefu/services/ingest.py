@@ -122,11 +122,26 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     ]
     if inbound.ticket_hint:
         ticket_reads.append(store.tickets.ticket_read(inbound.ticket_hint))
-    rule_set = store.routing.cached_rule_set()  # else read in the same batch: a cold start costs no request
-    rule_reads = [] if rule_set is not None else [store.routing.rule_set_read()]
-    found = store.read([*ticket_reads, *identity_reads, *rule_reads])
+    # What a container caches (rules, SLA policies, the inbox's bot) is read in the same batch when it has not
+    # got it: a cold start costs no request of its own.
+    rule_set = store.routing.cached_rule_set()
+    policies = store.sla.cached_policies()
+    bot_settings = store.knowledge.cached_bot_settings(inbound.inbox)
+    cached_reads: list[Read[Any]] = []
     if rule_set is None:
-        rule_set = store.routing.remember_rule_set(found[-1])
+        cached_reads.append(store.routing.rule_set_read())
+    if policies is None:
+        cached_reads.append(store.sla.policies_read())
+    if bot_settings is None:
+        cached_reads.append(store.knowledge.bot_settings_read(inbound.inbox))
+    found = store.read([*ticket_reads, *identity_reads, *cached_reads])
+    extra = iter(found[len(ticket_reads) + len(identity_reads) :])
+    if rule_set is None:
+        rule_set = store.routing.remember_rule_set(next(extra))
+    if policies is None:
+        store.sla.remember_policies(next(extra))
+    if bot_settings is None:
+        store.knowledge.remember_bot_settings(inbound.inbox, next(extra))
     if found[0]:
         raise Duplicate("this delivery was already stored")
     current_id: str | None = found[1]

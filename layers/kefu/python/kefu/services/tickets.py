@@ -97,6 +97,17 @@ def visible_customer(customer: Customer, caller: Caller) -> Customer:
     return customers.visible(customer, caller)
 
 
+def _ticket_to_change(store: Store, ticket_id: str) -> Ticket:
+    """The ticket a write changes. Each write brings the ticket's SLA up to date, so a container without the
+    SLA policies reads them in the same batch (a cold start costs no request of its own)."""
+    if store.sla.cached_policies() is not None:
+        return store.tickets.get(ticket_id)
+    ticket, policies = store.read([store.tickets.ticket_read(ticket_id), store.sla.policies_read()])
+    store.sla.remember_policies(policies)
+    if ticket is None:
+        raise NotFound(f"ticket '{ticket_id}' not found")
+    return ticket
+
 def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:
     text = body.strip()
     if not text:
@@ -105,7 +116,7 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
         raise InvalidInput(f"body is longer than {MAX_BODY} characters")
 
     def attempt() -> Message:
-        ticket = store.tickets.get(ticket_id)
+        ticket = _ticket_to_change(store, ticket_id)
         if ticket.status == TicketStatus.CLOSED and not internal:
             raise Conflict("the ticket is closed; the customer's next message opens a new one")
         stamp = now_iso()
@@ -159,7 +170,7 @@ def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketC
         identifiers.check(changes.type, identifiers.TICKET_TYPE, "type")
 
     def attempt() -> Ticket:
-        ticket = store.tickets.get(ticket_id)
+        ticket = _ticket_to_change(store, ticket_id)
         expected = ticket.version
         queued = routing.entry_for(ticket)
         held_by = ticket.load_holder
@@ -244,7 +255,7 @@ def assign(
         raise InvalidInput(f"no agent '{agent_id}'")
 
     def attempt() -> Ticket:
-        ticket = store.tickets.get(ticket_id)
+        ticket = _ticket_to_change(store, ticket_id)
         if ticket.status == TicketStatus.CLOSED:
             raise Conflict("a closed ticket cannot be transferred")
         expected = ticket.version

@@ -16,7 +16,7 @@ from kefu.knowledge.bot import BotSettings
 from kefu.knowledge.models import Article, KbGap, Votes
 from kefu.store import keys
 from kefu.store.cache import TtlCache
-from kefu.store.table import Table, Transaction, model_item, to_av
+from kefu.store.table import Read, Table, Transaction, model_item, to_av
 
 ARTICLE_ENTITY = "article"
 VERSION_ENTITY = "article_version"
@@ -155,11 +155,22 @@ class KnowledgeRepository:
 
     def bot_settings(self, inbox_id: str) -> BotSettings:
         """The inbox's bot, from this container's cache when fresh (never configured: off)."""
-        settings = self._bots.get(inbox_id)
+        settings = self.cached_bot_settings(inbox_id)
         if settings is None:
             item = self.table.get(keys.bot_settings(inbox_id), consistent=False)
-            settings = BotSettings.model_validate(item) if item else BotSettings()
-            self._bots.put(inbox_id, settings)
+            settings = self.remember_bot_settings(inbox_id, BotSettings.model_validate(item) if item else None)
+        return settings
+
+    def cached_bot_settings(self, inbox_id: str) -> BotSettings | None:
+        return self._bots.get(inbox_id)
+
+    def bot_settings_read(self, inbox_id: str) -> Read[BotSettings]:
+        """For a batch (ingest reads it with the ticket); hand the result to ``remember_bot_settings``."""
+        return Read(keys.bot_settings(inbox_id), BotSettings.model_validate)
+
+    def remember_bot_settings(self, inbox_id: str, found: BotSettings | None) -> BotSettings:
+        settings = found if found is not None else BotSettings()
+        self._bots.put(inbox_id, settings)
         return settings
 
     def save_bot_settings(self, inbox_id: str, settings: BotSettings) -> None:

@@ -17,7 +17,7 @@ from kefu.errors import ConcurrentUpdate
 from kefu.sla.policy import PolicySet, SlaPolicy, default_policies
 from kefu.store import keys
 from kefu.store.cache import TtlCache
-from kefu.store.table import Table, Transaction, to_av
+from kefu.store.table import Read, Table, Transaction, to_av
 
 POLICIES_CACHE_SECONDS = 10.0
 NOTIFICATION_TTL_DAYS = 30
@@ -30,6 +30,10 @@ def _changed() -> ConcurrentUpdate:
     return ConcurrentUpdate("the SLA policies were changed at the same time; try again")
 
 
+def _decode_policies(item: dict[str, Any]) -> PolicySet:
+    return PolicySet.model_validate({k: item[k] for k in ("revision", "policies") if k in item})
+
+
 class SlaRepository:
     def __init__(self, table: Table) -> None:
         self.table = table
@@ -37,17 +41,25 @@ class SlaRepository:
 
     def policies(self, *, fresh: bool = False) -> PolicySet:
         """The saved policy set, or the defaults when no admin ever saved one (cached briefly)."""
-        cached = None if fresh else self._policies.get(_POLICIES)
+        cached = None if fresh else self.cached_policies()
         if cached is not None:
             return cached
         item = self.table.get(keys.sla_policy_set(), consistent=fresh)
-        found = (
-            PolicySet.model_validate({k: item[k] for k in ("revision", "policies") if k in item})
-            if item
-            else default_policies()
-        )
-        self._policies.put(_POLICIES, found)
-        return found
+        return self.remember_policies(_decode_policies(item) if item else None)
+
+    def cached_policies(self) -> PolicySet | None:
+        """The policy set if this container read it lately (no request made)."""
+        return self._policies.get(_POLICIES)
+
+    def policies_read(self) -> Read[PolicySet]:
+        """For a batch (``Table.read``), so a cold container's first message costs no request of its own;
+        hand the result (None: never saved) to ``remember_policies``."""
+        return Read(keys.sla_policy_set(), _decode_policies)
+
+    def remember_policies(self, found: PolicySet | None) -> PolicySet:
+        policy_set = found if found is not None else default_policies()
+        self._policies.put(_POLICIES, policy_set)
+        return policy_set
 
     def save(self, policy_set: PolicySet, changed: SlaPolicy) -> None:
         """The set at ``revision`` (one more than the stored one) and the changed policy's version item,

@@ -276,7 +276,10 @@ def test_the_import_route_refuses_bad_input_with_a_400_that_says_why(kb: Cloud) 
         assert status == 400, (body, answer)
         assert "nothing was imported" in answer["message"]
     status, answer = agent(
-        "POST", "/api/v1/admin/kb/import", {"format": "csv", "content": "title,body,locale\nQ,A,en\n"}, claims=supervisor
+        "POST",
+        "/api/v1/admin/kb/import",
+        {"format": "csv", "content": "title,body,locale\nQ,A,en\n"},
+        claims=supervisor,
     )
     assert status == 200 and len(answer["created"]) == 1, answer
     assert json.dumps(answer["created"][0]["title"]) == '"Q"'

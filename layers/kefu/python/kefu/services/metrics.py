@@ -159,6 +159,7 @@ def sla_section(store: Store, moment: datetime) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- all sections
 
+
 def kb_section(store: Store, moment: datetime) -> dict[str, Any]:
     """The bot's and the help center's UTC day (kefu.services.knowledge.day_figures, docs/metrics.md)."""
     from kefu.services.knowledge import day_figures

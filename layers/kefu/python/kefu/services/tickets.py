@@ -108,6 +108,7 @@ def _ticket_to_change(store: Store, ticket_id: str) -> Ticket:
         raise NotFound(f"ticket '{ticket_id}' not found")
     return ticket
 
+
 def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:
     text = body.strip()
     if not text:

@@ -91,6 +91,7 @@ describe('the canned-reply manager', () => {
     await user.type(screen.getByLabelText('Text'), 'From the team')
     await user.click(screen.getByTestId('canned-save'))
     await waitFor(() => expect(calls.some((c) => c.method === 'POST')).toBe(true))
-    expect((calls.find((c) => c.method === 'POST')?.body as { scope: string }).scope).toBe('shared')
+    const posted = calls.find((c) => c.method === 'POST')
+    expect((posted?.body as { scope?: string } | undefined)?.scope).toBe('shared')
   })
 })

@@ -259,3 +259,18 @@ def test_a_policy_can_put_a_breached_ticket_back_into_the_queue(cloud: Cloud) ->
     _, detail = agent("GET", f"/api/v1/tickets/{ticket_id}")
     (escalated,) = [e for e in detail["events"] if e["type"] == "escalated"]
     assert escalated["data"]["from_agent"] == AGENT.id
+
+
+def test_a_supervisor_reads_the_escalations_of_the_teams_their_agent_profile_names(cloud: Cloud) -> None:
+    """Team membership is in the agent profile (/me) even without a routing profile; the feed reads both."""
+    from kefu.models import Agent
+
+    supervisor = agent_claims(sub="sup-9", groups="[supervisor]", email="sup9@example.com")
+    cloud.store.agents.put(Agent(id="sup-9", email="sup9@example.com", roles=["supervisor"], teams=["general"]))
+    assert cloud.store.routing.profile("sup-9") is None
+    ticket_id = new_ticket(cloud, 8)
+    status, _ = agent("POST", f"/api/v1/tickets/{ticket_id}/escalate", {"reason": "customer threatens to sue"})
+    assert status == 200
+    status, feed = agent("GET", "/api/v1/notifications", claims=supervisor)
+    assert status == 200, feed
+    assert [(n["kind"], n["ticket_id"], n["level"]) for n in feed["items"]] == [("escalated", ticket_id, 1)]

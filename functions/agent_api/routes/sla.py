@@ -97,8 +97,11 @@ def escalate(ticket_id: TicketId, body: EscalateIn) -> TicketOut:
 @router.get("/notifications", summary="SLA warnings and escalations for the caller and the caller's teams")
 def notifications() -> NotificationListOut:
     caller = caller_of(router)
+    # an agent's teams are in two places today: the routing profile (admins set it) and the agent profile
+    # (/me shows it); a notification to any of them is the caller's
     profile = store().routing.profile(caller.id)
-    teams = profile.teams if profile is not None else []
+    agent = store().agents.find(caller.id)
+    teams = sorted({*(profile.teams if profile else []), *(agent.teams if agent else [])})
     return NotificationListOut(
         items=[NotificationOut.model_validate(n) for n in sla.notifications_for(store(), caller, teams)]
     )

@@ -308,6 +308,7 @@ def test_an_agent_going_offline_gives_routed_tickets_back_to_the_queue(cloud: Cl
     store = cloud.store
     leaving, staying = Caller(id="a1", roles=["agent"]), "a2"
     agent(store, "a1", teams=["general"], skills={"consultation": 5}, chats=2)
+    agents.set_presence(store, leaving, "away")
     routed = say(store, "8613800000070", "hello", "wamid.x1")
     assert store.tickets.get(routed).assignee is None
     agents.set_presence(store, leaving, "online")

@@ -33,9 +33,10 @@ def set_presence(store: Store, caller: Caller, status: str) -> Agent:
     stamp = now_iso()
     if not store.agents.set_presence(caller.id, status, stamp):
         raise NotFound(f"agent '{caller.id}' not found")
-    # routing sees the same presence; an agent coming online takes what waits in their teams at once
+    # routing sees the same presence; an agent coming online takes what waits in their teams at once (online
+    # again while online is the heartbeat: no decision, or the heartbeat would be a periodic sweep)
     if routing.set_presence(store, caller.id, status) is not None:
-        if status == "online":
+        if status == "online" and agent.presence != "online":
             routing.assign_waiting(store, caller.id)
         elif status == "offline":  # gone: the customers waiting on this agent go back to the queue
             for ticket in routing.return_to_queue(store, caller.id, "assignee_offline"):

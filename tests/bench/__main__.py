@@ -16,6 +16,7 @@ from tests.bench import aws_calls, imports
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "benchmarks.md"
+KEPT_RUNS = 24
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,14 +189,15 @@ def _cpus() -> int:
 
 
 def _record(run: str) -> None:
-    """Keep the doc's explanation; replace the latest run, keep earlier ones below it."""
+    """Keep the doc's explanation; the new run on top, earlier ones below it (sections are often run alone,
+    so a section's latest figures may sit several runs down: keep enough of them)."""
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else ""
     marker = "<!-- runs below are written by make bench -->"
     if marker not in text:
         text = text.rstrip() + "\n\n" + marker + "\n"
     head, _, runs = text.partition(marker)
     previous = re.split(r"(?m)^### ", runs.strip())
-    kept = ["### " + p.strip() for p in previous if p.strip()][:4]
+    kept = ["### " + p.strip() for p in previous if p.strip()][:KEPT_RUNS]
     DOC.write_text(head + marker + "\n\n" + "\n\n".join([run, *kept]) + "\n", encoding="utf-8")
 
 

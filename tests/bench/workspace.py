@@ -133,7 +133,7 @@ def section(messages: int) -> str:
     note = (
         "Sizes from spa/dist (the entry script and its modulepreloads, gzip -9) and the widget file. Times in a "
         "headless Chromium on the local cloud: a reload until the first inbox row shows; a new web chat sent over "
-        "HTTP until its row shows in the open inbox (the app polls today; the WebSocket push is still to come). "
+        "HTTP until its row shows in the open inbox (pushed over the WebSocket API; the app polls only when the socket is down). "
         f"Targets: {TARGETS}."
     )
     return "## (i) Agent workspace\n\n" + note + "\n\n" + "\n".join(lines)

@@ -361,3 +361,10 @@ class CustomerPatchIn(BaseModel):
 
     tier: Tier | None = None
     organization: str | None = Field(default=None, pattern=identifiers.TEAM, description="null: no organization")
+
+
+class DeletedOut(BaseModel):
+    """What a DELETE answers (200, so every operation documents a body): the id that is gone."""
+
+    id: str
+    deleted: bool = True

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_api.routes.common import caller_of, store
-from agent_api.schemas import InboxId, TicketId
+from agent_api.schemas import DeletedOut, InboxId, TicketId
 from kefu import identifiers
 from kefu.clock import now
 from kefu.errors import InvalidInput
@@ -153,11 +153,6 @@ def publish_article(article_id: ArticleId) -> Article:
 @router.post("/admin/kb/articles/<article_id>/unpublish", summary="Take an article back to draft")
 def unpublish_article(article_id: ArticleId) -> Article:
     return knowledge.unpublish_article(store(), caller_of(router), article_id)
-
-
-class DeletedOut(BaseModel):
-    id: str
-    deleted: bool = True
 
 
 @router.delete("/admin/kb/articles/<article_id>", summary="Delete an article (its versions stay on record)")

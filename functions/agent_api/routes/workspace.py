@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent_api.routes.common import caller_of, store
-from agent_api.schemas import CustomerId
+from agent_api.schemas import CustomerId, DeletedOut
 from kefu import identifiers
 from kefu.models import Priority, TicketStatus, Tier
 from kefu.observability import decided
@@ -127,15 +126,11 @@ def update_canned_reply(reply_id: ReplyId, body: CannedReplyIn) -> CannedReply:
     return workspace.update_reply(store(), caller_of(router), reply_id, _fields(body))
 
 
-@router.delete(
-    "/canned-replies/<reply_id>",
-    summary="Delete a canned reply (yours; a shared one: supervisor or admin)",
-    status_code=204,
-)
-def delete_canned_reply(reply_id: ReplyId):  # no annotation: Powertools would put Response into the schema
+@router.delete("/canned-replies/<reply_id>", summary="Delete a canned reply (yours; a shared one: supervisor or admin)")
+def delete_canned_reply(reply_id: ReplyId) -> DeletedOut:
     workspace.delete_reply(store(), caller_of(router), reply_id)
     decided("canned_reply", "deleted", reply_id=reply_id)
-    return Response(status_code=204, body="")
+    return DeletedOut(id=reply_id)
 
 
 @router.post("/canned-replies/<reply_id>/render", summary="A canned reply filled in for one ticket")
@@ -158,10 +153,10 @@ def put_view(view_id: ViewId, body: SavedViewIn) -> SavedView:
     return workspace.put_view(store(), caller_of(router), view_id, body.name, filters, body.position)
 
 
-@router.delete("/me/views/<view_id>", summary="Delete one of the caller's saved views", status_code=204)
-def delete_view(view_id: ViewId):  # no annotation: as above
+@router.delete("/me/views/<view_id>", summary="Delete one of the caller's saved views")
+def delete_view(view_id: ViewId) -> DeletedOut:
     workspace.delete_view(store(), caller_of(router), view_id)
-    return Response(status_code=204, body="")
+    return DeletedOut(id=view_id)
 
 
 # ---------------------------------------------------------------- customer notes
@@ -182,9 +177,8 @@ def add_note(customer_id: CustomerId, body: NoteIn) -> tuple[CustomerNote, int]:
 @router.delete(
     "/customers/<customer_id>/notes/<note_id>",
     summary="Delete a note (its author; a supervisor or admin any, audited)",
-    status_code=204,
 )
-def delete_note(customer_id: CustomerId, note_id: NoteId):  # no annotation: as above
+def delete_note(customer_id: CustomerId, note_id: NoteId) -> DeletedOut:
     workspace.delete_note(store(), caller_of(router), customer_id, note_id)
     decided("customer_note", "deleted", customer_id=customer_id, note_id=note_id)
-    return Response(status_code=204, body="")
+    return DeletedOut(id=note_id)

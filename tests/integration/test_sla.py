@@ -274,3 +274,37 @@ def test_a_supervisor_reads_the_escalations_of_the_teams_their_agent_profile_nam
     status, feed = agent("GET", "/api/v1/notifications", claims=supervisor)
     assert status == 200, feed
     assert [(n["kind"], n["ticket_id"], n["level"]) for n in feed["items"]] == [("escalated", ticket_id, 1)]
+
+
+def test_a_tier_change_reaches_the_customers_open_tickets(cloud: Cloud) -> None:
+    """Made VIP, a customer's open ticket gets the VIP target at once: new due times, its timer replaced, an
+    event, and the VIP place in the queue; their closed ticket and other customers' tickets are left alone."""
+    supervisor = agent_claims(sub="sup-7", groups="[supervisor]", email="sup7@example.com")
+    closed_id = new_ticket(cloud, 11)
+    tickets.update_ticket(cloud.store, AGENT, closed_id, tickets.TicketChanges(status=TicketStatus.CLOSED))
+    opened = ingest_message(cloud.store, whatsapp_message("8613800000011", "new question", "wamid.sla11b"))
+    assert opened.ticket_id and opened.ticket_id != closed_id  # a closed ticket stays closed: a new one
+    other_id = new_ticket(cloud, 12)
+    cloud.run_stream(stream)
+    normal = cloud.store.tickets.get(opened.ticket_id)
+    customer_id = normal.customer_id
+    assert normal.customer_tier.value == "normal" and normal.sla.first_response_due_at
+
+    status, answer = agent("PATCH", f"/api/v1/customers/{customer_id}", {"tier": "vip"}, claims=supervisor)
+    assert status == 200, answer
+    vip = cloud.store.tickets.get(opened.ticket_id)
+    assert vip.customer_tier.value == "vip"
+    assert vip.sla.first_response_due_at and normal.sla.first_response_due_at
+    assert vip.sla.first_response_due_at < normal.sla.first_response_due_at  # VIP: 5 minutes, not 15
+    assert vip.sla.generation == normal.sla.generation + 1
+    cloud.run_stream(stream)
+    assert executions(opened.ticket_id) == {
+        f"{opened.ticket_id}-{normal.sla.generation}": "ABORTED",
+        f"{opened.ticket_id}-{vip.sla.generation}": "RUNNING",
+    }
+    _, events = cloud.store.tickets.thread(opened.ticket_id)
+    assert [(e.type, e.data) for e in events if e.data.get("field") == "customer_tier"] == [
+        ("updated", {"field": "customer_tier", "from": "normal", "to": "vip"})
+    ]
+    assert cloud.store.tickets.get(closed_id).customer_tier.value == "normal"
+    assert cloud.store.tickets.get(other_id).customer_tier.value == "normal"

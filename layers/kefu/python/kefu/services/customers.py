@@ -430,8 +430,8 @@ def set_segment(
     organization: str | None,
     clear_organization: bool,
 ) -> Customer:
-    """A customer's tier and organization (supervisor or admin). Routing reads them into each new ticket:
-    tickets already open keep the tier they were opened with."""
+    """A customer's tier and organization (supervisor or admin). Routing reads them into each new ticket, and
+    the customer's open tickets take the new tier at once (their SLA due times and queue places follow)."""
     caller.require("supervisor", "admin")
     if organization is not None:
         identifiers.check(organization, identifiers.TEAM, "organization")
@@ -446,7 +446,11 @@ def set_segment(
         decided("customer_segment", "changed", customer_id=customer.id, tier=new_tier.value)
         return updated
 
-    return retry_on_concurrent_update(attempt, SEGMENT_ATTEMPTS)
+    updated = retry_on_concurrent_update(attempt, SEGMENT_ATTEMPTS)
+    from kefu.services import tickets  # imported here: tickets builds on this module
+
+    tickets.follow_customer_tier(store, caller, updated)
+    return updated
 
 
 def _audit(caller: Caller, action: str, record: CustomerMerge, stamp: str) -> AuditEntry:

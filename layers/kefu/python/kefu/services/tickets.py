@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -227,6 +228,46 @@ def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketC
         return ticket
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+MAX_FOLLOWING_TICKETS = 50  # a customer's latest tickets a tier change reaches (bounded: one query)
+
+
+def follow_customer_tier(store: Store, caller: Caller, customer: Customer) -> list[str]:
+    """A customer's new tier reaches their open tickets: each one's SLA due times are recomputed (its timer
+    replaced) and its queue place moved (a VIP waits ahead of normal tickets), with an event. The tier is the
+    customer's own, else their organization's (as a new ticket takes it). Returns the tickets changed."""
+    tier = customer.tier
+    if tier == Tier.NORMAL and customer.organization:
+        organization = store.routing.organization(customer.organization)
+        tier = organization.tier if organization is not None else tier
+    changed: list[str] = []
+    for cid in customers.with_merged_sources(store, customer):
+        for listed in store.tickets.of_customer(cid, MAX_FOLLOWING_TICKETS):
+            if listed.status not in OPEN_STATUSES or listed.customer_tier == tier:
+                continue
+            if retry_on_concurrent_update(functools.partial(_retier, store, caller, listed.id, tier), MAX_ATTEMPTS):
+                changed.append(listed.id)
+    return changed
+
+
+def _retier(store: Store, caller: Caller, ticket_id: str, tier: Tier) -> bool:
+    ticket = _ticket_to_change(store, ticket_id)
+    if ticket.status not in OPEN_STATUSES or ticket.customer_tier == tier:
+        return False
+    expected = ticket.version
+    queued = routing.entry_for(ticket)
+    stamp = now_iso()
+    event = _event(
+        ticket.id,
+        "updated",
+        caller,
+        stamp,
+        {"field": "customer_tier", "from": ticket.customer_tier.value, "to": tier.value},
+    )
+    ticket.customer_tier = tier
+    _write(store, ticket, expected, [event], stamp, queued_before=queued)
+    return True
 
 
 def assign(

@@ -219,6 +219,22 @@ def test_presence_goes_to_the_agents_teams_and_the_floor(cloud: Cloud, floor: di
     assert same == []  # a profile edit that leaves presence alone pushes nothing
 
 
+def test_an_sla_notification_goes_to_its_recipient_only(cloud: Cloud, floor: dict[str, str]) -> None:
+    def pushed(recipient: str) -> dict[str, list[dict[str, str]]]:
+        new = _image(entity="notification", id="N1", recipient=recipient, kind="escalated", subject="王小明的包裹")
+        return _sent(cloud.store, realtime.pushes_for("INSERT", new, None, lambda _: None))
+
+    event = {"type": "notification.created", "notification_id": "N1", "kind": "escalated"}
+    assert pushed("agent#agent-2") == {"c-agent-2": [event]}
+    assert pushed("team#team-a") == {"c-agent-1": [event]}
+    assert pushed("supervisors#team-b") == {"c-agent-2": [event]}  # the team's audience: the feed decides who reads
+    assert pushed("nobody") == {}
+    assert "王小明" not in json.dumps(pushed("team#team-a"))  # what changed, never the notice itself
+    # a notification expiring (TTL) or rewritten pushes nothing
+    gone = _image(entity="notification", id="N1", recipient="agent#agent-2", kind="escalated")
+    assert realtime.pushes_for("REMOVE", None, gone, lambda _: None) == []
+
+
 def test_other_items_push_nothing() -> None:
     for entity in ("event", "customer", "ws_connection", "queue_entry"):
         assert realtime.pushes_for("INSERT", _image(entity=entity, id="x", ticket_id="T"), None, lambda _: None) == []

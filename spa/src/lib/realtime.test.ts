@@ -161,6 +161,9 @@ describe('backoff, polling and what a push refreshes', () => {
       ['agents'],
       ['metrics', 'live'],
     ])
+    expect(queriesToRefresh({ type: 'notification.created', notification_id: 'N1', kind: 'escalated' })).toEqual([
+      ['notifications'],
+    ])
     expect(queriesToRefresh({ type: 'something.else' })).toEqual([])
   })
 })

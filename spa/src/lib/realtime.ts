@@ -13,6 +13,8 @@ export type RealtimeEvent = {
   message_id?: string
   agent_id?: string
   presence?: string
+  notification_id?: string
+  kind?: string
 }
 
 /** `off`: no WebSocket configured (polling only); `connecting`: the first attempt; `live`; `reconnecting`. */
@@ -162,6 +164,7 @@ export function queriesToRefresh(event: RealtimeEvent): readonly (readonly strin
     return keys
   }
   if (event.type === 'presence.changed') return [['agents'], ['metrics', 'live']]
+  if (event.type === 'notification.created') return [['notifications']] // the bell: an SLA warning or escalation
   return []
 }
 

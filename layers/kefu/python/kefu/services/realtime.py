@@ -5,7 +5,8 @@ Pushes say what changed, never the record itself (no customer data, no message t
 "message.created", "ticket_id": ..., "message_id": ...}``; the app refetches what it shows through the agent API,
 which applies the caller's permissions as always. Recipients of a ticket's change: its assignee (and the previous
 one), its team (and the previous one) or, with no team yet, everyone's ``unrouted`` audience, and the supervisors'
-``floor``. An agent's presence goes to the agent's teams and the floor.
+``floor``. An agent's presence goes to the agent's teams and the floor. An SLA notification (a warning, an
+escalation) goes to its recipient: the agent, or the team (a team's supervisors are in its audience too).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from kefu.store.connections import (
 # What the app offers as its subprotocol, followed by the ID token: Sec-WebSocket-Protocol: kefu.v1, <token>
 SUBPROTOCOL = "kefu.v1"
 # the entities the push function's event source mapping lets through (infra/constructs/realtime.py filters on them)
-PUSHED_ENTITIES = ("ticket", "message", "agent")
+PUSHED_ENTITIES = ("ticket", "message", "agent", "notification")
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,26 @@ def pushes_for(
             return []
         teams = [team_audience(team) for team in _strings(new, "teams")]
         return [Push((*teams, FLOOR), {"type": "presence.changed", "agent_id": agent_id, "presence": presence})]
+    if entity == "notification" and event_name == "INSERT":
+        audience = _notification_audience(_s(new, "recipient"))
+        notification_id = _s(new, "id")
+        if audience is None or not notification_id:
+            return []
+        event = {"type": "notification.created", "notification_id": notification_id, "kind": _s(new, "kind") or ""}
+        return [Push((audience,), event)]
     return []
+
+
+def _notification_audience(recipient: str | None) -> str | None:
+    """``agent#<id>`` -> that agent; ``team#<t>`` and ``supervisors#<t>`` -> the team (kefu.store.sla's feeds)."""
+    kind, _, name = (recipient or "").partition("#")
+    if not name:
+        return None
+    if kind == "agent":
+        return agent_audience(name)
+    if kind in ("team", "supervisors"):
+        return team_audience(name)
+    return None
 
 
 class Gone(Exception):

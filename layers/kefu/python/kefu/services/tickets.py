@@ -324,19 +324,17 @@ def assign(
             data["override_capacity"] = True
         if note:
             data["note"] = note.strip()
+        events = [_event(ticket.id, "assigned", caller, stamp, data)]
         if agent_id is not None:
             ticket.assignee = agent_id
+            if ticket.status == TicketStatus.PENDING:  # assigned means someone works it (as a queue assignment)
+                ticket.status = TicketStatus.IN_PROGRESS
+                events.append(
+                    _event(ticket.id, "status_changed", caller, stamp, {"from": "pending", "to": "in_progress"})
+                )
         if team is not None:
             ticket.team = team
-        _write(
-            store,
-            ticket,
-            expected,
-            [_event(ticket.id, "assigned", caller, stamp, data)],
-            stamp,
-            queued_before=queued,
-            taken=taken,
-        )
+        _write(store, ticket, expected, events, stamp, queued_before=queued, taken=taken)
         if moved_from:
             routing.release_quietly(store, moved_from, ticket.channel)  # transferred away: room for the next
         decided("transfer", "assigned", channel=ticket.channel, ticket_id=ticket.id, agent_id=agent_id, team=team)

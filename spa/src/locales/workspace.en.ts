@@ -80,7 +80,6 @@ export const workspaceEn = {
   },
   notifications: {
     label: 'Notifications',
-    labelCount: 'Notifications ({{count}} new)',
     title: 'Notifications',
     none: 'No notifications.',
     kinds: {

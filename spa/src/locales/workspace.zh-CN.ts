@@ -83,7 +83,6 @@ export const workspaceZhCN: Strings<typeof workspaceEn> = {
   },
   notifications: {
     label: '通知',
-    labelCount: '通知（{{count}} 条新）',
     title: '通知',
     none: '没有通知。',
     kinds: {

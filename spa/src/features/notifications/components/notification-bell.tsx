@@ -65,7 +65,6 @@ export function NotificationBell() {
         className="button"
         aria-expanded={open}
         aria-controls={id}
-        aria-label={unseen > 0 ? t('notifications.labelCount', { count: unseen }) : t('notifications.label')}
         onClick={toggle}
         data-testid="notification-bell"
       >
@@ -73,6 +72,8 @@ export function NotificationBell() {
           <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
           <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
         </svg>
+        {/* the name is the button's own text, the visible count in it (WCAG 2.5.3): "Notifications 2" */}
+        <span className="visually-hidden">{t('notifications.label')} </span>
         {unseen > 0 && (
           <span className="bell-count" data-testid="notification-count">
             {unseen}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -92,24 +92,36 @@ def test_a_valid_id_token_connects_with_the_agents_audiences(cloud: Cloud, token
 
 @pytest.mark.parametrize(
     ("offered", "error"),
-    [
-        (None, Unauthenticated),
-        ("kefu.v1", Unauthenticated),  # no token
-        (token(), Unauthenticated),  # the token without the subprotocol
-        (protocols("not-a-jwt"), Unauthenticated),
-        (protocols(token(key=OTHER_KEY)), Unauthenticated),  # signed by someone else
-        (protocols(token(exp=int(time.time()) - 1)), Unauthenticated),  # expired
-        (protocols(token(aud="another-client")), Unauthenticated),
-        (protocols(token(iss="https://cognito-idp.us-east-1.amazonaws.com/other")), Unauthenticated),
-        (protocols(token(token_use="access")), Unauthenticated),
-        (protocols(token(groups=[])), Forbidden),  # none of Kefu's groups
+    [  # made when the test runs, not when it is collected: a token made at collection may expire before
+        (lambda: None, Unauthenticated),
+        (lambda: "kefu.v1", Unauthenticated),  # no token
+        (token, Unauthenticated),  # the token without the subprotocol
+        (lambda: protocols("not-a-jwt"), Unauthenticated),
+        (lambda: protocols(token(key=OTHER_KEY)), Unauthenticated),  # signed by someone else
+        (lambda: protocols(token(exp=int(time.time()) - 1)), Unauthenticated),  # expired
+        (lambda: protocols(token(aud="another-client")), Unauthenticated),
+        (lambda: protocols(token(iss="https://cognito-idp.us-east-1.amazonaws.com/other")), Unauthenticated),
+        (lambda: protocols(token(token_use="access")), Unauthenticated),
+        (lambda: protocols(token(groups=[])), Forbidden),  # none of Kefu's groups
+    ],
+    ids=[
+        "none",
+        "no-token",
+        "no-subprotocol",
+        "not-a-jwt",
+        "other-key",
+        "expired",
+        "other-client",
+        "other-issuer",
+        "access-token",
+        "no-group",
     ],
 )
 def test_a_bad_or_expired_token_is_refused_and_nothing_is_stored(
-    cloud: Cloud, tokens: CognitoIdTokens, offered: str | None, error: type[Exception]
+    cloud: Cloud, tokens: CognitoIdTokens, offered: Callable[[], str | None], error: type[Exception]
 ) -> None:
     with pytest.raises(error):
-        realtime.connect(cloud.store, tokens, "conn-x", offered)
+        realtime.connect(cloud.store, tokens, "conn-x", offered())
     assert stored_connection_items(cloud.store) == []
 
 

@@ -585,7 +585,7 @@ def test_main_screens_have_no_serious_accessibility_problems(local_cloud: Any, p
         expect(page.get_by_test_id("message-item").first).to_be_visible()
         problems[f"ticket {language}"] = _serious_violations(page)
         page.get_by_test_id("settings-link").click()
-        expect(page.get_by_test_id("mfa-status")).to_be_visible()
+        expect(page.get_by_test_id("mfa-status")).to_be_visible(timeout=WAIT_MS)  # Cognito GetUser, on a busy machine
         problems[f"settings {language}"] = _serious_violations(page)
         page.get_by_test_id("nav-canned").click()
         expect(page.get_by_test_id("canned-manager")).to_be_visible()

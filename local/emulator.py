@@ -119,13 +119,13 @@ def _mfa_of(user: Any) -> dict[str, Any] | None:
 
 def _import_users(body: dict[str, Any]) -> dict[str, Any]:
     """Users as they were (sub, password, status, groups); the groups themselves exist already."""
-    from moto.cognitoidp.models import CognitoIdpUser
+    from moto.cognitoidp.models import CognitoIdpUser, UserStatus
 
     pool = _cognito_pool(body)
     for saved in body.get("users", []):
-        user = CognitoIdpUser(
-            body["pool_id"], saved["username"], saved["password"], saved["status"], saved["attributes"]
-        )
+        # the status as moto's enum, not its JSON string: GetUser compares it by identity (`is CONFIRMED`)
+        status = UserStatus(saved["status"])
+        user = CognitoIdpUser(body["pool_id"], saved["username"], saved["password"], status, saved["attributes"])
         user.id = saved["sub"]
         user.username = saved["username"]
         user.enabled = saved.get("enabled", True)

@@ -78,6 +78,13 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         claims = jwt.decode(token, options={"verify_signature": False})
         assert claims["sub"] == sub
         assert claims["cognito:groups"] == ["supervisor"]
+        # the restored user is a confirmed user to Cognito (the agent app reads its MFA status with GetUser)
+        access = client(second, "cognito-idp").initiate_auth(
+            ClientId=client_id,
+            AuthFlow="USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": "new@example.com", "PASSWORD": "Another-pass-1"},
+        )["AuthenticationResult"]["AccessToken"]
+        assert client(second, "cognito-idp").get_user(AccessToken=access)["Username"]
         assert client(second, "kms").decrypt(CiphertextBlob=ciphertext)["Plaintext"] == b"secret"
         assert client(second, "scheduler").get_schedule(Name="timer")["CreationDate"] == created
         sqs = client(second, "sqs")

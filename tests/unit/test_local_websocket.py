@@ -91,11 +91,14 @@ def test_connect_gets_api_gateways_event_and_a_refusal_closes_the_handshake(
         socket.send_text('{"action":"ping"}')
         socket.send_text("{}")
     deadline = time.monotonic() + 5
-    while function.events[-1]["requestContext"]["routeKey"] != "$disconnect" and time.monotonic() < deadline:
+    while len(function.events) < 5 and time.monotonic() < deadline:
         time.sleep(0.01)  # the gateway calls $disconnect once the client has gone
     routes = [e["requestContext"]["routeKey"] for e in function.events]
-    assert routes == ["$connect", "$connect", "$default", "$default", "$disconnect"]
-    assert function.events[2]["body"] == '{"action":"ping"}'
+    # $disconnect may come before the last message's $default, in AWS too (it is best effort)
+    assert routes[:2] == ["$connect", "$connect"]
+    assert sorted(routes[2:]) == ["$default", "$default", "$disconnect"]
+    bodies = [e["body"] for e in function.events if e["requestContext"]["routeKey"] == "$default"]
+    assert sorted(bodies) == ['{"action":"ping"}', "{}"]
     assert ws.connections == {}
 
 

@@ -59,7 +59,8 @@ export function KbPanel({ ticketId, onInsert, internalReply }: Props) {
       <p className="muted" aria-live="polite">
         {result.isFetching && !result.data ? t('common.loading') : searching ? t('kb.results', { count: hits.length }) : t('kb.suggested')}
       </p>
-      <ul className="composer-list">
+      {/* Focusable: internal-only hits offer no button, and the capped list must still scroll by keyboard. */}
+      <ul className="composer-list" tabIndex={0} aria-label={t('kb.results', { count: hits.length })}>
         {hits.map((hit) => (
           <li key={hit.id} data-testid="kb-hit">
             <div>

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kefu import identifiers
 from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus, Tier
-from kefu.routing.queue import RelaxationStep, Shift
+from kefu.routing.queue import RelaxationStep, Shift, Team
 from kefu.routing.rules import BusinessHours, RuleHit, Trigger
 
 
@@ -176,6 +176,7 @@ class MeOut(BaseModel):
     email: str | None
     name: str | None
     roles: list[str]
+    permissions: list[str] = Field(default_factory=list)  # what the roles allow (kefu.auth.PERMISSIONS)
     skills: list[str]
     teams: list[str]
     presence: str
@@ -253,6 +254,27 @@ class SuggestionOut(BaseModel):
 class SuggestionListOut(BaseModel):
     items: list[SuggestionOut]
     next_cursor: str | None = None
+
+
+class RevealIn(BaseModel):
+    """Which of a customer's contact fields to see whole, and why (written to the audit trail)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    fields: list[Literal["phone", "email", "identities"]] = Field(min_length=1, max_length=3)
+    reason: str = Field(min_length=1, max_length=500, description="why the whole values are needed (audited)")
+
+
+class RevealOut(BaseModel):
+    """The whole values of the fields asked for (the others stay null); never cached (Cache-Control: no-store)."""
+
+    customer_id: str
+    fields: list[str]
+    phone: str | None = None
+    email: str | None = None
+    identities: list[IdentityOut] | None = None
+    audit_id: str  # the audit entry this reveal wrote
+    revealed_at: str
 
 
 class MergeIn(BaseModel):
@@ -353,6 +375,35 @@ class DirectoryAgentOut(BaseModel):
 
 class AgentDirectoryOut(BaseModel):
     items: list[DirectoryAgentOut]
+    next_cursor: str | None = None
+
+
+class TeamListOut(BaseModel):
+    """Every configured team (``PUT /admin/teams/{id}`` made it), by id."""
+
+    items: list[Team]
+    next_cursor: str | None = None
+
+
+class AdminAgentOut(BaseModel):
+    """An agent as the admin screens edit them: roles (from Cognito, read only here) and the routing profile
+    (teams, skills 1-5, capacity per kind of work; ``configured`` false: routing has no profile yet, and the
+    figures are the defaults a first save starts from)."""
+
+    id: str
+    name: str | None = None
+    email: str | None = None
+    roles: list[str]
+    teams: list[str]
+    skills: dict[str, int]
+    capacity: dict[str, int]
+    load: dict[str, int]
+    presence: str
+    configured: bool
+
+
+class AdminAgentListOut(BaseModel):
+    items: list[AdminAgentOut]
     next_cursor: str | None = None
 
 

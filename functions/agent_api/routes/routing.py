@@ -8,6 +8,8 @@ from pydantic import ValidationError
 
 from agent_api.routes.common import caller_of, store
 from agent_api.schemas import (
+    AdminAgentListOut,
+    AdminAgentOut,
     AgentDirectoryOut,
     AgentId,
     DirectoryAgentOut,
@@ -18,6 +20,7 @@ from agent_api.schemas import (
     RoutingProfileIn,
     TeamId,
     TeamIn,
+    TeamListOut,
 )
 from kefu.clock import now
 from kefu.routing.queue import DEFAULT_RELAXATION, KINDS, Organization, RoutingProfile, Team
@@ -50,11 +53,43 @@ def dry_run(body: DryRunIn) -> DryRunOut:
     return DryRunOut(**outcome.model_dump(), auto_replies=outcome.auto_replies)
 
 
+@router.get("/admin/agents", summary="Every agent with roles and routing profile (teams, skills, capacity); admin")
+def list_admin_agents() -> AdminAgentListOut:
+    items = []
+    for entry in routing.admin_agents(store(), caller_of(router)):
+        profile = entry.profile or RoutingProfile(agent_id=entry.agent.id, teams=entry.agent.teams)
+        items.append(
+            AdminAgentOut(
+                id=entry.agent.id,
+                name=entry.agent.name,
+                email=entry.agent.email,
+                roles=entry.agent.roles,
+                teams=profile.teams,
+                skills=profile.skills,
+                capacity=profile.capacity,
+                load=profile.load,
+                presence=profile.presence if entry.profile else entry.agent.presence,
+                configured=entry.profile is not None,
+            )
+        )
+    return AdminAgentListOut(items=items)
+
+
 @router.put("/admin/agents/<agent_id>", summary="An agent's routing profile: teams, skills 1-5, capacity; admin")
 def put_agent(agent_id: AgentId, body: RoutingProfileIn) -> RoutingProfile:
     return routing.admin_save_profile(
         store(), caller_of(router), agent_id, teams=body.teams, skills=body.skills, capacity=body.capacity
     )
+
+
+@router.get("/admin/teams", summary="Every configured team: name, calendar, shifts, reassignment time; admin")
+def list_teams() -> TeamListOut:
+    return TeamListOut(items=routing.admin_teams(store(), caller_of(router)))
+
+
+@router.get("/admin/teams/<team_id>", summary="One configured team; admin")
+def get_team(team_id: TeamId) -> Team:
+    return routing.admin_team(store(), caller_of(router), team_id)
 
 
 @router.put("/admin/teams/<team_id>", summary="A team: name, calendar, reassignment time, skill relaxation; admin")

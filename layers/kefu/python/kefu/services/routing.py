@@ -621,6 +621,25 @@ def admin_save_profile(
     return store.routing.profile(agent_id) or profile
 
 
+def admin_agents(store: Store, caller: Caller) -> list[DirectoryEntry]:
+    """Every agent with their routing profile (None: never configured), for the admin screens."""
+    caller.require("admin")
+    return directory(store)
+
+
+def admin_teams(store: Store, caller: Caller) -> list[Team]:
+    caller.require("admin")
+    return sorted(store.routing.all_teams(), key=lambda team: team.id)
+
+
+def admin_team(store: Store, caller: Caller, team_id: str) -> Team:
+    caller.require("admin")
+    team = store.routing.team(team_id)
+    if team is None:
+        raise NotFound(f"no team '{team_id}'")
+    return team
+
+
 def admin_save_team(store: Store, caller: Caller, team: Team) -> Team:
     caller.require("admin")
     saved = team.model_copy(update={"updated_at": now_iso()})

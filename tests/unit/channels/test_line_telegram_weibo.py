@@ -184,6 +184,26 @@ def test_telegram_secret_header_from_sample() -> None:
         TelegramAdapter().verify(make_request(body=b"{}"), TG)
 
 
+def test_telegram_secret_refusals_name_the_check() -> None:
+    adapter = TelegramAdapter()
+    # a non-ASCII header is a wrong secret (401), not a crash of the str compare
+    with pytest.raises(Unauthenticated, match="does not match"):
+        adapter.verify(tg_request(b"{}", secret="s3cr3t_Token-\u00e9"), TG)
+    with pytest.raises(Unauthenticated, match="does not match"):
+        adapter.verify(tg_request(b"{}", secret="s3cr3t_Token-"), TG)  # a prefix of the secret
+    with pytest.raises(Unauthenticated, match="missing X-Telegram-Bot-Api-Secret-Token header"):
+        adapter.verify(tg_request(b"{}", secret=""), TG)
+    # an inbox without a secret_token refuses every delivery, an empty header included, and says why
+    no_secret = InboxConfig(id="tg-2", channel="telegram", credentials={"secret_token": "", "bot_token": "1:A"})
+    with pytest.raises(Unauthenticated, match="missing X-Telegram-Bot-Api-Secret-Token header"):
+        adapter.verify(tg_request(b"{}", secret=""), no_secret)
+    with pytest.raises(InvalidInput, match="has no credential 'secret_token'"):
+        adapter.verify(tg_request(b"{}", secret="anything"), no_secret)
+    # the right secret on a body over the limit: refused for its size
+    with pytest.raises(InvalidInput, match="bytes, more than"):
+        adapter.verify(tg_request(b"{" + b" " * (1024 * 1024) + b"}"), TG)
+
+
 def test_telegram_text_sample() -> None:
     [message] = TelegramAdapter().parse(tg_request(sample("telegram/update_text_message.json")), TG)
     assert (message.provider_message_id, message.text, message.kind) == ("10000", "/start", "text")

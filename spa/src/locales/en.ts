@@ -33,6 +33,7 @@ export const en = {
     settings: 'Settings',
     breadcrumb: 'Breadcrumb',
     skipToContent: 'Skip to content',
+    admin: 'Administration',
   },
   auth: {
     title: 'Sign in',

@@ -15,13 +15,15 @@ from kefu.clock import now_iso
 from kefu.inbound import InboundMessage, Sender
 from kefu.models import Customer, Identity
 from kefu.services import chat
+from kefu.services import customers as customers_service
 from kefu.services.ingest import ingest_message
 from kefu.store import Read, Store
 from tests.integration.conftest import Cloud
 from tests.integration.test_chat_flow import call
-from tests.support.aws_events import agent_claims, api_event
+from tests.support.aws_events import FakeContext, agent_claims, api_event
 
 SUPERVISOR = agent_claims(sub="sup-1", groups="supervisor,agent", email="supervisor@example.com")
+ADMIN = agent_claims(sub="adm-1", groups="admin", email="admin@example.com")
 AGENT = agent_claims()
 NUMBER = "+8613812345678"
 
@@ -164,13 +166,13 @@ def test_a_web_chat_visitor_typing_the_same_phone_is_not_merged_but_suggested(cl
         {
             "customer_id": known,
             "key_kind": "phone",
-            "key_value": NUMBER,
+            "key_value": "+86138****5678",  # masked for every role, the supervisor too
             "reason": "declared_contact",
             "created_at": body["items"][0]["created_at"],
         }
     ]
     assert [s["customer_id"] for s in api("GET", f"/api/v1/customers/{known}/suggestions")[1]["items"]] == [stranger]
-    # agents may look, masked
+    # agents may look, masked the same way
     status, masked = api("GET", f"/api/v1/customers/{known}/suggestions", claims=AGENT)
     assert status == 200 and masked["items"][0]["key_value"] == "+86138****5678"
 
@@ -301,32 +303,133 @@ def test_concurrent_first_messages_for_one_key_make_one_customer(cloud: Cloud, r
 # ---------------------------------------------------------------- the agent API
 
 
-def test_profile_with_identities_and_history_masked_for_agents(cloud: Cloud) -> None:
+def test_profile_with_identities_and_history_masked_for_every_role(cloud: Cloud) -> None:
     wa = whatsapp_message("8613812345678", "where is my parcel", "wamid.p")
     ingest_message(cloud.store, wa)
     customer_id = owner(cloud.store, wa)
 
-    status, full = api("GET", f"/api/v1/customers/{customer_id}")
-    assert status == 200, full
-    assert full["phone"] == NUMBER and full["tier"] == "normal" and full["tags"] == []
-    assert sorted((i["channel"], i["external_id"]) for i in full["identities"]) == [
-        ("phone", NUMBER),
-        ("whatsapp", NUMBER),
-    ]
-    assert [(t["channel"], t["subject"]) for t in full["tickets"]] == [("whatsapp", "where is my parcel")]
-    assert full["merged_into"] is None
-
-    status, masked = api("GET", f"/api/v1/customers/{customer_id}", claims=AGENT)
-    assert status == 200
-    assert masked["phone"] == "+86138****5678"
-    assert {i["external_id"] for i in masked["identities"]} == {"+86138****5678"}
-    assert NUMBER not in json.dumps(masked)
-    # the ticket view's customer summary is masked the same way
-    ticket = api("GET", f"/api/v1/tickets/{full['tickets'][0]['id']}", claims=AGENT)[1]
-    assert NUMBER not in json.dumps(ticket["customer"])
+    for claims in (AGENT, SUPERVISOR, ADMIN):
+        status, shown = api("GET", f"/api/v1/customers/{customer_id}", claims=claims)
+        assert status == 200, shown
+        assert shown["phone"] == "+86138****5678" and shown["tier"] == "normal" and shown["tags"] == []
+        assert sorted((i["channel"], i["external_id"]) for i in shown["identities"]) == [
+            ("phone", "+86138****5678"),
+            ("whatsapp", "+86138****5678"),
+        ]
+        assert [(t["channel"], t["subject"]) for t in shown["tickets"]] == [("whatsapp", "where is my parcel")]
+        assert shown["merged_into"] is None
+        assert NUMBER not in json.dumps(shown)
+        # the ticket view's customer summary is masked the same way
+        ticket = api("GET", f"/api/v1/tickets/{shown['tickets'][0]['id']}", claims=claims)[1]
+        assert ticket["customer"]["phone"] == "+86138****5678" and NUMBER not in json.dumps(ticket["customer"])
 
     assert api("GET", "/api/v1/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV")[0] == 404  # well-formed, unknown
     assert api("GET", "/api/v1/customers/nobody")[0] == 400  # not a customer id at all
+
+
+# ---------------------------------------------------------------- the audited reveal
+
+
+def reveals_in_trail(cloud: Cloud) -> list[Any]:
+    month = now_iso()[:7]
+    return [e for e in cloud.store.audit.trail(month) if e.action == "customer.contacts_revealed"]
+
+
+def reveal(customer_id: str, body: Any, claims: dict[str, str] | None = None) -> tuple[int, Any, dict[str, Any]]:
+    event = api_event(
+        "POST", f"/api/v1/customers/{customer_id}/reveal", resource="/api/v1/{proxy+}", body=body,
+        claims=claims or SUPERVISOR,
+    )  # fmt: skip
+    event["requestContext"]["requestId"] = "req-reveal-1"
+    answer = agent_api(event, FakeContext())
+    headers = {k.lower(): v for k, v in (answer.get("multiValueHeaders") or {}).items()}
+    return answer["statusCode"], json.loads(answer["body"]), headers
+
+
+def test_a_supervisor_reveals_a_phone_number_and_exactly_one_audit_entry_says_so(cloud: Cloud) -> None:
+    visitor = web_chat(cloud, "please call me", phone="138 1234 5678", email="kerry@example.com")
+    ingest_message(cloud.store, visitor)
+    customer_id = owner(cloud.store, visitor)
+    assert reveals_in_trail(cloud) == []
+
+    status, shown, headers = reveal(customer_id, {"fields": ["phone"], "reason": "customer asked for a call back"})
+    assert status == 200, shown
+    assert shown["customer_id"] == customer_id and shown["fields"] == ["phone"]
+    assert shown["phone"] == NUMBER
+    assert shown["email"] is None and shown["identities"] is None  # only what was asked for
+    assert headers["cache-control"] == ["no-store"]
+
+    trail = reveals_in_trail(cloud)
+    assert len(trail) == 1
+    entry = trail[0]
+    assert (entry.id, entry.actor_id, entry.actor_email, entry.target) == (
+        shown["audit_id"], "sup-1", "supervisor@example.com", f"customer:{customer_id}"
+    )  # fmt: skip
+    assert entry.created_at == shown["revealed_at"]
+    assert entry.details["customer_id"] == customer_id and entry.details["fields"] == ["phone"]
+    assert entry.details["reason"] == "customer asked for a call back"
+    assert entry.details["request_id"] == "req-reveal-1"
+    assert NUMBER not in entry.model_dump_json() and "kerry@example.com" not in entry.model_dump_json()
+    assert cloud.store.audit.reveals(entry.created_at[:13], "sup-1") == 1
+
+    # the profile still reads masked afterwards: a reveal shows the values once, it changes no read
+    assert api("GET", f"/api/v1/customers/{customer_id}")[1]["phone"] == "+86138****5678"
+
+    # an admin may too; several fields at once
+    status, shown, _ = reveal(customer_id, {"fields": ["email", "identities"], "reason": "invoice"}, claims=ADMIN)
+    assert status == 200, shown
+    assert shown["email"] == "kerry@example.com" and shown["phone"] is None
+    assert shown["identities"] == [{"channel": "web", "external_id": visitor.sender.external_id}]
+    assert [e.details["fields"] for e in reveals_in_trail(cloud)] == [["phone"], ["email", "identities"]]
+
+
+def test_an_agent_may_not_reveal_and_a_bad_reveal_writes_no_audit(cloud: Cloud) -> None:
+    visitor = web_chat(cloud, "hi", phone="13812345678")
+    ingest_message(cloud.store, visitor)
+    customer_id = owner(cloud.store, visitor)
+    good = {"fields": ["phone"], "reason": "call back"}
+
+    # /me says who holds the permission (the agent app shows the reveal button from it)
+    assert api("GET", "/api/v1/me", claims=AGENT)[1]["permissions"] == []
+    assert api("GET", "/api/v1/me", claims=SUPERVISOR)[1]["permissions"] == ["customer.reveal_contacts"]
+
+    status, error, _ = reveal(customer_id, good, claims=AGENT)
+    assert status == 403 and "reveal permission" in error["message"], error
+    assert NUMBER not in json.dumps(error)
+    # refused before the body is read: an agent learns nothing from a broken body either
+    assert reveal(customer_id, {"fields": ["nope"]}, claims=AGENT)[0] == 403
+
+    for body in (
+        {"fields": ["phone"]},  # no reason
+        {"fields": ["phone"], "reason": "   "},  # a blank one
+        {"fields": ["phone"], "reason": "x" * 501},
+        {"fields": [], "reason": "call back"},
+        {"fields": ["address"], "reason": "call back"},  # a field that cannot be revealed
+        {"fields": ["phone"], "reason": "call back", "also": "this"},  # an unknown key
+        {"reason": "call back"},
+    ):
+        status, error, _ = reveal(customer_id, body)
+        assert status == 400, (body, status, error)
+        assert NUMBER not in json.dumps(error)
+    assert reveal("01ARZ3NDEKTSV4RRFFQ69G5FAV", good)[0] == 404  # well-formed, unknown
+    assert reveal("nobody", good)[0] == 400
+    assert reveals_in_trail(cloud) == []
+    assert cloud.store.audit.reveals(now_iso()[:13], "sup-1") == 0
+
+
+def test_reveals_are_limited_per_user_and_hour(cloud: Cloud, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(customers_service, "MAX_REVEALS_PER_HOUR", 2)
+    visitor = web_chat(cloud, "hi", phone="13812345678")
+    ingest_message(cloud.store, visitor)
+    customer_id = owner(cloud.store, visitor)
+    good = {"fields": ["phone"], "reason": "call back"}
+    assert [reveal(customer_id, good)[0] for _ in range(2)] == [200, 200]
+    status, error, _ = reveal(customer_id, good)
+    assert status == 429 and "at most 2 reveals an hour" in error["message"], error
+    assert len(reveals_in_trail(cloud)) == 2  # the refused one wrote nothing
+    # another user has a counter of their own
+    assert reveal(customer_id, good, claims=ADMIN)[0] == 200
+    assert len(reveals_in_trail(cloud)) == 3
 
 
 def test_merge_then_unmerge_round_trip_is_audited(cloud: Cloud) -> None:

@@ -9,6 +9,7 @@ from ingest.handler import lambda_handler as ingest
 from tests.integration.conftest import Cloud
 from tests.integration.test_chat_flow import agent, call, say, start_chat
 from tests.support.aws_events import agent_claims, api_event
+from webhooks.handler import lambda_handler as webhooks
 
 AGENT_2 = agent_claims(sub="agent-2", email="agent2@example.com")
 SUPERVISOR = agent_claims(sub="super-1", groups="[supervisor]", email="supervisor@example.com")
@@ -102,6 +103,35 @@ def test_a_missing_value_without_fallback_is_named(cloud: Cloud) -> None:
     status, rendered = agent("POST", f"/api/v1/canned-replies/{reply['id']}/render", {"ticket_id": ticket_id})
     assert status == 200
     assert rendered == {"body": "We will email .", "missing": ["customer.email"]}
+
+
+def test_contact_variables_are_masked_for_every_role(cloud: Cloud) -> None:
+    # a variable never shows more than the customer panel: masked for supervisors and admins too
+    _, session = call(
+        webhooks,
+        api_event(
+            "POST",
+            "/chat/web/sessions",
+            resource="/chat/{inbox}/sessions",
+            body={"name": "Wang", "phone": "+8613812345678", "email": "wang@example.com"},
+            path_params={"inbox": "web"},
+        ),
+    )
+    assert say(session["session_token"], "hi", "w-2")[0] == 202
+    assert cloud.run_sqs(ingest, cloud.inbound_url) == {"batchItemFailures": []}
+    status, reply = agent(
+        "POST",
+        "/api/v1/canned-replies",
+        reply_body("{{customer.phone}} / {{customer.email}}", scope="shared"),
+        claims=SUPERVISOR,
+    )
+    assert status == 201, reply
+    admin = agent_claims(sub="admin-1", groups="[admin]", email="admin@example.com")
+    for claims in (agent_claims(), SUPERVISOR, admin):
+        path = f"/api/v1/canned-replies/{reply['id']}/render"
+        status, rendered = agent("POST", path, {"ticket_id": session["ticket_id"]}, claims=claims)
+        assert status == 200, rendered
+        assert rendered["body"] == "+86138****5678 / w***@example.com", claims
 
 
 def test_saved_views_belong_to_their_agent(cloud: Cloud) -> None:

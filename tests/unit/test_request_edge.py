@@ -24,7 +24,15 @@ from kefu.api import (
     check_request_body,
     validation_error_response,
 )
-from kefu.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType, http_status_for
+from kefu.auth import PERMISSIONS, REVEAL_CONTACTS, permissions_of
+from kefu.errors import (
+    Forbidden,
+    InvalidInput,
+    PayloadTooLarge,
+    TooManyRequests,
+    UnsupportedMediaType,
+    http_status_for,
+)
 
 RULES = BodyRules(max_bytes=1024, media_types=frozenset({JSON}))
 ANY_TYPE = BodyRules(max_bytes=1024)
@@ -235,12 +243,27 @@ def test_every_admin_route_has_its_roles_and_agents_are_refused() -> None:
 
 
 def test_agent_routes_are_open_to_every_role() -> None:
+    permission_routes = {
+        (m, access.PREFIX + p.replace("<", "{").replace(">", "}")) for m, p, _ in access.PERMISSION_RULES
+    }
+    assert permission_routes <= set(real_operations())
     for method, path in real_operations():
-        if not path.startswith(access.ADMIN_PREFIX):
+        if not path.startswith(access.ADMIN_PREFIX) and (method, path) not in permission_routes:
             assert access.roles_for(method, path) is None, (method, path)
     access.authorize(event(b"{}", method="POST", path="/api/v1/tickets/x/messages", groups="[agent]"))
 
 
+def test_a_contact_reveal_needs_the_reveal_permission_before_its_body_is_read() -> None:
+    path = "/api/v1/customers/01ARZ3NDEKTSV4RRFFQ69G5FAV/reveal"
+    assert access.roles_for("POST", path) == PERMISSIONS[REVEAL_CONTACTS] == ("supervisor", "admin")
+    with pytest.raises(Forbidden, match="reveal permission"):
+        access.authorize(event(b"not even json", method="POST", path=path, groups="[agent]"))
+    for groups in ("[supervisor]", "[admin]", "[agent, supervisor]"):
+        access.authorize(event(b"{}", method="POST", path=path, groups=groups))
+    assert permissions_of(["agent"]) == [] and permissions_of(["supervisor"]) == [REVEAL_CONTACTS]
+
+
 def test_status_codes_of_the_new_errors() -> None:
+    assert http_status_for(TooManyRequests("x")) == 429
     assert http_status_for(PayloadTooLarge("x")) == 413
     assert http_status_for(UnsupportedMediaType("x")) == 415

@@ -1,4 +1,7 @@
-"""Customers (/api/v1/customers/...) and their merges (/api/v1/admin/customers/..., supervisors and admins)."""
+"""Customers (/api/v1/customers/...) and their merges (/api/v1/admin/customers/..., supervisors and admins).
+
+Every read shows phone numbers, emails and the identities made of them masked; ``POST .../reveal`` shows them
+whole to a caller with the reveal permission, with a reason, and audits it."""
 
 from __future__ import annotations
 
@@ -9,9 +12,12 @@ from agent_api.schemas import (
     CustomerId,
     CustomerOut,
     CustomerPatchIn,
+    ErrorOut,
     IdentityOut,
     MergeIn,
     MergeOut,
+    RevealIn,
+    RevealOut,
     SuggestionListOut,
     SuggestionOut,
     TicketOut,
@@ -28,7 +34,8 @@ def _merge_out(record: CustomerMerge) -> MergeOut:
         merge_id=record.id,
         source_id=record.source_id,
         target_id=record.target_id,
-        identities=[IdentityOut.model_validate(i.model_dump()) for i in record.identities],
+        # masked like every read: a merge answer is no way around the reveal
+        identities=[IdentityOut.model_validate(customers.mask_identity(i).model_dump()) for i in record.identities],
         reason=record.reason,
         actor_id=record.actor_id,
         created_at=record.created_at,
@@ -72,6 +79,39 @@ def get_suggestions(customer_id: CustomerId) -> SuggestionListOut:
             )
             for s in found
         ]
+    )
+
+
+@router.post(
+    "/customers/<customer_id>/reveal",
+    summary="Whole phone number, email or identities (the reveal permission: supervisor or admin; audited)",
+    description=(
+        "Every read masks a customer's phone number, email and the identities made of them. This shows the "
+        "fields asked for whole, once: it needs a reason, writes one audit entry (who, when, which customer, "
+        "which fields, why, which request) and is never cached. An agent gets 403; more than "
+        f"{customers.MAX_REVEALS_PER_HOUR} reveals by one user in one hour, 429."
+    ),
+    responses={
+        200: {"description": "The whole values of the fields asked for"},
+        429: {
+            "description": f"The caller made {customers.MAX_REVEALS_PER_HOUR} reveals this hour already",
+            "content": {"application/json": {"schema": ErrorOut.model_json_schema()}},
+        },
+    },
+)
+def reveal_customer(customer_id: CustomerId, body: RevealIn) -> RevealOut:
+    request_id = router.current_event.request_context.request_id
+    found = customers.reveal(store(), caller_of(router), customer_id, list(body.fields), body.reason, request_id)
+    return RevealOut(
+        customer_id=found.customer_id,
+        fields=list(found.fields),
+        phone=found.phone,
+        email=found.email,
+        identities=(
+            None if found.identities is None else [IdentityOut.model_validate(i.model_dump()) for i in found.identities]
+        ),
+        audit_id=found.audit_id,
+        revealed_at=found.revealed_at,
     )
 
 

@@ -33,7 +33,6 @@ export const en = {
     settings: 'Settings',
     breadcrumb: 'Breadcrumb',
     skipToContent: 'Skip to content',
-    admin: 'Administration',
   },
   auth: {
     title: 'Sign in',

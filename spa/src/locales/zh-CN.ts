@@ -36,7 +36,6 @@ export const zhCN: Strings<typeof en> = {
     settings: '设置',
     breadcrumb: '导航路径',
     skipToContent: '跳到主要内容',
-    admin: '系统管理',
   },
   auth: {
     title: '登录',

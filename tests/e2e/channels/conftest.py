@@ -38,8 +38,8 @@ def admin_token(local_cloud: Any) -> str:
 
 @pytest.fixture(scope="session")
 def agent_token(local_cloud: Any) -> str:
-    # a supervisor (also in the agent group): the tests compare customers' phone identities, which plain
-    # agents see masked (tests/integration/test_customers.py covers the masking)
+    # a supervisor (also in the agent group); every role reads customers' phone and email identities masked
+    # (tests/integration/test_customers.py covers the masking and the audited reveal)
     return str(local_cloud.login("supervisor@example.com", PASSWORD))
 
 

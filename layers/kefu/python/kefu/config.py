@@ -216,7 +216,6 @@ AnySettings = TypeVar("AnySettings", bound=Settings)
 _model: type[Settings] = Settings
 
 
-    media_bucket: Required  # an agent's files are sent as presigned links on channels that take links
 def require(model: type[AnySettings]) -> AnySettings:
     """At a function's init: its own model becomes this process's settings, parsed (and checked) now."""
     global _model  # noqa: PLW0603 - one model per process, chosen by the handler at init

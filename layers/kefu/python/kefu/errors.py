@@ -52,6 +52,10 @@ class ConcurrentUpdate(Conflict):
     """Someone else wrote the same ticket first (optimistic locking); re-read and try again."""
 
 
+class TooManyRequests(KefuError):
+    """The caller did this more often than the limit allows in the current window (429)."""
+
+
 class Duplicate(KefuError):
     """A delivery that was already stored; callers treat it as success."""
 
@@ -88,6 +92,7 @@ HTTP_STATUS: dict[type[KefuError], int] = {
     Forbidden: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyRequests: 429,
     Duplicate: 200,
     ProviderError: 502,
 }

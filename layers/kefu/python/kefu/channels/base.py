@@ -238,9 +238,6 @@ class ChannelAdapter(ABC):
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
 
     def enrich_sender(self, sender: Sender, inbox: InboxConfig, http: HttpClient) -> Sender:
-    # how a reply's files reach the customer: "inline" (as files), "link" (download links in the text, which
-    # the outbound function presigns for 7 days) or "none" (the agent app says so and the API refuses them)
-    outbound_media: ClassVar[str] = "none"
         """Fill in what the delivery did not carry but the provider's API knows (WeChat: the unionid that
         ties one person's openids across a company's accounts). Best effort: ingest goes on without it."""
         return sender

@@ -37,17 +37,7 @@ from kefu.knowledge.bot import (
 )
 from kefu.knowledge.models import Visibility
 from kefu.knowledge.search import ArticleIndex, SearchRequest
-from kefu.models import (
-    ASKS_SOLVED,
-    OPEN_STATUSES,
-    AuthorType,
-    DeliveryStatus,
-    Direction,
-    Message,
-    Ticket,
-    TicketEvent,
-    TicketStatus,
-)
+from kefu.models import OPEN_STATUSES, AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
 from kefu.store import Store, Transaction
 
 ANSWERED = "bot_answered"
@@ -145,7 +135,6 @@ def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) 
     generated = _generated(text, locale, scored, settings.threshold, help_base_url)
     stamp = now_iso()
     reply = _bot_message(ticket, generated[0] if generated else answer.text(locale), stamp)
-    reply.kind = ASKS_SOLVED  # the widget shows the question as a card with its two answers
     event = _event(
         ticket,
         ANSWERED,

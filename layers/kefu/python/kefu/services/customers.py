@@ -14,6 +14,10 @@ The rule (docs/customers.md says it for people):
 - Phone numbers and emails the customer typed (web chat, web form) prove nothing: they go on the profile and
   into the contact index, and produce suggestions only.
 - Supervisors and admins merge two customers explicitly (audited, undoable exactly once).
+
+Phone numbers, emails and the identities made of them leave the API masked for every role (``visible``);
+a caller with the reveal permission (``kefu.auth.REVEAL_CONTACTS``) sees them whole only by asking for it,
+with a reason, and each such reveal is written to the audit trail (``reveal``).
 """
 
 from __future__ import annotations
@@ -21,12 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kefu import identifiers
-from kefu.auth import Caller
+from kefu.auth import REVEAL_CONTACTS, Caller
 from kefu.clock import new_id, now_iso
-from kefu.errors import Conflict, InvalidInput, NotFound, retry_on_concurrent_update
+from kefu.errors import Conflict, InvalidInput, NotFound, TooManyRequests, retry_on_concurrent_update
 from kefu.inbound import Sender
 from kefu.models import AuditEntry, Customer, CustomerMerge, DuplicateSuggestion, Identity, Ticket, Tier
-from kefu.observability import decided
+from kefu.observability import count, current_correlation_id, decided
 from kefu.phone import to_e164
 from kefu.privacy import mask_email, mask_phone
 from kefu.store import Read, Store
@@ -40,7 +44,7 @@ PHONE_PROVING_CHANNELS = frozenset({"whatsapp", "twilio"})
 EMAIL_PROVING_CHANNELS = frozenset({"email"})
 # a person has one unionid: a customer holding a different one is somebody else
 EXCLUSIVE_KINDS = frozenset({UNION})
-# channels whose external ids are phone numbers or email addresses (masked for agents)
+# channels whose external ids are phone numbers or email addresses (masked unless revealed)
 PHONE_ID_CHANNELS = frozenset({"whatsapp", "twilio", PHONE})
 EMAIL_ID_CHANNELS = frozenset({"email", "form"})
 
@@ -300,10 +304,9 @@ def mask_identity(identity: Identity) -> Identity:
     return Identity(channel=channel, external_id=value)
 
 
-def visible(customer: Customer, caller: Caller) -> Customer:
-    """Agents see phone numbers, emails and the identities made of them masked; supervisors and admins whole."""
-    if caller.sees_pii:
-        return customer
+def visible(customer: Customer) -> Customer:
+    """The customer as every read shows it: phone number, email and the identities made of them masked, for
+    every role (a caller with the reveal permission asks for the whole values with ``reveal``)."""
     return customer.model_copy(
         update={
             "phone": mask_phone(customer.phone),
@@ -317,7 +320,7 @@ def get_profile(store: Store, caller: Caller, customer_id: str) -> CustomerProfi
     """Profile, tier, tags, identities and ticket history (including customers merged into this one).
     A merged customer answers as the tombstone it is, with ``merged_into`` saying where it went."""
     customer = store.customers.get(customer_id)
-    return CustomerProfile(visible(customer, caller), ticket_history(store, customer))
+    return CustomerProfile(visible(customer), ticket_history(store, customer))
 
 
 def ticket_history(store: Store, customer: Customer, limit: int = HISTORY_LIMIT) -> list[Ticket]:
@@ -352,11 +355,89 @@ def suggestions(store: Store, caller: Caller, customer_id: str) -> list[Duplicat
             if other is None or other == live.id or other in seen:
                 continue
             seen.add(other)
-            value = suggestion.key_value
-            if not caller.sees_pii:
-                value = mask_identity(Identity(channel=suggestion.key_kind, external_id=value)).external_id
+            value = mask_identity(Identity(channel=suggestion.key_kind, external_id=suggestion.key_value)).external_id
             out.append(suggestion.model_copy(update={"customer_id": live.id, "other_id": other, "key_value": value}))
     return out
+
+
+# ---------------------------------------------------------------- reveal (the reveal permission; audited)
+
+REVEALABLE = ("phone", "email", "identities")
+MAX_REVEALS_PER_HOUR = 60  # per user, counted with the audit entry (pattern 62); the 61st in an hour is a 429
+
+
+@dataclass(frozen=True)
+class Revealed:
+    """What one reveal showed: only the fields asked for are set; ``audit_id`` names its audit entry."""
+
+    customer_id: str
+    fields: tuple[str, ...]
+    phone: str | None
+    email: str | None
+    identities: list[Identity] | None
+    audit_id: str
+    revealed_at: str
+
+
+def reveal(
+    store: Store, caller: Caller, customer_id: str, fields: list[str], reason: str, request_id: str | None
+) -> Revealed:
+    """The whole phone number, email or identities of one customer, for a caller with the reveal permission,
+    with a reason. Exactly one audit entry (who, when, which customer, which fields, why, which request) is
+    written with the caller's hourly reveal counter, before anything is shown; the values never go to a log."""
+    caller.require_permission(REVEAL_CONTACTS)
+    asked = tuple(dict.fromkeys(fields))
+    unknown = [f for f in asked if f not in REVEALABLE]
+    if not asked or unknown:
+        raise InvalidInput(f"fields must be one or more of {', '.join(REVEALABLE)}; not {', '.join(unknown) or 'none'}")
+    why = reason.strip()
+    if not why or len(why) > MAX_REASON:
+        raise InvalidInput(f"reason must be 1 to {MAX_REASON} characters")
+    customer = store.customers.get(customer_id)  # the record the profile shows (a tombstone too)
+    stamp = now_iso()
+    entry = AuditEntry(
+        id=new_id(),
+        actor_id=caller.id,
+        actor_email=caller.email,
+        action="customer.contacts_revealed",
+        target=f"customer:{customer.id}",
+        details={
+            "customer_id": customer.id,
+            "fields": list(asked),
+            "reason": why,
+            "request_id": request_id,
+            "correlation_id": current_correlation_id(),
+        },
+        created_at=stamp,
+    )
+    hour = stamp[:13]
+    store.audit.put_reveal(
+        entry,
+        hour=hour,
+        limit=MAX_REVEALS_PER_HOUR,
+        refused=TooManyRequests(
+            f"at most {MAX_REVEALS_PER_HOUR} reveals an hour per user; nothing was revealed, try again next hour"
+        ),
+    )
+    count("ContactsRevealed", None)
+    decided(
+        "customer_reveal",
+        "revealed",
+        customer_id=customer.id,
+        fields=list(asked),
+        actor_id=caller.id,
+        audit_id=entry.id,
+        reveals_this_hour=store.audit.reveals(hour, caller.id),
+    )
+    return Revealed(
+        customer_id=customer.id,
+        fields=asked,
+        phone=customer.phone if "phone" in asked else None,
+        email=customer.email if "email" in asked else None,
+        identities=list(customer.identities) if "identities" in asked else None,
+        audit_id=entry.id,
+        revealed_at=stamp,
+    )
 
 
 # ---------------------------------------------------------------- merge and unmerge (supervisors, admins)

@@ -12,7 +12,6 @@ from kefu.clock import new_id, now_iso
 from kefu.errors import Conflict, InvalidInput, NotFound, retry_on_concurrent_update
 from kefu.models import (
     OPEN_STATUSES,
-    Attachment,
     AuthorType,
     Customer,
     DeliveryStatus,
@@ -88,15 +87,10 @@ def get_detail(store: Store, caller: Caller, ticket_id: str) -> TicketDetail:
     messages, events = store.tickets.thread(ticket_id)
     try:
         # a merged customer's tickets show the customer it was merged into
-        customer: Customer | None = visible_customer(customers.current_customer(store, ticket.customer_id), caller)
+        customer: Customer | None = customers.visible(customers.current_customer(store, ticket.customer_id))
     except NotFound:
         customer = None
     return TicketDetail(ticket, messages, events, customer)
-
-
-def visible_customer(customer: Customer, caller: Caller) -> Customer:
-    """Agents see phone numbers, emails and identities made of them masked; supervisors and admins whole."""
-    return customers.visible(customer, caller)
 
 
 def _ticket_to_change(store: Store, ticket_id: str) -> Ticket:
@@ -111,18 +105,9 @@ def _ticket_to_change(store: Store, ticket_id: str) -> Ticket:
     return ticket
 
 
-def reply(
-    store: Store,
-    caller: Caller,
-    ticket_id: str,
-    body: str,
-    internal: bool,
-    attachments: list[Attachment] | None = None,
-) -> Message:
-    """An agent's reply or internal note; ``attachments`` are files already stored (kefu.services.thread)."""
+def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:
     text = body.strip()
-    files = list(attachments or [])
-    if not text and not files:
+    if not text:
         raise InvalidInput("body must not be empty")
     if len(text) > MAX_BODY:
         raise InvalidInput(f"body is longer than {MAX_BODY} characters")
@@ -139,8 +124,6 @@ def reply(
             conversation_key=ticket.conversation_key,
             direction=Direction.OUTBOUND,
             author_type=AuthorType.AGENT,
-            kind=_kind_of(files, text),
-            attachments=files,
             author_id=caller.id,
             body=text,
             internal=internal,
@@ -163,17 +146,11 @@ def reply(
             if ticket.assignee is None:
                 ticket.assignee = caller.id
                 events.append(_event(ticket.id, "assigned", caller, stamp, {"to": caller.id, "by": "reply"}))
-            ticket.last_message_preview = (text or ", ".join(f.name or "" for f in files)).replace("\n", " ")[:140]
+            ticket.last_message_preview = text.replace("\n", " ")[:140]
             ticket.last_message_at = stamp
         ticket.message_count += 1
         happened = Happened.CHANGED if internal else Happened.AGENT_REPLY
         _write(store, ticket, expected, events, stamp, message, queued_before=queued, happened=happened)
-def _kind_of(files: list[Attachment], text: str) -> str:
-    from kefu.services.thread import kind_of
-
-    return kind_of(files, text)
-
-
         return message
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)

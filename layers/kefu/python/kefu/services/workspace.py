@@ -135,12 +135,12 @@ def delete_reply(store: Store, caller: Caller, reply_id: str) -> None:
 
 
 def render_reply(store: Store, caller: Caller, reply_id: str, ticket_id: str) -> Rendered:
-    """The reply filled in for one ticket. The customer's contact data is what the caller may see, so a
-    variable never shows an agent more than the customer panel does."""
+    """The reply filled in for one ticket. The customer's contact data is masked as in the customer panel, for
+    every role: a variable never shows more than the panel does (the whole values take a reveal)."""
     reply = visible_reply(store, caller, reply_id)
     ticket = store.tickets.get(ticket_id)
     try:
-        customer = customers.visible(customers.current_customer(store, ticket.customer_id), caller)
+        customer = customers.visible(customers.current_customer(store, ticket.customer_id))
     except NotFound:
         customer = None
     agent = store.agents.find(caller.id)

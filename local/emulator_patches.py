@@ -17,6 +17,7 @@ def apply() -> None:
     _sqs_plain_clock()
     _sqs_queue_attributes_on_demand()
     _dynamodb_transactions_without_table_copies()
+    _dynamodb_queries_in_their_partition()
     _stream_iterators_bounded()
     _attribute_values_as_they_are()
     _cognito_totp_as_aws_does()
@@ -158,6 +159,50 @@ def _attribute_values_as_they_are() -> None:
         original(self, serialized, value, shape, key)
 
     BaseJSONSerializer._serialize_type_structure = serialize_structure  # type: ignore[method-assign]
+
+
+def _dynamodb_queries_in_their_partition() -> None:
+    """moto answers every Query by sorting the whole table (``Table.all_items``: every item ordered by its
+    key, each comparison a Python call on attribute values), then keeps the items of the one partition, or
+    on an index those with the index's key values: O(n log n) in the table's size for every Query. With the
+    few thousand items 200 tickets leave, Queries were a third of the emulator's time and each took tens of
+    milliseconds, growing with the table (bench (g), docs/benchmarks.md). The same answer, cheaper: a Query on
+    the table reads its own partition (sorted as before); a Query on an index looks at the items unsorted,
+    since moto then sorts the matches by the index's keys and the table's key, a total order (the table's
+    key is unique), so they come out in the same order. A Scan still walks the sorted table."""
+    import threading
+
+    from moto.dynamodb.models.table import Table
+
+    scope = threading.local()  # the Query this thread is answering: (table, hash key, index name)
+    query, all_items = Table.query, Table.all_items
+
+    def in_scope(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")  # query's 8th parameter
+        scope.current = (self, hash_key, index_name)
+        try:
+            return query(self, hash_key, *args, **kwargs)
+        finally:
+            scope.current = None
+
+    def items_for_query(self: Table) -> list[Any]:
+        current = getattr(scope, "current", None)
+        if current is None or current[0] is not self:
+            return all_items(self)
+        _, hash_key, index_name = current
+        partitions = self.items.values()
+        if index_name is None:
+            if hash_key is None:
+                return all_items(self)
+            partition = self.items.get(hash_key)
+            partitions = [] if partition is None else [partition]
+        items = [item for p in partitions for item in (p.values() if self.range_key_attr else [p])]
+        if index_name is None:  # as all_items orders them (moto sorts by the range key again after)
+            items.sort(key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
+        return items
+
+    Table.query = in_scope  # type: ignore[method-assign]
+    Table.all_items = items_for_query  # type: ignore[method-assign]
 
 
 def _stream_iterators_bounded() -> None:

@@ -24,6 +24,10 @@ def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         "is_message_valid_based_on_retention_period",
         SQSBackend.is_message_valid_based_on_retention_period,
     )
+    from moto.dynamodb.models.table import Table
+
+    monkeypatch.setattr(Table, "query", Table.query)
+    monkeypatch.setattr(Table, "all_items", Table.all_items)
     emulator_patches.apply()  # undone by monkeypatch at teardown
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
@@ -143,3 +147,103 @@ def test_items_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.M
     assert run() == expected
     assert emulator_patches._plain_attribute_value(ITEMS[1]["m"])
     assert not emulator_patches._plain_attribute_value(ITEMS[2]["m"])
+
+
+def _pages(client: Any, **query: Any) -> list[dict[str, Any]]:
+    """Every page of a Query, with its LastEvaluatedKey (pagination must not move either)."""
+    pages: list[dict[str, Any]] = []
+    start: dict[str, Any] | None = None
+    while True:
+        page = client.query(**query, **({"ExclusiveStartKey": start} if start else {}))
+        pages.append({"Items": page["Items"], "LastEvaluatedKey": page.get("LastEvaluatedKey")})
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return pages
+
+
+def test_queries_answer_as_before_without_sorting_the_whole_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.table import Table
+
+    original = Table.all_items
+    sorted_whole_table: list[str] = []
+
+    def counted(self: Table) -> Any:
+        sorted_whole_table.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(Table, "query", Table.query)
+    monkeypatch.setattr(Table, "all_items", counted)
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        client.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK")
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": "GSI1",
+                    "KeySchema": [
+                        {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                        {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                },
+                {
+                    "IndexName": "GSI2",
+                    "KeySchema": [{"AttributeName": "GSI2PK", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                },
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        for n in range(240):
+            item = {"PK": {"S": f"P#{n % 17}"}, "SK": {"S": f"S#{(n * 7) % 31:03d}#{n}"}, "n": {"N": str(n)}}
+            if n % 3:  # sparse indexes; GSI1SK ties across partitions, so the table's key decides the order
+                item |= {"GSI1PK": {"S": f"G#{n % 4}"}, "GSI1SK": {"S": f"{n % 5}"}}
+            if n % 5 == 0:
+                item["GSI2PK"] = {"S": f"H#{n % 2}"}
+            client.put_item(TableName="t", Item=item)
+        queries: list[dict[str, Any]] = [
+            {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "P#3"}}, "Limit": 4},
+            {
+                "KeyConditionExpression": "PK = :p AND begins_with(SK, :s)",
+                "ExpressionAttributeValues": {":p": {"S": "P#5"}, ":s": {"S": "S#0"}},
+                "ScanIndexForward": False,
+                "Limit": 3,
+            },
+            {
+                "KeyConditionExpression": "PK = :p",
+                "FilterExpression": "n > :n",
+                "ExpressionAttributeValues": {":p": {"S": "P#1"}, ":n": {"N": "100"}},
+            },
+            {"KeyConditionExpression": "PK = :p", "ExpressionAttributeValues": {":p": {"S": "P#none"}}},
+            {
+                "IndexName": "GSI1",
+                "KeyConditionExpression": "GSI1PK = :g",
+                "ExpressionAttributeValues": {":g": {"S": "G#1"}},
+                "Limit": 6,
+            },
+            {
+                "IndexName": "GSI1",
+                "KeyConditionExpression": "GSI1PK = :g AND GSI1SK BETWEEN :a AND :b",
+                "ExpressionAttributeValues": {":g": {"S": "G#2"}, ":a": {"S": "1"}, ":b": {"S": "3"}},
+                "ScanIndexForward": False,
+                "Limit": 5,
+            },
+            {
+                "IndexName": "GSI2",
+                "KeyConditionExpression": "GSI2PK = :h",
+                "ExpressionAttributeValues": {":h": {"S": "H#0"}},
+                "Limit": 4,
+            },
+        ]
+        before = [_pages(client, TableName="t", **q) for q in queries]
+        assert sorted_whole_table  # moto's own way: the whole table sorted for each Query
+        emulator_patches._dynamodb_queries_in_their_partition()
+        sorted_whole_table.clear()
+        assert [_pages(client, TableName="t", **q) for q in queries] == before
+        assert sorted_whole_table == []
+        scanned = client.scan(TableName="t")["Items"]  # a Scan still walks the sorted table
+        assert sorted_whole_table == ["t"] and len(scanned) == 240

@@ -6,7 +6,7 @@ import hashlib
 
 from pydantic import Field
 
-from kefu.models import Attachment, LazyModel
+from kefu.modelbase import Attachment, LazyModel
 
 
 class Sender(LazyModel):

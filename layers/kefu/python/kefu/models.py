@@ -9,16 +9,10 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from kefu.errors import Conflict
-
-
-class LazyModel(BaseModel):
-    """A model whose validator is built at first use, not at import: a function that touches two of these
-    models (a channel adapter: Attachment and the inbound message) does not pay at cold start for all."""
-
-    model_config = ConfigDict(defer_build=True)
+from kefu.modelbase import Attachment, LazyModel  # defined there for the channel adapters; re-exported
 
 
 class TicketStatus(StrEnum):
@@ -183,15 +177,6 @@ class Ticket(LazyModel):
     # the bot is answering it (kefu.services.bot): not in any queue until it hands the ticket over
     bot_active: bool = False
     bot_resolved_at: str | None = None  # the customer confirmed the bot's answer (the honest rate checks it)
-
-
-class Attachment(LazyModel):
-    content_type: str | None = None
-    name: str | None = None
-    size: int | None = None
-    url: str | None = None  # where the provider serves it (fetched by the media pipeline)
-    media_id: str | None = None  # the provider's media id, when it has one
-    s3_key: str | None = None  # once stored by us
 
 
 class Message(LazyModel):

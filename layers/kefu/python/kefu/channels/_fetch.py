@@ -13,7 +13,7 @@ from typing import Any
 from kefu.channels._common import raise_for_http
 from kefu.channels.base import HttpClient, HttpResponse, MediaBlob
 from kefu.errors import ProviderError
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
 JSON_ANSWER_BYTES = 64 * 1024  # a JSON error or pointer, never a file

@@ -35,7 +35,7 @@ from kefu.channels._common import (
 from kefu.channels.base import HttpClient, InboxConfig, MediaBlob, WebhookRequest
 from kefu.errors import Forbidden, InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers import Cipher, modes

@@ -14,15 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from kefu.errors import ProviderError
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment, LazyModel
 
 
-class InboxConfig(BaseModel):
-    """One inbox: a channel account (a WeChat OA, a WhatsApp number, the web chat of a site ...)."""
+class InboxConfig(LazyModel):
+    """One inbox: a channel account (a WeChat OA, a WhatsApp number, the web chat of a site ...).
+
+    Built at first use, as the other models: importing an adapter builds no validator."""
 
     id: str
     channel: str

@@ -70,7 +70,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import Forbidden, InvalidInput, KefuError, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 if TYPE_CHECKING:
     from email.message import Message

@@ -46,7 +46,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 DEFAULT_API_BASE = "https://api.line.me"
 CONTENT_URL = "https://api-data.line.me/v2/bot/message/{id}/content"

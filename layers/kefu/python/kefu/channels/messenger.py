@@ -38,7 +38,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import InvalidInput, ProviderError
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 HINTS = {
     551: "this person is not available to receive messages right now",

@@ -42,7 +42,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 DEFAULT_API_BASE = "https://api.telegram.org"
 _MEDIA = {

@@ -33,7 +33,6 @@ import hmac
 import re
 import urllib.parse
 from typing import Any
-from xml.sax.saxutils import escape, quoteattr
 
 from kefu.channels import _fetch
 from kefu.channels._common import (
@@ -63,7 +62,7 @@ from kefu.channels.base import (
 from kefu.clock import now_iso
 from kefu.errors import InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 from kefu.phone import to_e164
 
 DEFAULT_API_BASE = "https://api.twilio.com"
@@ -302,6 +301,10 @@ class TwilioAdapter(ChannelAdapter):
     def answer(self, request: WebhookRequest, inbox: InboxConfig, messages: list[InboundMessage]) -> FastAnswer:
         action = _action(request)
         if action == "voice":
+            # here, not at module level: xml.sax.saxutils loads urllib.request (http.client, ssl, email), and
+            # only a call's first webhook answers with TwiML
+            from xml.sax.saxutils import escape, quoteattr
+
             base = _base_url(request, inbox)
             greeting = inbox.credentials.get("voice_greeting") or DEFAULT_GREETING
             twiml = (

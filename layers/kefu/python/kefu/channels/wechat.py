@@ -38,7 +38,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import InvalidInput, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 DEFAULT_API_BASE = "https://api.weixin.qq.com"
 TOKENS = TokenCache()

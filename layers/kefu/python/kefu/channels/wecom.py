@@ -27,7 +27,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 TOKENS = TokenCache()

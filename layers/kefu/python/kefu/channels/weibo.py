@@ -46,7 +46,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import InvalidInput, ProviderError, Unauthenticated
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 
 DEFAULT_API_BASE = "https://m.api.weibo.com"
 # Private-message files (images, voice) are served by the upload host, ``/2/mss/msget`` with the file id.

@@ -41,7 +41,7 @@ from kefu.channels.base import (
 )
 from kefu.errors import InvalidInput, ProviderError
 from kefu.inbound import InboundMessage, OutboundMessage, Sender
-from kefu.models import Attachment
+from kefu.modelbase import Attachment
 from kefu.phone import wa_id_to_e164
 
 OUTSIDE_WINDOW = (

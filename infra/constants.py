@@ -42,6 +42,11 @@ class Context:
     HELP_BASE_URL = "kefu:helpBaseUrl"
     # a Bedrock model id for the bot's generative answers grounded in the articles (default: off)
     BOT_GENERATIVE_MODEL = "kefu:botGenerativeModel"
+    # the installation's order system (docs/orders.md): its https endpoint (default: no order lookup), the
+    # header its token goes in (default Authorization: Bearer <token>) and the seconds one request may take
+    ORDERS_ENDPOINT = "kefu:ordersEndpoint"
+    ORDERS_AUTH_HEADER = "kefu:ordersAuthHeader"
+    ORDERS_TIMEOUT_SECONDS = "kefu:ordersTimeoutSeconds"
 
 
 # AWS Backup copies recovery points into this vault of the backup-region stack. The name is fixed so the

@@ -15,6 +15,7 @@ from agent_api import openapi as openapi_document
 from agent_api.routes import admin, me, metrics, routing, sla, tickets, workspace
 from agent_api.routes import customers as customer_routes
 from agent_api.routes import knowledge as knowledge_routes
+from agent_api.routes import orders as order_routes
 from kefu import aws
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, validation_error_response
 from kefu.config import AgentApiSettings, get_settings, require
@@ -43,6 +44,7 @@ app.include_router(me.router, prefix=PREFIX)
 app.include_router(tickets.router, prefix=PREFIX)
 app.include_router(admin.router, prefix=PREFIX)
 app.include_router(customer_routes.router, prefix=PREFIX)
+app.include_router(order_routes.router, prefix=PREFIX)
 app.include_router(routing.router, prefix=PREFIX)
 app.include_router(knowledge_routes.router, prefix=PREFIX)
 app.include_router(metrics.router, prefix=PREFIX)

@@ -16,6 +16,7 @@ from infra.constructs.functions import Functions, acknowledge_table_grant_wildca
 from infra.constructs.knowledge import Knowledge
 from infra.constructs.media import Media
 from infra.constructs.monitoring import DEFAULT_BACKLOG_THRESHOLD, Monitoring
+from infra.constructs.orders import OrderLookup
 from infra.constructs.queues import Queues
 from infra.constructs.realtime import Realtime
 from infra.constructs.web_hosting import WebHosting
@@ -94,6 +95,19 @@ class KefuStack(cdk.Stack):
         knowledge.grant_search(functions.stream, write=True)
         knowledge.grant_search(functions.agent_api, write=True)  # admins rebuild the index (reindex)
         knowledge.feed_bot(functions.stream)
+        # order lookup, only when the installation names its order system (infra/constructs/orders.py)
+        orders_endpoint = self.node.try_get_context(Context.ORDERS_ENDPOINT)
+        if orders_endpoint:
+            orders = OrderLookup(
+                self,
+                "Orders",
+                key=data.key,
+                endpoint=str(orders_endpoint),
+                auth_header=self.node.try_get_context(Context.ORDERS_AUTH_HEADER),
+                timeout_seconds=self.node.try_get_context(Context.ORDERS_TIMEOUT_SECONDS),
+            )
+            orders.grant(knowledge.bot)
+            orders.grant(functions.agent_api)
         api = Api(
             self,
             "Api",

@@ -49,6 +49,10 @@ class Env:
     BOT_GENERATIVE_MODEL_ID = "KEFU_BOT_GENERATIVE_MODEL_ID"
     USER_POOL_CLIENT_ID = "KEFU_USER_POOL_CLIENT_ID"
     REALTIME_URL = "KEFU_REALTIME_URL"
+    ORDERS_ENDPOINT = "KEFU_ORDERS_ENDPOINT"
+    ORDERS_SECRET_ARN = "KEFU_ORDERS_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
+    ORDERS_AUTH_HEADER = "KEFU_ORDERS_AUTH_HEADER"
+    ORDERS_TIMEOUT_SECONDS = "KEFU_ORDERS_TIMEOUT_SECONDS"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -120,6 +124,13 @@ class Settings(BaseModel):
     # The agent app's WebSocket stage (wss://<api>.execute-api.<region>.amazonaws.com/<stage>); pushes are posted
     # to its Management API (https://... the same host and stage).
     realtime_url: str = ""
+    # The installation's order system (kefu.orders): its HTTP JSON endpoint ("" = no order lookup), the secret
+    # holding its token, the header the token goes in ("Authorization" sends "Bearer <token>") and the time one
+    # request may take (connect and read each). None, not "": no test placeholder turns order lookup on.
+    orders_endpoint: str | None = None
+    orders_secret_arn: str | None = None
+    orders_auth_header: str = Field(default="Authorization", pattern=r"^[A-Za-z0-9-]{1,64}$")
+    orders_timeout_seconds: float = Field(default=3.0, gt=0, le=10)
 
     @property
     def allowed_origin_list(self) -> list[str]:

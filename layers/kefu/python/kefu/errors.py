@@ -73,6 +73,11 @@ class ProviderError(KefuError):
         self.status = status
 
 
+class OrderSystemUnavailable(KefuError):
+    """The installation's order system (CRM/ERP) did not answer usefully: down, slow, refused our credentials
+    or answered something that is not an order. Callers answer "order system unavailable" (503 on the API)."""
+
+
 def retry_on_concurrent_update(attempt: Callable[[], T], attempts: int = 5) -> T:
     """Run a read-modify-write until it lands: each try re-reads, so it never overwrites another's change."""
     for remaining in range(attempts - 1, -1, -1):
@@ -95,6 +100,7 @@ HTTP_STATUS: dict[type[KefuError], int] = {
     TooManyRequests: 429,
     Duplicate: 200,
     ProviderError: 502,
+    OrderSystemUnavailable: 503,
 }
 
 

@@ -37,7 +37,17 @@ from kefu.knowledge.bot import (
 )
 from kefu.knowledge.models import Visibility
 from kefu.knowledge.search import ArticleIndex, SearchRequest
-from kefu.models import OPEN_STATUSES, AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.models import (
+    ASKS_SOLVED,
+    OPEN_STATUSES,
+    AuthorType,
+    DeliveryStatus,
+    Direction,
+    Message,
+    Ticket,
+    TicketEvent,
+    TicketStatus,
+)
 from kefu.store import Store, Transaction
 
 ANSWERED = "bot_answered"
@@ -117,6 +127,9 @@ def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) 
         return _handoff(store, ticket, message, locale, "turn_limit")
     if not text:
         return _handoff(store, ticket, message, locale, "low_confidence")
+    ordered = _order_answer(store, ticket, message, text, locale, bot_turns, earlier)
+    if ordered is not None:
+        return ordered
 
     scored = scored_answers(index, text, locale)
     best = scored[0] if scored else None
@@ -135,6 +148,7 @@ def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) 
     generated = _generated(text, locale, scored, settings.threshold, help_base_url)
     stamp = now_iso()
     reply = _bot_message(ticket, generated[0] if generated else answer.text(locale), stamp)
+    reply.kind = ASKS_SOLVED  # the widget shows the question as a card with its two answers
     event = _event(
         ticket,
         ANSWERED,
@@ -150,6 +164,58 @@ def _decide(store: Store, index: ArticleIndex, job: BotJob, help_base_url: str) 
     )
     _commit(store, ticket, stamp=stamp, messages=[reply], events=[event])
     return Decision("answered", article_id=hit.id, confidence=score)
+
+
+ASKED_ORDER_NUMBER = "asked_number"
+
+
+def _order_answer(
+    store: Store,
+    ticket: Ticket,
+    message: Message,
+    text: str,
+    locale: str,
+    bot_turns: list[TicketEvent],
+    earlier: list[Message],
+) -> Decision | None:
+    """Where is my order: the order system's answer (docs/orders.md), or None when this is no order question or
+    the installation has no order system (the knowledge base answers then, as for any question)."""
+    from kefu.errors import OrderSystemUnavailable
+    from kefu.orders import intent
+    from kefu.orders.connector import configured
+    from kefu.services import orders
+
+    numbers = intent.order_numbers(text)
+    asked_number = bool(bot_turns) and bot_turns[-1].data.get("orders") == ASKED_ORDER_NUMBER
+    if not (intent.asks_about_order(text) or (asked_number and numbers)):
+        return None
+    connector = configured()
+    if connector is None:
+        return None
+    if asked_number and not intent.asks_about_order(text):  # "KF10001" alone: the language asked in before
+        before = [m for m in earlier if m.author_type == AuthorType.CUSTOMER and m.id != message.id]
+        locale = language_of(before[-1].body, locale) if before else locale
+    customer = store.customers.find(ticket.customer_id) if ticket.customer_id else None
+    keys = orders.contact_keys(store, customer) if customer else orders.ContactKeys((), ())
+    try:
+        found = orders.lookup(connector, keys, numbers, orders.BOT_LIMIT)
+    except OrderSystemUnavailable:
+        return _handoff(store, ticket, message, locale, "orders_unavailable", text=intent.unavailable(locale))
+    stamp = now_iso()
+    reply = _bot_message(ticket, intent.answer(found, locale) if found else intent.not_found(numbers, locale), stamp)
+    event = _event(
+        ticket,
+        ANSWERED,
+        stamp,
+        {
+            "message_id": message.id,
+            "reply_id": reply.id,
+            "orders": [o.order_number for o in found] if found else ASKED_ORDER_NUMBER,
+            "turn": len(bot_turns) + 1,
+        },
+    )
+    _commit(store, ticket, stamp=stamp, messages=[reply], events=[event])
+    return Decision("answered", "orders" if found else "orders_not_found")
 
 
 def scored_answers(index: ArticleIndex, text: str, locale: str | None) -> list[tuple[Any, float, dict[str, Any]]]:
@@ -194,13 +260,20 @@ def article_link(base: str, article_id: str, locale: str) -> str:
 
 
 def _handoff(
-    store: Store, ticket: Ticket, message: Message, locale: str, reason: str, *, score: float | None = None
+    store: Store,
+    ticket: Ticket,
+    message: Message,
+    locale: str,
+    reason: str,
+    *,
+    score: float | None = None,
+    text: str | None = None,
 ) -> Decision:
     from kefu.knowledge.bot import TEXT
     from kefu.services import routing
 
     stamp = now_iso()
-    reply = _bot_message(ticket, TEXT[locale]["handoff"], stamp)
+    reply = _bot_message(ticket, text or TEXT[locale]["handoff"], stamp)
     data: dict[str, Any] = {"message_id": message.id, "reason": reason}
     if score is not None:
         data["confidence"] = score
@@ -299,7 +372,7 @@ def _event(ticket: Ticket, kind: str, stamp: str, data: dict[str, Any]) -> Ticke
 
 # ------------------------------------------------------------------------------------------- the day's figures
 
-_REASONS = ("requested", "not_solved", "turn_limit", "low_confidence")
+_REASONS = ("requested", "not_solved", "turn_limit", "low_confidence", "orders_unavailable")
 
 
 RETURN_WINDOW_DAYS = 7

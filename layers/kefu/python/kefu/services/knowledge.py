@@ -251,7 +251,7 @@ def day_figures(store: Store, day: str) -> dict[str, Any]:
         "bot_handoffs": counts.get("bot_handoffs", 0),
         "bot_handoffs_by_reason": {
             reason: counts.get(f"handoff_{reason}", 0)
-            for reason in ("requested", "not_solved", "turn_limit", "low_confidence")
+            for reason in ("requested", "not_solved", "turn_limit", "low_confidence", "orders_unavailable")
         },
         "bot_resolutions_withdrawn": {
             why: counts.get(f"withdrawn_{why}", 0) for why in ("reopened", "human_replied", "customer_returned")

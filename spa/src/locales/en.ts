@@ -1,8 +1,10 @@
 /** English UI strings. zh-CN.ts has exactly these keys (the type checker holds it to that). */
+import { privacyEn } from './privacy.en'
 import { workspaceEn } from './workspace.en'
 
 export const en = {
   ...workspaceEn,
+  ...privacyEn,
   app: { title: 'Kefu · Agent workspace' },
   startup: {
     title: 'Kefu cannot start',

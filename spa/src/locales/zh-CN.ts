@@ -1,11 +1,13 @@
 /** 简体中文界面文字。与 en.ts 的键完全相同（类型检查保证）。 */
 import type { en } from './en'
+import { privacyZhCN } from './privacy.zh-CN'
 import { workspaceZhCN } from './workspace.zh-CN'
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> }
 
 export const zhCN: Strings<typeof en> = {
   ...workspaceZhCN,
+  ...privacyZhCN,
   app: { title: '客服 Kefu · 坐席工作台' },
   startup: {
     title: '客服系统无法启动',

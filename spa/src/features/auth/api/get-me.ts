@@ -8,6 +8,8 @@ export type Me = {
   email?: string | null
   name?: string | null
   roles: string[]
+  /** What the roles allow, e.g. `customer.reveal_contacts` (the API's permission map). */
+  permissions?: string[]
   skills?: string[]
   teams?: string[]
   presence?: Presence | string | null

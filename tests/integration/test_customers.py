@@ -570,3 +570,14 @@ def test_a_customer_with_too_many_identities_is_refused_whole(cloud: Cloud) -> N
         api("POST", "/api/v1/admin/customers/merge", {**body, "source_id": body["target_id"], "target_id": BIG})[0]
         == 200
     )
+
+
+def test_the_reveal_route_is_in_the_schema_with_its_limit(cloud: Cloud) -> None:
+    status, schema = api("GET", "/api/v1/openapi.json")
+    assert status == 200
+    operation = schema["paths"]["/api/v1/customers/{customer_id}/reveal"]["post"]
+    assert {"200", "400", "403", "404", "429"} <= set(operation["responses"])
+    assert "audited" in operation["summary"]
+    body = schema["components"]["schemas"]["RevealIn"]
+    assert set(body["required"]) == {"fields", "reason"} and body["additionalProperties"] is False
+    assert "permissions" in schema["components"]["schemas"]["MeOut"]["properties"]

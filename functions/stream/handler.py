@@ -16,6 +16,7 @@ from kefu.config import StreamSettings, require
 from kefu.observability import bound, decided, failures_logged, from_stream_image, logger
 from kefu.services import bot, knowledge
 from kefu.services.stream import on_change
+from kefu.store import counters
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
 settings = require(StreamSettings)
@@ -24,7 +25,9 @@ tracer = Tracer()
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def record_handler(record: DynamoDBRecord) -> str:
+def record_handler(record: DynamoDBRecord, batch: counters.CounterBatch | None = None) -> str:
+    if batch is not None:  # the counters this record moves are its own (see lambda_handler)
+        batch.record = str(record.raw_event.get("dynamodb", {}).get("SequenceNumber", ""))
     raw = record.raw_event
     new_image = raw.get("dynamodb", {}).get("NewImage")
     # the id of the request that wrote the item, so its outbound or media job carries the same trace
@@ -51,4 +54,15 @@ def record_handler(record: DynamoDBRecord) -> str:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    # The live figures' counters are summed over the batch and written once per counter item at its end,
+    # for the records before the first failed one (Lambda hands the rest again): a busy stream no longer
+    # spends a round trip per counter per record while the records behind wait (kefu.store.counters).
+    with counters.gathered() as batch:
+        response = process_partial_response(
+            event=event,
+            record_handler=lambda record: record_handler(record, batch),
+            processor=processor,
+            context=context,
+        )
+        batch.write(store.current().table, {str(f["itemIdentifier"]) for f in response.get("batchItemFailures", [])})
+    return response

@@ -179,7 +179,7 @@ def count_change(store: Store, old_image: dict[str, Any] | None, new_image: dict
         counted = True
     moved = int(_waiting(new)) - int(_waiting(old))
     if moved:  # the backlog: tickets waiting for an agent, as a gauge the backlog alarm reads (EMF)
-        count("Backlog", None, store.sla.count_backlog(moved))
+        store.sla.count_backlog(moved, then=lambda total: count("Backlog", None, total))
         counted = True
     risk_before, risk_now = at_risk(old), at_risk(new)
     if risk_before != risk_now:

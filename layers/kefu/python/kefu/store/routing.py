@@ -20,7 +20,7 @@ from typing import Any
 from kefu.errors import ConcurrentUpdate
 from kefu.routing.queue import KINDS, Organization, QueueEntry, RoutingProfile, Team, rank
 from kefu.routing.rules import Rule, RuleSet, default_rule_set
-from kefu.store import keys
+from kefu.store import counters, keys
 from kefu.store.cache import TtlCache
 from kefu.store.table import Read, Table, Transaction, from_av, to_av
 
@@ -308,13 +308,7 @@ class RoutingRepository:
 
     def count_waiting(self, team_id: str, kind: str, delta: int) -> None:
         """The stream's counter of a queue's length: +1 when an entry appears, -1 when one goes."""
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=to_av(keys.queue_counter(team_id, kind).as_dict()),
-            UpdateExpression="ADD waiting :d SET #e = :e",
-            ExpressionAttributeNames={"#e": keys.ENTITY},
-            ExpressionAttributeValues=to_av({":d": delta, ":e": "routing_counter"}),
-        )
+        counters.add(self.table, keys.queue_counter(team_id, kind), "routing_counter", {"waiting": delta})
 
     def waiting_counts(self) -> dict[tuple[str, str], int]:
         """(team, kind) -> tickets waiting, for every queue that ever had one (one partition, one item each)."""
@@ -329,12 +323,11 @@ class RoutingRepository:
         """The stream's counters of a day's assignments by the queue: how many, the total wait, and a
         histogram of waits (``WAIT_BUCKETS``) the median is read from."""
         bucket = next((i for i, bound in enumerate(WAIT_BUCKETS) if waited_seconds <= bound), len(WAIT_BUCKETS))
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=to_av(keys.assignment_counter(day, team_id).as_dict()),
-            UpdateExpression=f"ADD assigned :one, waited_ms :ms, b{bucket} :one SET #e = :e",
-            ExpressionAttributeNames={"#e": keys.ENTITY},
-            ExpressionAttributeValues=to_av({":one": 1, ":ms": int(waited_seconds * 1000), ":e": "routing_counter"}),
+        counters.add(
+            self.table,
+            keys.assignment_counter(day, team_id),
+            "routing_counter",
+            {"assigned": 1, "waited_ms": int(waited_seconds * 1000), f"b{bucket}": 1},
         )
 
     def assignment_counts(self, day: str) -> dict[str, dict[str, int]]:

@@ -9,13 +9,14 @@ Functions execution (kefu.services.sla).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from kefu.clock import epoch_after
 from kefu.errors import ConcurrentUpdate
 from kefu.sla.policy import PolicySet, SlaPolicy, default_policies
-from kefu.store import keys
+from kefu.store import counters, keys
 from kefu.store.cache import TtlCache
 from kefu.store.table import Read, Table, Transaction, to_av
 
@@ -119,37 +120,24 @@ class SlaRepository:
 
     def count_day(self, day: str, team: str, **deltas: int) -> None:
         """Add to one team's figures of one day (``first_responses``, ``first_response_ms``, ``breaches``)."""
-        names = {f"#n{i}": name for i, name in enumerate(deltas)}
-        values: dict[str, Any] = {f":v{i}": value for i, value in enumerate(deltas.values())}
-        adds = ", ".join(f"#n{i} :v{i}" for i in range(len(deltas)))
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=to_av(keys.sla_counter(day, team).as_dict()),
-            UpdateExpression=f"ADD {adds} SET #e = :e",
-            ExpressionAttributeNames={**names, "#e": keys.ENTITY},
-            ExpressionAttributeValues=to_av({**values, ":e": "sla_counter"}),
-        )
+        counters.add(self.table, keys.sla_counter(day, team), "sla_counter", deltas)
 
     def count_risk(self, team: str, delta: int) -> None:
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=to_av(keys.sla_risk_counter(team).as_dict()),
-            UpdateExpression="ADD at_risk :d SET #e = :e",
-            ExpressionAttributeNames={"#e": keys.ENTITY},
-            ExpressionAttributeValues=to_av({":d": delta, ":e": "sla_counter"}),
-        )
+        counters.add(self.table, keys.sla_risk_counter(team), "sla_counter", {"at_risk": delta})
 
-    def count_backlog(self, delta: int) -> int:
-        """The tickets waiting for an agent, all teams (one item: the stream alone writes it); the new total."""
-        answer = self.table.client.update_item(
-            TableName=self.table.name,
-            Key=to_av(keys.sla_risk_counter(BACKLOG).as_dict()),
-            UpdateExpression="ADD waiting :d SET #e = :e",
-            ExpressionAttributeNames={"#e": keys.ENTITY},
-            ExpressionAttributeValues=to_av({":d": delta, ":e": "sla_counter"}),
-            ReturnValues="ALL_NEW",
-        )
-        return max(0, int(answer["Attributes"]["waiting"]["N"]))
+    def count_backlog(self, delta: int, then: Callable[[int], None] | None = None) -> int | None:
+        """The tickets waiting for an agent, all teams (one item: the stream alone writes it). ``then`` is
+        told the new total once written; so is the caller, unless the write waits for the end of a stream
+        batch (``counters.gathered``): then None."""
+        total: list[int] = []
+
+        def written(item: dict[str, Any]) -> None:
+            total.append(max(0, int(item["waiting"])))
+            if then is not None:
+                then(total[-1])
+
+        counters.add(self.table, keys.sla_risk_counter(BACKLOG), "sla_counter", {"waiting": delta}, written)
+        return total[0] if total else None
 
     def day_counts(self, day: str) -> dict[str, dict[str, int]]:
         """team -> that day's counters (one partition, one item per team)."""

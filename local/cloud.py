@@ -36,8 +36,9 @@ from local.template import load_template
 from local.websocket import RolePolicies, WebSocketGateway, register_websocket_apis, signers_of, websocket_api_specs
 
 log = logging.getLogger("local")
-# Workers per function (Lambda's concurrency) unless the template reserves a number: behind the gateway
-# several, so concurrent requests overlap on I/O (the emulator) instead of queueing behind one another.
+# Workers per function (Lambda's concurrency) unless the template reserves a number: for a function someone
+# waits on (behind the gateway, or a Step Functions task) several, so concurrent invocations overlap on I/O
+# (the emulator) instead of queueing behind one another, as Lambda scales them.
 GATEWAY_CONTAINERS = 4
 EVENT_SOURCE_CONTAINERS = 2
 EMULATOR_START_TIMEOUT = 60.0
@@ -287,7 +288,7 @@ class LocalCloud:
         """Each function in workers of its own: its asset, layers, environment and role, nothing else."""
         sts = self.clients().sts
         echo = _echo if self.echo_function_logs else None
-        gateway_functions = _gateway_function_ids(load_template(self.template_path))
+        synchronous = _synchronous_function_ids(load_template(self.template_path))
         for logical_id, spec in cloud.functions.items():
             if not spec.role_arn:
                 log.error("function %s has no role; it is not run locally", logical_id)
@@ -307,7 +308,7 @@ class LocalCloud:
                     credentials=credentials,
                     log_dir=self.log_dir,
                     containers=self.concurrency
-                    or (GATEWAY_CONTAINERS if logical_id in gateway_functions else EVENT_SOURCE_CONTAINERS),
+                    or (GATEWAY_CONTAINERS if logical_id in synchronous else EVENT_SOURCE_CONTAINERS),
                     echo=echo,
                 )
             except FileNotFoundError:
@@ -491,13 +492,20 @@ def _idle(dispatcher: Dispatcher) -> bool:
         return True
 
 
-def _gateway_function_ids(template: dict[str, Any]) -> set[str]:
-    """Functions the REST API integrates with (they serve people waiting for an answer)."""
+def _synchronous_function_ids(template: dict[str, Any]) -> set[str]:
+    """Functions invoked by someone who waits for the answer: the REST API's integrations (people), and the
+    Lambda tasks of state machines (an SLA timer's action is late by as long as it queues; Lambda runs
+    concurrent invocations of a function side by side up to the account's limit, so a burst of due timers
+    must not wait behind two workers)."""
     from local.template import referenced_logical_ids, resources_of_type
 
     found: set[str] = set()
     for method in resources_of_type(template, "AWS::ApiGateway::Method").values():
         found |= referenced_logical_ids(method.get("Properties", {}).get("Integration", {}).get("Uri"))
+    for machine in resources_of_type(template, "AWS::StepFunctions::StateMachine").values():
+        properties = machine.get("Properties", {})
+        found |= referenced_logical_ids(properties.get("DefinitionString"))
+        found |= referenced_logical_ids(properties.get("DefinitionSubstitutions"))
     return found
 
 

@@ -58,6 +58,7 @@ from kefu.channels._common import (
     send_credential,
     text_of,
 )
+from kefu.channels._email_wiring import WIRING
 from kefu.channels.base import (
     ChannelAdapter,
     FastAnswer,
@@ -78,8 +79,8 @@ if TYPE_CHECKING:
     from cryptography import x509
 
 # The email package, MIME parsing and cryptography are imported where they are used: importing this module
-# (the functions wire its S3 and SES hooks at start-up) must not cost every cold start what only an email
-# delivery needs.
+# must not cost what only an email delivery needs (and functions wire its hooks through _email_wiring,
+# without importing it at all).
 
 FetchObject = Callable[[str, str], bytes]
 SendRaw = Callable[[bytes], str]
@@ -97,7 +98,7 @@ MSG_ID = re.compile(r"<[^<>\s]+>")
 
 _CERTS: dict[str, x509.Certificate] = {}
 _CERTS_LOCK = threading.Lock()
-_wiring: dict[str, Any] = {"fetch_object": None, "send_raw": None, "store_raw": None, "verify_identity": None}
+_wiring = WIRING  # one dict, set here or by kefu.services.media.wire_email without importing this module
 
 
 def set_verify_identity(verify: Callable[[str], None] | None) -> None:

@@ -377,27 +377,27 @@ def wire_email(
 ) -> None:
     """Give the email adapter its S3 reads, raw-email stash and (for the outbound function) SES sending.
 
-    The clients are resolved lazily, at first use, so importing a handler makes no AWS client."""
-    from kefu.channels import email
+    The clients are resolved lazily, at first use, so importing a handler makes no AWS client; nor does it
+    import the email adapter: the hooks go where it reads them (kefu.channels._email_wiring), and only an
+    email delivery or reply loads the adapter."""
+    from kefu.channels._email_wiring import WIRING
     from kefu.config import get_settings
 
     def fetch_object(bucket: str, key: str) -> bytes:  # the client is made at first use, not at import
         return s3_object_reader(s3_client())(bucket, key)
 
-    email.set_fetch_object(fetch_object)
-    email.set_store_raw(
-        lambda inbox_id, raw: stash_raw_email(
-            s3_client(),
-            get_settings().media_bucket,
-            inbox_id,
-            raw,
-            kms_key_id=get_settings().secrets_kms_key_id or None,
-        )
+    WIRING["fetch_object"] = fetch_object
+    WIRING["store_raw"] = lambda inbox_id, raw: stash_raw_email(
+        s3_client(),
+        get_settings().media_bucket,
+        inbox_id,
+        raw,
+        kms_key_id=get_settings().secrets_kms_key_id or None,
     )
     if ses_client is not None and verify_identities:
-        email.set_verify_identity(lambda address: ses_client().verify_email_identity(EmailAddress=address))
+        WIRING["verify_identity"] = lambda address: ses_client().verify_email_identity(EmailAddress=address)
     elif ses_client is not None:
-        email.set_send_raw(lambda raw: _send_raw_email(ses_client(), raw))
+        WIRING["send_raw"] = lambda raw: _send_raw_email(ses_client(), raw)
 
 
 def _send_raw_email(ses: Any, raw: bytes) -> str:

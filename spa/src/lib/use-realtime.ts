@@ -1,5 +1,6 @@
 import { useEffect, useSyncExternalStore } from 'react'
 import { getConfig } from '../config/runtime'
+import { clearCustomerTyping, noteCustomerTyping } from '../features/tickets/typing'
 import { freshIdToken } from './api-client'
 import { queryClient } from './react-query'
 import { createRefresher, pollingInterval, queriesToRefresh, RealtimeClient, type RealtimeStatus } from './realtime'
@@ -53,7 +54,11 @@ export function useRealtimeConnection(): void {
         if (next === 'live' && status === 'reconnecting') void refresh([['tickets']])
         setStatus(next)
       },
-      onEvent: (event) => void refresh(queriesToRefresh(event)),
+      onEvent: (event) => {
+        if (event.type === 'typing' && event.ticket_id) noteCustomerTyping(event.ticket_id)
+        else if (event.type === 'message.created' && event.ticket_id) clearCustomerTyping(event.ticket_id)
+        void refresh(queriesToRefresh(event))
+      },
     })
     client.start()
     return () => {

@@ -1,10 +1,12 @@
 /** English UI strings. zh-CN.ts has exactly these keys (the type checker holds it to that). */
 import { privacyEn } from './privacy.en'
+import { threadEn } from './thread.en'
 import { workspaceEn } from './workspace.en'
 
 export const en = {
   ...workspaceEn,
   ...privacyEn,
+  ...threadEn,
   app: { title: 'Kefu · Agent workspace' },
   startup: {
     title: 'Kefu cannot start',
@@ -35,6 +37,7 @@ export const en = {
     settings: 'Settings',
     breadcrumb: 'Breadcrumb',
     skipToContent: 'Skip to content',
+    admin: 'Administration',
   },
   auth: {
     title: 'Sign in',

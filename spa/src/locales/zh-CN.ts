@@ -1,6 +1,7 @@
 /** 简体中文界面文字。与 en.ts 的键完全相同（类型检查保证）。 */
 import type { en } from './en'
 import { privacyZhCN } from './privacy.zh-CN'
+import { threadZhCN } from './thread.zh-CN'
 import { workspaceZhCN } from './workspace.zh-CN'
 
 type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]> }
@@ -8,6 +9,7 @@ type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]>
 export const zhCN: Strings<typeof en> = {
   ...workspaceZhCN,
   ...privacyZhCN,
+  ...threadZhCN,
   app: { title: '客服 Kefu · 坐席工作台' },
   startup: {
     title: '客服系统无法启动',
@@ -38,6 +40,7 @@ export const zhCN: Strings<typeof en> = {
     settings: '设置',
     breadcrumb: '导航路径',
     skipToContent: '跳到主要内容',
+    admin: '系统管理',
   },
   auth: {
     title: '登录',

@@ -56,6 +56,9 @@ export type Ticket = {
   customer?: CustomerSummary | null
   customer_name?: string | null
   customer_tier?: string | null
+  /** For the caller: a customer message newer than how far they have read (PUT /tickets/{id}/read). */
+  unread?: boolean | null
+  last_customer_message_at?: string | null
 }
 
 export type Attachment = {
@@ -89,7 +92,11 @@ export type TicketEvent = {
   created_at: string
 }
 
+/** How a reply's files reach the customer on this ticket's channel (the API refuses them on "none"). */
+export type OutboundMedia = 'inline' | 'link' | 'none'
+
 export type TicketDetail = Ticket & {
+  outbound_media?: OutboundMedia
   messages: Message[]
   customer?: CustomerSummary | null
   events?: TicketEvent[]

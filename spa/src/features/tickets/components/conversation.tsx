@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useFormatters, useLabel } from '../../../lib/format'
 import type { Message } from '../types'
+import { MessageAttachments } from './message-attachments'
 
 function side(message: Message): 'left' | 'right' | 'center' {
   if (message.author_type === 'system') return 'center'
@@ -54,24 +55,14 @@ function MessageItem({ message, customerName, agentName }: ItemProps) {
           {format.dateTime(message.created_at)}
         </time>
       </div>
-      <div className="message-body" data-testid="message-body">
-        {message.body}
-      </div>
+      {message.body && (
+        <div className="message-body" data-testid="message-body">
+          {message.kind === 'voice' && <span className="badge transcript">{t('thread.transcript')}</span>}
+          {message.body}
+        </div>
+      )}
       {message.attachments && message.attachments.length > 0 && (
-        <ul className="attachments" aria-label={t('conversation.attachments')}>
-          {message.attachments.map((attachment, index) => (
-            <li key={index}>
-              <span aria-hidden="true">📎 </span>
-              {attachment.url ? (
-                <a href={attachment.url} target="_blank" rel="noreferrer">
-                  {attachment.name || attachment.content_type || t('conversation.attachment')}
-                </a>
-              ) : (
-                attachment.name || attachment.content_type || t('conversation.attachment')
-              )}
-            </li>
-          ))}
-        </ul>
+        <MessageAttachments attachments={message.attachments} fallbackName={t('conversation.attachment')} />
       )}
       <DeliveryState message={message} />
     </li>

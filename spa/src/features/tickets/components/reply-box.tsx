@@ -5,6 +5,9 @@ import { Alert } from '../../../components/ui/alert'
 import { renderCannedReply, useCannedReplies, type CannedReply } from '../api/canned-replies'
 import type { Article } from '../api/knowledge'
 import { useSendMessage } from '../api/send-message'
+import { MAX_FILES, MAX_UPLOAD_BYTES, signalTyping, uploadAttachment, type Upload } from '../api/thread'
+import type { OutboundMedia } from '../types'
+import { fileSize } from '../attachments'
 import { CannedPanel } from './canned-panel'
 import { rankReplies, slashAt } from '../composer'
 import { CannedSuggestions } from './canned-suggestions'
@@ -15,15 +18,19 @@ type Props = {
   /** Closed tickets take internal notes only; the customer's next message opens a new ticket. */
   notesOnly?: boolean
   notesOnlyReason?: string
+  /** How files reach the customer on this channel ("none": only internal notes may carry them). */
+  outboundMedia?: OutboundMedia
 }
+
+type PendingFile = { key: string; name: string; size: number; upload?: Upload; error?: string }
 
 type Panel = 'canned' | 'kb' | null
 
 export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox(
-  { ticketId, notesOnly = false, notesOnlyReason },
+  { ticketId, notesOnly = false, notesOnlyReason, outboundMedia = 'inline' },
   forwardedRef,
 ) {
-  const { t } = useTranslation()
+  const { t, i18n } = useTranslation()
   const listId = useId()
   const textarea = useRef<HTMLTextAreaElement>(null)
   useImperativeHandle(forwardedRef, () => textarea.current as HTMLTextAreaElement)
@@ -38,7 +45,41 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
   const [panel, setPanel] = useState<Panel>(null)
   const internal = notesOnly || internalChosen
   const send = useSendMessage()
-  const canSend = body.trim() !== '' && !send.isPending
+  const fileInput = useRef<HTMLInputElement>(null)
+  const [files, setFiles] = useState<PendingFile[]>([])
+  const ready = files.filter((f) => f.upload)
+  const uploading = files.some((f) => !f.upload && !f.error)
+  const filesBlocked = !internal && outboundMedia === 'none'
+  const canSend =
+    (body.trim() !== '' || ready.length > 0) && !send.isPending && !uploading && !(filesBlocked && ready.length > 0)
+
+  const addFiles = (chosen: FileList | null) => {
+    const list = Array.from(chosen ?? [])
+    const room = MAX_FILES - files.length
+    const taken = list.slice(0, Math.max(room, 0))
+    const entries: PendingFile[] = taken.map((file, i) => ({
+      key: `${Date.now()}-${i}-${file.name}`,
+      name: file.name,
+      size: file.size,
+      error:
+        file.size > MAX_UPLOAD_BYTES
+          ? t('thread.tooBig', { name: file.name, size: fileSize(file.size, i18n.resolvedLanguage ?? 'en') })
+          : undefined,
+    }))
+    if (list.length > taken.length) entries.push({ key: `${Date.now()}-many`, name: '', size: 0, error: t('thread.tooMany') })
+    setFiles((current) => [...current, ...entries])
+    taken.forEach((file, i) => {
+      const entry = entries[i]
+      if (entry.error) return
+      uploadAttachment(ticketId, file).then(
+        (upload) => setFiles((current) => current.map((f) => (f.key === entry.key ? { ...f, upload } : f))),
+        (e: unknown) =>
+          setFiles((current) =>
+            current.map((f) => (f.key === entry.key ? { ...f, error: e instanceof Error ? e.message : String(e) } : f)),
+          ),
+      )
+    })
+  }
 
   const slash = slashAt(body, caret)
   const open = slash !== null && dismissedAt !== slash.start
@@ -86,13 +127,21 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
 
   const doSend = () => {
     const text = body.trim()
-    // Clear at once so the agent can type the next message; put the text back if sending fails.
+    const sent = files
+    const attachments = ready.map((f) => f.upload?.id).filter((id): id is string => Boolean(id))
+    // Clear at once so the agent can type the next message; put the text (and files) back if sending fails.
     setBody('')
+    setFiles([])
     setMissing([])
     setConfirming(false)
     send.mutate(
-      { ticketId, body: text, internal },
-      { onError: () => setBody((current) => (current.trim() === '' ? text : current)) },
+      { ticketId, body: text, internal, ...(attachments.length > 0 ? { attachments } : {}) },
+      {
+        onError: () => {
+          setBody((current) => (current.trim() === '' ? text : current))
+          setFiles((current) => (current.length === 0 ? sent : current))
+        },
+      },
     )
   }
 
@@ -173,6 +222,7 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
         value={body}
         onChange={(e) => {
           setBody(e.target.value)
+          if (!internal && e.target.value.trim() !== '') signalTyping(ticketId)
           setCaret(e.target.selectionStart)
           setActive(0)
         }}
@@ -188,6 +238,42 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
       {open && (
         <CannedSuggestions id={listId} replies={options} active={activeIndex} onChoose={chooseSuggestion} onHover={setActive} />
       )}
+      {files.length > 0 && (
+        <ul className="composer-files" aria-label={t('thread.attachments')} data-testid="composer-files">
+          {files.map((f) => (
+            <li key={f.key} data-testid="composer-file" data-state={f.error ? 'error' : f.upload ? 'ready' : 'uploading'}>
+              {f.error ? (
+                <span role="alert">{f.error}</span>
+              ) : f.upload ? (
+                <span>
+                  {f.name} <span className="muted">· {fileSize(f.size, i18n.resolvedLanguage ?? 'en')}</span>
+                </span>
+              ) : (
+                <span role="status">{t('thread.uploading', { name: f.name })}</span>
+              )}
+              <button
+                type="button"
+                aria-label={t('thread.remove', { name: f.name || f.error || '' })}
+                onClick={() => setFiles((current) => current.filter((x) => x.key !== f.key))}
+              >
+                ×
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {filesBlocked ? (
+        <p className="muted reply-hint" id={`${listId}-media`} data-testid="media-hint" data-media="none">
+          {t('thread.noMediaChannel')}
+        </p>
+      ) : (
+        !internal &&
+        outboundMedia === 'link' && (
+          <p className="muted reply-hint" id={`${listId}-media`} data-testid="media-hint" data-media="link">
+            {t('thread.linkChannel')}
+          </p>
+        )
+      )}
       <div className="reply-actions">
         <label className="checkbox">
           <input
@@ -200,6 +286,30 @@ export const ReplyBox = forwardRef<HTMLTextAreaElement, Props>(function ReplyBox
           {t('reply.internalNote')}
         </label>
         <span className="composer-tools">
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            className="attach-input"
+            data-testid="attach-input"
+            tabIndex={-1}
+            aria-hidden="true"
+            onChange={(e) => {
+              addFiles(e.target.files)
+              e.target.value = ''
+            }}
+          />
+          <button
+            type="button"
+            className="button"
+            data-testid="attach-button"
+            disabled={filesBlocked}
+            title={t('thread.attachHint')}
+            aria-describedby={filesBlocked || (!internal && outboundMedia === 'link') ? `${listId}-media` : undefined}
+            onClick={() => fileInput.current?.click()}
+          >
+            {t('thread.attach')}
+          </button>
           <button type="button" className="button" aria-expanded={panel === 'canned'} data-testid="canned-toggle" onClick={() => togglePanel('canned')}>
             {t('canned.title')}
           </button>

@@ -1,3 +1,4 @@
+import '../../../styles/thread.css'
 import { useTranslation } from 'react-i18next'
 import { useFormatters, useLabel } from '../../../lib/format'
 import { shortId, type Ticket } from '../types'
@@ -51,9 +52,10 @@ export function TicketTable({ tickets, currentAgentId, agentName, onOpen }: Prop
               data-testid="ticket-row"
               data-ticket-id={ticket.id}
               data-status={ticket.status}
-              className={`ticket-row ${ticket.sla?.breached && isOpen(ticket) ? 'breached' : ''}`}
+              data-unread={ticket.unread ? 'true' : 'false'}
+              className={`ticket-row ${ticket.sla?.breached && isOpen(ticket) ? 'breached' : ''} ${ticket.unread ? 'unread' : ''}`}
               tabIndex={0}
-              aria-label={title}
+              aria-label={ticket.unread ? t('thread.unreadTicket', { title }) : title}
               onClick={() => onOpen(ticket)}
               onKeyDown={(e) => {
                 if (e.key === 'Enter' || e.key === ' ') {
@@ -63,6 +65,9 @@ export function TicketTable({ tickets, currentAgentId, agentName, onOpen }: Prop
               }}
             >
               <td className="subject-cell">
+                {ticket.unread && (
+                  <span className="unread-dot" role="img" aria-label={t('thread.unread')} data-testid="unread-marker" />
+                )}
                 <a
                   href={`#/tickets/${encodeURIComponent(ticket.id)}`}
                   className="subject"

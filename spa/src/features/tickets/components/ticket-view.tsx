@@ -1,4 +1,4 @@
-import { useRef } from 'react'
+import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useNavigate } from 'react-router'
 import { Alert } from '../../../components/ui/alert'
@@ -8,8 +8,10 @@ import { useFormatters, useLabel } from '../../../lib/format'
 import { useShortcuts } from '../../../lib/shortcuts'
 import { useAgentNames } from '../api/get-agents'
 import { useTicket } from '../api/get-ticket'
+import { useMarkRead } from '../api/thread'
 import { useUpdateTicket } from '../api/update-ticket'
 import { nextTicketId } from '../inbox-order'
+import { useCustomerTyping } from '../typing'
 import { shortId } from '../types'
 import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 import { Conversation } from './conversation'
@@ -41,6 +43,15 @@ export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
   const transferRef = useRef<HTMLSelectElement>(null)
 
   const ticket = query.data
+  const customerTyping = useCustomerTyping(ticketId)
+  const markRead = useMarkRead()
+  const { mutate: markReadUpTo } = markRead
+  // Opening the ticket reads it: up to the newest customer message shown (per agent, kept by the API).
+  const newestFromCustomer = ticket?.messages?.filter((m) => m.author_type === 'customer').at(-1)?.created_at
+  const unread = ticket?.unread === true
+  useEffect(() => {
+    if (unread && newestFromCustomer) markReadUpTo({ ticketId, upTo: newestFromCustomer })
+  }, [ticketId, unread, newestFromCustomer, markReadUpTo])
   const canResolve = ticket?.status === 'pending' || ticket?.status === 'in_progress'
   const doResolve = () => {
     if (ticket && canResolve && !resolve.isPending) resolve.mutate({ ticketId: ticket.id, changes: { status: 'resolved' } })
@@ -117,7 +128,16 @@ export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
           )}
         </header>
         <Conversation messages={messages} customerName={name} agentName={agentName} />
-        <ReplyBox ref={replyRef} ticketId={ticket.id} notesOnly={ticket.status === 'closed'} notesOnlyReason={t('reply.closedHint')} />
+        <div className="typing-indicator" role="status" aria-live="polite" data-testid="customer-typing">
+          {customerTyping ? t('thread.customerTyping') : ''}
+        </div>
+        <ReplyBox
+          ref={replyRef}
+          ticketId={ticket.id}
+          notesOnly={ticket.status === 'closed'}
+          notesOnlyReason={t('reply.closedHint')}
+          outboundMedia={ticket.outbound_media}
+        />
       </div>
       <aside className="ticket-side" aria-label={t('ticket.sidebar')}>
         <TransferPanel

@@ -18,9 +18,10 @@ export type Revealed = {
 }
 
 /** `POST /api/v1/customers/{id}/reveal`: the whole values, once, audited with the reason. Never cached: the
- * answer lives only in the component that asked for it. */
+ * answer lives only in the component that asked for it (gcTime 0: the mutation cache drops it as the panel goes). */
 export function useRevealContacts(customerId: string) {
   return useMutation({
+    gcTime: 0,
     mutationFn: ({ fields, reason }: { fields: RevealField[]; reason: string }) =>
       api.post<Revealed>(`/customers/${encodeURIComponent(customerId)}/reveal`, { fields, reason }),
   })

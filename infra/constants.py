@@ -115,6 +115,9 @@ BOT_FUNCTION = FunctionSpec("BotFunction", "bot", timeout_seconds=30)
 REALTIME_FUNCTION = FunctionSpec("RealtimeFunction", "realtime", timeout_seconds=10, memory_mb=256)
 # Pushes from the table's stream to the connections of each change's recipients (small posts, no waiting).
 REALTIME_PUSH_FUNCTION = FunctionSpec("RealtimePushFunction", "realtime_push", timeout_seconds=30, memory_mb=256)
+# Deploy time only (not in FUNCTIONS: it serves no traffic and is watched by CloudFormation, whose custom
+# resource it answers): writes the search domain's roles and role mappings for the functions.
+SEARCH_SECURITY_FUNCTION = FunctionSpec("SearchSecurityFunction", "search_security", timeout_seconds=120, memory_mb=256)
 FUNCTIONS = (
     WEBHOOKS_FUNCTION,
     INGEST_FUNCTION,

@@ -25,6 +25,7 @@ from infra.constants import (
     BOT_FUNCTION,
     HELP_FUNCTION,
     MAX_RECEIVE_COUNT,
+    SEARCH_SECURITY_FUNCTION,
     VISIBILITY_TIMEOUT_FACTOR,
     Context,
     LogicalIds,
@@ -55,6 +56,9 @@ class Knowledge(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         stack = cdk.Stack.of(self)
+        self._code, self._layers, self._key, self._log_level = code, layers, key, log_level
+        self._readers: list[iam.IRole] = []
+        self._writers: list[iam.IRole] = []
         # Administers the domain's security plugin (role mappings); assumed by operators, used by no function.
         self.admin_role = iam.Role(
             self,
@@ -236,6 +240,8 @@ class Knowledge(Construct):
             f"{self.domain.domain_arn}/_*",
         ]
         function_.add_to_role_policy(iam.PolicyStatement(actions=actions, resources=resources))
+        if function_.role is not None:  # and fine-grained access lets it in (map_search_roles)
+            (self._writers if write else self._readers).append(function_.role)
         role = function_.role or function_
         for resource in (
             f"<{cfn_logical_id(self.domain)}.Arn>/{KB_INDEX_ALIAS}*",
@@ -248,6 +254,56 @@ class Knowledge(Construct):
                 "base's alias and versioned indexes (reindexing creates new ones) and the read-only _ APIs "
                 "(_search, _aliases, _bulk) of this one domain.",
             )
+
+    def map_search_roles(self) -> cdk.CustomResource:
+        """Search works right after ``cdk deploy``: a custom resource writes the domain's two roles (read; read
+        and write, on the knowledge base's indexes only) and maps the roles of the functions granted above to
+        them, as the domain's master role (kefu.knowledge.security). Call it after the last ``grant_search``."""
+        stack = cdk.Stack.of(self)
+        # the master role may administer the security plugin's roles and mappings, nothing else of the domain
+        admin_policy = iam.Policy(
+            self,
+            "SearchAdminPolicy",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["es:ESHttpGet", "es:ESHttpPut", "es:ESHttpDelete"],
+                    resources=[f"{self.domain.domain_arn}/_plugins/_security/api/*"],
+                )
+            ],
+        )
+        admin_policy.attach_to_role(self.admin_role)
+        acknowledge(
+            admin_policy,
+            f"AwsSolutions-IAM5[Resource::<{cfn_logical_id(self.domain)}.Arn>/_plugins/_security/api/*]",
+            "The security plugin's REST API is a path under the domain ARN: roles and role mappings of this one "
+            "domain, which the master role exists to administer.",
+        )
+        function_ = KefuFunction(
+            self,
+            SEARCH_SECURITY_FUNCTION,
+            code=self._code,
+            layers=self._layers,
+            environment={},
+            log_key=self._key,
+            log_level=self._log_level,
+        )
+        self.admin_role.grant_assume_role(function_.role)  # type: ignore[arg-type]
+        resource = cdk.CustomResource(
+            self,
+            "SearchSecurity",
+            service_token=function_.function_arn,
+            resource_type="Custom::KefuSearchSecurity",
+            properties={
+                "Endpoint": self.endpoint,
+                "Region": stack.region,
+                "MasterRoleArn": self.admin_role.role_arn,
+                "IndexPattern": f"{KB_INDEX_ALIAS}*",
+                "ReaderRoleArns": [role.role_arn for role in self._readers],
+                "WriterRoleArns": [role.role_arn for role in self._writers],
+            },
+        )
+        resource.node.add_dependency(admin_policy)
+        return resource
 
 
 def synonyms_of(scope: Construct) -> str:

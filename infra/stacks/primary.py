@@ -95,6 +95,7 @@ class KefuStack(cdk.Stack):
         knowledge.grant_search(functions.stream, write=True)
         knowledge.grant_search(functions.agent_api, write=True)  # admins rebuild the index (reindex)
         knowledge.feed_bot(functions.stream)
+        knowledge.map_search_roles()  # after the last grant_search: fine-grained access lets them in
         # order lookup, only when the installation names its order system (infra/constructs/orders.py)
         orders_endpoint = self.node.try_get_context(Context.ORDERS_ENDPOINT)
         if orders_endpoint:

@@ -52,9 +52,11 @@ spa: spa/dist/index.html
 build: layer spa
 
 # ---------------------------------------------------------------- synth
+# The local cloud is an installation too: local/cdk-context.json is its context (a demo order system, which
+# the local cloud stands in for). `npx cdk deploy` reads cdk.json only and never sees it.
 synth: install build
 	rm -rf cdk.out
-	$(PY) infra/app.py
+	CDK_CONTEXT_JSON="$$(cat local/cdk-context.json)" $(PY) infra/app.py
 	$(VENV)/bin/cfn-lint --ignore-checks W3005 -- cdk.out/*.template.json
 	@echo "synth ok: cdk.out/Kefu.template.json (cdk-nag and cfn-lint clean)"
 

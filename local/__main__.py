@@ -36,6 +36,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="OpenSearch-compatible server port (env KEFU_SEARCH_PORT)",
     )
     parser.add_argument(
+        "--orders-port",
+        type=int,
+        default=int(os.environ.get("KEFU_ORDERS_PORT", "9300")),
+        help="demo order system port, when the template configures order lookup (0 = any free port; env "
+        "KEFU_ORDERS_PORT)",
+    )
+    parser.add_argument(
         "--concurrency",
         type=int,
         default=int(os.environ.get("KEFU_LOCAL_CONCURRENCY", "0")) or None,
@@ -60,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         port=args.port,
         aws_port=args.aws_port,
         search_port=args.search_port,
+        orders_port=args.orders_port,
         reset=args.reset,
         template=args.template,
         concurrency=args.concurrency,
@@ -78,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in describe_users():
         print(line)
     print(f"AWS emulator: {cloud.aws_endpoint}   search: {cloud.search_endpoint or 'not running'}")
+    print(f"demo order system: {cloud.orders_endpoint or 'not configured (kefu:ordersEndpoint)'}")
     print(f"kefu local cloud ready at {cloud.url}", flush=True)
     while not stop.wait(0.5):
         pass

@@ -56,6 +56,7 @@ class LocalCloud:
         port: int = 0,
         aws_port: int = 0,
         search_port: int = 0,
+        orders_port: int = 0,
         reset: bool = False,
         template: Path | str | None = None,
         region: str = "us-east-1",
@@ -74,6 +75,8 @@ class LocalCloud:
         self.port = port
         self.aws_port = aws_port
         self.search_port = search_port
+        self.orders_port = orders_port
+        self.orders_endpoint = ""  # the demo order system, when the template configures order lookup
         self.reset = reset
         self.region = region
         self.host = host
@@ -98,6 +101,7 @@ class LocalCloud:
         self._moto: subprocess.Popen[bytes] | None = None
         self._lambda_api: LambdaApi | None = None
         self._search: Any = None
+        self._orders: Any = None
         self._server: uvicorn.Server | None = None
         self._server_thread: threading.Thread | None = None
         self._gateway: Gateway | None = None
@@ -151,6 +155,7 @@ class LocalCloud:
         cloud = self.provisioned = provisioner.provision()
         self.user_pool_id = cloud.user_pool_id
         self.user_pool_client_id = cloud.user_pool_client_id
+        self._start_orders(cloud)
         self._start_functions(cloud)
         clients = self.clients()
         if not fresh:
@@ -194,6 +199,9 @@ class LocalCloud:
         if self._search is not None:
             self._search.close()
             self._search = None
+        if self._orders is not None:
+            self._orders.close()
+            self._orders = None
         if self._moto is not None:
             _stop_process(self._moto)
             self._moto = None
@@ -283,6 +291,23 @@ class LocalCloud:
             self.search_port = int(self.search_endpoint.rsplit(":", 1)[-1])
         except Exception:
             log.exception("the OpenSearch-compatible server did not start; search will not work")
+
+    def _start_orders(self, cloud: Provisioned) -> None:
+        """The demo order system stands in for the one the template configures (kefu:ordersEndpoint), as the
+        emulator stands in for AWS: only its endpoint differs (local/orders.py)."""
+        from local.orders import stand_in
+
+        secrets = boto3.client(
+            "secretsmanager",
+            endpoint_url=self.aws_endpoint,
+            region_name=self.region,
+            aws_access_key_id=ROOT_ACCESS_KEY,
+            aws_secret_access_key=ROOT_SECRET_KEY,
+        )
+        self._orders = stand_in(cloud.functions, secrets, self.host, self.orders_port)
+        if self._orders is not None:
+            self.orders_endpoint = self._orders.url
+            self.orders_port = self._orders.port
 
     def _start_functions(self, cloud: Provisioned) -> None:
         """Each function in workers of its own: its asset, layers, environment and role, nothing else."""

@@ -7,7 +7,9 @@ secret, so a function that may not read that secret gets 401s here as it would f
 
 - ``GET /orders/{number}`` → the order, or 404;
 - ``GET /orders?email=...|phone=...&limit=n`` → ``{"orders": [...]}``, newest first;
-- anything without ``Authorization: Bearer <token>`` → 401.
+- anything without ``Authorization: Bearer <token>`` → 401;
+- ``POST /_demo/outage`` ``{"down": true|false}`` (with the token): while down, every GET is dropped without
+  an answer (the connection closes), for a demo, and a test, of an order system outage.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class DemoOrderService:
         self.orders = {str(o["order_number"]).upper(): o for o in orders}
         self.token = token
         self.requests = 0
+        self.down = False
         service = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -33,6 +36,9 @@ class DemoOrderService:
 
             def do_GET(self) -> None:
                 service.requests += 1
+                if service.down:  # an outage: the connection closes with no answer at all
+                    self.close_connection = True
+                    return None
                 given = self.headers.get("Authorization", "")
                 if not hmac.compare_digest(given.encode(), f"Bearer {service.token}".encode()):
                     return self._answer(401, {"message": "unauthorized"})
@@ -45,6 +51,19 @@ class DemoOrderService:
                     query = urllib.parse.parse_qs(url.query)
                     return self._answer(200, {"orders": service.find(query)})
                 return self._answer(404, {"message": "no such route"})
+
+            def do_POST(self) -> None:
+                given = self.headers.get("Authorization", "")
+                if not hmac.compare_digest(given.encode(), f"Bearer {service.token}".encode()):
+                    return self._answer(401, {"message": "unauthorized"})
+                if self.path != "/_demo/outage":
+                    return self._answer(404, {"message": "no such route"})
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    service.down = bool(json.loads(self.rfile.read(length) or b"{}").get("down"))
+                except (ValueError, AttributeError):
+                    return self._answer(400, {"message": 'the body must be {"down": true|false}'})
+                return self._answer(200, {"down": service.down})
 
             def _answer(self, status: int, body: Any) -> None:
                 data = json.dumps(body, ensure_ascii=False).encode()
@@ -59,6 +78,8 @@ class DemoOrderService:
         self.host, self.port = str(self._server.server_address[0]), int(self._server.server_address[1])
         self.url = f"http://{self.host}:{self.port}"
         self._thread: threading.Thread | None = None
+        self._closing = threading.Lock()
+        self._closed = False
 
     def find(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         email = (query.get("email") or [""])[0].strip().lower()
@@ -79,7 +100,29 @@ class DemoOrderService:
         return self
 
     def close(self) -> None:
+        with self._closing:
+            if self._closed:
+                return
+            self._closed = True
         self._server.shutdown()
         self._server.server_close()
-        if self._thread is not None:
+        if self._thread is not None and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+
+
+def stand_in(functions: dict[str, Any], secrets: Any, host: str, port: int = 0) -> DemoOrderService | None:
+    """The demo order system in place of the one the template configures (None when it configures none): the
+    functions' ``KEFU_ORDERS_ENDPOINT`` points at it, and it takes only the token of the template's secret."""
+    from kefu.config import Env
+    from kefu.orders.connector import SecretToken
+    from local.demo.orders import demo_orders
+
+    readers = [spec for spec in functions.values() if spec.environment.get(Env.ORDERS_ENDPOINT)]
+    if not readers:
+        return None
+    arns = sorted({spec.environment.get(Env.ORDERS_SECRET_ARN, "") for spec in readers} - {""})
+    token = SecretToken(arns[0], lambda: secrets)() if arns else ""
+    service = DemoOrderService(demo_orders(), token, host, port).start()
+    for spec in readers:
+        spec.environment[Env.ORDERS_ENDPOINT] = service.url
+    return service

@@ -38,7 +38,7 @@ def free_port() -> int:
 
 
 # What the synthesized assets are made of: a change here means cdk.out holds old code.
-SOURCES = ("functions", "layers/kefu/python", "layers/deps/requirements.txt", "infra")
+SOURCES = ("functions", "layers/kefu/python", "layers/deps/requirements.txt", "infra", "local/cdk-context.json")
 
 
 def _newest_source() -> float:
@@ -61,6 +61,8 @@ def synthesize_once() -> None:
             return
         env = {
             **os.environ,
+            # the local cloud's own installation context, as `make synth` passes it (the demo order system)
+            "CDK_CONTEXT_JSON": (ROOT / "local" / "cdk-context.json").read_text(),
             "CDK_OUTDIR": str(ROOT / "cdk.out"),
             "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
         }
@@ -76,6 +78,7 @@ class LocalCloudProcess:
         self.port = free_port()
         self.aws_port = free_port()
         self.search_port = free_port()
+        self.orders_port = free_port()  # the demo order system (local/orders.py)
         self.url = ""
         self.aws_endpoint = ""
         self.region = ""
@@ -91,6 +94,7 @@ class LocalCloudProcess:
             "--port", str(self.port),
             "--aws-port", str(self.aws_port),
             "--search-port", str(self.search_port),
+            "--orders-port", str(self.orders_port),
             "--state-dir", str(self.state_dir),
             "--template", str(TEMPLATE),
         ]  # fmt: skip

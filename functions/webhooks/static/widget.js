@@ -10,16 +10,20 @@
  *
  * Plain JavaScript with no dependencies and no build step, so the file served is the file reviewed (type-checked
  * by `tsc` with checkJs). It talks only to the public chat API (POST /chat/{inbox}/sessions, POST and GET
- * /chat/{inbox}/messages) with a bearer session token, never a cookie. Messages typed while offline wait in
+ * /chat/{inbox}/messages, POST .../attachments, .../typing, .../rating) with a bearer session token, never a
+ * cookie. Messages typed while offline wait in
  * localStorage and are sent when the connection returns; each carries a client_message_id, so a message sent
  * twice (a lost answer, a reload mid-send) is stored once.
  */
 (function () {
   "use strict";
 
-  /** @typedef {{id: string, author_type: string, body: string, created_at: string, client_message_id?: string | null}} ServerMessage */
-  /** @typedef {{client_message_id: string, text: string, created_at: string, state: "queued" | "sending" | "sent" | "failed", error?: string}} PendingMessage */
-  /** @typedef {{token: string | null, ticketId: string | null, cursor: string | null, messages: ServerMessage[], outbox: PendingMessage[]}} State */
+  /** @typedef {{name?: string | null, content_type?: string | null, size?: number | null, url?: string | null}} ServerFile */
+  /** @typedef {{label: string, text: string, value: string}} Choice */
+  /** @typedef {{id: string, author_type: string, body: string, created_at: string, client_message_id?: string | null, kind?: string, attachments?: ServerFile[], choices?: Choice[]}} ServerMessage */
+  /** @typedef {{client_message_id: string, text: string, created_at: string, state: "uploading" | "queued" | "sending" | "sent" | "failed", error?: string, attachments?: string[], file?: string}} PendingMessage */
+  /** @typedef {{available: boolean, rating: number | null}} Rating */
+  /** @typedef {{token: string | null, ticketId: string | null, cursor: string | null, messages: ServerMessage[], outbox: PendingMessage[], rating?: Rating | null}} State */
 
   const STRINGS = {
     en: {
@@ -42,6 +46,17 @@
       tooLong: "This message is too long.",
       messages: "Conversation",
       help: "Help Center",
+      attach: "Send an image",
+      image: "Image",
+      imageOnly: "Only images up to 4 MB can be sent here.",
+      uploading: "Uploading…",
+      typing: "Support is typing…",
+      solved: "Did this solve it?",
+      rate: "How was our service? Rate it from 1 to 5.",
+      star: "{n} of 5",
+      comment: "Anything to add? (optional)",
+      submit: "Send rating",
+      rated: "Thank you! You rated us {n} of 5.",
     },
     "zh-CN": {
       title: "在线客服",
@@ -63,6 +78,17 @@
       tooLong: "消息太长了。",
       messages: "对话记录",
       help: "帮助中心",
+      attach: "发送图片",
+      image: "图片",
+      imageOnly: "这里只能发送 4 MB 以内的图片。",
+      uploading: "上传中…",
+      typing: "客服正在输入…",
+      solved: "这解决您的问题了吗？",
+      rate: "您对本次服务满意吗？请打 1 到 5 分。",
+      star: "{n} 分",
+      comment: "还有什么想说的吗？（选填）",
+      submit: "提交评价",
+      rated: "感谢您的评价：{n} 分。",
     },
   };
   const MAX_TEXT = 5000; // the chat API's limit (kefu.services.chat.MAX_TEXT)
@@ -70,6 +96,8 @@
   const POLL_CLOSED_MS = 10000;
   const POLL_HIDDEN_MS = 30000;
   const RETRY_MAX_MS = 30000;
+  const MAX_IMAGE_BYTES = 4 * 1024 * 1024; // the chat API's limit (kefu.services.media.UPLOAD_MAX_BYTES)
+  const TYPING_EVERY_MS = 3000; // the customer's typing is told at most this often
 
   const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
   if (!script || /** @type {any} */ (window).KefuWidget) return;
@@ -96,6 +124,8 @@
   /** @type {number | undefined} */ let retryTimer;
   let flushing = false;
   let polling = false;
+  let agentTyping = false;
+  let lastTyping = 0;
 
   /** @returns {State} */
   function load() {
@@ -106,9 +136,9 @@
       const saved = JSON.parse(raw);
       // A message that was being sent when the page closed may or may not have arrived: send it again
       // (the client_message_id makes a second copy impossible).
-      const outbox = (saved.outbox || []).map(
-        /** @param {PendingMessage} m */ (m) => (m.state === "sending" ? { ...m, state: "queued" } : m),
-      );
+      const outbox = (saved.outbox || [])
+        .filter(/** @param {PendingMessage} m */ (m) => m.state !== "uploading") // its bytes were never kept
+        .map(/** @param {PendingMessage} m */ (m) => (m.state === "sending" ? { ...m, state: "queued" } : m));
       return { ...empty, ...saved, outbox };
     } catch {
       return empty; // storage refused (private mode, quota): the widget still works for this page view
@@ -183,24 +213,20 @@
     flushing = true;
     try {
       for (const pending of state.outbox) {
-        if (pending.state === "sent" || pending.state === "failed") continue;
+        if (pending.state === "sent" || pending.state === "failed" || pending.state === "uploading") continue;
         if (!online) return;
         pending.state = "sending";
         render();
         try {
           await ensureSession();
-          let answer = await call("POST", `/chat/${encodeURIComponent(inbox)}/messages`, {
-            text: pending.text,
-            client_message_id: pending.client_message_id,
-          });
-          if (answer.status === 401) {
-            // The session is gone (expired or the inbox was reset): start a new one and send again.
+          const message = { text: pending.text, client_message_id: pending.client_message_id, attachments: pending.attachments };
+          let answer = await call("POST", `/chat/${encodeURIComponent(inbox)}/messages`, message);
+          if (answer.status === 401 && !pending.attachments) {
+            // The session is gone (expired or the inbox was reset): start a new one and send again. (An image
+            // belongs to the old session's upload, so it is shown as not sent instead.)
             state.token = null;
             await ensureSession();
-            answer = await call("POST", `/chat/${encodeURIComponent(inbox)}/messages`, {
-              text: pending.text,
-              client_message_id: pending.client_message_id,
-            });
+            answer = await call("POST", `/chat/${encodeURIComponent(inbox)}/messages`, message);
           }
           if (answer.ok) {
             pending.state = "sent";
@@ -263,8 +289,11 @@
       state.cursor = page.cursor || state.cursor;
       if (!open) unread += arrived;
       failures = 0;
+      const changed = Boolean(page.agent_typing) !== agentTyping || JSON.stringify(page.rating || null) !== JSON.stringify(state.rating || null);
+      agentTyping = Boolean(page.agent_typing);
+      state.rating = page.rating || null;
       save();
-      if (arrived || stored.size) render();
+      if (arrived || stored.size || changed) render();
     } catch {
       failures += 1;
       render();
@@ -296,6 +325,58 @@
     render();
     void flush();
     return true;
+  }
+
+  /** Uploads one image, then sends it as a message (through the outbox, like text). @param {File} file */
+  async function sendImage(file) {
+    if (!file.type.startsWith("image/") || file.size > MAX_IMAGE_BYTES) {
+      status(t.imageOnly);
+      return;
+    }
+    /** @type {PendingMessage} */
+    const pending = { client_message_id: newId(), text: "", created_at: new Date().toISOString(), state: "uploading", file: file.name };
+    state.outbox.push(pending);
+    render();
+    try {
+      await ensureSession();
+      const data = await new Promise((resolve, reject) => {
+        const reader = new FileReader();
+        reader.onload = () => resolve(String(reader.result).split(",")[1] || "");
+        reader.onerror = () => reject(reader.error);
+        reader.readAsDataURL(file);
+      });
+      const answer = await call("POST", `/chat/${encodeURIComponent(inbox)}/attachments`, { name: file.name, content_type: file.type, data });
+      if (!answer.ok) throw new HttpError(answer.status, await reason(answer));
+      pending.attachments = [(await answer.json()).id];
+      pending.state = "queued";
+    } catch (error) {
+      pending.state = "failed";
+      pending.error = error instanceof Error ? error.message : String(error);
+    }
+    save();
+    render();
+    void flush();
+  }
+
+  function tellTyping() {
+    const now = Date.now();
+    if (!state.token || !online || now - lastTyping < TYPING_EVERY_MS) return;
+    lastTyping = now;
+    call("POST", `/chat/${encodeURIComponent(inbox)}/typing`, {}).catch(() => undefined);
+  }
+
+  /** @param {number} rating @param {string} comment */
+  async function rate(rating, comment) {
+    try {
+      const answer = await call("POST", `/chat/${encodeURIComponent(inbox)}/rating`, comment ? { rating, comment } : { rating });
+      if (answer.ok || answer.status === 409) state.rating = { available: false, rating: answer.ok ? rating : (state.rating && state.rating.rating) || null };
+      else status(await reason(answer));
+    } catch {
+      status(t.reconnecting);
+    }
+    save();
+    render();
+    schedulePoll(0);
   }
 
   /** @returns {string} */
@@ -343,6 +424,16 @@ header button { background: transparent; border: 0; color: #fff; font-size: 22px
 form { display: flex; gap: 8px; padding: 10px; border-top: 1px solid #d0d7de; background: #fff; }
 textarea { flex: 1; resize: none; height: 42px; max-height: 120px; padding: 10px; border: 1px solid #8c959f; border-radius: 8px; font-size: 14px; }
 form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6feb; color: #fff; font-size: 14px; cursor: pointer; }
+.msg img { display: block; max-width: 100%; max-height: 220px; border-radius: 8px; margin-top: 4px; }
+.msg a { color: inherit; }
+.card { align-self: flex-start; display: flex; flex-wrap: wrap; gap: 6px; align-items: center; max-width: 92%; padding: 8px 10px;
+  background: #fff; border: 1px solid #d0d7de; border-radius: 10px; }
+.card p { margin: 0 0 2px; width: 100%; }
+.card button { padding: 5px 12px; border: 1px solid #1f6feb; border-radius: 14px; background: #fff; color: #1f6feb; cursor: pointer; font-size: 13px; }
+.card textarea { width: 100%; height: 48px; }
+.typing { font-size: 12px; color: #57606a; }
+form .attach { background: #fff; color: #1f6feb; border: 1px solid #8c959f; padding: 0 10px; font-size: 18px; }
+input[type=file] { display: none; }
 @media (max-width: 480px) { .panel { right: 0; bottom: 0; width: 100vw; height: 100vh; border-radius: 0; } }
 </style>
 <button class="launcher" type="button" part="launcher" data-testid="kefu-launcher" aria-expanded="false"><svg width="28" height="28" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2zm3 6.5a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3zm5 0a1.5 1.5 0 1 0 0 3 1.5 1.5 0 0 0 0-3z"/></svg><span class="badge" hidden></span></button>
@@ -351,6 +442,7 @@ form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6fe
   <div class="log" role="log" aria-live="polite" data-testid="kefu-log"></div>
   <div class="status" role="status" data-testid="kefu-status" hidden></div>
   <form data-testid="kefu-form">
+    <button type="button" class="attach" data-testid="kefu-attach">+</button><input type="file" accept="image/*" data-testid="kefu-file">
     <textarea data-testid="kefu-input" rows="1"></textarea>
     <button type="submit" data-testid="kefu-send"></button>
   </form>
@@ -373,7 +465,11 @@ form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6fe
   input.placeholder = t.placeholder;
   input.setAttribute("aria-label", t.placeholder);
   input.maxLength = MAX_TEXT;
-  $("form button").textContent = t.send;
+  $("form button[type=submit]").textContent = t.send;
+  const attach = $(".attach");
+  const fileInput = /** @type {HTMLInputElement} */ ($("input[type=file]"));
+  attach.setAttribute("aria-label", t.attach);
+  attach.title = t.attach;
   // the help center answers many questions before anyone writes (docs/knowledge-base.md)
   const helpLink = /** @type {HTMLAnchorElement} */ ($("a.help"));
   helpLink.textContent = t.help;
@@ -403,6 +499,82 @@ form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6fe
     return item;
   }
 
+  /** A stored message: its text, then its files (images shown, others as download links) through the API's
+   * short-lived links. @param {ServerMessage} m */
+  function serverBubble(m) {
+    const item = bubble(m.author_type, m.body, m.created_at);
+    item.setAttribute("data-kind", m.kind || "text");
+    const meta = /** @type {HTMLElement} */ (item.querySelector(".meta"));
+    for (const file of m.attachments || []) {
+      if (!file.url) continue;
+      const link = document.createElement("a");
+      link.href = file.url;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      if ((file.content_type || "").startsWith("image/")) {
+        const image = document.createElement("img");
+        image.src = file.url;
+        image.alt = file.name || t.image;
+        image.setAttribute("data-testid", "kefu-image");
+        link.append(image);
+      } else {
+        link.textContent = file.name || "file";
+        link.setAttribute("data-testid", "kefu-file-link");
+      }
+      item.insertBefore(link, meta);
+    }
+    return item;
+  }
+
+  /** The "did this solve it?" card under the bot's latest answer, while the customer has not answered it.
+   * @param {ServerMessage} m */
+  function solvedCard(m) {
+    const card = document.createElement("div");
+    card.className = "card";
+    card.setAttribute("data-testid", "kefu-solved-card");
+    card.setAttribute("role", "group");
+    card.setAttribute("aria-label", t.solved);
+    for (const choice of m.choices || []) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = choice.label;
+      button.setAttribute("data-testid", "kefu-choice");
+      button.setAttribute("data-value", choice.value);
+      button.addEventListener("click", () => send(choice.text));
+      card.append(button);
+    }
+    return card;
+  }
+
+  /** The satisfaction card once the conversation is resolved (once per ticket), then the thanks. */
+  function ratingCard() {
+    const card = document.createElement("div");
+    card.className = "card";
+    card.setAttribute("data-testid", "kefu-rating-card");
+    const rated = state.rating && state.rating.rating;
+    const text = document.createElement("p");
+    text.textContent = rated ? t.rated.replace("{n}", String(rated)) : t.rate;
+    card.append(text);
+    if (rated) return card;
+    card.setAttribute("role", "group");
+    card.setAttribute("aria-label", t.rate);
+    const comment = document.createElement("textarea");
+    comment.setAttribute("aria-label", t.comment);
+    comment.placeholder = t.comment;
+    comment.maxLength = 1000;
+    for (let n = 1; n <= 5; n += 1) {
+      const star = document.createElement("button");
+      star.type = "button";
+      star.textContent = "★".repeat(n);
+      star.setAttribute("aria-label", t.star.replace("{n}", String(n)));
+      star.setAttribute("data-testid", "kefu-star");
+      star.addEventListener("click", () => void rate(n, comment.value.trim()));
+      card.append(star);
+    }
+    card.append(comment);
+    return card;
+  }
+
   function render() {
     launcher.setAttribute("aria-expanded", String(open));
     panel.hidden = !open;
@@ -412,14 +584,27 @@ form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6fe
     if (!open) return;
     const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     const stored = new Set(state.messages.map((m) => m.client_message_id).filter(Boolean));
-    const nodes = state.messages.map((m) => bubble(m.author_type, m.body, m.created_at));
+    const nodes = state.messages.map(serverBubble);
+    const last = state.messages[state.messages.length - 1];
+    if (last && last.kind === "asks_solved" && last.choices && !state.outbox.some((m) => m.state !== "failed" && !stored.has(m.client_message_id))) {
+      nodes.push(solvedCard(last));
+    }
     for (const pending of state.outbox) {
       if (stored.has(pending.client_message_id)) continue;
-      const node = bubble("customer", pending.text, pending.created_at, pending.state === "failed" ? "failed" : "pending");
+      const text = pending.file ? `${t.image}: ${pending.file}` : pending.text;
+      const node = bubble("customer", text, pending.created_at, pending.state === "failed" ? "failed" : "pending");
       node.setAttribute("data-state", pending.state);
       const meta = /** @type {HTMLElement} */ (node.querySelector(".meta"));
-      meta.textContent = pending.state === "failed" ? `${t.failed}: ${pending.error || ""}` : pending.state === "sending" ? t.sending : pending.state === "queued" ? t.queued : meta.textContent;
+      meta.textContent = pending.state === "failed" ? `${t.failed}: ${pending.error || ""}` : pending.state === "sending" ? t.sending : pending.state === "queued" ? t.queued : pending.state === "uploading" ? t.uploading : meta.textContent;
       nodes.push(node);
+    }
+    if (state.rating && (state.rating.available || state.rating.rating)) nodes.push(ratingCard());
+    if (agentTyping) {
+      const typing = document.createElement("p");
+      typing.className = "typing";
+      typing.setAttribute("data-testid", "kefu-typing");
+      typing.textContent = t.typing;
+      nodes.push(typing);
     }
     if (nodes.length === 0) {
       const empty = document.createElement("p");
@@ -459,6 +644,15 @@ form button { padding: 0 14px; border: 0; border-radius: 8px; background: #1f6fe
   form.addEventListener("submit", (event) => {
     event.preventDefault();
     if (send(input.value)) input.value = "";
+  });
+  input.addEventListener("input", () => {
+    if (input.value.trim()) tellTyping();
+  });
+  attach.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files && fileInput.files[0];
+    fileInput.value = "";
+    if (file) void sendImage(file);
   });
   input.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {

@@ -61,6 +61,7 @@ def test_every_function_is_probed(synthesized: Synthesized) -> None:
         "OutboundFunction",
         "MediaFunction",
         "RoutingFunction",
+        "SearchSecurityFunction",
     ],
 )
 def test_the_function_imports_with_only_its_asset_layers_and_runtime(synthesized: Synthesized, logical_id: str) -> None:

@@ -1,4 +1,5 @@
 /** English UI strings. zh-CN.ts has exactly these keys (the type checker holds it to that). */
+import { ordersEn } from './orders.en'
 import { privacyEn } from './privacy.en'
 import { threadEn } from './thread.en'
 import { workspaceEn } from './workspace.en'
@@ -6,6 +7,7 @@ import { workspaceEn } from './workspace.en'
 export const en = {
   ...workspaceEn,
   ...privacyEn,
+  ...ordersEn,
   ...threadEn,
   app: { title: 'Kefu · Agent workspace' },
   startup: {

@@ -1,5 +1,6 @@
 /** 简体中文界面文字。与 en.ts 的键完全相同（类型检查保证）。 */
 import type { en } from './en'
+import { ordersZhCN } from './orders.zh-CN'
 import { privacyZhCN } from './privacy.zh-CN'
 import { threadZhCN } from './thread.zh-CN'
 import { workspaceZhCN } from './workspace.zh-CN'
@@ -9,6 +10,7 @@ type Strings<T> = { [K in keyof T]: T[K] extends string ? string : Strings<T[K]>
 export const zhCN: Strings<typeof en> = {
   ...workspaceZhCN,
   ...privacyZhCN,
+  ...ordersZhCN,
   ...threadZhCN,
   app: { title: '客服 Kefu · 坐席工作台' },
   startup: {

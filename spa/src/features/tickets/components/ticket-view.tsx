@@ -17,6 +17,7 @@ import { ChannelBadge, PriorityBadge, SlaDue, StatusBadge } from './badges'
 import { Conversation } from './conversation'
 import { CustomerHistory } from './customer-history'
 import { CustomerNotes } from './customer-notes'
+import { CustomerOrders } from './customer-orders'
 import { CustomerPanel } from './customer-panel'
 import { EscalateButton } from './escalate-button'
 import { EventList } from './event-list'
@@ -155,6 +156,7 @@ export function TicketView({ ticketId, currentAgentId, roles = [] }: Props) {
           agentName={agentName}
           knownAgentIds={agents.map((agent) => agent.id)}
         />
+        <CustomerOrders customerId={ticket.customer?.id ?? ticket.customer_id} />
         <CustomerHistory customerId={ticket.customer?.id ?? ticket.customer_id} currentTicketId={ticket.id} />
         <EventList events={ticket.events ?? []} agentName={agentName} />
       </aside>

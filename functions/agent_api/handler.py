@@ -21,7 +21,7 @@ from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_resp
 from kefu.config import AgentApiSettings, get_settings, require
 from kefu.errors import KefuError, http_status_for
 from kefu.observability import answered_with_id, bound, decided, from_api_event, logger
-from kefu.services.media import wire_email
+from kefu.services.media import UPLOAD_BODY_BYTES, wire_email
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
 settings = require(AgentApiSettings)
@@ -31,12 +31,22 @@ tracer = Tracer()
 PREFIX = "/api/v1"
 
 BODY_RULES = BodyRules(max_bytes=256 * 1024, media_types=frozenset({JSON}))
+# a file uploaded for a reply travels as base64 in JSON (kefu.services.media.UPLOAD_MAX_BYTES)
+UPLOAD_BODY_RULES = BodyRules(max_bytes=UPLOAD_BODY_BYTES, media_types=frozenset({JSON}))
+
+
+def body_rules_for(event: dict[str, Any]) -> BodyRules:
+    path = str(event.get("path") or "")
+    if event.get("httpMethod") == "POST" and path.endswith("/attachments"):
+        return UPLOAD_BODY_RULES
+    return BODY_RULES
+
 
 # The caller's role, then the body's decoding, are checked before Powertools routes and validates; CORS
 # answers only the origins the stack allows (preflights are answered by API Gateway).
 app = GuardedResolver(
     enable_validation=True,
-    body_rules=lambda event: BODY_RULES,
+    body_rules=body_rules_for,
     authorize=access.authorize,
     allowed_origins=lambda: get_settings().allowed_origin_list,
 )

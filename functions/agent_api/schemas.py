@@ -66,6 +66,8 @@ class TicketOut(BaseModel):
     created_at: str
     updated_at: str
     bot_active: bool = False  # the bot is answering it (not in any queue until it hands over)
+    last_customer_message_at: str | None = None
+    unread: bool | None = None  # for the caller: a customer message after their read marker (lists and detail)
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketOut:
@@ -136,6 +138,9 @@ class TicketDetailOut(TicketOut):
     messages: list[MessageOut]
     events: list[EventOut]
     customer: CustomerSummary | None
+    # how a reply's attachments reach the customer: "inline" (shown as files), "link" (a download link in the
+    # text, valid 7 days) or "none" (this channel cannot carry them; a reply with attachments is refused)
+    outbound_media: Literal["inline", "link", "none"] = "none"
 
 
 class TicketListOut(BaseModel):
@@ -144,8 +149,43 @@ class TicketListOut(BaseModel):
 
 
 class ReplyIn(BaseModel):
-    body: str = Field(min_length=1, max_length=20_000)
+    body: str = Field(default="", max_length=20_000)
     internal: bool = False
+    # ids of files uploaded with POST /tickets/{id}/attachments (at most 10)
+    attachments: list[Annotated[str, Field(pattern=identifiers.ULID)]] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _text_or_files(self) -> ReplyIn:
+        if not self.body.strip() and not self.attachments:
+            raise ValueError("a reply needs a body or attachments")
+        return self
+
+
+class UploadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200, description="the file's name, shown to the customer")
+    content_type: str | None = Field(default=None, max_length=200, description="sniffed when absent or generic")
+    data: str = Field(min_length=1, description="the file's bytes, base64 (at most 4 MiB of file)")
+
+
+class UploadOut(BaseModel):
+    id: str
+    name: str
+    content_type: str
+    size: int
+
+
+class ReadIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # the newest message the app showed; default: the ticket's latest customer message
+    up_to: datetime | None = None
+
+
+class ReadOut(BaseModel):
+    ticket_id: str
+    read_up_to: str
 
 
 # Path parameters: an id that cannot exist is a 400 naming the pattern, not a lookup.

@@ -7,7 +7,7 @@ queue before the answer goes out.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import CORSConfig, Response
@@ -39,7 +39,7 @@ from kefu.observability import (
 )
 from kefu.queues import enqueue_inbound
 from kefu.services import chat
-from kefu.services.media import wire_email
+from kefu.services.media import UPLOAD_BODY_BYTES, wire_email
 from kefu.services.webhooks import handle_delivery
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
@@ -50,6 +50,8 @@ tracer = Tracer()
 # The customer's chat widget, served from this function's own asset (functions/webhooks/static/).
 WIDGET = StaticFile.load(Path(__file__).parent / "static" / "widget.js", "text/javascript; charset=utf-8")
 CHAT_BODY = BodyRules(max_bytes=32 * 1024, media_types=frozenset({JSON}))
+# a customer's file travels as base64 in JSON (kefu.services.media.UPLOAD_MAX_BYTES)
+CHAT_UPLOAD_BODY = BodyRules(max_bytes=UPLOAD_BODY_BYTES, media_types=frozenset({JSON}))
 # Not text/plain: a cross-site "simple" POST cannot start a session or send a message.
 FORM_BODY = BodyRules(max_bytes=64 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
 # Providers choose their own types (XML, JSON, forms, SNS's text/plain); SNS email notifications are the largest.
@@ -59,7 +61,7 @@ WEBHOOK_BODY = BodyRules(max_bytes=1024 * 1024)
 def body_rules_for(event: dict[str, Any]) -> BodyRules:
     path = str(event.get("path") or "")
     if path.startswith("/chat/"):
-        return CHAT_BODY
+        return CHAT_UPLOAD_BODY if path.endswith("/attachments") else CHAT_BODY
     if path.startswith("/forms/"):
         return FORM_BODY
     return WEBHOOK_BODY
@@ -89,8 +91,27 @@ class StartSession(BaseModel):
 class ChatText(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(max_length=chat.MAX_TEXT * 2)
+    text: str = Field(default="", max_length=chat.MAX_TEXT * 2)
     client_message_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._:-]{1,128}$")
+    # ids from POST /chat/{inbox}/attachments
+    attachments: list[Annotated[str, Field(pattern=r"^[0-9A-HJKMNP-TV-Z]{26}$")]] = Field(
+        default_factory=list, max_length=10
+    )
+
+
+class ChatUpload(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    content_type: str | None = Field(default=None, max_length=200)
+    data: str = Field(min_length=1)  # base64
+
+
+class ChatRating(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
 
 
 @app.exception_handler(KefuError)
@@ -114,7 +135,8 @@ def start_chat(inbox: str) -> Response:
 def post_chat_message(inbox: str) -> Response:
     session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
     body = parse_body(ChatText, app.current_event.body)
-    message = chat.customer_message(session, body.text, body.client_message_id)
+    files = chat.attachments_for(store.current(), session, body.attachments) if body.attachments else []
+    message = chat.customer_message(session, body.text, body.client_message_id, files)
     enqueue_inbound([message])
     decided("chat_message", "queued", channel="web", inbox=inbox, ticket_id=message.ticket_hint)
     count("InboundMessageAccepted", "web")
@@ -126,7 +148,41 @@ def read_chat(inbox: str) -> Response:
     session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
     page = chat.conversation(store.current(), session, app.current_event.get_query_string_value("after"))
     items = [chat.public_item(session, message) for message in page.items]
-    return json_response(200, {"items": items, "cursor": page.cursor})
+    state = chat.conversation_state(store.current(), session)
+    return json_response(200, {"items": items, "cursor": page.cursor, **state})
+
+
+@app.post("/chat/<inbox>/attachments")
+def upload_chat_file(inbox: str) -> Response:
+    from kefu.services import thread
+
+    session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
+    body = parse_body(ChatUpload, app.current_event.body)
+    ticket_id = chat.current_ticket_id(store.current(), session)
+    upload = thread.upload(
+        store.current(), ticket_id, chat.upload_owner(session), body.name, body.content_type, body.data
+    )
+    decided("chat_upload", "stored", channel="web", inbox=inbox, ticket_id=ticket_id, size=upload.size)
+    out = {"id": upload.id, "name": upload.name, "content_type": upload.content_type, "size": upload.size}
+    return json_response(201, out)
+
+
+@app.post("/chat/<inbox>/typing")
+def chat_typing(inbox: str) -> Response:
+    session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
+    ticket_id = chat.current_ticket_id(store.current(), session)
+    store.current().thread_state.set_typing(ticket_id, "customer", session.visitor_id)
+    return json_response(200, {"ticket_id": ticket_id, "typing": True})
+
+
+@app.post("/chat/<inbox>/rating")
+def rate_chat(inbox: str) -> Response:
+    session = chat.authenticate(store.current(), inbox, app.current_event.headers.get("authorization"))
+    body = parse_body(ChatRating, app.current_event.body)
+    rating = chat.rate(store.current(), session, body.rating, body.comment)
+    decided("csat", "rated", channel="web", inbox=inbox, ticket_id=rating.ticket_id, rating=rating.rating)
+    count("CsatRated", "web")
+    return json_response(201, {"ticket_id": rating.ticket_id, "rating": rating.rating})
 
 
 @app.get("/widget.js")

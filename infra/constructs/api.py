@@ -50,6 +50,12 @@ CHAT_MESSAGE_SCHEMA = apigw.JsonSchema(
     properties={
         "text": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, max_length=10_000),
         "client_message_id": apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, pattern="^[A-Za-z0-9._:-]{1,128}$"),
+        # ids from POST /chat/{inbox}/attachments
+        "attachments": apigw.JsonSchema(
+            type=apigw.JsonSchemaType.ARRAY,
+            max_items=10,
+            items=apigw.JsonSchema(type=apigw.JsonSchemaType.STRING, pattern="^[0-9A-HJKMNP-TV-Z]{26}$"),
+        ),
     },
 )
 
@@ -184,6 +190,9 @@ class Api(Construct):
             "ChatMessage", content_type="application/json", schema=CHAT_MESSAGE_SCHEMA
         )
         public(chat_messages, "POST", "inbox", body=chat_message_model)
+        # a customer's image for the next message, typing, and the satisfaction rating (kefu.services.thread)
+        for action in ("attachments", "typing", "rating"):
+            public(chat_inbox.add_resource(action), "POST", "inbox")
 
         public(root.add_resource("forms").add_resource("{inbox}").add_resource("tickets"), "POST", "inbox")
         # The chat widget (one <script> tag on the customer's site) comes from the same host as the chat API.

@@ -130,6 +130,10 @@ class Functions(Construct):
         allow_objects(self.webhooks, media_bucket, "s3:PutObject", "raw-email/*")
         # mail over SNS's size limit arrives through SES's S3 action: the webhook reads it from there
         allow_objects(self.webhooks, media_bucket, "s3:GetObject", f"{SES_INBOUND_PREFIX}*")
+        # web-chat customers' uploads go under their ticket (media/); the widget's links to the conversation's
+        # files are presigned with this role
+        allow_objects(self.webhooks, media_bucket, "s3:PutObject", "media/*")
+        allow_objects(self.webhooks, media_bucket, "s3:GetObject", "media/*")
         table.grant_read_write_data(self.webhooks)
         queues.inbound.grant_send_messages(self.webhooks)
 
@@ -189,6 +193,8 @@ class Functions(Construct):
         table.grant_read_write_data(self.agent_api)
         # presigned links to stored media are signed with this role
         allow_objects(self.agent_api, media_bucket, "s3:GetObject", "media/*")
+        # agents' attachments to replies are stored under their ticket (media/)
+        allow_objects(self.agent_api, media_bucket, "s3:PutObject", "media/*")
         # Admins create and rotate inbox credentials; reading the current ones lets a partial update merge.
         self.agent_api.add_to_role_policy(
             iam.PolicyStatement(
@@ -224,7 +230,9 @@ class Functions(Construct):
             sources.SqsEventSource(queues.media, batch_size=MEDIA_BATCH_SIZE, report_batch_item_failures=True)
         )
 
-        self.outbound = function(OUTBOUND_FUNCTION, dict(secrets_env))
+        self.outbound = function(OUTBOUND_FUNCTION, {**secrets_env, **media_env})
+        # a reply's files leave as presigned links on channels that take links: signed with this role
+        allow_objects(self.outbound, media_bucket, "s3:GetObject", "media/*")
         table.grant_read_write_data(self.outbound)
         # replies to email leave through SES
         self.outbound.add_to_role_policy(

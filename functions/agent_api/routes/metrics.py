@@ -84,11 +84,27 @@ class KbFiguresOut(BaseModel):
     helpful_share: float | None
 
 
+class CsatFiguresOut(BaseModel):
+    """The UTC day's satisfaction ratings (1-5, once per conversation, from the chat widget's card)."""
+
+    day: str
+    ratings: int
+    rating_sum: int
+    rated_1: int
+    rated_2: int
+    rated_3: int
+    rated_4: int
+    rated_5: int
+    average: float | None
+    satisfied_share: float | None  # ratings of 4 or 5 among all
+
+
 class LiveMetricsOut(BaseModel):
     generated_at: str
     routing: RoutingFiguresOut
     sla: SlaFiguresOut
     kb: KbFiguresOut
+    csat: CsatFiguresOut
 
 
 @router.get(

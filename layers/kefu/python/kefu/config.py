@@ -216,6 +216,7 @@ class RealtimePushSettings(Settings):
 
 class OutboundSettings(Settings):
     secrets_kms_key_id: Required
+    media_bucket: Required  # an agent's files are sent as presigned links on channels that take links
 
 
 class MediaSettings(Settings):

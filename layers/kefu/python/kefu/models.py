@@ -168,6 +168,7 @@ class Ticket(LazyModel):
     message_count: int = 0
     last_message_preview: str = ""
     last_message_at: str | None = None
+    last_customer_message_at: str | None = None  # agents' unread markers compare their read marker with it
     first_response_at: str | None = None
     resolved_at: str | None = None
     closed_at: str | None = None
@@ -177,6 +178,11 @@ class Ticket(LazyModel):
     # the bot is answering it (kefu.services.bot): not in any queue until it hands the ticket over
     bot_active: bool = False
     bot_resolved_at: str | None = None  # the customer confirmed the bot's answer (the honest rate checks it)
+
+
+# A bot answer that ends with "did this solve it?" (kefu.services.bot); the widget shows it as a card whose two
+# buttons send answers the bot understands (kefu.services.chat.CHOICES)
+ASKS_SOLVED = "asks_solved"
 
 
 class Message(LazyModel):

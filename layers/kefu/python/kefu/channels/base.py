@@ -238,6 +238,9 @@ class ChannelAdapter(ABC):
     # What an inbox of this channel must (and may) have in its credentials (docs/contract.md, "Inboxes").
     credential_keys: ClassVar[tuple[str, ...]] = ()
     optional_credential_keys: ClassVar[tuple[str, ...]] = ()
+    # how a reply's files reach the customer: "inline" (as files), "link" (download links in the text, which
+    # the outbound function presigns for 7 days) or "none" (the agent app says so and the API refuses them)
+    outbound_media: ClassVar[str] = "none"
 
     def enrich_sender(self, sender: Sender, inbox: InboxConfig, http: HttpClient) -> Sender:
         """Fill in what the delivery did not carry but the provider's API knows (WeChat: the unionid that

@@ -342,6 +342,7 @@ def _decoded_notification(message: str) -> dict[str, Any]:
 @register
 class EmailAdapter(ChannelAdapter):
     channel = "email"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("address", "topic_arns")
 
     def __init__(

@@ -143,6 +143,7 @@ def _event(raw: dict[str, Any], inbox: InboxConfig, destination: str) -> Inbound
 @register
 class LineAdapter(ChannelAdapter):
     channel = "line"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("channel_secret", "channel_access_token")
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:

@@ -130,6 +130,7 @@ def _event(platform: str, raw: dict[str, Any], inbox: InboxConfig, page_id: str)
 @register
 class MessengerAdapter(ChannelAdapter):
     channel = "messenger"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("verify_token", "app_secret", "page_access_token")
 
     def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:

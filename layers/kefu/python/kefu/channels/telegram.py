@@ -109,6 +109,7 @@ def _refuse(request: WebhookRequest, inbox: InboxConfig, given: str | None) -> N
 @register
 class TelegramAdapter(ChannelAdapter):
     channel = "telegram"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("secret_token", "bot_token")
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:

@@ -186,6 +186,7 @@ def _kind_of(content_type: str) -> str:
 @register
 class TwilioAdapter(ChannelAdapter):
     channel = "twilio"
+    outbound_media = "inline"  # MMS: each file's https link as MediaUrl
     credential_keys = ("account_sid", "auth_token", "from_number")
 
     def verify_and_parse(self, request: WebhookRequest, inbox: InboxConfig) -> list[InboundMessage]:

@@ -14,6 +14,7 @@ from kefu.inbound import InboundMessage, OutboundMessage
 @register
 class WebChatAdapter(ChannelAdapter):
     channel = "web"
+    outbound_media = "inline"  # the widget shows the files (kefu.services.chat.public_item)
     credential_keys = ()
 
     def verify(self, request: WebhookRequest, inbox: InboxConfig) -> None:

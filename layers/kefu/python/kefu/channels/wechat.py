@@ -53,6 +53,7 @@ def _is_encrypted(request: WebhookRequest) -> bool:
 @register
 class WeChatAdapter(ChannelAdapter):
     channel = "wechat"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("token", "app_id", "app_secret")
     optional_credential_keys = ("encoding_aes_key",)
 

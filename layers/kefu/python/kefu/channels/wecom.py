@@ -48,6 +48,7 @@ def _check(request: WebhookRequest, inbox: InboxConfig, encrypted: str) -> None:
 @register
 class WeComAdapter(ChannelAdapter):
     channel = "wecom"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("token", "encoding_aes_key", "corp_id", "agent_id", "secret")
 
     def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:

@@ -63,6 +63,7 @@ def _received_at(created_at: str) -> str:
 @register
 class WeiboAdapter(ChannelAdapter):
     channel = "weibo"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("app_secret", "access_token")
 
     def _check(self, request: WebhookRequest, inbox: InboxConfig) -> None:

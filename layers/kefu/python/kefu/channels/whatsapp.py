@@ -162,6 +162,7 @@ def _status(raw: dict[str, Any], inbox: InboxConfig, metadata: dict[str, str]) -
 @register
 class WhatsAppAdapter(ChannelAdapter):
     channel = "whatsapp"
+    outbound_media = "link"  # a reply's files go as download links in the text
     credential_keys = ("verify_token", "app_secret", "access_token", "phone_number_id")
 
     def handshake(self, request: WebhookRequest, inbox: InboxConfig) -> FastAnswer | None:

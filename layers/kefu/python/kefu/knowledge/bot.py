@@ -70,7 +70,7 @@ _YES = frozenset(
 )
 _NO = frozenset(
     [
-        *_words("不是 没有 没 不 不行 没用 没解决 没有解决 还是不行 不对 不是这个 no nope n"),
+        *_words("否 不是 没有 没 不 不行 没用 没解决 没有解决 还是不行 不对 不是这个 no nope n"),
         *("not really", "didn't help", "did not help", "not solved", "still not working", "no it didn't"),
     ]
 )

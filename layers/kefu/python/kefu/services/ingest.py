@@ -211,6 +211,7 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     ticket.thread_refs = inbound.thread_refs[-MAX_THREAD_REFS:]
     ticket.last_message_preview = preview_of(inbound)
     ticket.last_message_at = stamp
+    ticket.last_customer_message_at = stamp
     ticket.updated_at = stamp
     ticket.version += 1
     trigger = Trigger.CREATED if created else Trigger.CUSTOMER_MESSAGE

@@ -523,3 +523,78 @@ def attachment_links(attachments: list[Attachment], *, ttl_seconds: int = 300) -
         else:
             links.append(None)
     return links
+
+
+# ---------------------------------------------------------------- files agents and web-chat customers upload
+
+UPLOAD_MAX_BYTES = 4 * 1024 * 1024  # a JSON body of base64 stays under Lambda's 6 MB request limit
+UPLOAD_BODY_BYTES = UPLOAD_MAX_BYTES * 4 // 3 + 64 * 1024  # the base64 text and the JSON around it
+MAX_NAME = 200
+
+
+def checked_upload(name: str, declared_type: str | None, data_base64: str) -> tuple[bytes, str, str]:
+    """The bytes, content type and clean name of a file someone uploads, or ``InvalidInput`` saying why not.
+
+    The same rules as for customers' files from the providers (``refusal``): images, audio, video, PDF, office
+    documents and text, never an executable or SVG, at most ``UPLOAD_MAX_BYTES``. A generic or missing type
+    is sniffed from the bytes; an image whose bytes are not an image is refused (it would be shown inline)."""
+    import base64
+    import binascii
+
+    from kefu.errors import PayloadTooLarge
+
+    clean = re.split(r"[\\/]", (name or "").strip())[-1].strip()
+    if not clean or len(clean) > MAX_NAME or any(ord(c) < 32 for c in clean):
+        raise InvalidInput(f"name must be a file name of 1-{MAX_NAME} characters")
+    if len(data_base64) > UPLOAD_BODY_BYTES:
+        raise PayloadTooLarge(f"the file is over the {UPLOAD_MAX_BYTES}-byte limit")
+    try:
+        data = base64.b64decode(data_base64, validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise InvalidInput("data must be the file's bytes in base64") from err
+    if len(data) > UPLOAD_MAX_BYTES:
+        raise PayloadTooLarge(f"the file is {len(data)} bytes, over the {UPLOAD_MAX_BYTES}-byte limit")
+    sniffed = sniff(data, clean)
+    declared = media_type(declared_type)
+    if declared in GENERIC_TYPES or (declared in CONTAINER_TYPES and sniffed):
+        content_type = sniffed or mimetypes.guess_type(clean)[0] or "application/octet-stream"
+    else:
+        content_type = declared
+    if media_type(content_type).startswith("image/") and media_type(sniffed).split("/")[0] != "image":
+        raise InvalidInput(f"the file is declared {content_type} but its bytes are not an image")
+    reason = refusal(data, content_type, clean, UPLOAD_MAX_BYTES)
+    if reason:
+        raise InvalidInput(reason)
+    return data, content_type, clean
+
+
+def store_upload(
+    s3: Any,
+    bucket: str,
+    ticket_id: str,
+    upload_id: str,
+    name: str,
+    content_type: str,
+    data: bytes,
+    *,
+    kms_key_id: str | None = None,
+) -> str:
+    """Put an uploaded file where the message's files live (``media/<ticket>/upload-<id>/0-<name>``)."""
+    key = object_key(ticket_id, f"upload-{upload_id}", 0, name)
+    extra = {"SSEKMSKeyId": kms_key_id} if kms_key_id else {}
+    s3.put_object(
+        Bucket=bucket,
+        Key=key,
+        Body=data,
+        ContentType=content_type,
+        ContentDisposition=content_disposition(name),
+        ServerSideEncryption="aws:kms",
+        Metadata={
+            "ticket-id": ticket_id,
+            "upload-id": upload_id,
+            "filename": urllib.parse.quote(name, safe="")[:1024],
+            "sha256": hashlib.sha256(data).hexdigest(),
+        },
+        **extra,
+    )
+    return key

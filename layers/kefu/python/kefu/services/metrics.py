@@ -167,10 +167,19 @@ def kb_section(store: Store, moment: datetime) -> dict[str, Any]:
     return day_figures(store, iso(moment)[:10])
 
 
+def csat_section(store: Store, moment: datetime) -> dict[str, Any]:
+    """The UTC day's satisfaction ratings from the widget's card (kefu.services.thread.rate): one counter item."""
+    from kefu.services.thread import csat_summary
+
+    day = iso(moment)[:10]
+    return {"day": day, **csat_summary(store, day)}
+
+
 SECTIONS: dict[str, Section] = {
     "routing": routing_section,
     "sla": sla_section,
     "kb": kb_section,
+    "csat": csat_section,
 }
 
 

@@ -12,7 +12,7 @@ from kefu.channels.base import HttpClient, adapter_for
 from kefu.clock import new_id, now_iso
 from kefu.errors import NotFound, ProviderError
 from kefu.inbound import OutboundJob, OutboundMessage
-from kefu.models import AuthorType, DeliveryStatus, Direction, InboxRecord, Message, Ticket, TicketEvent
+from kefu.models import Attachment, AuthorType, DeliveryStatus, Direction, InboxRecord, Message, Ticket, TicketEvent
 from kefu.services.inboxes import inbox_config
 from kefu.store import Read, Store, Transaction
 
@@ -46,11 +46,28 @@ def outgoing(message: Message, ticket: Ticket) -> OutboundMessage:
         conversation_key=message.conversation_key,
         recipient=ticket.contact,
         body=message.body,
-        attachments=message.attachments,
+        attachments=_with_links(message.attachments),
         subject=ticket.subject,
         in_reply_to=ticket.last_inbound_id,
         references=ticket.thread_refs,
     )
+
+
+LINK_SECONDS = 7 * 24 * 3600  # SigV4's longest: a link in a chat message must outlive a short presign
+
+
+def _with_links(attachments: list[Attachment]) -> list[Attachment]:
+    """Files we store (an agent's uploads) get a presigned link the channel can send or show; the provider's own
+    URLs of inbound files are never sent back."""
+    if not any(a.s3_key and not a.url for a in attachments):
+        return attachments
+    from kefu.services.media import attachment_links
+
+    links = attachment_links(attachments, ttl_seconds=LINK_SECONDS)
+    return [
+        a.model_copy(update={"url": link}) if a.s3_key and link else a
+        for a, link in zip(attachments, links, strict=True)
+    ]
 
 
 def deliver(store: Store, job: OutboundJob, *, final_attempt: bool, http: HttpClient | None = None) -> str:

@@ -36,7 +36,7 @@ from kefu.store.connections import (
 # What the app offers as its subprotocol, followed by the ID token: Sec-WebSocket-Protocol: kefu.v1, <token>
 SUBPROTOCOL = "kefu.v1"
 # the entities the push function's event source mapping lets through (infra/constructs/realtime.py filters on them)
-PUSHED_ENTITIES = ("ticket", "message", "agent", "notification")
+PUSHED_ENTITIES = ("ticket", "message", "agent", "notification", "typing")
 
 
 @dataclass(frozen=True)
@@ -144,6 +144,12 @@ def pushes_for(
                 _ticket_audiences([assignee], [team]), {"type": kind, "ticket_id": ticket_id, "message_id": message_id}
             )
         ]
+    if entity == "typing" and event_name in ("INSERT", "MODIFY") and _s(new, "side") == "customer":
+        ticket_id = _s(new, "ticket_id")
+        found = ticket_of(ticket_id) if ticket_id else None
+        if not ticket_id or found is None:
+            return []
+        return [Push(_ticket_audiences([found[0]], [found[1]]), {"type": "typing", "ticket_id": ticket_id})]
     if entity == "agent" and event_name in ("INSERT", "MODIFY"):
         agent_id, presence = _s(new, "id"), _s(new, "presence") or "offline"
         if not agent_id or presence == (_s(old, "presence") or "offline"):

@@ -12,6 +12,7 @@ from kefu.clock import new_id, now_iso
 from kefu.errors import Conflict, InvalidInput, NotFound, retry_on_concurrent_update
 from kefu.models import (
     OPEN_STATUSES,
+    Attachment,
     AuthorType,
     Customer,
     DeliveryStatus,
@@ -105,9 +106,18 @@ def _ticket_to_change(store: Store, ticket_id: str) -> Ticket:
     return ticket
 
 
-def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: bool) -> Message:
+def reply(
+    store: Store,
+    caller: Caller,
+    ticket_id: str,
+    body: str,
+    internal: bool,
+    attachments: list[Attachment] | None = None,
+) -> Message:
+    """An agent's reply or internal note; ``attachments`` are files already stored (kefu.services.thread)."""
     text = body.strip()
-    if not text:
+    files = list(attachments or [])
+    if not text and not files:
         raise InvalidInput("body must not be empty")
     if len(text) > MAX_BODY:
         raise InvalidInput(f"body is longer than {MAX_BODY} characters")
@@ -129,6 +139,8 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
             internal=internal,
             channel=ticket.channel,
             inbox=ticket.inbox,
+            kind=_kind_of(files, text),
+            attachments=files,
             delivery_status=DeliveryStatus.NOT_SENT if internal else DeliveryStatus.QUEUED,
             created_at=stamp,
             correlation_id=current_correlation_id(),
@@ -146,7 +158,7 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
             if ticket.assignee is None:
                 ticket.assignee = caller.id
                 events.append(_event(ticket.id, "assigned", caller, stamp, {"to": caller.id, "by": "reply"}))
-            ticket.last_message_preview = text.replace("\n", " ")[:140]
+            ticket.last_message_preview = (text or ", ".join(f.name or "" for f in files)).replace("\n", " ")[:140]
             ticket.last_message_at = stamp
         ticket.message_count += 1
         happened = Happened.CHANGED if internal else Happened.AGENT_REPLY
@@ -154,6 +166,12 @@ def reply(store: Store, caller: Caller, ticket_id: str, body: str, internal: boo
         return message
 
     return retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
+
+
+def _kind_of(files: list[Attachment], text: str) -> str:
+    from kefu.services.thread import kind_of
+
+    return kind_of(files, text)
 
 
 def update_ticket(store: Store, caller: Caller, ticket_id: str, changes: TicketChanges) -> Ticket:

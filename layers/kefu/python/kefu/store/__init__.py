@@ -22,9 +22,11 @@ from kefu.store.table import Read, Table, Transaction
 from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
 
 if TYPE_CHECKING:
+    from kefu.store.csat import CsatRepository
     from kefu.store.knowledge import KnowledgeRepository
     from kefu.store.routing import RoutingRepository
     from kefu.store.sla import SlaRepository
+    from kefu.store.thread_state import ThreadStateRepository
     from kefu.store.workspace import WorkspaceRepository
 
 __all__ = [
@@ -75,6 +77,20 @@ class Store:
         from kefu.store.workspace import WorkspaceRepository
 
         return WorkspaceRepository(self.table)
+
+    @functools.cached_property
+    def thread_state(self) -> ThreadStateRepository:
+        """Uploads waiting for their message, agents' read markers, typing (imported at first use)."""
+        from kefu.store.thread_state import ThreadStateRepository
+
+        return ThreadStateRepository(self.table)
+
+    @functools.cached_property
+    def csat(self) -> CsatRepository:
+        """Satisfaction ratings and their day's figures (imported at first use)."""
+        from kefu.store.csat import CsatRepository
+
+        return CsatRepository(self.table)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Store:

@@ -49,6 +49,11 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |41 | an agent's personal canned replies              | PK=CANNED#AGENT#<agent>   SK=<id>                             |
 |42 | an agent's saved inbox views                    | PK=AGENT#<id>             SK=VIEW#<view id>                   |
 |43 | notes on a customer, oldest first               | PK=CUSTOMER#<id>          SK=NOTE#<created_at>#<id>           |
+|44 | how far an agent has read a ticket              | PK=AGENT#<id>             SK=READ#<ticket id>                 |
+|45 | a file uploaded for a message not yet sent (TTL)| PK=UPLOAD#<id>            SK=UPLOAD                           |
+|46 | who is typing on a ticket (TTL)                 | PK=TYPING#<ticket id>     SK=<customer|agent>                 |
+|47 | a ticket's satisfaction rating                  | PK=TICKET#<id>            SK=CSAT#                            |
+|48 | satisfaction ratings of a day (counters)        | PK=COUNTER#CSAT#<yyyy-mm-dd> SK=ALL                           |
 |60 | a WebSocket connection of the agent app (TTL)   | PK=WSCONN#<connection id> SK=CONN                             |
 |61 | the connections one push goes to (TTL)          | PK=WSTO#<agent#id|team#id|unrouted|floor>  SK=<connection id> |
 |62 | contact reveals of one user in one hour (TTL)   | PK=COUNTER#REVEAL#<yyyy-mm-ddThh>  SK=<agent id>              |
@@ -125,6 +130,8 @@ IMPORT = "IMPORT#"
 CANNED = "CANNED#"
 WS_CONNECTION = "WSCONN#"
 WS_AUDIENCE = "WSTO#"
+UPLOAD = "UPLOAD#"
+TYPING = "TYPING#"
 
 PREFIXES = (
     TICKET,
@@ -155,6 +162,8 @@ PREFIXES = (
     IMPORT,
     WS_CONNECTION,
     WS_AUDIENCE,
+    UPLOAD,
+    TYPING,
 )
 
 # fixed sort keys and list partitions
@@ -606,3 +615,37 @@ def ws_audience_partition(audience: str) -> str:
 
 def ws_audience_member(audience: str, connection_id: str) -> Key:
     return Key(ws_audience_partition(audience), connection_id)
+
+
+# ---------------------------------------------------------------- the thread's media, read markers, typing, CSAT (44-48)
+
+_READ = "READ#"
+_UPLOAD_SK = "UPLOAD"
+TYPING_SIDES = ("customer", "agent")
+
+
+def read_marker(agent_id: str, ticket_id: str) -> Key:
+    """How far one agent has read one ticket (pattern 44), beside the agent's other workspace items."""
+    return Key(AGENT + agent_id, _READ + ticket_id)
+
+
+def upload(upload_id: str) -> Key:
+    """A file uploaded for a message that is not sent yet (pattern 45); the message takes it by id."""
+    return Key(UPLOAD + upload_id, _UPLOAD_SK)
+
+
+def typing(ticket_id: str, side: str) -> Key:
+    """Until when one side of a ticket's conversation is typing (pattern 46), ``side`` customer or agent."""
+    if side not in TYPING_SIDES:
+        raise ValueError(f"typing side must be one of {TYPING_SIDES}")
+    return Key(TYPING + ticket_id, side)
+
+
+def csat(ticket_id: str) -> Key:
+    """A ticket's satisfaction rating (pattern 47), in the ticket's partition, outside its thread's range."""
+    return Key(TICKET + ticket_id, CSAT)
+
+
+def csat_day_counter(day: str) -> Key:
+    """The day's satisfaction figures (pattern 48): how many ratings and their sum, per UTC day."""
+    return Key(f"{COUNTER}{CSAT}{day}", _ALL_SK)

@@ -304,7 +304,13 @@ class LocalCloud:
             aws_access_key_id=ROOT_ACCESS_KEY,
             aws_secret_access_key=ROOT_SECRET_KEY,
         )
-        self._orders = stand_in(cloud.functions, secrets, self.host, self.orders_port)
+        try:
+            self._orders = stand_in(cloud.functions, secrets, self.host, self.orders_port)
+        except OSError:  # its port is taken: the rest of the cloud runs, order lookups answer "unavailable"
+            log.exception(
+                "the demo order system did not start (port %s); order lookups will be unavailable", self.orders_port
+            )
+            return
         if self._orders is not None:
             self.orders_endpoint = self._orders.url
             self.orders_port = self._orders.port

@@ -48,8 +48,7 @@ def order_numbers(text: str) -> list[str]:
             len(digits) < 5
             or _DATE.match(value)
             or _CN_MOBILE.match(value)
-            or (match.start() > 0
-            and text[match.start() - 1] == "+")
+            or (match.start() > 0 and text[match.start() - 1] == "+")
         ):
             continue
         if value not in found:

@@ -87,6 +87,7 @@ class MessageOut(BaseModel):
     author_type: str
     author_id: str | None
     body: str
+    html: str | None = None  # an email's HTML body, sanitized on the server; shown in a sandboxed frame
     internal: bool
     kind: str
     attachments: list[AttachmentOut]

@@ -12,6 +12,8 @@ export const threadEn = {
     transcript: 'Transcript',
     pending: '{{name}} (still being fetched)',
     customerTyping: 'The customer is typing…',
+    emailBody: 'The email as its sender formatted it (remote images blocked)',
+    plainText: 'Plain text',
     attach: 'Attach a file',
     attachHint: 'Images, audio, video, PDF, office documents or text, up to 4 MB each',
     uploading: 'Uploading {{name}}…',

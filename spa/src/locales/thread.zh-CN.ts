@@ -13,6 +13,8 @@ export const threadZhCN: typeof threadEn = {
     transcript: '语音转文字',
     pending: '{{name}}（正在获取）',
     customerTyping: '客户正在输入…',
+    emailBody: '邮件原格式（已阻止远程图片）',
+    plainText: '纯文本',
     attach: '添加附件',
     attachHint: '图片、音频、视频、PDF、Office 文档或文本，每个不超过 4 MB',
     uploading: '正在上传 {{name}}…',

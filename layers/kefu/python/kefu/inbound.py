@@ -27,6 +27,7 @@ class InboundMessage(LazyModel):
     sender: Sender
     kind: str = "text"  # text, image, voice, video, file, location, link, event, call, status
     text: str = ""
+    html: str | None = None  # an email's HTML body, already sanitized by the adapter (never provider HTML as is)
     subject: str | None = None
     attachments: list[Attachment] = Field(default_factory=list)
     event: str | None = None  # subscribe, unsubscribe, scan, click ... (kind == "event")

@@ -193,6 +193,7 @@ class Message(LazyModel):
     author_type: AuthorType
     author_id: str | None = None
     body: str = ""
+    html: str | None = None  # an email's HTML body, sanitized on the way in (kefu.channels._email_html)
     internal: bool = False
     channel: str
     inbox: str

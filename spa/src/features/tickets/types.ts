@@ -75,6 +75,8 @@ export type Message = {
   author_id?: string | null
   author_name?: string | null
   body: string
+  /** An email's HTML body, sanitized by the API (scripts, handlers and remote images removed). */
+  html?: string | null
   internal: boolean
   kind?: string
   attachments?: Attachment[]

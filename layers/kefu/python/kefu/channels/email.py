@@ -226,6 +226,7 @@ class ParsedEmail:
     from_name: str = ""
     from_address: str = ""
     text: str = ""
+    html: str = ""  # the HTML body, sanitized (kefu.channels._email_html); "" when there is none
     message_id: str | None = None
     in_reply_to: list[str] = field(default_factory=list)
     references: list[str] = field(default_factory=list)
@@ -256,6 +257,11 @@ def parse_mime(raw: bytes) -> ParsedEmail:
             if body is not None:
                 text = _part_text(body)
                 parsed.text = html_to_text(text) if body.get_content_subtype() == "html" else text.strip()
+            html_body = msg.get_body(preferencelist=("html",))
+            if html_body is not None:
+                from kefu.channels._email_html import sanitize  # only emails with HTML load the sanitizer
+
+                parsed.html = sanitize(_part_text(html_body)) or ""
             parts = list(msg.iter_attachments()) if msg.is_multipart() else []
         else:  # pragma: no cover - policy.default always builds EmailMessage
             parts = []
@@ -538,6 +544,7 @@ class EmailAdapter(ChannelAdapter):
                 ),
                 kind="text",
                 text=parsed.text,
+                html=parsed.html or None,
                 subject=parsed.subject or None,
                 attachments=attachments,
                 ticket_hint=hint.group(1) if hint else None,

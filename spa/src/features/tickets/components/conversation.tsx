@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useFormatters, useLabel } from '../../../lib/format'
 import type { Message } from '../types'
+import { EmailBody } from './email-body'
 import { MessageAttachments } from './message-attachments'
 
 function side(message: Message): 'left' | 'right' | 'center' {
@@ -55,7 +56,15 @@ function MessageItem({ message, customerName, agentName }: ItemProps) {
           {format.dateTime(message.created_at)}
         </time>
       </div>
-      {message.body && (
+      {message.html ? (
+        <div className="message-body email" data-testid="message-body" data-format="html">
+          <EmailBody html={message.html} />
+          <details>
+            <summary>{t('thread.plainText')}</summary>
+            {message.body}
+          </details>
+        </div>
+      ) : message.body && (
         <div className="message-body" data-testid="message-body">
           {message.kind === 'voice' && <span className="badge transcript">{t('thread.transcript')}</span>}
           {message.body}

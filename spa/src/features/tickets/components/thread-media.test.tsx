@@ -164,3 +164,25 @@ describe('composer attachments', () => {
     expect(typing[0].method).toBe('POST')
   })
 })
+
+describe('email HTML', () => {
+  it('renders the server-sanitized HTML in a sandboxed frame that loads nothing, never in the page', () => {
+    renderWithProviders(
+      <Conversation
+        customerName="Bob"
+        agentName={(id) => id}
+        messages={[message({ id: 'h', body: 'Where is my order?', html: '<p>Where is <i>my order</i>?</p><img alt="logo">' })]}
+      />,
+    )
+    const frame = screen.getByTestId('email-body') as HTMLIFrameElement
+    const sandbox = frame.getAttribute('sandbox') ?? ''
+    expect(sandbox).not.toContain('allow-scripts')
+    expect(sandbox).not.toContain('allow-same-origin')
+    const doc = frame.getAttribute('srcdoc') ?? ''
+    expect(doc).toContain("default-src 'none'")
+    expect(doc).toContain('<p>Where is <i>my order</i>?</p>')
+    // the HTML is not part of the app's DOM: only the frame's document holds it
+    expect(document.querySelector('.message-body i')).toBeNull()
+    expect(screen.getByText('Plain text')).toBeTruthy()
+  })
+})

@@ -117,7 +117,7 @@ REALTIME_FUNCTION = FunctionSpec("RealtimeFunction", "realtime", timeout_seconds
 REALTIME_PUSH_FUNCTION = FunctionSpec("RealtimePushFunction", "realtime_push", timeout_seconds=30, memory_mb=256)
 # Deploy time only (not in FUNCTIONS: it serves no traffic and is watched by CloudFormation, whose custom
 # resource it answers): writes the search domain's roles and role mappings for the functions.
-SEARCH_SECURITY_FUNCTION = FunctionSpec("SearchSecurityFunction", "search_security", timeout_seconds=120, memory_mb=256)
+SEARCH_SECURITY_FUNCTION = FunctionSpec("SearchSecurityFunction", "search_security", timeout_seconds=300, memory_mb=256)
 FUNCTIONS = (
     WEBHOOKS_FUNCTION,
     INGEST_FUNCTION,

@@ -185,6 +185,30 @@ def test_create_then_update_are_idempotent_and_signed(api: tuple[Loopback, Secur
     assert plugin.state["rolesmapping/kefu_kb_write"]["backend_roles"] == WRITERS[:1]  # replaced, not merged
 
 
+def test_a_domain_still_starting_is_asked_again_and_a_real_refusal_is_not() -> None:
+    plugin = SecurityApi()
+    refusals = [401, 503]
+
+    def starting(method: str, path: str, body: Any) -> tuple[int, Any]:
+        if refusals:  # a new domain: access control not ready for the master role yet
+            return refusals.pop(0), {"message": "not yet"}
+        return plugin(method, path, body)
+
+    server = Loopback(starting)
+    try:
+        client = connect(server.url, "us-east-1", CREDENTIALS)
+        client.transport.max_retries = 0  # only Kefu's own retries count here
+        written = security.apply(client, grants_of(properties()), delays=(0.0, 0.0))
+        assert len(written) == 4 and len(plugin.state) == 4
+        refusals[:] = [400, 400, 400]  # a body the domain will never take: no second try
+        before = len(server.requests)
+        with pytest.raises(security.SecurityApiError, match="400"):
+            security.apply(client, grants_of(properties()), delays=(0.0, 0.0))
+        assert len(server.requests) == before + 1
+    finally:
+        server.close()
+
+
 def test_delete_removes_only_its_own_and_is_harmless_twice(api: tuple[Loopback, SecurityApi]) -> None:
     server, plugin = api
     client = connect(server.url, "us-east-1", CREDENTIALS)

@@ -87,12 +87,44 @@ def requests_to_remove() -> list[tuple[str, str]]:
 class SecurityApiError(RuntimeError):
     """The domain refused a request of the security API (the message names the request and the answer)."""
 
+    def __init__(self, message: str, status: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
 
-def apply(client: Any, grants: Grants) -> list[str]:
-    """Write the roles and mappings; the paths written. Raises ``SecurityApiError`` on the first refusal."""
+    @property
+    def passing(self) -> bool:
+        """A refusal that a new domain gives for a while (access control still starting, the master role's
+        mapping not yet in place, throttling) or no answer at all: worth asking again."""
+        return not isinstance(self.status, int) or self.status in (401, 403, 429) or self.status >= 500
+
+
+RETRY_DELAYS = (5.0, 10.0, 20.0, 30.0)  # a new domain's access control settles in about a minute
+RETRY_BUDGET_SECONDS = 150.0  # no new try after this; the function has 300 s, so it always answers CloudFormation
+
+
+def apply(
+    client: Any,
+    grants: Grants,
+    *,
+    delays: tuple[float, ...] = RETRY_DELAYS,
+    budget_seconds: float = RETRY_BUDGET_SECONDS,
+) -> list[str]:
+    """Write the roles and mappings; the paths written. A passing refusal is asked again after each of
+    ``delays`` while the budget lasts (every request is a whole PUT, so asking again is safe); another
+    refusal, or the last one, raises ``SecurityApiError``."""
+    import time
+
+    deadline = time.monotonic() + budget_seconds
     done: list[str] = []
     for method, path, body in requests_to_apply(grants):
-        _perform(client, method, path, body)
+        for delay in (*delays, None):
+            try:
+                _perform(client, method, path, body)
+                break
+            except SecurityApiError as error:
+                if delay is None or not error.passing or time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
         done.append(path)
     return done
 
@@ -120,7 +152,7 @@ def _perform(client: Any, method: str, path: str, body: dict[str, Any] | None) -
         return client.transport.perform_request(method, path, body=body)
     except TransportError as error:
         detail = str(error.info)[:300] if error.info else str(error.error)
-        raise SecurityApiError(f"{method} {path}: {error.status_code} {detail}") from error
+        raise SecurityApiError(f"{method} {path}: {error.status_code} {detail}", error.status_code) from error
 
 
 def client_as(role_arn: str, endpoint: str, region: str) -> Any:
@@ -133,4 +165,4 @@ def client_as(role_arn: str, endpoint: str, region: str) -> Any:
     answer = aws.client("sts").assume_role(RoleArn=role_arn, RoleSessionName="kefu-search-security")
     given = answer["Credentials"]
     credentials = Credentials(given["AccessKeyId"], given["SecretAccessKey"], given["SessionToken"])
-    return connect(endpoint, region, credentials, timeout=20.0)
+    return connect(endpoint, region, credentials, timeout=10.0)

@@ -174,12 +174,12 @@ def _dynamodb_queries_in_their_partition() -> None:
 
     from moto.dynamodb.models.table import Table
 
-    scope = threading.local()  # the Query this thread is answering: (table, hash key, index name)
+    scope = threading.local()  # the Query this thread is answering: (table, hash key, index name, conditions)
     query, all_items = Table.query, Table.all_items
 
     def in_scope(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")  # query's 8th parameter
-        scope.current = (self, hash_key, index_name)
+        scope.current = (self, hash_key, index_name, kwargs.get("hash_key_conditions") or [])
         try:
             return query(self, hash_key, *args, **kwargs)
         finally:
@@ -189,7 +189,7 @@ def _dynamodb_queries_in_their_partition() -> None:
         current = getattr(scope, "current", None)
         if current is None or current[0] is not self:
             return all_items(self)
-        _, hash_key, index_name = current
+        _, hash_key, index_name, conditions = current
         partitions = self.items.values()
         if index_name is None:
             if hash_key is None:
@@ -199,10 +199,18 @@ def _dynamodb_queries_in_their_partition() -> None:
         items = [item for p in partitions for item in (p.values() if self.range_key_attr else [p])]
         if index_name is None:  # as all_items orders them (moto sorts by the range key again after)
             items.sort(key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
-        return items
+            return items
+        # on an index: a first cut on the index's string partition keys (moto's own check follows, so
+        # keeping more than it would is harmless, and a string equals a string only as the same text)
+        wanted = [(name, value.value) for name, value in conditions if value.type == "S"]
+        return [item for item in items if all(_is_text(item.attrs.get(name), text) for name, text in wanted)]
 
     Table.query = in_scope  # type: ignore[method-assign]
     Table.all_items = items_for_query  # type: ignore[method-assign]
+
+
+def _is_text(value: Any, text: str) -> bool:
+    return value is not None and value.type == "S" and value.value == text
 
 
 def _stream_iterators_bounded() -> None:

@@ -291,7 +291,7 @@ def test_a_supervisor_merges_two_customers_then_unmerges_them(
     expect(page.get_by_test_id("merge-confirm")).to_be_disabled()
     page.get_by_test_id("merge-reason").fill("Same phone number, confirmed with the customer")
     page.get_by_test_id("merge-confirm").click()
-    expect(page.get_by_test_id("customer-notice")).to_contain_text("Merged: 1 identities moved to Merge Test B")
+    expect(page.get_by_test_id("customer-notice")).to_contain_text("Merged: 1 identity moved to Merge Test B")
     expect(card.get_by_test_id("customer-identities").locator("li")).to_have_count(2)
     _screenshot(page, "admin-customer-merged-en", full_page=True)
     with _api(local_cloud, ADMIN_EMAIL) as http:

@@ -45,7 +45,7 @@ EXPECTED_ENV = {
         *SECRETS_ENV,
         *SEARCH_ENV,
     },
-    "OutboundFunction": {Env.TABLE_NAME, *SECRETS_ENV},
+    "OutboundFunction": {Env.TABLE_NAME, Env.MEDIA_BUCKET, *SECRETS_ENV},  # a reply's files as presigned links
     "MediaFunction": {Env.TABLE_NAME, Env.MEDIA_BUCKET, *SECRETS_ENV},
     "RoutingFunction": {Env.TABLE_NAME, Env.ROUTING_QUEUE_URL},
     "HelpFunction": {Env.TABLE_NAME, *SEARCH_ENV},
@@ -270,16 +270,22 @@ def test_only_the_functions_that_talk_to_providers_read_inbox_secrets(synthesize
 
 def test_media_bucket_access_is_one_action_on_one_prefix_per_function(synthesized: Synthesized) -> None:
     expected = {
-        "WebhooksFunction": {("s3:PutObject", "/raw-email/*"), ("s3:GetObject", "/ses-inbound/*")},
+        # web-chat customers' uploads, and the links to the conversation's files
+        "WebhooksFunction": {
+            ("s3:PutObject", "/raw-email/*"),
+            ("s3:GetObject", "/ses-inbound/*"),
+            ("s3:PutObject", "/media/*"),
+            ("s3:GetObject", "/media/*"),
+        },
         "StreamFunction": set(),
         "MediaFunction": {
             ("s3:PutObject", "/media/*"),
             ("s3:GetObject", "/raw-email/*"),
             ("s3:GetObject", "/ses-inbound/*"),
         },
-        "AgentApiFunction": {("s3:GetObject", "/media/*")},
+        "AgentApiFunction": {("s3:GetObject", "/media/*"), ("s3:PutObject", "/media/*")},  # links; agents' uploads
         "IngestFunction": set(),
-        "OutboundFunction": set(),
+        "OutboundFunction": {("s3:GetObject", "/media/*")},  # signs the links a reply's files leave as
         "RoutingFunction": set(),
     }
     for function_id, grants in expected.items():

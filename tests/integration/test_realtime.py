@@ -340,3 +340,17 @@ def test_the_stream_function_ignores_connection_items(cloud: Cloud, tokens: Cogn
     assert len(connection_records) == 4  # the connection, its agent, unrouted and team-a entries
     for record in connection_records:
         assert on_change(cloud.store, record["eventName"], record["dynamodb"].get("NewImage")) == "ignored"
+
+
+def test_a_customers_typing_goes_to_the_tickets_agent_and_team_never_the_agents_own(
+    cloud: Cloud, floor: dict[str, str]
+) -> None:
+    typing = _image(entity="typing", ticket_id="T3", side="customer", who="visitor-1")
+    sent = _sent(cloud.store, realtime.pushes_for("MODIFY", typing, None, lambda ticket_id: ("agent-1", "team-a")))
+    assert sent == {
+        "c-agent-1": [{"type": "typing", "ticket_id": "T3"}],
+        "c-sup-1": [{"type": "typing", "ticket_id": "T3"}],
+    }
+    agents_own = _image(entity="typing", ticket_id="T3", side="agent", who="agent-1")
+    assert realtime.pushes_for("INSERT", agents_own, None, lambda ticket_id: ("agent-1", "team-a")) == []
+    assert realtime.pushes_for("INSERT", typing, None, lambda ticket_id: None) == []  # no such ticket

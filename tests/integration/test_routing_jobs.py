@@ -13,7 +13,7 @@ import pytest
 from routing.handler import lambda_handler as routing_function
 
 from kefu.auth import Caller
-from kefu.clock import iso, now
+from kefu.clock import iso, now, parse_iso
 from kefu.models import TicketStatus
 from kefu.routing.jobs import JobKind, RoutingJob
 from kefu.routing.queue import Shift, Team
@@ -89,6 +89,65 @@ def test_an_unanswered_assignment_goes_back_and_to_another_agent(cloud: Cloud) -
     ticket = store.tickets.get(ticket_id)
     assert ticket.assignee == "a2" and ticket.passed_over is None  # a1 had more room, but did not answer
     assert routing_jobs.run(store, check) == "reassigned_already"  # the old check, again: nothing
+
+
+def test_room_an_unanswered_assignment_gives_back_goes_to_the_agents_other_team_at_once(cloud: Cloud) -> None:
+    """The sent-back ticket's new entry asks only for its own queue; the agent's freed room is used in all
+    their teams at once, as when any other capacity frees."""
+    store = cloud.store
+    agent(store, "a1", teams=["finance", "general"], skills={"after_sales": 5, "consultation": 5}, chats=1)
+    refund = say(store, "8613800000211", "refund please", "wamid.j11")
+    settle(cloud)
+    hello = say(store, "8613800000212", "hello", "wamid.j12")  # general's, and a1 is full
+    settle(cloud)
+    assert store.tickets.get(refund).assignee == "a1" and store.tickets.get(hello).assignee is None
+    assert routing.send_back(store, refund, "a1", "no_answer", pass_over=True) is not None
+    assert store.tickets.get(hello).assignee == "a1"  # at once, not at the next event of general's queue
+    settle(cloud)
+    waiting = store.tickets.get(refund)
+    assert waiting.assignee is None and waiting.passed_over == "a1" and profile(store, "a1").load["chat"] == 1
+
+
+def test_a_ticket_left_waiting_is_routed_again_when_its_skill_requirement_relaxes(cloud: Cloud) -> None:
+    """Nothing happens when a relaxation step begins, so the route job that left the ticket waiting sets a
+    timer for it: at 60 s the novice may take it."""
+    store = cloud.store
+    agent(store, "a1", teams=["finance"], skills={"after_sales": 1}, chats=2)  # below 3: not at once
+    ticket_id = say(store, "8613800000213", "refund please", "wamid.j13")
+    settle(cloud)
+    ticket = store.tickets.get(ticket_id)
+    assert ticket.assignee is None and ticket.queued_at is not None
+    assert delayed_jobs(cloud) == 1  # the timer for the next step, and only one
+    entered = parse_iso(ticket.queued_at)
+    timer = RoutingJob(
+        kind=JobKind.ROUTE,
+        team="finance",
+        work="chat",
+        ticket_id=ticket_id,
+        since=ticket.queued_at,
+        due_at=iso(entered + timedelta(seconds=60)),
+    )
+    assert routing_jobs.run(store, timer, entered + timedelta(seconds=30)) == "delayed_again"
+    assert routing_jobs.run(store, timer, entered + timedelta(seconds=61)) == "assigned_1"
+    assigned = store.tickets.get(ticket_id)
+    assert assigned.assignee == "a1" and events_of(cloud, ticket_id, "assigned")[0]["min_proficiency"] == 1
+
+
+def test_the_relaxation_timer_stops_when_the_ticket_is_taken_or_waits_again(cloud: Cloud) -> None:
+    store = cloud.store
+    ticket_id = say(store, "8613800000214", "refund please", "wamid.j14")  # nobody in finance
+    ticket = store.tickets.get(ticket_id)
+    assert ticket.queued_at is not None
+    job = RoutingJob(kind=JobKind.ROUTE, team="finance", work="chat", ticket_id=ticket_id, since=ticket.queued_at)
+    before = delayed_jobs(cloud)
+    assert routing_jobs.run(store, job) == "assigned_0"
+    assert delayed_jobs(cloud) == before + 1  # waits: a timer for 60 s
+    stale = job.model_copy(update={"since": "2026-01-01T00:00:00.000Z"})  # an earlier stint in the queue
+    assert routing_jobs.run(store, stale) == "assigned_0"
+    assert delayed_jobs(cloud) == before + 1  # no timer for a stint that is over
+    later = parse_iso(ticket.queued_at) + timedelta(minutes=5)
+    assert routing_jobs.run(store, job, later) == "assigned_0"
+    assert delayed_jobs(cloud) == before + 1  # the last step has begun: nothing left to wait for
 
 
 def test_an_answered_assignment_stays(cloud: Cloud) -> None:

@@ -18,6 +18,7 @@ from kefu.routing.queue import (
     choose_agent,
     kind_of,
     next_assignment,
+    next_relaxation,
     rank,
     required_proficiency,
 )
@@ -92,6 +93,19 @@ def test_skill_match_relaxes_with_waiting_time() -> None:
     assert choose_agent(waiting, [novice, outsider], STEPS, START) is None
     assert choose_agent(waiting, [outsider, novice], STEPS, START + timedelta(seconds=61)) == novice
     assert choose_agent(waiting, [outsider], STEPS, START + timedelta(minutes=5)) == outsider
+
+
+def test_the_next_relaxation_step_is_when_the_requirement_next_changes() -> None:
+    """What the routing function sets a timer for: nothing else happens when a step begins."""
+    entered = iso(START)
+    assert next_relaxation(entered, STEPS, START) == START + timedelta(seconds=60)
+    assert next_relaxation(entered, STEPS, START + timedelta(seconds=59)) == START + timedelta(seconds=60)
+    assert next_relaxation(entered, STEPS, START + timedelta(seconds=60)) == START + timedelta(minutes=5)
+    assert next_relaxation(entered, STEPS, START + timedelta(minutes=5)) is None  # the last step has begun
+    same = [RelaxationStep(after_seconds=0, min_proficiency=2), RelaxationStep(after_seconds=30, min_proficiency=2)]
+    assert next_relaxation(entered, same, START) is None  # a step that asks the same is no step
+    unordered = [RelaxationStep(after_seconds=120), RelaxationStep(after_seconds=0, min_proficiency=4)]
+    assert next_relaxation(entered, unordered, START) == START + timedelta(minutes=2)
 
 
 def test_least_loaded_within_capacity_and_only_online_team_members() -> None:

@@ -271,6 +271,23 @@ def required_proficiency(entry: QueueEntry, relaxation: list[RelaxationStep], no
     return current.min_proficiency if entry.skill else None
 
 
+def next_relaxation(entered_at: str, relaxation: list[RelaxationStep], now: datetime) -> datetime | None:
+    """When the next relaxation step starts for a ticket that started waiting at ``entered_at`` (a step that
+    asks for what the current one asks is no step); None once the last has begun. Nothing else happens at that
+    moment, so the routing function sets a timer for it (kefu.services.routing_jobs)."""
+    start = parse_iso(entered_at)
+    steps = sorted(relaxation, key=lambda s: s.after_seconds)
+    current = steps[0]
+    for step in steps:
+        if start + timedelta(seconds=step.after_seconds) <= now:
+            current = step
+    for step in steps:
+        begins = start + timedelta(seconds=step.after_seconds)
+        if begins > now and step.min_proficiency != current.min_proficiency:
+            return begins
+    return None
+
+
 def eligible(entry: QueueEntry, agent: RoutingProfile, needed: int | None) -> bool:
     if entry.team not in agent.teams or not agent.available(entry.kind) or agent.agent_id == entry.passed_over:
         return False

@@ -186,11 +186,11 @@ class Fill:
     contended: bool  # the last decision lost every attempt to other deciders: there may be more to do
 
 
-def fill(store: Store, team: str, kind: str, limit: int = MAX_FILL) -> Fill:
+def fill(store: Store, team: str, kind: str, limit: int = MAX_FILL, at: datetime | None = None) -> Fill:
     """Assign what waits in one queue until no waiting ticket has an eligible agent, at most ``limit``."""
     assigned: list[Ticket] = []
     while len(assigned) < limit:
-        outcome = _assign_next(store, team, kind, None)
+        outcome = _assign_next(store, team, kind, at)
         if not isinstance(outcome, Ticket):
             return Fill(assigned, contended=outcome is _CONTENDED)
         assigned.append(outcome)
@@ -405,7 +405,9 @@ def send_back(
     """One ticket routing gave ``agent_id`` back to the queue with an ``unassigned`` event saying why, and the
     agent's load given back; with ``pass_over`` the next decision skips this agent (it did not answer). None
     when the agent no longer holds the ticket (nothing written). Its new queue entry reaches the stream,
-    which has it assigned again (docs/routing.md)."""
+    which has it assigned again (docs/routing.md). With ``pass_over`` the agent's freed room is used at once
+    (``assign_waiting``): the new entry only asks for the ticket's own queue, and a ticket of the agent's
+    other team that waited for that room would otherwise wait on."""
 
     def attempt() -> Ticket | None:
         ticket = store.tickets.get(ticket_id)
@@ -433,9 +435,12 @@ def send_back(
 
     ticket = retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
     if ticket is not None:
-        with suppress(NotFound):  # no routing profile any more: nothing to give back
-            release(store, agent_id, kind_of(ticket.channel))
         decided("routing", "sent_back", ticket_id=ticket.id, agent_id=agent_id, reason=reason)
+        if pass_over:  # the agent is still online: the room given back is used at once, in all their teams
+            release_quietly(store, agent_id, ticket.channel)
+        else:  # gone offline: the room is nobody's until they come back
+            with suppress(NotFound):  # no routing profile any more: nothing to give back
+                release(store, agent_id, kind_of(ticket.channel))
     return ticket
 
 

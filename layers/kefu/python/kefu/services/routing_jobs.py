@@ -1,6 +1,7 @@
 """What the routing function does with each job of its queue (kefu.routing.jobs): assign what waits in a
-queue, send back an assignment its agent has not answered in time, take an agent offline whose heartbeats
-stopped, count a reopened ticket against its assignee. Every job is safe to do twice, and a check that
+queue (and come back when a ticket left waiting may be taken by more agents), send back an assignment its
+agent has not answered in time, take an agent offline whose heartbeats stopped, count a reopened ticket
+against its assignee. Every job is safe to do twice, and a check that
 comes back before it is due (SQS delays stop at 15 minutes) is put back to wait the rest.
 """
 
@@ -13,6 +14,7 @@ from kefu.models import AuthorType, Direction, TicketStatus
 from kefu.observability import decided
 from kefu.queues import enqueue_routing
 from kefu.routing.jobs import JobKind, RoutingJob
+from kefu.routing.queue import DEFAULT_RELAXATION, Team, next_relaxation
 from kefu.services import routing
 from kefu.store import Store
 
@@ -43,10 +45,28 @@ def _route(store: Store, job: RoutingJob, at: datetime) -> str:
         opening = team.next_opening(at)
         enqueue_routing(job.model_copy(update={"due_at": iso(opening)}), int((opening - at).total_seconds()) + 1)
         return "waits_for_next_shift"
-    filled = routing.fill(store, job.team, job.work)
+    filled = routing.fill(store, job.team, job.work, at=at)
     if filled.contended:  # others are deciding on this queue too: make sure nothing is left behind
         enqueue_routing(job, CONTENDED_RETRY_SECONDS)
+    else:
+        _relax_later(store, job, team, filled, at)
     return f"assigned_{len(filled.assigned)}"
+
+
+def _relax_later(store: Store, job: RoutingJob, team: Team | None, filled: routing.Fill, at: datetime) -> None:
+    """The job's ticket still waits, and what it asks of an agent relaxes later (``Team.relaxation``): come
+    back then, as nothing else happens at that moment. One timer at a time per ticket and stint in the queue
+    (the timer sets the next), so a ticket costs at most one job per relaxation step."""
+    if not job.ticket_id or not job.since or any(t.id == job.ticket_id for t in filled.assigned):
+        return
+    relaxation = team.relaxation if team else list(DEFAULT_RELAXATION)
+    due = next_relaxation(job.since, relaxation, at)
+    if due is None:
+        return
+    ticket = store.tickets.find(job.ticket_id)
+    if ticket is None or not routing.is_waiting(ticket) or ticket.queued_at != job.since:
+        return  # assigned, or waiting again since (the new stint has a job of its own)
+    enqueue_routing(job.model_copy(update={"due_at": iso(due)}), int((due - at).total_seconds()) + 1)
 
 
 def _check_assignment(store: Store, job: RoutingJob) -> str:

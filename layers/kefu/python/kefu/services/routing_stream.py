@@ -2,7 +2,9 @@
 
 - a queue entry appears: the routing function is asked to assign what waits in that queue (a ticket that
   starts waiting is assigned within moments, whoever made it wait: ingest, a requeue, a reopen, a transfer to
-  a team), and the queue's length counter moves up by one (pattern 31); an entry goes: down by one;
+  a team), naming the ticket and when it started waiting (if it is left waiting, the job sets a timer for its
+  next relaxation step), and the queue's length counter moves up by one (pattern 31); an entry goes: down by
+  one;
 - the queue assigned a ticket: today's assignment counters of its team take the wait (pattern 32), and when
   the team has a ``reassign_after``, a check of that assignment is queued for then;
 - an online agent's heartbeat (``seen_at`` moved): a check for the presence timeout after it is queued;
@@ -38,7 +40,12 @@ def react(
 
 def _apply(store: Store, change: RoutingChange) -> str:
     if change.kind == "entered_queue":
-        enqueue_routing(RoutingJob(kind=JobKind.ROUTE, team=change.team, work=change.work_kind))
+        entry = change.entry
+        since = entry.entered_at if entry is not None and entry.skill else None  # relaxation counts from here
+        ticket_id = change.ticket_id if since else None
+        enqueue_routing(
+            RoutingJob(kind=JobKind.ROUTE, team=change.team, work=change.work_kind, ticket_id=ticket_id, since=since)
+        )
         store.routing.count_waiting(change.team, change.work_kind, +1)
         return "routing_queued"
     if change.kind == "left_queue":

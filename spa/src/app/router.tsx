@@ -18,6 +18,8 @@ export const router = createHashRouter([
       { path: 'settings', element: <SettingsRoute /> },
       { path: 'canned-replies', element: <CannedRepliesRoute /> },
       { path: 'floor', element: <FloorRoute /> },
+      // the admin screens load on first visit (their own chunk, strings and styles)
+      { path: 'admin/*', lazy: () => import('./routes/admin').then((m) => ({ Component: m.AdminRoute })) },
     ],
   },
   { path: '*', element: <Navigate to="/" replace /> },

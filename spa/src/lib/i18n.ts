@@ -6,6 +6,7 @@
 import i18n from 'i18next'
 import LanguageDetector from 'i18next-browser-languagedetector'
 import { initReactI18next } from 'react-i18next'
+import type { adminEn } from '../locales/admin.en'
 import { en } from '../locales/en'
 import { zhCN } from '../locales/zh-CN'
 
@@ -21,7 +22,8 @@ export const resources = {
 
 declare module 'i18next' {
   interface CustomTypeOptions {
-    resources: { translation: typeof en }
+    // "admin" is added when the admin screens load (features/admin/i18n.ts): not in the initial bundle
+    resources: { translation: typeof en; admin: typeof adminEn }
   }
 }
 

@@ -3,7 +3,8 @@ import { NavLink } from 'react-router'
 import { useMe } from '../../features/auth/api/get-me'
 import { canSeeFloor } from '../roles'
 
-/** The header's links after the inbox: canned replies for everyone, the floor for supervisors and admins. */
+/** The header's links after the inbox: canned replies for everyone, the floor and the
+ * administration for supervisors and admins. */
 export function NavExtras() {
   const { t } = useTranslation()
   const me = useMe()
@@ -15,6 +16,11 @@ export function NavExtras() {
       {canSeeFloor(me.data?.roles) && (
         <NavLink to="/floor" data-testid="nav-floor">
           {t('floor.nav')}
+        </NavLink>
+      )}
+      {canSeeFloor(me.data?.roles) && (
+        <NavLink to="/admin" data-testid="nav-admin">
+          {t('nav.admin')}
         </NavLink>
       )}
     </>

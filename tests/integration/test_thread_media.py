@@ -231,3 +231,37 @@ def test_channels_say_how_a_replys_files_leave() -> None:
     assert adapter_for("email").outbound_media == "link"
     assert adapter_for("wechat").outbound_media == "link"
     assert adapter_for("form").outbound_media == "none"
+
+
+def test_an_agents_file_leaves_a_link_channel_as_a_seven_day_link(media: Cloud) -> None:
+    from kefu.models import Attachment, Ticket
+    from kefu.services.outbound import LINK_SECONDS, outgoing
+
+    ticket = Ticket(
+        id="01JTICKET00000000000000001",
+        channel="email",
+        inbox="mail",
+        customer_id="c1",
+        conversation_key="email:mail:bob@example.com",
+        contact="bob@example.com",
+        created_at="2030-01-01T00:00:00.000Z",
+        updated_at="2030-01-01T00:00:00.000Z",
+    )
+    stored = Attachment(name="发票.pdf", content_type="application/pdf", size=3, s3_key="media/T/upload-U/0-file.pdf")
+    from_provider = Attachment(name="x.png", content_type="image/png", url="https://provider.example/x.png")
+    message = Message(
+        id="01JMESSAGE0000000000000001",
+        ticket_id=ticket.id,
+        conversation_key=ticket.conversation_key,
+        direction=Direction.OUTBOUND,
+        author_type=AuthorType.AGENT,
+        body="your invoice",
+        channel="email",
+        inbox="mail",
+        attachments=[stored, from_provider],
+        created_at="2030-01-01T00:00:00.000Z",
+    )
+    sent = outgoing(message, ticket).attachments
+    assert sent[0].url and f"X-Amz-Expires={LINK_SECONDS}" in sent[0].url and "0-file.pdf" in sent[0].url
+    assert sent[1].url == "https://provider.example/x.png"  # not ours: left as it was
+    assert message.attachments[0].url is None  # the stored message keeps no link

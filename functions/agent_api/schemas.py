@@ -79,6 +79,7 @@ class AttachmentOut(BaseModel):
     name: str | None
     size: int | None
     url: str | None = None  # a short-lived presigned link once the file is stored; None until then
+    duration_seconds: int | None = None  # voice and recordings, when the channel says
 
 
 class MessageOut(BaseModel):

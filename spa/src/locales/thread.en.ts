@@ -10,6 +10,7 @@ export const threadEn = {
     size: '{{size}}',
     notPlayable: 'This voice format ({{type}}) cannot play in a browser: download it to listen.',
     transcript: 'Transcript',
+    duration: '{{duration}} long',
     pending: '{{name}} (still being fetched)',
     customerTyping: 'The customer is typing…',
     emailBody: 'The email as its sender formatted it (remote images blocked)',

@@ -11,6 +11,7 @@ export const threadZhCN: typeof threadEn = {
     size: '{{size}}',
     notPlayable: '浏览器无法播放此语音格式（{{type}}），请下载后收听。',
     transcript: '语音转文字',
+    duration: '时长 {{duration}}',
     pending: '{{name}}（正在获取）',
     customerTyping: '客户正在输入…',
     emailBody: '邮件原格式（已阻止远程图片）',

@@ -251,6 +251,7 @@ def test_telegram_media_location_edits_and_other_updates() -> None:
     }
     [audio] = TelegramAdapter().parse(tg_request(voice), TG)
     assert (audio.kind, audio.attachments[0].content_type) == ("voice", "audio/ogg")
+    assert audio.attachments[0].duration_seconds == 3
     document = {
         "update_id": 3,
         "message": {

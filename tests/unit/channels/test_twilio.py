@@ -144,6 +144,7 @@ def test_voice_call_recording_and_transcription() -> None:
     assert (voicemail.kind, voicemail.provider_message_id, voicemail.text) == ("voice", "RE0123", "")
     assert voicemail.attachments[0].url == recording_params["RecordingUrl"]
     assert voicemail.metadata["recordingduration"] == "14"
+    assert voicemail.attachments[0].duration_seconds == 14  # the agent app shows it beside the player
     assert "<Hangup/>" in adapter.answer(recording, INBOX, [voicemail]).body
 
     transcription_params = {

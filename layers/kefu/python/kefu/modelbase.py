@@ -23,3 +23,4 @@ class Attachment(LazyModel):
     url: str | None = None  # where the provider serves it (fetched by the media pipeline)
     media_id: str | None = None  # the provider's media id, when it has one
     s3_key: str | None = None  # once stored by us
+    duration_seconds: int | None = None  # voice and recordings, when the provider says (Telegram, Twilio)

@@ -1,6 +1,13 @@
 /** What the thread needs to know about a file: its base type, whether browsers play it, its size for people. */
 
 /** Voice formats browsers cannot play (WeChat's AMR and SILK): offered as a download, never as a player. */
+/** 75 -> "1:15" (a recording's length). */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds == null || seconds < 0) return ''
+  const whole = Math.round(seconds)
+  return `${Math.floor(whole / 60)}:${String(whole % 60).padStart(2, '0')}`
+}
+
 export const NOT_PLAYABLE = new Set(['audio/amr', 'audio/amr-wb', 'audio/silk', 'audio/x-silk', 'audio/3gpp'])
 
 export function baseType(contentType: string | null | undefined): string {

@@ -66,6 +66,8 @@ export type Attachment = {
   name?: string | null
   size?: number | null
   url?: string | null
+  /** Voice and recordings, when the channel says (Telegram, Twilio). */
+  duration_seconds?: number | null
 }
 
 export type Message = {

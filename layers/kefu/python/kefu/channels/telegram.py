@@ -58,11 +58,13 @@ _MEDIA = {
 
 def _file(item: dict[str, Any], default_type: str | None) -> Attachment:
     size = item.get("file_size")
+    duration = item.get("duration")  # voice, audio, video: seconds
     return Attachment(
         media_id=text_of(item.get("file_id")) or None,
         name=text_of(item.get("file_name")) or None,
         content_type=text_of(item.get("mime_type")) or default_type,
         size=size if isinstance(size, int) else None,
+        duration_seconds=duration if isinstance(duration, int) and not isinstance(duration, bool) else None,
     )
 
 

@@ -280,7 +280,13 @@ class TwilioAdapter(ChannelAdapter):
             raise InvalidInput(f"Twilio {action} callback has no RecordingSid or CallSid")
         sender, key = self._sender(params, inbox)
         url = params.get("RecordingUrl")
-        attachments = [Attachment(url=url, content_type="audio/wav", name="voicemail.wav")] if url else []
+        seconds = params.get("RecordingDuration", "")
+        duration = int(seconds) if seconds.isdigit() and len(seconds) < 7 else None
+        attachments = (
+            [Attachment(url=url, content_type="audio/wav", name="voicemail.wav", duration_seconds=duration)]
+            if url
+            else []
+        )
         text = params.get("TranscriptionText", "") if action == "transcription" else ""
         metadata = self._metadata(
             params, "CallSid", "RecordingDuration", "TranscriptionStatus", "TranscriptionSid", "To"

@@ -1,6 +1,6 @@
 import '../../../styles/thread.css'
 import { useTranslation } from 'react-i18next'
-import { baseType, fileSize, NOT_PLAYABLE } from '../attachments'
+import { baseType, duration, fileSize, NOT_PLAYABLE } from '../attachments'
 import type { Attachment } from '../types'
 
 type Props = { attachments: Attachment[]; fallbackName: string }
@@ -19,6 +19,7 @@ export function MessageAttachments({ attachments, fallbackName }: Props) {
         const name = attachment.name || fallbackName
         const type = baseType(attachment.content_type)
         const size = fileSize(attachment.size, locale)
+        const length = duration(attachment.duration_seconds)
         const url = attachment.url
         const download = url ? (
           <a href={url} download={name} className="attachment-download" data-testid="attachment-download" aria-label={t('thread.download', { name })}>
@@ -53,6 +54,12 @@ export function MessageAttachments({ attachments, fallbackName }: Props) {
             {preview}
             <span className="attachment-file">
               {download}
+              {length && (
+                <span className="muted attachment-duration" data-testid="attachment-duration">
+                  {' · '}
+                  {t('thread.duration', { duration: length })}
+                </span>
+              )}
               {size && <span className="muted attachment-size"> · {size}</span>}
             </span>
           </li>

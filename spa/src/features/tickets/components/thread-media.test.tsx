@@ -47,7 +47,7 @@ describe('the thread shows every kind of message', () => {
         messages={[
           message({ id: 'a', kind: 'image', attachments: [{ name: 'photo.png', content_type: 'image/png', size: 2048, url: 'https://s3.example/p?X-Amz-Signature=1' }] }),
           message({ id: 'b', kind: 'voice', attachments: [{ name: 'voicemail.wav', content_type: 'audio/wav', size: 10, url: 'https://s3.example/v' }] }),
-          message({ id: 'c', kind: 'voice', body: '明天下午到', attachments: [{ name: 'voice.amr', content_type: 'audio/amr', size: 10, url: 'https://s3.example/a' }] }),
+          message({ id: 'c', kind: 'voice', body: '明天下午到', attachments: [{ name: 'voice.amr', content_type: 'audio/amr', size: 10, url: 'https://s3.example/a', duration_seconds: 75 }] }),
           message({ id: 'd', kind: 'file', attachments: [{ name: '发票.pdf', content_type: 'application/pdf', size: 1536000, url: 'https://s3.example/f' }] }),
           message({ id: 'e', kind: 'image', attachments: [{ name: null, content_type: 'image/jpeg', size: null, url: null }] }),
         ]}
@@ -69,6 +69,7 @@ describe('the thread shows every kind of message', () => {
     expect((within(amr).getByTestId('attachment-download') as HTMLAnchorElement).href).toBe('https://s3.example/a')
     expect(within(amr).getByTestId('message-body').textContent).toContain('Transcript')
     expect(within(amr).getByTestId('message-body').textContent).toContain('明天下午到')
+    expect(within(amr).getByTestId('attachment-duration').textContent).toContain('1:15 long')
 
     const download = within(pdf).getByTestId('attachment-download') as HTMLAnchorElement
     expect(download.getAttribute('download')).toBe('发票.pdf')

@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from routing.handler import lambda_handler as routing_function
 
 from kefu.auth import Caller
 from kefu.clock import iso, now, parse_iso
-from kefu.models import TicketStatus
+from kefu.models import AuthorType, Direction, TicketStatus
 from kefu.routing.jobs import JobKind, RoutingJob
 from kefu.routing.queue import Shift, Team
-from kefu.routing.rules import BusinessHours
+from kefu.routing.rules import BusinessHours, written
 from kefu.services import agents, routing, routing_jobs, tickets
 from kefu.services.tickets import TicketChanges
 from stream.handler import lambda_handler as stream
@@ -236,6 +237,37 @@ def test_between_shifts_a_ticket_waits_for_the_next_shift(cloud: Cloud) -> None:
     later = opening + timedelta(minutes=1)
     assert routing.assign_next(store, "finance", "chat", at=later) is not None
     assert store.tickets.get(ticket_id).assignee == "a1"
+
+
+def test_at_night_the_customer_is_told_when_the_team_is_back_and_the_ticket_waits_for_it(cloud: Cloud) -> None:
+    """The seeded night-duty rule: outside finance's only shift, a refund gets the auto-reply naming the
+    shift's start in finance's zone, in the customer's language; the ticket waits, unassigned, until then."""
+    store = cloud.store
+    moment = now()
+    calendar = BusinessHours(timezone="America/Sao_Paulo")  # not the rule set's zone (Asia/Shanghai)
+    local_start = (moment + timedelta(hours=2)).astimezone(ZoneInfo("America/Sao_Paulo"))
+    start = local_start.time().replace(second=0, microsecond=0)
+    end = (local_start + timedelta(hours=1)).time().replace(second=0, microsecond=0)
+    team = Team(id="finance", name="F", calendar=calendar, shifts=[Shift(name="later", opens=start, closes=end)])
+    routing.admin_save_team(store, Caller(id="adm", roles=["admin"]), team)
+    agent(store, "a1", teams=["finance"], skills={"after_sales": 5}, chats=2)
+    opening = team.next_opening(moment)
+    chinese = say(store, "8613800000215", "你好，我要退款", "wamid.j15")
+    english = say(store, "8613800000216", "I need a refund", "wamid.j16")
+    for ticket_id, language in ((chinese, "zh-CN"), (english, "en")):
+        messages = store.tickets.thread(ticket_id)[0]
+        (reply,) = [m for m in messages if m.direction == Direction.OUTBOUND]
+        assert reply.author_type == AuthorType.SYSTEM
+        assert written(opening, "America/Sao_Paulo", language) in reply.body, reply.body
+        assert {e["rule_id"] for e in events_of(cloud, ticket_id, "rule_applied")} == {"refund", "night_duty"}
+    assert "上班后尽快回复您" in store.tickets.thread(chinese)[0][-1].body
+    settle(cloud)  # the stream and the routing function: the route job waits for the shift
+    assert all(store.tickets.get(t).assignee is None for t in (chinese, english))
+    assert delayed_jobs(cloud) >= 1
+    job = RoutingJob(kind=JobKind.ROUTE, team="finance", work="chat")
+    assert routing_jobs.run(store, job, opening - timedelta(minutes=1)) == "waits_for_next_shift"
+    assert routing_jobs.run(store, job, opening + timedelta(minutes=1)) == "assigned_2"  # the shift starts
+    assert {store.tickets.get(t).assignee for t in (chinese, english)} == {"a1"}
 
 
 def test_a_malformed_job_fails_its_record_only(cloud: Cloud) -> None:

@@ -26,14 +26,15 @@ from kefu import identifiers
 from kefu.clock import parse_iso
 from kefu.errors import InvalidInput
 from kefu.models import Priority, Tier
-from kefu.routing.rules import BusinessHours, ClockTime
+from kefu.routing.rules import DEFAULT_TEAM, BusinessHours, Schedule, Shift
+
+__all__ = ["DEFAULT_TEAM", "Shift"]  # kept importable from here (where a ticket no rule gave a team waits)
 
 KINDS = ("chat", "ticket")
 ASYNC_CHANNELS = frozenset({"email", "form"})  # answered at leisure: counted against ``ticket`` capacity
 PRIORITY_RANK = {Priority.URGENT: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 TIER_RANK = {Tier.VIP: 0, Tier.ENTERPRISE: 1, Tier.NORMAL: 2}
 NO_DEADLINE = "9999-12-31T23:59:59.999Z"
-DEFAULT_TEAM = "general"  # where a ticket no rule gave a team waits
 MAX_PROFICIENCY = 5
 
 
@@ -82,17 +83,6 @@ DEFAULT_RELAXATION = (
 )
 
 
-class Shift(BaseModel):
-    """One shift of a team's day, in the team calendar's time zone, on its days, never on its holidays:
-    ``closes`` before ``opens`` ends after midnight (three shifts such as 08-16, 16-00, 00-08 cover 24 h)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
-
-    name: str = Field(min_length=1, max_length=50)
-    opens: ClockTime
-    closes: ClockTime
-
-
 class Team(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
@@ -118,24 +108,18 @@ class Team(BaseModel):
                 raise ValueError("reassign_after is 1 second (PT1S) to 7 days (P7D)")
         return value
 
-    def _windows(self) -> list[BusinessHours]:
-        base = self.calendar or BusinessHours()
-        if not self.shifts:
-            return [base]
-        return [base.model_copy(update={"opens": shift.opens, "closes": shift.closes}) for shift in self.shifts]
+    def schedule(self) -> Schedule:
+        """When the team works (kefu.routing.rules.Schedule); the rule set keeps a copy for ingest."""
+        return Schedule(calendar=self.calendar, shifts=self.shifts)
 
     def is_open(self, moment: datetime) -> bool:
         """Whether the team works now (no calendar and no shifts: always). Outside it, its tickets wait for
         the next shift."""
-        if self.calendar is None and not self.shifts:
-            return True
-        return any(window.is_open(moment) for window in self._windows())
+        return self.schedule().is_open(moment)
 
     def next_opening(self, moment: datetime) -> datetime:
         """When the next shift starts (``moment`` itself while one runs)."""
-        if self.is_open(moment):
-            return moment
-        return min(window.next_opening(moment) for window in self._windows())
+        return self.schedule().next_opening(moment)
 
     def reassign_after_seconds(self) -> float | None:
         return None if self.reassign_after is None else duration_seconds(self.reassign_after)

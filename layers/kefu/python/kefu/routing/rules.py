@@ -34,6 +34,7 @@ MAX_VALUES = 50  # values per condition
 MAX_PATTERN_LENGTH = 200
 MAX_TEXT_MATCHED = 4000  # characters of a message the rules read: long mails cannot make matching slow
 MAX_AUTO_REPLY = 2000
+LANGUAGES = ("zh-CN", "en")  # what a localized auto-reply may be written in
 RULE_ID = r"^[a-z][a-z0-9_-]{0,47}$"
 # a group that contains a repetition and is itself repeated: (a+)+, (\w*x)*, (ab{2,})+
 _NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,?\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\d*\})")
@@ -120,6 +121,50 @@ class BusinessHours(_Strict):
         return inside and day.weekday() in self.days and day not in self.holidays
 
 
+DEFAULT_TEAM = "general"  # where a ticket no rule gave a team waits
+
+
+class Shift(_Strict):
+    """One shift of a team's day, in the team calendar's time zone, on its days, never on its holidays:
+    ``closes`` before ``opens`` ends after midnight (three shifts such as 08-16, 16-00, 00-08 cover 24 h)."""
+
+    name: str = Field(min_length=1, max_length=50)
+    opens: ClockTime
+    closes: ClockTime
+
+
+class Schedule(_Strict):
+    """When a team works: its calendar (time zone, days, holidays, and its hours when it has no shifts) and
+    its shifts. Neither: the team always works."""
+
+    calendar: BusinessHours | None = None
+    shifts: list[Shift] = Field(default_factory=list, max_length=6)
+
+    @property
+    def configured(self) -> bool:
+        return self.calendar is not None or bool(self.shifts)
+
+    @property
+    def timezone(self) -> str:
+        return (self.calendar or BusinessHours()).timezone
+
+    def _windows(self) -> list[BusinessHours]:
+        base = self.calendar or BusinessHours()
+        if not self.shifts:
+            return [base]
+        return [base.model_copy(update={"opens": shift.opens, "closes": shift.closes}) for shift in self.shifts]
+
+    def is_open(self, moment: datetime) -> bool:
+        return not self.configured or any(window.is_open(moment) for window in self._windows())
+
+    def next_opening(self, moment: datetime) -> datetime:
+        """When the next shift starts (``moment`` itself while one runs): the first opening of any shift
+        after ``moment``, on the calendar's days, holidays skipped, in the calendar's time zone."""
+        if self.is_open(moment):
+            return moment
+        return min(window.next_opening(moment) for window in self._windows())
+
+
 class Conditions(_Strict):
     """What a rule looks at; an empty list (or None) does not restrict."""
 
@@ -130,7 +175,9 @@ class Conditions(_Strict):
     tiers: list[Tier] = Field(default_factory=list)
     organizations: list[str] = Field(default_factory=list, max_length=MAX_VALUES)
     tags: list[str] = Field(default_factory=list, max_length=MAX_VALUES)  # the customer or ticket has any
-    business_hours: Literal["open", "closed"] | None = None
+    business_hours: Literal["open", "closed"] | None = None  # by the rule set's calendar
+    # by the schedule of the ticket's team (as the rules before set it); a team without one always works
+    team_hours: Literal["open", "closed"] | None = None
 
     @field_validator("keywords")
     @classmethod
@@ -165,6 +212,18 @@ class Actions(_Strict):
     team: str | None = None
     add_tags: list[str] = Field(default_factory=list, max_length=identifiers.MAX_TAGS)
     auto_reply: str | None = Field(default=None, min_length=1, max_length=MAX_AUTO_REPLY)
+    # the same reply per customer language ("zh-CN", "en"): the customer's is sent, else ``auto_reply``
+    auto_reply_localized: dict[str, str] = Field(default_factory=dict, max_length=len(LANGUAGES))
+
+    @field_validator("auto_reply_localized")
+    @classmethod
+    def _localized(cls, value: dict[str, str]) -> dict[str, str]:
+        for language, text in value.items():
+            if language not in LANGUAGES:
+                raise ValueError(f"auto_reply_localized languages are {', '.join(LANGUAGES)}, not {language[:20]!r}")
+            if not 1 <= len(text) <= MAX_AUTO_REPLY:
+                raise ValueError(f"an auto-reply has 1 to {MAX_AUTO_REPLY} characters")
+        return value
 
     @field_validator("type")
     @classmethod
@@ -183,7 +242,15 @@ class Actions(_Strict):
 
     @model_validator(mode="after")
     def _does_something(self) -> Actions:
-        if not (self.type or self.priority or self.priority_steps or self.team or self.add_tags or self.auto_reply):
+        if not (
+            self.type
+            or self.priority
+            or self.priority_steps
+            or self.team
+            or self.add_tags
+            or self.auto_reply
+            or self.auto_reply_localized
+        ):
             raise ValueError(
                 "a rule must set at least one of type, priority, priority_steps, team, add_tags, auto_reply"
             )
@@ -221,6 +288,9 @@ class RuleSet(_Lazy):
     revision: int = 0
     rules: list[Rule] = Field(default_factory=list, max_length=MAX_RULES)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    # each configured team's schedule, copied here when the team is saved, so ingest (which reads this one
+    # item anyway) knows every team's hours without a request; not part of the rules API
+    schedules: dict[str, Schedule] = Field(default_factory=dict, exclude=True)
 
     def ordered(self) -> list[Rule]:
         return sorted(self.rules, key=lambda rule: (rule.position, rule.id))
@@ -240,6 +310,7 @@ class TicketFacts(_Lazy):
     type: str = DEFAULT_TYPE
     priority: Priority = Priority.MEDIUM
     team: str | None = None
+    language: str | None = None  # the customer's (their locale); None: the language their message is in
 
 
 class RuleHit(_Lazy):
@@ -284,7 +355,12 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
             opening.append(rule_set.business_hours.is_open(facts.at))
         return opening[0]
 
+    def team_is_open() -> bool:
+        schedule = rule_set.schedules.get(state["team"] or DEFAULT_TEAM)
+        return schedule is None or schedule.is_open(facts.at)
+
     follow_up = trigger is Trigger.CUSTOMER_MESSAGE
+    language = _language(facts.language)
     classified = follow_up and (facts.type != DEFAULT_TYPE or facts.team is not None)
     state: dict[str, Any] = {
         "type": facts.type,
@@ -293,10 +369,11 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
         "tags": list(facts.tags),
     }
     hits: list[RuleHit] = []
+    replies: list[tuple[RuleHit, str, str | None]] = []  # each hit's reply and the language it is in
     for rule in rule_set.ordered():
         if not rule.enabled or trigger not in rule.on:
             continue
-        if not _matches(rule.conditions, facts, folded, plain, is_open):
+        if not _matches(rule.conditions, facts, folded, plain, is_open, team_is_open):
             continue
         hit = RuleHit(rule_id=rule.id, rule_version=rule.version, rule_name=rule.name)
         actions = rule.actions
@@ -314,22 +391,78 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
         if actions.add_tags:
             tags = list(dict.fromkeys([*state["tags"], *actions.add_tags]))[: identifiers.MAX_TAGS]
             _set(state, hit, "tags", tags)
-        if actions.auto_reply and not follow_up:
-            hit.auto_reply = _filled(actions.auto_reply, rule_set.business_hours, facts.at)
+        if (actions.auto_reply or actions.auto_reply_localized) and not follow_up:
+            replies.append((hit, *_localized(actions, language or _language_of(facts.text))))
         hits.append(hit)
         if rule.stop:
             break
+    for hit, reply, written_in in replies:  # {back_at} by the team the ticket ends with
+        hit.auto_reply = _filled(reply, written_in, rule_set, state["team"], facts.at)
     return Outcome(hits=hits, type=state["type"], priority=state["priority"], team=state["team"], tags=state["tags"])
 
 
-BACK_AT = "{back_at}"  # in an auto-reply: when the business answers next, in its own time zone
+BACK_AT = "{back_at}"  # in an auto-reply: when the team answers next, in its own time zone
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WEEKDAYS = {
+    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+    "zh-CN": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
+}
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _filled(reply: str, hours: BusinessHours, moment: datetime) -> str:
+def _language(locale: str | None) -> str | None:
+    """ "zh-CN" or "en" for a customer's locale ("zh", "zh-Hans-CN", "en-US" ...), None for anything else."""
+    tag = (locale or "").lower()
+    if tag.startswith("zh"):
+        return "zh-CN"
+    return "en" if tag.startswith("en") else None
+
+
+def _language_of(text: str) -> str:
+    return "zh-CN" if _CJK.search(text) else "en"
+
+
+def _localized(actions: Actions, language: str) -> tuple[str, str | None]:
+    """The reply in the customer's language when the rule has it, else its plain ``auto_reply`` (else the
+    first language it has), and the language it is written in (None: the plain one)."""
+    chosen = actions.auto_reply_localized.get(language)
+    if chosen is not None:
+        return chosen, language
+    if actions.auto_reply is not None:
+        return actions.auto_reply, None
+    first, text = next(iter(actions.auto_reply_localized.items()))
+    return text, first
+
+
+def back_at(rule_set: RuleSet, team: str | None, moment: datetime) -> tuple[datetime, str]:
+    """When the ticket's team works next (its next shift's start, holidays skipped) and in which time zone;
+    the rule set's business hours for a team without a schedule of its own."""
+    schedule = rule_set.schedules.get(team or DEFAULT_TEAM)
+    if schedule is not None and schedule.configured:
+        back, zone = schedule.next_opening(moment), schedule.timezone
+    else:
+        back, zone = rule_set.business_hours.next_opening(moment), rule_set.business_hours.timezone
+    return back.astimezone(ZoneInfo(zone)), zone
+
+
+def written(back: datetime, zone: str, language: str | None) -> str:
+    """``{back_at}`` as the customer reads it: "2026年12月8日（周二）09:00（Asia/Shanghai）", "Tue 8 Dec 2026,
+    09:00 (Asia/Shanghai)"; a reply not chosen by language keeps "2026-12-08 09:00 (Asia/Shanghai)"."""
+    clock = f"{back:%H:%M}"
+    if language == "zh-CN":
+        weekday = _WEEKDAYS["zh-CN"][back.weekday()]
+        return f"{back.year}年{back.month}月{back.day}日（{weekday}）{clock}（{zone}）"
+    if language == "en":
+        weekday = _WEEKDAYS["en"][back.weekday()]
+        return f"{weekday} {back.day} {_MONTHS[back.month - 1]} {back.year}, {clock} ({zone})"
+    return f"{back:%Y-%m-%d} {clock} ({zone})"
+
+
+def _filled(reply: str, language: str | None, rule_set: RuleSet, team: str | None, moment: datetime) -> str:
     if BACK_AT not in reply:
         return reply
-    back = hours.next_opening(moment)
-    return reply.replace(BACK_AT, f"{back:%Y-%m-%d %H:%M} ({hours.timezone})")
+    back, zone = back_at(rule_set, team, moment)
+    return reply.replace(BACK_AT, written(back, zone, language))
 
 
 def step(priority: Priority, steps: int) -> Priority:
@@ -348,7 +481,14 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, StrEnum) else value
 
 
-def _matches(conditions: Conditions, facts: TicketFacts, folded: str, plain: str, is_open: Callable[[], bool]) -> bool:
+def _matches(
+    conditions: Conditions,
+    facts: TicketFacts,
+    folded: str,
+    plain: str,
+    is_open: Callable[[], bool],
+    team_is_open: Callable[[], bool],
+) -> bool:
     if conditions.channels and facts.channel not in conditions.channels:
         return False
     if conditions.inboxes and facts.inbox not in conditions.inboxes:
@@ -360,6 +500,8 @@ def _matches(conditions: Conditions, facts: TicketFacts, folded: str, plain: str
     if conditions.tags and not set(conditions.tags) & {*facts.tags, *facts.customer_tags}:
         return False
     if conditions.business_hours is not None and (conditions.business_hours == "open") != is_open():
+        return False
+    if conditions.team_hours is not None and (conditions.team_hours == "open") != team_is_open():
         return False
     if conditions.keywords or conditions.patterns:
         said = any(_keyword_in(keyword, folded) for keyword in conditions.keywords) or any(
@@ -452,6 +594,20 @@ def default_rules() -> tuple[RuleSpec, ...]:
             on=[Trigger.CREATED],  # a relative step on every follow-up would climb without end
             conditions=Conditions(tiers=[Tier.VIP]),
             actions=Actions(priority_steps=1),
+        ),
+        RuleSpec(
+            id="night_duty",
+            name="Outside the team's hours, say when it is back",
+            position=1000,  # last: the team the other rules chose is the one whose hours count
+            on=[Trigger.CREATED],
+            conditions=Conditions(team_hours="closed"),  # only teams with a schedule: others always work
+            actions=Actions(
+                auto_reply_localized={
+                    "zh-CN": "您好，现在是非工作时间。我们已收到您的消息，将在 {back_at} 上班后尽快回复您。",
+                    "en": "Hello, we are outside working hours. We have your message and will answer it as "
+                    "soon as we are back: {back_at}.",
+                }
+            ),
         ),
     )
 

@@ -165,9 +165,10 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     created = ticket is None or ticket.status == TicketStatus.CLOSED
     customer_tags = resolution.customer.tags if resolution.customer else []
     queued_before = None
+    locale = None  # the customer's, for a localized auto-reply (sent on a new ticket only)
     if created:
         profile = resolution.customer or customers.current_customer(store, customer_id)
-        customer_tags = profile.tags
+        customer_tags, locale = profile.tags, profile.locale
         ticket = _new_ticket(store, inbound, profile, stamp, hint_is_free=hinted is None)
         _apply_organization(store, ticket, profile)
         # the inbox's bot answers first (always, or on night duty outside business hours)
@@ -217,7 +218,7 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     ticket.version += 1
     trigger = Trigger.CREATED if created else Trigger.CUSTOMER_MESSAGE
     said = f"{inbound.subject or ''}\n{inbound.text}".strip()
-    rule_events, auto_replies = routing.classify(rule_set, ticket, said, trigger, stamp, customer_tags)
+    rule_events, auto_replies = routing.classify(rule_set, ticket, said, trigger, stamp, customer_tags, locale)
     events.extend(rule_events)
     # the SLA's clocks after the rules (priority, team): the queue ranks by the first-response due time
     sla.apply(store, ticket, stamp, Happened.CUSTOMER_MESSAGE)

@@ -67,10 +67,17 @@ PRESENCE = ("online", "away", "offline")
 
 
 def classify(
-    rule_set: RuleSet, ticket: Ticket, text: str, trigger: Trigger, stamp: str, customer_tags: Iterable[str] = ()
+    rule_set: RuleSet,
+    ticket: Ticket,
+    text: str,
+    trigger: Trigger,
+    stamp: str,
+    customer_tags: Iterable[str] = (),
+    locale: str | None = None,
 ) -> tuple[list[TicketEvent], list[Message]]:
     """Apply the rules to ``ticket`` in place; the events naming each rule that changed something, and the
-    auto-replies to send (outbound messages, queued like an agent's reply)."""
+    auto-replies to send (outbound messages, queued like an agent's reply), in the customer's ``locale``
+    when a rule has its reply in it (else in the language of ``text``)."""
     facts = TicketFacts(
         channel=ticket.channel,
         inbox=ticket.inbox,
@@ -83,6 +90,7 @@ def classify(
         type=ticket.type,
         priority=ticket.priority,
         team=ticket.team,
+        language=locale,
     )
     outcome = evaluate(rule_set, facts, trigger)
     ticket.type, ticket.priority, ticket.team = outcome.type, outcome.priority, outcome.team
@@ -570,7 +578,7 @@ def save_rule(store: Store, actor_id: str, spec: RuleSpec) -> Rule:
         )
         others = [r for r in current.rules if r.id != spec.id]
         first_save = current.revision == 0  # the seeded defaults were never stored: store their versions too
-        saved = RuleSet(revision=current.revision + 1, rules=[*others, rule], business_hours=current.business_hours)
+        saved = current.model_copy(update={"revision": current.revision + 1, "rules": [*others, rule]})
         store.routing.save_rule_set(saved, [*others, rule] if first_save else [rule])
         decided("rules", "saved", rule_id=rule.id, rule_version=rule.version, revision=saved.revision)
         return rule
@@ -646,9 +654,24 @@ def admin_team(store: Store, caller: Caller, team_id: str) -> Team:
 
 
 def admin_save_team(store: Store, caller: Caller, team: Team) -> Team:
+    """The team, and its schedule copied into the rule set in the same transaction (a new revision when the
+    schedule changed): ingest reads the rule set anyway, so night duty knows the team's hours for free."""
     caller.require("admin")
     saved = team.model_copy(update={"updated_at": now_iso()})
-    store.routing.put_team(saved)
+    schedule = saved.schedule()
+
+    def attempt() -> None:
+        current = store.routing.rule_set(fresh=True)
+        schedules = {k: v for k, v in current.schedules.items() if k != team.id}
+        if schedule.configured:
+            schedules[team.id] = schedule
+        if schedules == current.schedules:
+            store.routing.put_team(saved)
+            return
+        rule_set = current.model_copy(update={"revision": current.revision + 1, "schedules": schedules})
+        store.routing.save_rule_set(rule_set, list(current.rules) if current.revision == 0 else [], team=saved)
+
+    retry_on_concurrent_update(attempt, MAX_ATTEMPTS)
     decided("team", "saved", team=team.id)
     return saved
 

@@ -34,11 +34,18 @@ WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400)
 
 
 def _rule_set_item(rule_set: RuleSet) -> dict[str, Any]:
-    return {**keys.rule_set().as_dict(), keys.ENTITY: "rule_set", **rule_set.model_dump(mode="json")}
+    schedules = {team: schedule.model_dump(mode="json") for team, schedule in rule_set.schedules.items()}
+    return {
+        **keys.rule_set().as_dict(),
+        keys.ENTITY: "rule_set",
+        **rule_set.model_dump(mode="json"),
+        "schedules": schedules,  # not in the API's view of the rule set, but stored with it
+    }
 
 
 def _decode_rule_set(item: dict[str, Any]) -> RuleSet:
-    return RuleSet.model_validate({k: item[k] for k in ("revision", "rules", "business_hours") if k in item})
+    fields = ("revision", "rules", "business_hours", "schedules")
+    return RuleSet.model_validate({k: item[k] for k in fields if k in item})
 
 
 def _profile_item(profile: RoutingProfile) -> dict[str, Any]:
@@ -109,10 +116,15 @@ class RoutingRepository:
         item = self.table.get(keys.rule_set())
         return self.remember_rule_set(_decode_rule_set(item) if item else None)
 
-    def save_rule_set(self, rule_set: RuleSet, changed: list[Rule]) -> None:
+    def save_rule_set(self, rule_set: RuleSet, changed: list[Rule], team: Team | None = None) -> None:
         """Write the set at ``revision`` (one more than the stored one, or 1 for the first) and each changed
-        rule's version item, together; ConcurrentUpdate when another admin saved in between."""
+        rule's version item (and the ``team`` whose schedule the set copies), together; ConcurrentUpdate when
+        another admin saved in between."""
         tx = Transaction()
+        if team is not None:
+            self._teams.pop(team.id)
+            self._unconfigured.pop(team.id)
+            tx.put(self._team_item(team))
         if rule_set.revision <= 1:
             tx.put(_rule_set_item(rule_set), condition="attribute_not_exists(PK)", refused=_rules_changed())
         else:
@@ -148,12 +160,14 @@ class RoutingRepository:
 
     # ------------------------------------------------------------ teams (22)
 
+    @staticmethod
+    def _team_item(team: Team) -> dict[str, Any]:
+        return {**keys.team(team.id).as_dict(), **keys.team_list_keys(team.id), keys.ENTITY: "team", **_plain(team)}
+
     def put_team(self, team: Team) -> None:
         self._teams.pop(team.id)
         self._unconfigured.pop(team.id)
-        self.table.put(
-            {**keys.team(team.id).as_dict(), **keys.team_list_keys(team.id), keys.ENTITY: "team", **_plain(team)}
-        )
+        self.table.put(self._team_item(team))
 
     def team(self, team_id: str) -> Team | None:
         """The team, from this container's cache when fresh; None when it was never configured."""

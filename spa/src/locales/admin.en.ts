@@ -189,6 +189,7 @@ export const adminEn = {
   articles: {
     title: 'Knowledge-base articles',
     hint: 'Published public articles are found by customers in the help center; internal ones by agents only.',
+    search: 'Find by title or tag',
     filter: 'Show',
     all: 'All',
     draft: 'Drafts',

@@ -192,6 +192,7 @@ export const adminZhCN: Strings<typeof adminEn> = {
   articles: {
     title: '知识库文章',
     hint: '已发布的公开文章可在帮助中心被客户找到；内部文章仅坐席可见。',
+    search: '按标题或标签查找',
     filter: '显示',
     all: '全部',
     draft: '草稿',

@@ -86,6 +86,11 @@ describe('the articles screen', () => {
     await user.selectOptions(screen.getByTestId('article-filter'), 'draft')
     expect(await screen.findByText('No articles.')).toBeTruthy()
     await user.selectOptions(screen.getByTestId('article-filter'), '')
+    await user.type(screen.getByTestId('article-search'), 'gift')
+    expect(await screen.findByText('No articles.')).toBeTruthy()
+    await user.clear(screen.getByTestId('article-search'))
+    await user.type(screen.getByTestId('article-search'), '退货')
+    expect(within(screen.getByTestId('article-list')).getAllByRole('listitem')).toHaveLength(1)
     await user.click(await screen.findByRole('button', { name: 'Delete “如何退货”' }))
     expect(await screen.findByText('Article deleted.')).toBeTruthy()
 

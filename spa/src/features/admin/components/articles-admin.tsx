@@ -30,6 +30,7 @@ export function ArticlesAdmin() {
   const { t, i18n } = useAdminTranslation()
   const format = useFormatters()
   const [status, setStatus] = useState<'' | 'draft' | 'published'>('')
+  const [query, setQuery] = useState('')
   const list = useArticles(status)
   const save = useSaveArticle()
   const publish = usePublishArticle()
@@ -69,6 +70,8 @@ export function ArticlesAdmin() {
       { onSuccess: (saved) => setNotice(t(saved.status === 'published' ? 'articles.publishedNotice' : 'articles.unpublishedNotice', { title: saved.title })) },
     )
   const actionError = publish.error ?? remove.error
+  const needle = query.trim().toLocaleLowerCase()
+  const shown = (list.data?.items ?? []).filter((a) => !needle || a.title.toLocaleLowerCase().includes(needle) || a.tags.some((tag) => tag.toLocaleLowerCase().includes(needle)))
 
   return (
     <div className="admin-stack" data-testid="admin-articles">
@@ -83,6 +86,10 @@ export function ArticlesAdmin() {
               {t('articles.new')}
             </button>
           )}
+          <label className="inline-field">
+            {t('articles.search')}
+            <input type="search" value={query} onChange={(e) => setQuery(e.target.value)} data-testid="article-search" />
+          </label>
           <label className="inline-field">
             {t('articles.filter')}
             <select value={status} onChange={(e) => setStatus(e.target.value as typeof status)} data-testid="article-filter">
@@ -158,10 +165,10 @@ export function ArticlesAdmin() {
         )}
         {list.isPending && <Spinner />}
         {list.isError && <Alert>{list.error.message}</Alert>}
-        {list.data && list.data.items.length === 0 && <p className="muted">{t('articles.none')}</p>}
-        {list.data && list.data.items.length > 0 && (
+        {list.data && shown.length === 0 && <p className="muted">{t('articles.none')}</p>}
+        {shown.length > 0 && (
           <ul className="composer-list panel" data-testid="article-list">
-            {list.data.items.map((article) => (
+            {shown.map((article) => (
               <li key={article.id} data-testid={`article-row-${article.id}`}>
                 <div>
                   <strong lang={article.locale}>{article.title}</strong>{' '}

@@ -2,7 +2,8 @@
 
 - ``ALIAS`` always names the live index (``<alias>-<stamp>``): a reindex builds a new index from the table,
   then moves the alias in one ``_aliases`` call, so searches never see an empty or half-built index.
-- Each text field is indexed twice, as Chinese (``cjk``: bigrams) and as English (``english``: stemmed);
+- Each text field is indexed twice, as Chinese (``kefu_zh``: cjk bigrams) and as English (``kefu_en``: stemmed),
+  both without the words a question has besides its subject;
   a query uses the analyzers of its locale, or both when the locale is unknown. Title and the alternative
   questions weigh more than the body.
 - Synonyms are expanded at query time (kefu.knowledge.synonyms); highlights mark the matched words.
@@ -26,7 +27,7 @@ from kefu.knowledge import markdown
 from kefu.knowledge.models import Article, SearchHit, Visibility
 from kefu.knowledge.synonyms import expansions
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the kefu_zh and kefu_en analyzers (stopwords)
 MAX_RESULTS = 20
 SNIPPET_CHARS = 160
 # Title and alternative questions say what an article answers; the body says how. The alternative questions
@@ -42,10 +43,64 @@ SYNONYM_WEIGHT = 0.6  # a synonym's match counts less than the customer's own wo
 
 _MARK_OPEN, _MARK_CLOSE = "\u0002", "\u0003"
 
+# What a question says besides its subject: Chinese particles and pronouns (dropped before the bigrams are
+# made), question words (dropped as bigrams), and English function and question words. They are in nearly
+# every alternative question ("怎么…", "可以…吗", "How do I…"), so matching them ranks articles by how their
+# questions are phrased rather than by what they are about. Words only: nothing here names a subject.
+# fmt: off
+ZH_PARTICLES = (
+    "的", "了", "吗", "呢", "吧", "啊", "呀", "嘛", "哦", "我", "你", "您",
+)
+ZH_QUESTION_WORDS = (
+    "怎么", "如何", "什么", "可以", "能否", "是否", "请问", "为什么", "哪里", "怎样", "一下", "我们", "你们",
+)
+EN_STOPWORDS = (
+    # Lucene's English stop set (what the `english` analyzer drops) ...
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
+    "it", "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they",
+    "this", "to", "was", "will", "with",
+    # ... and the words of a question that are not its subject
+    "how", "what", "where", "when", "why", "which", "who", "can", "could", "do", "does", "did", "i", "me",
+    "my", "we", "our", "you", "your", "please", "would", "should", "am", "get", "want", "need", "like", "just",
+    "still",
+)
+# fmt: on
+# The `cjk` and `english` analyzers rebuilt from the same standard filters (OpenSearch's own components, so
+# OpenSearch Service and the local server analyze alike), with the stopwords above. Possessives: `apostrophe`
+# (what follows an apostrophe goes) rather than the `possessive_english` stemmer, which the local server does
+# not apply when it indexes.
+ANALYSIS: dict[str, Any] = {
+    "filter": {
+        "kefu_zh_particles": {"type": "stop", "stopwords": list(ZH_PARTICLES)},
+        "kefu_zh_question_words": {"type": "stop", "stopwords": list(ZH_QUESTION_WORDS)},
+        "kefu_zh_bigrams": {"type": "cjk_bigram"},
+        "kefu_en_stop": {"type": "stop", "stopwords": list(EN_STOPWORDS)},
+        "kefu_en_stem": {"type": "stemmer", "language": "english"},
+    },
+    "analyzer": {
+        "kefu_zh": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": [
+                "cjk_width",
+                "lowercase",
+                "kefu_zh_particles",
+                "kefu_zh_bigrams",
+                "kefu_zh_question_words",
+                "kefu_en_stop",
+            ],
+        },
+        "kefu_en": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["apostrophe", "lowercase", "kefu_en_stop", "kefu_en_stem"],
+        },
+    },
+}
 _MULTILINGUAL = {
     "type": "text",
     "analyzer": "standard",
-    "fields": {"zh": {"type": "text", "analyzer": "cjk"}, "en": {"type": "text", "analyzer": "english"}},
+    "fields": {"zh": {"type": "text", "analyzer": "kefu_zh"}, "en": {"type": "text", "analyzer": "kefu_en"}},
 }
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -62,7 +117,7 @@ MAPPINGS: dict[str, Any] = {
         "updated_at": {"type": "date"},
     },
 }
-SETTINGS: dict[str, Any] = {"index": {"number_of_shards": 1, "number_of_replicas": 1}}
+SETTINGS: dict[str, Any] = {"index": {"number_of_shards": 1, "number_of_replicas": 1, "analysis": ANALYSIS}}
 
 
 def analyzers_for(locale: str | None) -> tuple[str, ...]:

@@ -75,7 +75,9 @@ def test_the_push_function_has_its_own_filtered_stream_mapping(synthesized: Synt
     assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["Table", "StreamArn"]}
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     (pattern,) = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
-    assert pattern == {"dynamodb": {"NewImage": {"entity": {"S": ["ticket", "message", "agent", "notification"]}}}}
+    assert pattern == {
+        "dynamodb": {"NewImage": {"entity": {"S": ["ticket", "message", "agent", "notification", "typing"]}}}
+    }
     environment = synthesized.resources("AWS::Lambda::Function")["RealtimePushFunction"]["Properties"]["Environment"]
     assert environment["Variables"]["KEFU_REALTIME_URL"] == {
         "Fn::Join": ["", [{"Fn::GetAtt": ["RealtimeApi", "ApiEndpoint"]}, "/prod"]]

@@ -90,6 +90,6 @@ def test_the_api_answers_the_live_figures_to_any_agent(cloud: Cloud) -> None:
     response = agent_api(event, FakeContext())
     assert response["statusCode"] == 200, response["body"]
     body = json.loads(response["body"])
-    assert set(body) == {"generated_at", "routing", "sla", "kb"}
+    assert set(body) == {"generated_at", "routing", "sla", "kb", "csat"}
     (finance,) = body["routing"]["teams"]
     assert finance["team"] == "finance" and finance["waiting"] == 1 and finance["longest_wait_seconds"] >= 0

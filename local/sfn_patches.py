@@ -37,7 +37,8 @@ def _definitions_parsed_once() -> None:
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
     from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
-    parse = AmazonStateLanguageParser.parse
+    # moto's own parse, also when this runs again in one process (never a cache wrapped around a cache)
+    parse = getattr(AmazonStateLanguageParser.parse, "__wrapped__", AmazonStateLanguageParser.parse)
     trees: dict[str, Any] = {}  # definition -> its parse tree (read only once built)
     lock = threading.Lock()
 
@@ -53,6 +54,7 @@ def _definitions_parsed_once() -> None:
             return program, tree
         return Preprocessor().visit(tree), tree
 
+    parsed.__wrapped__ = parse  # type: ignore[attr-defined]
     AmazonStateLanguageParser.parse = staticmethod(parsed)  # type: ignore[method-assign]
 
 

@@ -31,7 +31,9 @@ def test_a_definition_is_parsed_once_and_each_execution_gets_its_own_program(mon
     from moto.stepfunctions.parser.asl.antlr.runtime.ASLParser import ASLParser
     from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser, ASLParserException
 
-    monkeypatch.setattr(AmazonStateLanguageParser, "parse", AmazonStateLanguageParser.parse)
+    # moto's own parse, also when an in-process emulator of an earlier test applied the patches already
+    original = getattr(AmazonStateLanguageParser.parse, "__wrapped__", AmazonStateLanguageParser.parse)
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(original))
     expected, _ = AmazonStateLanguageParser.parse(DEFINITION)
     parses: list[int] = []
     state_machine = ASLParser.state_machine

@@ -9,6 +9,18 @@ import { TextField } from './fields'
 
 const CATEGORY = /^[a-z][a-z0-9_-]{0,47}$/
 const LOCALES = ['zh-CN', 'en'] as const
+
+/** The article's locale as a `lang` attribute when it names a language the browser knows; an article stored
+ *  with any other well-formed tag (the API accepts them) gets none rather than an invalid `lang`. */
+export function langOf(locale: string): string | undefined {
+  try {
+    const primary = new Intl.Locale(locale).language
+    const known = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(primary)
+    return known ? locale : undefined
+  } catch {
+    return (LOCALES as readonly string[]).includes(locale) ? locale : undefined
+  }
+}
 type Draft = { id?: string; version?: number; title: string; body: string; locale: string; category: string; tags: string; questions: string; visibility: 'public' | 'internal'; status: 'draft' | 'published' }
 
 const draftOf = (a: Article | null, locale: string): Draft => ({
@@ -142,11 +154,11 @@ export function ArticlesAdmin() {
                 </span>
               </div>
               {preview ? (
-                <div className="markdown-preview panel" data-testid="article-preview" lang={draft.locale}>
+                <div className="markdown-preview panel" data-testid="article-preview" lang={langOf(draft.locale)}>
                   {draft.body.trim() ? <MarkdownPreview source={draft.body} /> : <p className="muted">{t('articles.emptyPreview')}</p>}
                 </div>
               ) : (
-                <textarea id="article-body" rows={12} required maxLength={50000} value={draft.body} onChange={(e) => setDraft({ ...draft, body: e.target.value })} data-testid="article-body" lang={draft.locale} />
+                <textarea id="article-body" rows={12} required maxLength={50000} value={draft.body} onChange={(e) => setDraft({ ...draft, body: e.target.value })} data-testid="article-body" lang={langOf(draft.locale)} />
               )}
             </div>
             <div className="field">
@@ -171,7 +183,7 @@ export function ArticlesAdmin() {
             {shown.map((article) => (
               <li key={article.id} data-testid={`article-row-${article.id}`}>
                 <div>
-                  <strong lang={article.locale}>{article.title}</strong>{' '}
+                  <strong lang={langOf(article.locale)}>{article.title}</strong>{' '}
                   <span className={`badge ${article.status === 'published' ? 'status-resolved' : 'status-pending'}`}>{t(article.status === 'published' ? 'articles.statusPublished' : 'articles.statusDraft')}</span>{' '}
                   <span className="badge">{article.visibility === 'public' ? t('articles.public') : t('articles.internal')}</span>{' '}
                   <span className="muted">
@@ -283,7 +295,7 @@ function ImportPanel({ defaultLocale }: { defaultLocale: string }) {
           <p>{t(result.dry_run ? 'articles.wouldCreate' : 'articles.created', { count: result.created.length })}</p>
           <ul>
             {result.created.map((a, i) => (
-              <li key={a.id ?? i} lang={a.locale}>
+              <li key={a.id ?? i} lang={langOf(a.locale)}>
                 {a.title}
               </li>
             ))}

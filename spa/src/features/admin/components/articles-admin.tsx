@@ -6,21 +6,11 @@ import { joinList, splitList, useArticles, useDeleteArticle, useImportArticles, 
 import { useAdminTranslation } from '../i18n'
 import { MarkdownPreview } from './markdown'
 import { TextField } from './fields'
+import { langOf } from './lang'
 
 const CATEGORY = /^[a-z][a-z0-9_-]{0,47}$/
 const LOCALES = ['zh-CN', 'en'] as const
 
-/** The article's locale as a `lang` attribute when it names a language the browser knows; an article stored
- *  with any other well-formed tag (the API accepts them) gets none rather than an invalid `lang`. */
-export function langOf(locale: string): string | undefined {
-  try {
-    const primary = new Intl.Locale(locale).language
-    const known = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' }).of(primary)
-    return known ? locale : undefined
-  } catch {
-    return (LOCALES as readonly string[]).includes(locale) ? locale : undefined
-  }
-}
 type Draft = { id?: string; version?: number; title: string; body: string; locale: string; category: string; tags: string; questions: string; visibility: 'public' | 'internal'; status: 'draft' | 'published' }
 
 const draftOf = (a: Article | null, locale: string): Draft => ({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { langOf } from './articles-admin'
+import { langOf } from './lang'
 
 describe('langOf', () => {
   it('keeps the locales of real languages', () => {

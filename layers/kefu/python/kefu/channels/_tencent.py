@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
 BLOCK_SIZE = 32
 MAX_XML_BYTES = 256 * 1024
+_C_NO_OP = tuple  # called with no argument, returns the empty tuple: cheaper for expat than a Python function
 
 
 class WxCrypto:
@@ -114,11 +115,16 @@ def xml_root(body: bytes) -> ET.Element:
     builder = ET.TreeBuilder()
     parser = DefusedXMLParser(target=builder, forbid_dtd=True)
     # defusedxml's guards (DTD, entity declarations, external references) are expat handlers that it
-    # installs; the element handlers below replace only the pure-Python parser's own, which translate
-    # namespaces and attributes that Tencent's flat XML never has. A quarter faster on every delivery.
+    # installs; the handlers below replace only the pure-Python parser's own, which translate namespaces and
+    # attributes that Tencent's flat XML never has, so expat calls the C TreeBuilder directly (attributes as a
+    # dict, which is what it takes). The CDATA markers around every field would otherwise go to the parser's
+    # Python default handler, which does nothing with them: a C no-op takes them instead. Entity references
+    # still reach the default handler, which refuses undefined ones.
     expat = parser.parser
-    expat.StartElementHandler = lambda tag, _attributes: builder.start(tag, {})
+    expat.ordered_attributes = False
+    expat.StartElementHandler = builder.start
     expat.EndElementHandler = builder.end
+    expat.StartCdataSectionHandler = expat.EndCdataSectionHandler = _C_NO_OP
     try:
         parser.feed(body)
         return parser.close()

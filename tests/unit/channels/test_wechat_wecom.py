@@ -248,6 +248,27 @@ def test_doctype_refused() -> None:
         wechat.WeChatAdapter().parse(plain_post(bomb), WECHAT)
 
 
+@pytest.mark.parametrize(
+    ("body", "refusal"),
+    [
+        (b'<!DOCTYPE x SYSTEM "http://attacker.example/x.dtd"><xml/>', "DTD"),
+        (b"<xml><Content>&undefined;</Content></xml>", "undefined entity"),
+        (b"<xml><Content>1</Content>", "not well-formed"),
+    ],
+)
+def test_the_xml_parser_refuses_what_tencent_never_sends(body: bytes, refusal: str) -> None:
+    with pytest.raises(InvalidInput, match=refusal):
+        _tencent.parse_xml(body)
+
+
+def test_the_xml_parser_keeps_cdata_predefined_and_character_entities_and_ignores_attributes() -> None:
+    body = (
+        b'<xml><A><![CDATA[x & <y> ]]]]></A><B>a&amp;b &#20320;&lt;</B><C kind="1">c</C><D/><E><![CDATA[]]></E>'
+        b"<A>second</A></xml>"
+    )
+    assert _tencent.parse_xml(body) == {"A": "x & <y> ]]", "B": "a&b \u4f60<", "C": "c", "D": "", "E": ""}
+
+
 # --- round trips -----------------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from local.event_filters import EventFilter
 from local.events import sqs_record, stream_failure_description, stream_record
 from local.lambdas import LocalFunction
 
@@ -33,6 +34,7 @@ class MappingSpec:
     on_failure_arn: str | None = None
     enabled: bool = True
     batching_window: float = 0.0  # MaximumBatchingWindowInSeconds
+    event_filter: EventFilter | None = None  # FilterCriteria (local/event_filters.py)
 
 
 def mapping_specs(template: dict[str, Any], resolver: Any) -> list[MappingSpec]:
@@ -47,8 +49,9 @@ def mapping_specs(template: dict[str, Any], resolver: Any) -> list[MappingSpec]:
             name = str(resolver.resolve(function)).rsplit(":", 1)[-1]
             function_logical_id = next((lid for lid, phys in resolver.physical.items() if phys.ref == name), name)
         props = resolver.resolve(raw)
-        if "FilterCriteria" in props:
-            log.warning("event source mapping %s: FilterCriteria is not applied locally", logical_id)
+        source = next((name for name in ("sqs", "dynamodb") if f":{name}:" in props["EventSourceArn"]), "other")
+        # A filter Lambda would refuse fails the start here, as it would fail the deploy (FilterError).
+        event_filter = EventFilter.from_criteria(props.get("FilterCriteria"), source, logical_id)
         destination = props.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         specs.append(
             MappingSpec(
@@ -62,6 +65,7 @@ def mapping_specs(template: dict[str, Any], resolver: Any) -> list[MappingSpec]:
                 on_failure_arn=destination,
                 enabled=bool(props.get("Enabled", True)),
                 batching_window=float(props.get("MaximumBatchingWindowInSeconds", 0)),
+                event_filter=event_filter,
             )
         )
     return specs
@@ -167,13 +171,34 @@ class SqsPoller(Dispatcher):
         )
         return list(response.get("Messages", []))
 
+    def _matching(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The messages the mapping's filter lets through; Lambda deletes the others from the queue."""
+        event_filter = self.spec.event_filter
+        if event_filter is None or not messages:
+            return messages
+        kept: list[dict[str, Any]] = []
+        dropped: list[dict[str, Any]] = []
+        for message in messages:
+            record = sqs_record(message, self.spec.source_arn, self.region)
+            (kept if event_filter.matches(record) else dropped).append(message)
+        self._delete_messages(dropped)
+        return kept
+
+    def _delete_messages(self, messages: list[dict[str, Any]]) -> None:
+        for chunk in _chunks(messages, 10):
+            self.client.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
+            )
+
     def poll_once(self) -> None:
-        messages = self._receive(1, self.spec.batch_size)
+        messages = self._matching(self._receive(1, self.spec.batch_size))
         if messages and self.spec.batching_window > 0:
-            # Lambda gathers records for up to the batching window (or until the batch is full).
+            # Lambda gathers records for up to the batching window (or until the batch is full), filtering
+            # each as it comes: only matching messages fill the batch.
             deadline = time.monotonic() + self.spec.batching_window
             while len(messages) < self.spec.batch_size and time.monotonic() < deadline and not self.stopping:
-                more = self._receive(0, self.spec.batch_size - len(messages))
+                more = self._matching(self._receive(0, self.spec.batch_size - len(messages)))
                 if not more:
                     self._stopping.wait(min(0.05, max(0.0, deadline - time.monotonic())))
                 messages += more
@@ -199,11 +224,7 @@ class SqsPoller(Dispatcher):
         failed_set = ids if failed is None else set(failed)
         succeeded = [m for m in messages if m["MessageId"] not in failed_set]
         retried = [m for m in messages if m["MessageId"] in failed_set]
-        for chunk in _chunks(succeeded, 10):
-            self.client.delete_message_batch(
-                QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(chunk)],
-            )
+        self._delete_messages(succeeded)
         for chunk in _chunks(retried, 10):
             self.client.change_message_visibility_batch(
                 QueueUrl=self.queue_url,
@@ -259,13 +280,31 @@ class StreamReader(Dispatcher):
             self._stopping.wait(self.poll_interval)
             return
         self.caught_up = False
+        batch = [stream_record(r, self.spec.source_arn, self.region) for r in records]
+        if self.spec.event_filter is not None:
+            # Records the filter refuses are skipped: the iterator has already moved past them, as Lambda's.
+            batch = [record for record in batch if self.spec.event_filter.matches(record)]
+        if not batch:
+            return
         self.busy = True
         try:
-            self.deliver([stream_record(r, self.spec.source_arn, self.region) for r in records])
+            self.deliver(batch)
         finally:
             self.busy = False
 
     def deliver(self, batch: list[dict[str, Any]]) -> None:
+        """Invoke until the batch succeeds or its retries run out, in the shard's order.
+
+        A partial failure (ReportBatchItemFailures) retries from the lowest failed sequence number. A batch that
+        fails as a whole (a function error, or a response Lambda cannot read) is split in two when the mapping
+        sets BisectBatchOnFunctionError, and each half is then delivered the same way, the first half first;
+        a split does not use up a retry, so a single bad record ends up alone, retried, then given up.
+        """
+        pending = [batch]
+        while pending:
+            self._deliver_until_done(pending.pop(0), pending)
+
+    def _deliver_until_done(self, batch: list[dict[str, Any]], pending: list[list[dict[str, Any]]]) -> None:
         attempts = 0
         while batch:
             attempts += 1
@@ -284,6 +323,10 @@ class StreamReader(Dispatcher):
             if failed is not None and set(failed) <= set(sequence_numbers):
                 # Lambda resumes from the lowest failed sequence number.
                 batch = batch[min(sequence_numbers.index(number) for number in failed) :]
+            elif self.spec.bisect_on_error and len(batch) > 1:
+                half = len(batch) // 2
+                pending[:0] = [batch[:half], batch[half:]]
+                return
             limit = self.spec.maximum_retry_attempts
             if (limit >= 0 and attempts > limit) or (limit < 0 and self.stopping):
                 self.give_up(batch, attempts, error)

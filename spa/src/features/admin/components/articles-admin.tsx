@@ -1,12 +1,14 @@
 import { useState, type ChangeEvent, type FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
-import { Spinner } from '../../../components/ui/spinner'
 import { useFormatters } from '../../../lib/format'
 import { joinList, splitList, useArticles, useDeleteArticle, useImportArticles, usePublishArticle, useSaveArticle, type Article, type ArticleFields, type ImportResult } from '../api'
 import { useAdminTranslation } from '../i18n'
-import { MarkdownPreview } from './markdown'
+import { AdminForm } from './admin-form'
+import { EditButton } from './buttons'
 import { TextField } from './fields'
 import { langOf } from './lang'
+import { ListState } from './list-state'
+import { MarkdownPreview } from './markdown'
 
 const CATEGORY = /^[a-z][a-z0-9_-]{0,47}$/
 const LOCALES = ['zh-CN', 'en'] as const
@@ -102,19 +104,13 @@ export function ArticlesAdmin() {
           </label>
         </div>
         {draft && (
-          <form className="panel admin-form" onSubmit={submit} aria-labelledby="article-form-title" data-testid="article-form" noValidate>
-            <h3 id="article-form-title">{draft.id ? t('articles.editTitle', { title: draft.title, version: draft.version }) : t('articles.new')}</h3>
-            {save.error && <Alert onDismiss={() => save.reset()}>{save.error.message}</Alert>}
+          <AdminForm name="article" title={draft.id ? t('articles.editTitle', { title: draft.title, version: draft.version }) : t('articles.new')} onSubmit={submit} onCancel={() => setDraft(null)} save={save} valid={Boolean(valid)}>
             <div className="form-grid">
               <TextField id="article-title" label={t('articles.titleField')} value={draft.title} onChange={(title) => setDraft({ ...draft, title })} required maxLength={200} testId="article-title" />
               <div className="field">
                 <label htmlFor="article-locale">{t('articles.locale')}</label>
                 <select id="article-locale" value={draft.locale} onChange={(e) => setDraft({ ...draft, locale: e.target.value })} data-testid="article-locale">
-                  {LOCALES.map((l) => (
-                    <option key={l} value={l} lang={l}>
-                      {l === 'zh-CN' ? '简体中文' : 'English'}
-                    </option>
-                  ))}
+                  <LocaleOptions />
                 </select>
               </div>
               <TextField id="article-category" label={`${t('articles.category')} ${t('optional')}`} value={draft.category} onChange={(category) => setDraft({ ...draft, category: category.trim() })} error={categoryError} />
@@ -155,65 +151,63 @@ export function ArticlesAdmin() {
               <label htmlFor="article-questions">{t('articles.questions')}</label>
               <textarea id="article-questions" rows={3} value={draft.questions} onChange={(e) => setDraft({ ...draft, questions: e.target.value })} />
             </div>
-            <div className="form-actions">
-              <button type="submit" className="button primary" disabled={!valid || save.isPending} data-testid="article-save">
-                {t('save')}
-              </button>
-              <button type="button" className="button" onClick={() => setDraft(null)}>
-                {t('cancel')}
-              </button>
-            </div>
-          </form>
+          </AdminForm>
         )}
-        {list.isPending && <Spinner />}
-        {list.isError && <Alert>{list.error.message}</Alert>}
-        {list.data && shown.length === 0 && <p className="muted">{t('articles.none')}</p>}
-        {shown.length > 0 && (
-          <ul className="composer-list panel" data-testid="article-list">
-            {shown.map((article) => (
-              <li key={article.id} data-testid={`article-row-${article.id}`}>
-                <div>
-                  <strong lang={langOf(article.locale)}>{article.title}</strong>{' '}
-                  <span className={`badge ${article.status === 'published' ? 'status-resolved' : 'status-pending'}`}>{t(article.status === 'published' ? 'articles.statusPublished' : 'articles.statusDraft')}</span>{' '}
-                  <span className="badge">{article.visibility === 'public' ? t('articles.public') : t('articles.internal')}</span>{' '}
-                  <span className="muted">
-                    {article.locale} · {t('articles.version', { version: article.version })} · {format.dateTime(article.updated_at)}
+        <ListState query={list} items={list.data && shown} empty={t('articles.none')}>
+          {(items) => (
+            <ul className="composer-list panel" data-testid="article-list">
+              {items.map((article) => (
+                <li key={article.id} data-testid={`article-row-${article.id}`}>
+                  <div>
+                    <strong lang={langOf(article.locale)}>{article.title}</strong>{' '}
+                    <span className={`badge ${article.status === 'published' ? 'status-resolved' : 'status-pending'}`}>{t(article.status === 'published' ? 'articles.statusPublished' : 'articles.statusDraft')}</span>{' '}
+                    <span className="badge">{article.visibility === 'public' ? t('articles.public') : t('articles.internal')}</span>{' '}
+                    <span className="muted">
+                      {article.locale} · {t('articles.version', { version: article.version })} · {format.dateTime(article.updated_at)}
+                    </span>
+                  </div>
+                  <span className="alert-buttons">
+                    <EditButton name={article.title} onClick={() => open(article)} />
+                    <button
+                      type="button"
+                      className="button"
+                      disabled={publish.isPending}
+                      aria-label={t(article.status === 'published' ? 'articles.unpublishNamed' : 'articles.publishNamed', { title: article.title })}
+                      onClick={() => toggle(article)}
+                      data-testid={`article-publish-${article.id}`}
+                    >
+                      {article.status === 'published' ? t('articles.unpublish') : t('articles.publish')}
+                    </button>
+                    <button
+                      type="button"
+                      className="button"
+                      disabled={remove.isPending}
+                      aria-label={t('articles.deleteNamed', { title: article.title })}
+                      onClick={() => {
+                        if (window.confirm(t('articles.confirmDelete', { title: article.title }))) remove.mutate(article.id, { onSuccess: () => setNotice(t('articles.deleted')) })
+                      }}
+                    >
+                      {t('articles.delete')}
+                    </button>
                   </span>
-                </div>
-                <span className="alert-buttons">
-                  <button type="button" className="button" aria-label={t('editNamed', { name: article.title })} onClick={() => open(article)}>
-                    {t('edit')}
-                  </button>
-                  <button
-                    type="button"
-                    className="button"
-                    disabled={publish.isPending}
-                    aria-label={t(article.status === 'published' ? 'articles.unpublishNamed' : 'articles.publishNamed', { title: article.title })}
-                    onClick={() => toggle(article)}
-                    data-testid={`article-publish-${article.id}`}
-                  >
-                    {article.status === 'published' ? t('articles.unpublish') : t('articles.publish')}
-                  </button>
-                  <button
-                    type="button"
-                    className="button"
-                    disabled={remove.isPending}
-                    aria-label={t('articles.deleteNamed', { title: article.title })}
-                    onClick={() => {
-                      if (window.confirm(t('articles.confirmDelete', { title: article.title }))) remove.mutate(article.id, { onSuccess: () => setNotice(t('articles.deleted')) })
-                    }}
-                  >
-                    {t('articles.delete')}
-                  </button>
-                </span>
-              </li>
-            ))}
-          </ul>
-        )}
+                </li>
+              ))}
+            </ul>
+          )}
+        </ListState>
       </section>
       <ImportPanel defaultLocale={language} />
     </div>
   )
+}
+
+/** The article languages, each named in itself. */
+function LocaleOptions() {
+  return LOCALES.map((l) => (
+    <option key={l} value={l} lang={l}>
+      {l === 'zh-CN' ? '简体中文' : 'English'}
+    </option>
+  ))
 }
 
 function ImportPanel({ defaultLocale }: { defaultLocale: string }) {
@@ -254,11 +248,7 @@ function ImportPanel({ defaultLocale }: { defaultLocale: string }) {
           <div className="field">
             <label htmlFor="import-locale">{t('articles.importLocale')}</label>
             <select id="import-locale" value={locale} onChange={(e) => setLocale(e.target.value)}>
-              {LOCALES.map((l) => (
-                <option key={l} value={l} lang={l}>
-                  {l === 'zh-CN' ? '简体中文' : 'English'}
-                </option>
-              ))}
+              <LocaleOptions />
             </select>
           </div>
           <div className="field">

@@ -7,6 +7,7 @@ import { shortId } from '../../tickets/types'
 import { ULID, useCustomer, useMerge, useRecentTickets, useSuggestions, useUnmerge, type Customer, type Merge } from '../api'
 import { useAdminTranslation } from '../i18n'
 import { TextField } from './fields'
+import { ListState } from './list-state'
 
 const nameOf = (c: Pick<Customer, 'id' | 'name' | 'email' | 'phone'> | undefined, id: string, unnamed: (id: string) => string) =>
   c?.name || c?.email || c?.phone || unnamed(shortId(id))
@@ -45,20 +46,19 @@ export function CustomersAdmin() {
           </button>
         </form>
         <h3>{t('customers.recent')}</h3>
-        {recent.isPending && <Spinner />}
-        {recent.isError && <Alert>{recent.error.message}</Alert>}
-        {recent.data && customers.length === 0 && <p className="muted">{t('customers.noRecent')}</p>}
-        {customers.length > 0 && (
-          <ul className="chip-list" data-testid="recent-customers">
-            {customers.map((c) => (
-              <li key={c.id}>
-                <button type="button" className="button" aria-pressed={selected === c.id} onClick={() => { setSelected(c.id); setTyped(c.id) }} data-testid={`recent-customer-${c.id}`}>
-                  {c.name || t('customers.unnamed', { id: shortId(c.id) })} <span className="muted">· {label('channel', c.channel)}</span>
-                </button>
-              </li>
-            ))}
-          </ul>
-        )}
+        <ListState query={recent} items={recent.data && customers} empty={t('customers.noRecent')}>
+          {(items) => (
+            <ul className="chip-list" data-testid="recent-customers">
+              {items.map((c) => (
+                <li key={c.id}>
+                  <button type="button" className="button" aria-pressed={selected === c.id} onClick={() => { setSelected(c.id); setTyped(c.id) }} data-testid={`recent-customer-${c.id}`}>
+                    {c.name || t('customers.unnamed', { id: shortId(c.id) })} <span className="muted">· {label('channel', c.channel)}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+        </ListState>
       </section>
       {selected && <CustomerCard key={selected} id={selected} onOpen={(id) => { setSelected(id); setTyped(id) }} />}
     </div>
@@ -190,34 +190,33 @@ function CustomerCard({ id, onOpen }: { id: string; onOpen: (id: string) => void
         </div>
         <div>
           <h3>{t('customers.suggestions')}</h3>
-          {suggestions.isPending && <Spinner />}
-          {suggestions.isError && <Alert>{suggestions.error.message}</Alert>}
-          {suggestions.data && suggestions.data.items.length === 0 && <p className="muted">{t('customers.noSuggestions')}</p>}
-          {suggestions.data && suggestions.data.items.length > 0 && (
-            <ul className="plain-list" data-testid="customer-suggestions">
-              {suggestions.data.items.map((s) => (
-                <li key={s.customer_id} className="suggestion">
-                  <SuggestedName id={s.customer_id} unnamed={unnamed} />
-                  <span className="muted block">
-                    {t('customers.key', { kind: s.key_kind, value: s.key_value })} · {t(`customers.reasons.${s.reason}` as 'customers.reasons.declared_contact', { defaultValue: s.reason })}
-                  </span>
-                  {!c.merged_into && (
-                    <span className="alert-buttons">
-                      <button type="button" className="button" onClick={() => ask(s.customer_id, c.id)} data-testid={`merge-here-${s.customer_id}`}>
-                        {t('customers.mergeHere')}
-                      </button>
-                      <button type="button" className="button" onClick={() => ask(c.id, s.customer_id)}>
-                        {t('customers.mergeThere')}
-                      </button>
-                      <button type="button" className="button link" onClick={() => onOpen(s.customer_id)}>
-                        {t('customers.open')}
-                      </button>
+          <ListState query={suggestions} items={suggestions.data?.items} empty={t('customers.noSuggestions')}>
+            {(items) => (
+              <ul className="plain-list" data-testid="customer-suggestions">
+                {items.map((s) => (
+                  <li key={s.customer_id} className="suggestion">
+                    <SuggestedName id={s.customer_id} unnamed={unnamed} />
+                    <span className="muted block">
+                      {t('customers.key', { kind: s.key_kind, value: s.key_value })} · {t(`customers.reasons.${s.reason}` as 'customers.reasons.declared_contact', { defaultValue: s.reason })}
                     </span>
-                  )}
-                </li>
-              ))}
-            </ul>
-          )}
+                    {!c.merged_into && (
+                      <span className="alert-buttons">
+                        <button type="button" className="button" onClick={() => ask(s.customer_id, c.id)} data-testid={`merge-here-${s.customer_id}`}>
+                          {t('customers.mergeHere')}
+                        </button>
+                        <button type="button" className="button" onClick={() => ask(c.id, s.customer_id)}>
+                          {t('customers.mergeThere')}
+                        </button>
+                        <button type="button" className="button link" onClick={() => onOpen(s.customer_id)}>
+                          {t('customers.open')}
+                        </button>
+                      </span>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ListState>
           {!c.merged_into && !pending && (
             <form
               className="admin-form"

@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
-import { Spinner } from '../../../components/ui/spinner'
 import { useFormatters, useLabel } from '../../../lib/format'
 import { CHANNEL_KEYS, CHANNELS, INBOX_ID, useCreateInbox, useInboxes, useUpdateInbox, type Inbox } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { AdminForm } from './admin-form'
+import { EditButton, NewButton } from './buttons'
 import { TextField } from './fields'
+import { AdminTable, ListState } from './list-state'
 
 type Draft = { existing?: Inbox; id: string; channel: string; name: string; credentials: Record<string, string>; api_base: string; public_url: string }
 
@@ -67,17 +69,9 @@ export function InboxesAdmin({ canEdit }: { canEdit: boolean }) {
       <p className="muted">{t('inboxes.hint')}</p>
       {!canEdit && <Alert tone="info">{t('readOnly')}</Alert>}
       {notice && <Alert tone="info" onDismiss={() => setNotice(null)}>{notice}</Alert>}
-      {canEdit && !draft && (
-        <p>
-          <button type="button" className="button primary" onClick={() => open({ id: '', channel: 'web', name: '', credentials: {}, api_base: '', public_url: '' })} data-testid="inbox-new">
-            {t('inboxes.new')}
-          </button>
-        </p>
-      )}
+      {canEdit && !draft && <NewButton label={t('inboxes.new')} onClick={() => open({ id: '', channel: 'web', name: '', credentials: {}, api_base: '', public_url: '' })} testId="inbox-new" />}
       {draft && (
-        <form className="panel admin-form" onSubmit={submit} aria-labelledby="inbox-form-title" data-testid="inbox-form" noValidate>
-          <h3 id="inbox-form-title">{draft.existing ? t('inboxes.editTitle', { id: draft.id }) : t('inboxes.new')}</h3>
-          {save.error && <Alert onDismiss={() => save.reset()}>{save.error.message}</Alert>}
+        <AdminForm name="inbox" title={draft.existing ? t('inboxes.editTitle', { id: draft.id }) : t('inboxes.new')} onSubmit={submit} onCancel={() => setDraft(null)} save={save} valid={Boolean(valid)}>
           <div className="form-grid">
             <TextField id="inbox-id" label={t('inboxes.id')} value={draft.id} onChange={(id) => setDraft({ ...draft, id: id.trim() })} required maxLength={63} disabled={Boolean(draft.existing)} hint={t('inboxes.idHint')} error={idError} testId="inbox-id" autoComplete="off" />
             <div className="field">
@@ -120,59 +114,34 @@ export function InboxesAdmin({ canEdit }: { canEdit: boolean }) {
             <TextField id="inbox-api-base" label={`${t('inboxes.apiBase')} ${t('optional')}`} type="url" value={draft.api_base} onChange={(api_base) => setDraft({ ...draft, api_base })} hint={t('inboxes.apiBaseHint')} />
             <TextField id="inbox-public-url" label={`${t('inboxes.publicUrl')} ${t('optional')}`} type="url" value={draft.public_url} onChange={(public_url) => setDraft({ ...draft, public_url })} hint={t('inboxes.publicUrlHint')} />
           </div>
-          <div className="form-actions">
-            <button type="submit" className="button primary" disabled={!valid || save.isPending} data-testid="inbox-save">
-              {t('save')}
-            </button>
-            <button type="button" className="button" onClick={() => setDraft(null)}>
-              {t('cancel')}
-            </button>
-          </div>
-        </form>
+        </AdminForm>
       )}
-      {list.isPending && <Spinner />}
-      {list.isError && <Alert>{list.error.message}</Alert>}
-      {list.data && list.data.items.length === 0 && <p className="muted">{t('inboxes.none')}</p>}
-      {list.data && list.data.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="admin-table" data-testid="inbox-list">
-            <thead>
-              <tr>
-                <th scope="col">{t('inboxes.id')}</th>
-                <th scope="col">{t('inboxes.channel')}</th>
-                <th scope="col">{t('inboxes.name')}</th>
-                <th scope="col">{t('inboxes.storedKeys')}</th>
-                <th scope="col">{t('inboxes.updated')}</th>
-                {canEdit && <th scope="col"><span className="visually-hidden">{t('edit')}</span></th>}
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.items.map((inbox) => (
-                <tr key={inbox.id}>
-                  <td className="mono">{inbox.id}</td>
-                  <td>{label('channel', inbox.channel)}</td>
-                  <td>{inbox.name}</td>
+      <ListState query={list} items={list.data?.items} empty={t('inboxes.none')}>
+        {(items) => (
+          <AdminTable testId="inbox-list" columns={[t('inboxes.id'), t('inboxes.channel'), t('inboxes.name'), t('inboxes.storedKeys'), t('inboxes.updated')]} editable={canEdit}>
+            {items.map((inbox) => (
+              <tr key={inbox.id}>
+                <td className="mono">{inbox.id}</td>
+                <td>{label('channel', inbox.channel)}</td>
+                <td>{inbox.name}</td>
+                <td>
+                  {Object.entries(inbox.credentials).map(([key, hint]) => (
+                    <span key={key} className="badge">
+                      {key}: {hint}
+                    </span>
+                  ))}
+                </td>
+                <td>{format.dateTime(inbox.updated_at)}</td>
+                {canEdit && (
                   <td>
-                    {Object.entries(inbox.credentials).map(([key, hint]) => (
-                      <span key={key} className="badge">
-                        {key}: {hint}
-                      </span>
-                    ))}
+                    <EditButton name={inbox.name || inbox.id} onClick={() => open(fromInbox(inbox))} />
                   </td>
-                  <td>{format.dateTime(inbox.updated_at)}</td>
-                  {canEdit && (
-                    <td>
-                      <button type="button" className="button" aria-label={t('editNamed', { name: inbox.name || inbox.id })} onClick={() => open(fromInbox(inbox))}>
-                        {t('edit')}
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+                )}
+              </tr>
+            ))}
+          </AdminTable>
+        )}
+      </ListState>
     </section>
   )
 }

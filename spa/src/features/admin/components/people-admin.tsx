@@ -1,10 +1,12 @@
 import { useState, type FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
-import { Spinner } from '../../../components/ui/spinner'
 import { useLabel } from '../../../lib/format'
 import { CLOCK, SKILL, SLUG, clock, durationSeconds, joinList, splitList, useAdminAgents, useSaveAgent, useSaveTeam, useTeams, type AdminAgent, type Team } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { AdminForm } from './admin-form'
+import { EditButton, NewButton } from './buttons'
 import { DurationField, TextField } from './fields'
+import { AdminTable, ListState } from './list-state'
 
 const DAYS = [0, 1, 2, 3, 4, 5, 6] as const
 const DATE = /^\d{4}-\d{2}-\d{2}$/
@@ -108,17 +110,9 @@ function TeamsPanel({ onSaved }: { onSaved: () => void }) {
     <section className="admin-section" aria-labelledby="teams-title" data-testid="admin-teams">
       <h2 id="teams-title">{t('people.teams')}</h2>
       <p className="muted">{t('people.teamsHint')}</p>
-      {!draft && (
-        <p>
-          <button type="button" className="button primary" onClick={() => open({ ...NEW_TEAM })} data-testid="team-new">
-            {t('people.newTeam')}
-          </button>
-        </p>
-      )}
+      {!draft && <NewButton label={t('people.newTeam')} onClick={() => open({ ...NEW_TEAM })} testId="team-new" />}
       {draft && (
-        <form className="panel admin-form" onSubmit={submit} aria-labelledby="team-form-title" data-testid="team-form" noValidate>
-          <h3 id="team-form-title">{draft.isNew ? t('people.newTeam') : t('people.editTeam', { id: draft.id })}</h3>
-          {save.error && <Alert onDismiss={() => save.reset()}>{save.error.message}</Alert>}
+        <AdminForm name="team" title={draft.isNew ? t('people.newTeam') : t('people.editTeam', { id: draft.id })} onSubmit={submit} onCancel={() => setDraft(null)} save={save} valid={Boolean(valid)}>
           <div className="form-grid">
             <TextField id="team-id" label={t('people.teamId')} value={draft.id} onChange={(id) => setDraft({ ...draft, id: id.trim() })} disabled={!draft.isNew} required maxLength={32} error={idError} hint={t('invalidPattern')} testId="team-id" autoComplete="off" />
             <TextField id="team-name" label={t('people.teamName')} value={draft.name} onChange={(name) => setDraft({ ...draft, name })} required maxLength={100} testId="team-name" />
@@ -173,55 +167,31 @@ function TeamsPanel({ onSaved }: { onSaved: () => void }) {
             )}
             {badClock && <p className="field-error">{t('people.badClock')}</p>}
           </fieldset>
-          <div className="form-actions">
-            <button type="submit" className="button primary" disabled={!valid || save.isPending} data-testid="team-save">
-              {t('save')}
-            </button>
-            <button type="button" className="button" onClick={() => setDraft(null)}>
-              {t('cancel')}
-            </button>
-          </div>
-        </form>
+        </AdminForm>
       )}
-      {teams.isPending && <Spinner />}
-      {teams.isError && <Alert>{teams.error.message}</Alert>}
-      {teams.data && teams.data.items.length === 0 && <p className="muted">{t('people.noTeams')}</p>}
-      {teams.data && teams.data.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="admin-table" data-testid="team-list">
-            <thead>
-              <tr>
-                <th scope="col">{t('people.teamId')}</th>
-                <th scope="col">{t('people.teamName')}</th>
-                <th scope="col">{t('people.shifts')}</th>
-                <th scope="col">{t('people.reassignAfter')}</th>
-                <th scope="col"><span className="visually-hidden">{t('edit')}</span></th>
+      <ListState query={teams} items={teams.data?.items} empty={t('people.noTeams')}>
+        {(items) => (
+          <AdminTable testId="team-list" columns={[t('people.teamId'), t('people.teamName'), t('people.shifts'), t('people.reassignAfter')]}>
+            {items.map((team) => (
+              <tr key={team.id}>
+                <td className="mono">{team.id}</td>
+                <td>{team.name}</td>
+                <td>
+                  {team.shifts.length
+                    ? team.shifts.map((s) => `${s.name} ${clock(s.opens)}–${clock(s.closes)}`).join(', ')
+                    : team.calendar
+                      ? `${clock(team.calendar.opens)}–${clock(team.calendar.closes)}`
+                      : t('people.alwaysOpen')}
+                </td>
+                <td className="mono">{team.reassign_after ?? '—'}</td>
+                <td>
+                  <EditButton name={team.name} onClick={() => open(teamDraft(team))} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {teams.data.items.map((team) => (
-                <tr key={team.id}>
-                  <td className="mono">{team.id}</td>
-                  <td>{team.name}</td>
-                  <td>
-                    {team.shifts.length
-                      ? team.shifts.map((s) => `${s.name} ${clock(s.opens)}–${clock(s.closes)}`).join(', ')
-                      : team.calendar
-                        ? `${clock(team.calendar.opens)}–${clock(team.calendar.closes)}`
-                        : t('people.alwaysOpen')}
-                  </td>
-                  <td className="mono">{team.reassign_after ?? '—'}</td>
-                  <td>
-                    <button type="button" className="button" aria-label={t('editNamed', { name: team.name })} onClick={() => open(teamDraft(team))}>
-                      {t('edit')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </AdminTable>
+        )}
+      </ListState>
     </section>
   )
 }
@@ -277,9 +247,7 @@ function AgentsPanel({ onSaved }: { onSaved: () => void }) {
       <h2 id="agents-title">{t('people.agents')}</h2>
       <p className="muted">{t('people.agentsHint')}</p>
       {draft && (
-        <form className="panel admin-form" onSubmit={submit} aria-labelledby="agent-form-title" data-testid="agent-form" noValidate>
-          <h3 id="agent-form-title">{t('people.editAgent', { name: who(draft.agent) })}</h3>
-          {save.error && <Alert onDismiss={() => save.reset()}>{save.error.message}</Alert>}
+        <AdminForm name="agent" title={t('people.editAgent', { name: who(draft.agent) })} onSubmit={submit} onCancel={() => setDraft(null)} save={save} valid={Boolean(valid)}>
           <fieldset className="inline-choices">
             <legend>{t('people.agentTeams')}</legend>
             {known.length === 0 && <p className="muted">{t('people.noTeamChoice')}</p>}
@@ -328,63 +296,38 @@ function AgentsPanel({ onSaved }: { onSaved: () => void }) {
               <TextField id="agent-capacity-ticket" label={t('people.capacityTicket')} type="number" min={0} max={100} inputMode="numeric" value={draft.ticket} onChange={(ticket) => setDraft({ ...draft, ticket })} required testId="agent-capacity-ticket" />
             </div>
           </fieldset>
-          <div className="form-actions">
-            <button type="submit" className="button primary" disabled={!valid || save.isPending} data-testid="agent-save">
-              {t('save')}
-            </button>
-            <button type="button" className="button" onClick={() => setDraft(null)}>
-              {t('cancel')}
-            </button>
-          </div>
-        </form>
+        </AdminForm>
       )}
-      {agents.isPending && <Spinner />}
-      {agents.isError && <Alert>{agents.error.message}</Alert>}
-      {agents.data && agents.data.items.length === 0 && <p className="muted">{t('people.noAgents')}</p>}
-      {agents.data && agents.data.items.length > 0 && (
-        <div className="table-wrap">
-          <table className="admin-table" data-testid="agent-list">
-            <thead>
-              <tr>
-                <th scope="col">{t('people.agent')}</th>
-                <th scope="col">{t('people.roles')}</th>
-                <th scope="col">{t('people.agentTeams')}</th>
-                <th scope="col">{t('people.skills')}</th>
-                <th scope="col">{t('people.capacity')}</th>
-                <th scope="col"><span className="visually-hidden">{t('edit')}</span></th>
+      <ListState query={agents} items={agents.data?.items} empty={t('people.noAgents')}>
+        {(items) => (
+          <AdminTable testId="agent-list" columns={[t('people.agent'), t('people.roles'), t('people.agentTeams'), t('people.skills'), t('people.capacity')]}>
+            {items.map((agent) => (
+              <tr key={agent.id} data-testid={`agent-row-${agent.email ?? agent.id}`}>
+                <td>
+                  {who(agent)}
+                  {agent.name && agent.email && <span className="muted block">{agent.email}</span>}
+                </td>
+                <td>
+                  {agent.roles.map((role) => (
+                    <span key={role} className="badge role">
+                      {label('role', role)}
+                    </span>
+                  ))}
+                </td>
+                <td>{agent.teams.map((team) => label('team', team)).join(', ') || '—'}</td>
+                <td>{Object.entries(agent.skills).map(([skill, level]) => `${label('ticketType', skill)} ${level}`).join(', ') || '—'}</td>
+                <td>
+                  {`${agent.capacity.chat ?? 0} / ${agent.capacity.ticket ?? 0}`}
+                  {!agent.configured && <span className="muted block">{t('people.notConfigured')}</span>}
+                </td>
+                <td>
+                  <EditButton name={who(agent)} onClick={() => { save.reset(); setDraft(agentDraft(agent, known)) }} testId={`agent-edit-${agent.email ?? agent.id}`} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {agents.data.items.map((agent) => (
-                <tr key={agent.id} data-testid={`agent-row-${agent.email ?? agent.id}`}>
-                  <td>
-                    {who(agent)}
-                    {agent.name && agent.email && <span className="muted block">{agent.email}</span>}
-                  </td>
-                  <td>
-                    {agent.roles.map((role) => (
-                      <span key={role} className="badge role">
-                        {label('role', role)}
-                      </span>
-                    ))}
-                  </td>
-                  <td>{agent.teams.map((team) => label('team', team)).join(', ') || '—'}</td>
-                  <td>{Object.entries(agent.skills).map(([skill, level]) => `${label('ticketType', skill)} ${level}`).join(', ') || '—'}</td>
-                  <td>
-                    {`${agent.capacity.chat ?? 0} / ${agent.capacity.ticket ?? 0}`}
-                    {!agent.configured && <span className="muted block">{t('people.notConfigured')}</span>}
-                  </td>
-                  <td>
-                    <button type="button" className="button" aria-label={t('editNamed', { name: who(agent) })} onClick={() => { save.reset(); setDraft(agentDraft(agent, known)) }} data-testid={`agent-edit-${agent.email ?? agent.id}`}>
-                      {t('edit')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </AdminTable>
+        )}
+      </ListState>
     </section>
   )
 }

@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
-import { Spinner } from '../../../components/ui/spinner'
 import { useLabel } from '../../../lib/format'
 import { CHANNELS, PRIORITIES, TIERS, type Priority, type Tier } from '../../tickets/types'
 import { RULE_ID, SLUG, joinList, splitList, useDryRun, useRules, useSaveRule, type DryRun, type Rule, type RuleSpec, type Trigger } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { AdminForm } from './admin-form'
+import { EditButton, NewButton } from './buttons'
 import { TextField } from './fields'
+import { AdminTable, ListState } from './list-state'
 
 type Draft = {
   isNew: boolean
@@ -154,17 +156,9 @@ export function RulesAdmin() {
         <p className="muted">{t('rules.hint')}</p>
         {rules.data && <p className="muted">{t('rules.revision', { revision: rules.data.revision })}</p>}
         {notice && <Alert tone="info" onDismiss={() => setNotice(null)}>{notice}</Alert>}
-        {!draft && (
-          <p>
-            <button type="button" className="button primary" onClick={() => open(null)} data-testid="rule-new">
-              {t('rules.new')}
-            </button>
-          </p>
-        )}
+        {!draft && <NewButton label={t('rules.new')} onClick={() => open(null)} testId="rule-new" />}
         {draft && (
-          <form className="panel admin-form" onSubmit={submit} aria-labelledby="rule-form-title" data-testid="rule-form" noValidate>
-            <h3 id="rule-form-title">{draft.isNew ? t('rules.new') : t('rules.editTitle', { id: draft.id, version: draft.version })}</h3>
-            {save.error && <Alert onDismiss={() => save.reset()}>{save.error.message}</Alert>}
+          <AdminForm name="rule" title={draft.isNew ? t('rules.new') : t('rules.editTitle', { id: draft.id, version: draft.version })} onSubmit={submit} onCancel={() => setDraft(null)} save={save} valid={Boolean(valid)}>
             <div className="form-grid">
               <TextField id="rule-id" label={t('rules.id')} value={draft.id} onChange={(id) => setDraft({ ...draft, id: id.trim() })} disabled={!draft.isNew} required maxLength={48} error={idError} hint={t('invalidPattern')} testId="rule-id" autoComplete="off" />
               <TextField id="rule-name" label={t('rules.name')} value={draft.name} onChange={(name) => setDraft({ ...draft, name })} required maxLength={100} testId="rule-name" />
@@ -255,60 +249,35 @@ export function RulesAdmin() {
                 </span>
               )}
             </fieldset>
-            <div className="form-actions">
-              <button type="submit" className="button primary" disabled={!valid || save.isPending} data-testid="rule-save">
-                {t('save')}
-              </button>
-              <button type="button" className="button" onClick={() => setDraft(null)}>
-                {t('cancel')}
-              </button>
-            </div>
-          </form>
+          </AdminForm>
         )}
-        {rules.isPending && <Spinner />}
-        {rules.isError && <Alert>{rules.error.message}</Alert>}
-        {rules.data && ordered.length === 0 && <p className="muted">{t('rules.none')}</p>}
-        {ordered.length > 0 && (
-          <div className="table-wrap">
-            <table className="admin-table" data-testid="rule-list">
-              <thead>
-                <tr>
-                  <th scope="col">{t('rules.position')}</th>
-                  <th scope="col">{t('rules.name')}</th>
-                  <th scope="col">{t('rules.when')}</th>
-                  <th scope="col">{t('rules.sets')}</th>
-                  <th scope="col">{t('rules.version')}</th>
-                  <th scope="col"><span className="visually-hidden">{t('edit')}</span></th>
-                </tr>
-              </thead>
-              <tbody>
-                {ordered.map((rule) => {
-                  const { when, sets } = summary(rule)
-                  const hit = hitIds.includes(rule.id)
-                  return (
-                    <tr key={rule.id} className={hit ? 'rule-hit' : undefined} data-testid={`rule-row-${rule.id}`}>
-                      <td>{rule.position}</td>
-                      <td>
-                        <strong>{rule.name}</strong> <span className="mono muted">{rule.id}</span>
-                        {!rule.enabled && <span className="badge">{t('rules.disabled')}</span>}
-                        {rule.stop && <span className="badge">{t('rules.stop')}</span>}
-                        {hit && <span className="badge hit-badge">{t('rules.wouldHit')}</span>}
-                      </td>
-                      <td className="wrap">{when}</td>
-                      <td className="wrap">{sets}</td>
-                      <td>{rule.version}</td>
-                      <td>
-                        <button type="button" className="button" aria-label={t('editNamed', { name: rule.name })} onClick={() => open(rule)} data-testid={`rule-edit-${rule.id}`}>
-                          {t('edit')}
-                        </button>
-                      </td>
-                    </tr>
-                  )
-                })}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <ListState query={rules} items={rules.data?.rules} empty={t('rules.none')}>
+          {(items) => (
+            <AdminTable testId="rule-list" columns={[t('rules.position'), t('rules.name'), t('rules.when'), t('rules.sets'), t('rules.version')]}>
+              {items.map((rule) => {
+                const { when, sets } = summary(rule)
+                const hit = hitIds.includes(rule.id)
+                return (
+                  <tr key={rule.id} className={hit ? 'rule-hit' : undefined} data-testid={`rule-row-${rule.id}`}>
+                    <td>{rule.position}</td>
+                    <td>
+                      <strong>{rule.name}</strong> <span className="mono muted">{rule.id}</span>
+                      {!rule.enabled && <span className="badge">{t('rules.disabled')}</span>}
+                      {rule.stop && <span className="badge">{t('rules.stop')}</span>}
+                      {hit && <span className="badge hit-badge">{t('rules.wouldHit')}</span>}
+                    </td>
+                    <td className="wrap">{when}</td>
+                    <td className="wrap">{sets}</td>
+                    <td>{rule.version}</td>
+                    <td>
+                      <EditButton name={rule.name} onClick={() => open(rule)} testId={`rule-edit-${rule.id}`} />
+                    </td>
+                  </tr>
+                )
+              })}
+            </AdminTable>
+          )}
+        </ListState>
       </section>
       <DryRunPanel onResult={(result) => setHitIds(result ? result.hits.map((h) => h.rule_id) : [])} />
     </div>

@@ -1,11 +1,13 @@
 import { useState, type FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
-import { Spinner } from '../../../components/ui/spinner'
 import { useLabel } from '../../../lib/format'
 import { PRIORITIES, TIERS, type Priority, type Tier } from '../../tickets/types'
 import { DURATION, RULE_ID, SLUG, usePolicies, useSavePolicy, type SlaPolicy } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { AdminForm } from './admin-form'
+import { EditButton, NewButton } from './buttons'
 import { DurationField, TextField } from './fields'
+import { AdminTable, ListState } from './list-state'
 
 type Draft = {
   isNew: boolean
@@ -112,17 +114,9 @@ export function SlaAdmin() {
       <p className="muted">{t('sla.hint')}</p>
       {policies.data && <p className="muted">{t('sla.revision', { revision: policies.data.revision })}</p>}
       {notice && <Alert tone="info" onDismiss={() => setNotice(null)}>{notice}</Alert>}
-      {!draft && (
-        <p>
-          <button type="button" className="button primary" onClick={() => open(null)} data-testid="sla-new">
-            {t('sla.new')}
-          </button>
-        </p>
-      )}
+      {!draft && <NewButton label={t('sla.new')} onClick={() => open(null)} testId="sla-new" />}
       {draft && (
-        <form className="panel admin-form" onSubmit={submit} aria-labelledby="sla-form-title" data-testid="sla-form" noValidate>
-          <h3 id="sla-form-title">{draft.isNew ? t('sla.new') : t('sla.editTitle', { name: draft.name, version: draft.version })}</h3>
-          {save.error && <Alert onDismiss={() => save.reset()}>{save.error.message}</Alert>}
+        <AdminForm name="sla" title={draft.isNew ? t('sla.new') : t('sla.editTitle', { name: draft.name, version: draft.version })} onSubmit={submit} onCancel={() => setDraft(null)} save={save} valid={Boolean(valid)}>
           <div className="form-grid">
             <TextField id="sla-name" label={t('sla.name')} value={draft.name} onChange={(name) => setDraft({ ...draft, name })} required maxLength={100} testId="sla-name" />
             {draft.isNew && <TextField id="sla-id" label={`${t('sla.id')} ${t('optional')}`} value={draft.id} onChange={(id) => setDraft({ ...draft, id: id.trim() })} maxLength={48} hint={t('sla.idHint')} error={idError} autoComplete="off" />}
@@ -182,57 +176,30 @@ export function SlaAdmin() {
             <input type="checkbox" checked={draft.reassign_on_breach} onChange={(e) => setDraft({ ...draft, reassign_on_breach: e.target.checked })} />
             {t('sla.reassignOnBreach')}
           </label>
-          <div className="form-actions">
-            <button type="submit" className="button primary" disabled={!valid || save.isPending} data-testid="sla-save">
-              {t('save')}
-            </button>
-            <button type="button" className="button" onClick={() => setDraft(null)}>
-              {t('cancel')}
-            </button>
-          </div>
-        </form>
+        </AdminForm>
       )}
-      {policies.isPending && <Spinner />}
-      {policies.isError && <Alert>{policies.error.message}</Alert>}
-      {policies.data && policies.data.policies.length === 0 && <p className="muted">{t('sla.none')}</p>}
-      {policies.data && policies.data.policies.length > 0 && (
-        <div className="table-wrap">
-          <table className="admin-table" data-testid="sla-list">
-            <thead>
-              <tr>
-                <th scope="col">{t('sla.name')}</th>
-                <th scope="col">{t('sla.appliesTo')}</th>
-                <th scope="col">{t('sla.firstResponse')}</th>
-                <th scope="col">{t('sla.nextResponse')}</th>
-                <th scope="col">{t('sla.resolution')}</th>
-                <th scope="col">{t('sla.calendar')}</th>
-                <th scope="col">{t('sla.version')}</th>
-                <th scope="col"><span className="visually-hidden">{t('edit')}</span></th>
+      <ListState query={policies} items={policies.data?.policies} empty={t('sla.none')}>
+        {(items) => (
+          <AdminTable testId="sla-list" columns={[t('sla.name'), t('sla.appliesTo'), t('sla.firstResponse'), t('sla.nextResponse'), t('sla.resolution'), t('sla.calendar'), t('sla.version')]}>
+            {items.map((policy) => (
+              <tr key={policy.id} data-testid={`sla-row-${policy.id}`}>
+                <td>
+                  <strong>{policy.name}</strong> <span className="mono muted">{policy.id}</span>
+                </td>
+                <td>{appliesTo(policy)}</td>
+                <td className="mono">{policy.first_response}</td>
+                <td className="mono">{policy.next_response ?? '—'}</td>
+                <td className="mono">{policy.resolution ?? '—'}</td>
+                <td>{policy.calendar === 'business' ? t('sla.business') : t('sla.calendarTime')}</td>
+                <td>{policy.version}</td>
+                <td>
+                  <EditButton name={policy.name} onClick={() => open(policy)} testId={`sla-edit-${policy.id}`} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {policies.data.policies.map((policy) => (
-                <tr key={policy.id} data-testid={`sla-row-${policy.id}`}>
-                  <td>
-                    <strong>{policy.name}</strong> <span className="mono muted">{policy.id}</span>
-                  </td>
-                  <td>{appliesTo(policy)}</td>
-                  <td className="mono">{policy.first_response}</td>
-                  <td className="mono">{policy.next_response ?? '—'}</td>
-                  <td className="mono">{policy.resolution ?? '—'}</td>
-                  <td>{policy.calendar === 'business' ? t('sla.business') : t('sla.calendarTime')}</td>
-                  <td>{policy.version}</td>
-                  <td>
-                    <button type="button" className="button" aria-label={t('editNamed', { name: policy.name })} onClick={() => open(policy)} data-testid={`sla-edit-${policy.id}`}>
-                      {t('edit')}
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+            ))}
+          </AdminTable>
+        )}
+      </ListState>
     </section>
   )
 }

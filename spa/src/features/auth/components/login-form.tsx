@@ -10,7 +10,8 @@ import {
   type Challenge,
   type LoginOutcome,
 } from '../api/login'
-import { authErrorMessage } from '../errors'
+import { authErrorMessage, type AuthStep } from '../errors'
+import { CodeField } from './code-field'
 import { TotpSetup } from './totp-setup'
 import { LanguageSelect } from '../../../components/ui/language-select'
 
@@ -89,14 +90,7 @@ function PasswordStep({ onOutcome }: StepProps) {
           required
         />
       </label>
-      {login.error && (
-        <p className="form-error" role="alert" data-testid="login-error">
-          {authErrorMessage(t, login.error, 'password')}
-        </p>
-      )}
-      <button type="submit" className="button primary" data-testid="login-submit" disabled={login.isPending}>
-        {login.isPending ? t('auth.signingIn') : t('auth.signIn')}
-      </button>
+      <StepSubmit error={login.error} step="password" pending={login.isPending} testId="login-submit" label={t('auth.signIn')} busyLabel={t('auth.signingIn')} />
     </form>
   )
 }
@@ -126,14 +120,7 @@ function NewPasswordStep({ challenge, onOutcome }: StepProps & { challenge: Chal
           autoFocus
         />
       </label>
-      {complete.error && (
-        <p className="form-error" role="alert" data-testid="login-error">
-          {authErrorMessage(t, complete.error, 'new-password')}
-        </p>
-      )}
-      <button type="submit" className="button primary" data-testid="new-password-submit" disabled={complete.isPending}>
-        {complete.isPending ? t('common.saving') : t('auth.setPassword')}
-      </button>
+      <StepSubmit error={complete.error} step="new-password" pending={complete.isPending} testId="new-password-submit" label={t('auth.setPassword')} busyLabel={t('common.saving')} />
     </form>
   )
 }
@@ -152,30 +139,8 @@ function MfaStep({ challenge, onOutcome }: StepProps & { challenge: Challenge })
       <p className="muted" id="mfa-hint">
         {t('mfa.challengeHint')}
       </p>
-      <label>
-        {t('mfa.codeLabel')}
-        <input
-          name="totp"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]{6}"
-          maxLength={6}
-          required
-          autoFocus
-          aria-describedby="mfa-hint"
-          data-testid="mfa-code"
-          value={code}
-          onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
-        />
-      </label>
-      {answer.error && (
-        <p className="form-error" role="alert" data-testid="login-error">
-          {authErrorMessage(t, answer.error, 'mfa')}
-        </p>
-      )}
-      <button type="submit" className="button primary" data-testid="mfa-submit" disabled={answer.isPending}>
-        {answer.isPending ? t('auth.signingIn') : t('mfa.verify')}
-      </button>
+      <CodeField value={code} onChange={setCode} describedBy="mfa-hint" autoFocus />
+      <StepSubmit error={answer.error} step="mfa" pending={answer.isPending} testId="mfa-submit" label={t('mfa.verify')} busyLabel={t('auth.signingIn')} />
     </form>
   )
 }
@@ -213,5 +178,24 @@ function SetupStep({ challenge, onOutcome }: StepProps & { challenge: Challenge 
         onSubmit={(code) => finish.mutate(code)}
       />
     </div>
+  )
+}
+
+type StepSubmitProps = { error: Error | null; step: AuthStep; pending: boolean; testId: string; label: string; busyLabel: string }
+
+/** A step's error (what Cognito refused, in words) and its submit button, off while the step is under way. */
+function StepSubmit({ error, step, pending, testId, label, busyLabel }: StepSubmitProps) {
+  const { t } = useTranslation()
+  return (
+    <>
+      {error && (
+        <p className="form-error" role="alert" data-testid="login-error">
+          {authErrorMessage(t, error, step)}
+        </p>
+      )}
+      <button type="submit" className="button primary" data-testid={testId} disabled={pending}>
+        {pending ? busyLabel : label}
+      </button>
+    </>
   )
 }

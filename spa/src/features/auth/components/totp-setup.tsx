@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { QrCode } from '../../../components/ui/qr-code'
 import { groupSecret, otpauthUri } from '../totp'
+import { CodeField } from './code-field'
 
 type Props = {
   account: string
@@ -49,21 +50,7 @@ export function TotpSetup({ account, secret, loadError, error, pending, onSubmit
           {t('common.loading')}
         </p>
       )}
-      <label>
-        {t('mfa.codeLabel')}
-        <input
-          name="totp"
-          inputMode="numeric"
-          autoComplete="one-time-code"
-          pattern="[0-9]{6}"
-          maxLength={6}
-          required
-          aria-describedby={hintId}
-          data-testid="mfa-code"
-          value={code}
-          onChange={(e) => setCode(e.target.value.replace(/\D/g, ''))}
-        />
-      </label>
+      <CodeField value={code} onChange={setCode} describedBy={hintId} />
       <p id={hintId} className="muted">
         {t('mfa.codeHint')}
       </p>

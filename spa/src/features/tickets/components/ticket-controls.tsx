@@ -1,16 +1,15 @@
 import { useState, type FormEvent } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Alert } from '../../../components/ui/alert'
-import { useLabel } from '../../../lib/format'
+import { useLabel, type LabelGroup } from '../../../lib/format'
 import { useUpdateTicket, type TicketChanges } from '../api/update-ticket'
-import { PRIORITIES, TICKET_STATUSES, TICKET_TYPES, type Priority, type Ticket, type TicketStatus } from '../types'
+import { PRIORITIES, TICKET_STATUSES, TICKET_TYPES, type Ticket } from '../types'
 
 type Props = { ticket: Ticket }
 
 /** Status, priority, type and tags. The API decides which status moves are legal and says why when not. */
 export function TicketControls({ ticket }: Props) {
   const { t } = useTranslation()
-  const label = useLabel()
   const update = useUpdateTicket()
   const [newTag, setNewTag] = useState('')
   const change = (changes: TicketChanges) => update.mutate({ ticketId: ticket.id, changes })
@@ -36,50 +35,9 @@ export function TicketControls({ ticket }: Props) {
         </Alert>
       )}
       <div className="field-grid">
-        <label htmlFor="ticket-status">{t('ticket.status')}</label>
-        <select
-          id="ticket-status"
-          data-testid="status-select"
-          value={pending?.status ?? ticket.status}
-          disabled={update.isPending}
-          onChange={(e) => change({ status: e.target.value as TicketStatus })}
-        >
-          {TICKET_STATUSES.map((status) => (
-            <option key={status} value={status}>
-              {label('status', status)}
-            </option>
-          ))}
-        </select>
-
-        <label htmlFor="ticket-priority">{t('ticket.priority')}</label>
-        <select
-          id="ticket-priority"
-          data-testid="priority-select"
-          value={pending?.priority ?? ticket.priority}
-          disabled={update.isPending}
-          onChange={(e) => change({ priority: e.target.value as Priority })}
-        >
-          {PRIORITIES.map((priority) => (
-            <option key={priority} value={priority}>
-              {label('priority', priority)}
-            </option>
-          ))}
-        </select>
-
-        <label htmlFor="ticket-type">{t('ticket.type')}</label>
-        <select
-          id="ticket-type"
-          data-testid="type-select"
-          value={pending?.type ?? ticket.type}
-          disabled={update.isPending}
-          onChange={(e) => change({ type: e.target.value })}
-        >
-          {types.map((type) => (
-            <option key={type} value={type}>
-              {label('ticketType', type)}
-            </option>
-          ))}
-        </select>
+        <PropertySelect id="ticket-status" testId="status-select" title={t('ticket.status')} group="status" options={TICKET_STATUSES} value={pending?.status ?? ticket.status} disabled={update.isPending} onChange={(status) => change({ status })} />
+        <PropertySelect id="ticket-priority" testId="priority-select" title={t('ticket.priority')} group="priority" options={PRIORITIES} value={pending?.priority ?? ticket.priority} disabled={update.isPending} onChange={(priority) => change({ priority })} />
+        <PropertySelect id="ticket-type" testId="type-select" title={t('ticket.type')} group="ticketType" options={types} value={pending?.type ?? ticket.type} disabled={update.isPending} onChange={(type) => change({ type })} />
       </div>
 
       <div className="tags" role="group" aria-label={t('ticket.tags')}>
@@ -108,5 +66,34 @@ export function TicketControls({ ticket }: Props) {
         </form>
       </div>
     </section>
+  )
+}
+
+type PropertySelectProps<T extends string> = {
+  id: string
+  testId: string
+  title: string
+  /** Which labels name the options. */
+  group: LabelGroup
+  options: readonly T[]
+  value: T
+  disabled: boolean
+  onChange: (value: T) => void
+}
+
+/** One of the ticket's properties as a label and a select of its values (the two cells of a field-grid row). */
+function PropertySelect<T extends string>({ id, testId, title, group, options, value, disabled, onChange }: PropertySelectProps<T>) {
+  const label = useLabel()
+  return (
+    <>
+      <label htmlFor={id}>{title}</label>
+      <select id={id} data-testid={testId} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as T)}>
+        {options.map((option) => (
+          <option key={option} value={option}>
+            {label(group, option)}
+          </option>
+        ))}
+      </select>
+    </>
   )
 }

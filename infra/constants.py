@@ -40,6 +40,10 @@ class Context:
     KB_SYNONYMS = "kefu:kbSynonyms"
     # the help center's absolute address for the links the bot sends (default: "/help/" on the API's host)
     HELP_BASE_URL = "kefu:helpBaseUrl"
+    # the API's public address for the satisfaction survey's links (default: the API's own stage URL)
+    PUBLIC_BASE_URL = "kefu:publicBaseUrl"
+    # "false" sends no satisfaction survey after resolution (default: sent)
+    CSAT_SURVEY = "kefu:csatSurvey"
     # a Bedrock model id for the bot's generative answers grounded in the articles (default: off)
     BOT_GENERATIVE_MODEL = "kefu:botGenerativeModel"
     # the installation's order system (docs/orders.md): its https endpoint (default: no order lookup), the

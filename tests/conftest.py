@@ -16,4 +16,6 @@ from kefu.config import Settings
 for _name, _field in Settings.model_fields.items():
     if _field.is_required() or _field.default == "":
         os.environ.setdefault(f"KEFU_{_name.upper()}", f"placeholder-{_name.replace('_', '-')}")
+# the stream requires an absolute address for the survey's links (a placeholder word would not parse)
+os.environ.setdefault("KEFU_PUBLIC_BASE_URL", "https://api.kefu.test/v1/")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")

@@ -1,4 +1,4 @@
-"""Public HTTP entry points: channel webhooks, web chat and web forms.
+"""Public HTTP entry points: channel webhooks, web chat, web forms and the satisfaction survey's pages.
 
 Thin: parse the request, call one use case, shape the answer. Everything accepted is on the inbound
 queue before the answer goes out.
@@ -6,6 +6,7 @@ queue before the answer goes out.
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -54,6 +55,8 @@ CHAT_BODY = BodyRules(max_bytes=32 * 1024, media_types=frozenset({JSON}))
 CHAT_UPLOAD_BODY = BodyRules(max_bytes=UPLOAD_BODY_BYTES, media_types=frozenset({JSON}))
 # Not text/plain: a cross-site "simple" POST cannot start a session or send a message.
 FORM_BODY = BodyRules(max_bytes=64 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
+# The survey's answer: JSON, or the form its page posts without JavaScript
+SURVEY_BODY = BodyRules(max_bytes=8 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
 # Providers choose their own types (XML, JSON, forms, SNS's text/plain); SNS email notifications are the largest.
 WEBHOOK_BODY = BodyRules(max_bytes=1024 * 1024)
 
@@ -64,6 +67,8 @@ def body_rules_for(event: dict[str, Any]) -> BodyRules:
         return CHAT_UPLOAD_BODY if path.endswith("/attachments") else CHAT_BODY
     if path.startswith("/forms/"):
         return FORM_BODY
+    if path.startswith("/csat/"):
+        return SURVEY_BODY
     return WEBHOOK_BODY
 
 
@@ -111,6 +116,13 @@ class ChatRating(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class SurveyAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: str = Field(max_length=32)  # very_satisfied | satisfied | neutral | dissatisfied
     comment: str | None = Field(default=None, max_length=1000)
 
 
@@ -183,6 +195,80 @@ def rate_chat(inbox: str) -> Response:
     decided("csat", "rated", channel="web", inbox=inbox, ticket_id=rating.ticket_id, rating=rating.rating)
     count("CsatRated", "web")
     return json_response(201, {"ticket_id": rating.ticket_id, "rating": rating.rating})
+
+
+@app.get("/csat/<token>")
+def survey_page(token: str) -> Response:
+    from kefu.services import csat, csat_page
+
+    try:
+        survey, rated = csat.open_survey(store.current(), token)
+    except KefuError as error:
+        return _survey_answer(_page_language(), "gone", http_status_for(error))
+    if rated is not None:
+        return _survey_answer(survey.language, "rated", 200)
+    return _html(csat_page.survey_page(survey.language), 200)
+
+
+@app.post("/csat/<token>")
+def answer_survey(token: str) -> Response:
+    from kefu.services import csat
+
+    event = app.current_event
+    from_page = (event.headers.get("content-type") or "").startswith("application/x-www-form-urlencoded")
+    try:
+        if from_page:
+            fields = urllib.parse.parse_qs(event.decoded_body or "", keep_blank_values=True)
+            choice: object = (fields.get("rating") or [""])[0]
+            comment: object = fields["comment"][0] if fields.get("comment") else None
+        else:
+            body = parse_body(SurveyAnswer, event.decoded_body)
+            choice, comment = body.rating, body.comment
+        survey, rating = csat.answer(store.current(), token, choice, comment)
+    except KefuError as error:
+        if not from_page:
+            raise
+        decided("request", "refused", status=http_status_for(error), reason=error.message, path=event.path)
+        key = {404: "gone", 409: "rated"}.get(http_status_for(error), "error")
+        return _survey_answer(_page_language(), key, http_status_for(error), error.message if key == "error" else None)
+    decided(
+        "csat", "rated", channel=rating.channel, inbox=rating.inbox, ticket_id=rating.ticket_id, rating=rating.rating
+    )
+    count("CsatRated", rating.channel)
+    followed = rating.rating <= csat.FOLLOW_UP_AT_OR_BELOW
+    if from_page:
+        return _survey_answer(survey.language, "followup" if followed else "thanks", 200)
+    return json_response(
+        200,
+        {
+            "ticket_id": rating.ticket_id,
+            "rating": csat.label_of(rating.rating),
+            "score": rating.rating,
+            "follow_up": followed,
+        },
+    )
+
+
+def _page_language() -> str:
+    first = (app.current_event.headers.get("accept-language") or "").split(",")[0].strip().lower()
+    return "zh-CN" if first.startswith("zh") else "en"
+
+
+def _survey_answer(language: str, key: str, status: int, detail: str | None = None) -> Response:
+    from kefu.services import csat_page
+
+    return _html(csat_page.message_page(language, key, detail), status)
+
+
+def _html(body: str, status: int) -> Response:
+    from kefu.knowledge.helpcenter import PAGE_CSP  # the help center's pages' policy: no script at all
+
+    return Response(
+        status_code=status,
+        content_type="text/html; charset=utf-8",
+        body=body,
+        headers={"Content-Security-Policy": PAGE_CSP, "Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
 
 
 @app.get("/widget.js")

@@ -197,7 +197,10 @@ class Api(Construct):
         public(root.add_resource("forms").add_resource("{inbox}").add_resource("tickets"), "POST", "inbox")
         # The chat widget (one <script> tag on the customer's site) comes from the same host as the chat API.
         public(root.add_resource("widget.js"), "GET")
-        public(root.add_resource("csat").add_resource("{token}"), "POST", "token")
+        # The satisfaction survey a resolved ticket's customer is sent (kefu.services.csat): its page and its answer.
+        survey = root.add_resource("csat").add_resource("{token}")
+        public(survey, "GET", "token")
+        public(survey, "POST", "token")
         # The help center: its pages and self-service search, served by a function of its own.
         help_center = root.add_resource("help")
         help_ = apigw.LambdaIntegration(help_function, allow_test_invoke=False)

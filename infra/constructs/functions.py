@@ -30,7 +30,7 @@ from infra.constructs.media import SES_INBOUND_PREFIX
 from infra.constructs.queues import Queues
 from infra.nag import acknowledge, cfn_logical_id
 from kefu.config import SECRETS_PREFIX, Env
-from kefu.store.keys import COUNTER
+from kefu.store.keys import COUNTER, CSAT, NOTIFICATION, TICKET
 
 # build leftovers never ship: bytecode, and the egg-info an editable install writes beside the kefu package
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/*.egg-info"]
@@ -144,7 +144,7 @@ class Functions(Construct):
             sources.SqsEventSource(queues.inbound, batch_size=SQS_BATCH_SIZE, report_batch_item_failures=True)
         )
 
-        # the stream only queues work: replies for the outbound function, files for the media function
+        # the stream mostly queues work: replies for the outbound function, files for the media function
         self.stream = function(
             STREAM_FUNCTION,
             {
@@ -162,7 +162,19 @@ class Functions(Construct):
                 conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{COUNTER}*"]}},
             )
         )
-        key.grant_encrypt(self.stream)  # the table's key: the counter writes are encrypted with it
+        # the satisfaction survey (kefu.services.csat): the survey under its token's hash (CSAT#), its marker and
+        # the message carrying the link in the ticket's partition; a bad rating's follow-up (the ticket's tag, its
+        # internal note and event) and the supervisors' notifications (NOTIFY#). Puts only, on those partitions.
+        self.stream.add_to_role_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:PutItem"],
+                resources=[table.table_arn],
+                conditions={
+                    "ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{TICKET}*", f"{CSAT}*", f"{NOTIFICATION}*"]}
+                },
+            )
+        )
+        key.grant_encrypt(self.stream)  # the table's key: the counter and survey writes are encrypted with it
         queues.outbound.grant_send_messages(self.stream)
         queues.media.grant_send_messages(self.stream)
         queues.routing.grant_send_messages(self.stream)  # routing's work: decide now, check later

@@ -119,6 +119,13 @@ class KefuStack(cdk.Stack):
             key=data.key,
             api_allowed_origins=api_allowed_origins,
         )
+        # the satisfaction survey's links lead to the API's /csat/{token} (kefu.services.csat)
+        functions.stream.add_environment(
+            Env.PUBLIC_BASE_URL, str(self.node.try_get_context(Context.PUBLIC_BASE_URL) or api.url)
+        )
+        survey = self.node.try_get_context(Context.CSAT_SURVEY)
+        if survey is not None:
+            functions.stream.add_environment(Env.CSAT_SURVEY, str(survey).lower())
         # real time for the agent app: the WebSocket API and the pushes from the stream (infra/constructs/realtime.py)
         realtime = Realtime(
             self,

@@ -23,6 +23,7 @@ PUBLIC_ROUTES = {
     ("POST", "/chat/{inbox}/typing"),
     ("POST", "/chat/{inbox}/rating"),
     ("POST", "/forms/{inbox}/tickets"),
+    ("GET", "/csat/{token}"),  # the satisfaction survey's page
     ("POST", "/csat/{token}"),
     ("GET", "/widget.js"),
 }

@@ -32,6 +32,7 @@ EXPECTED_ENV = {
         Env.ROUTING_QUEUE_URL,
         Env.SLA_STATE_MACHINE_ARN,
         Env.BOT_QUEUE_URL,
+        Env.PUBLIC_BASE_URL,  # the satisfaction survey's links
         *SEARCH_ENV,
     },
     "AgentApiFunction": {
@@ -162,10 +163,11 @@ def test_media_downloads_have_their_own_function_and_timeout_apart_from_the_stre
     assert media_queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": [LogicalIds.MEDIA_DLQ, "Arn"]}
     assert media_queue["KmsMasterKeyId"] == {"Fn::GetAtt": [LogicalIds.KEY, "Arn"]}
     assert queues[LogicalIds.MEDIA_DLQ]["Properties"]["KmsMasterKeyId"] == {"Fn::GetAtt": [LogicalIds.KEY, "Arn"]}
-    # the stream never waits on a provider: no media bucket, no secrets; its only writes are counters
+    # the stream never waits on a provider: no media bucket, no secrets; its only writes are counters and
+    # the satisfaction survey's puts (scoped to their partitions, test below), never a delete
     statements = _role_statements(synthesized, "StreamFunction")
     assert not {a for a in _actions(statements) if a.startswith(("s3:", "secretsmanager:"))}
-    assert not {"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & _actions(statements)
+    assert not {"dynamodb:DeleteItem", "dynamodb:BatchWriteItem"} & _actions(statements)
     updates = [s for s in statements if "dynamodb:UpdateItem" in json.dumps(s["Action"])]
     assert len(updates) == 1
     assert updates[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COUNTER#*"]}}
@@ -223,8 +225,17 @@ def test_only_listed_functions_may_send_and_only_to_their_queue(synthesized: Syn
         assert {"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in table_resources
         writes = _resources_for(statements, "dynamodb:PutItem")
         assert ({"Fn::GetAtt": [LogicalIds.TABLE, "Arn"]} in writes) == (
-            spec.construct_id not in ("StreamFunction", "HelpFunction", "RealtimePushFunction")
+            spec.construct_id not in ("HelpFunction", "RealtimePushFunction")
         )
+        if spec.construct_id == "StreamFunction":  # the survey's items only (kefu.services.csat)
+            puts = [
+                s
+                for s in statements
+                if "dynamodb:PutItem" in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+            ]
+            assert [p.get("Condition") for p in puts] == [
+                {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["TICKET#*", "CSAT#*", "NOTIFY#*"]}}
+            ]
         assert all(r != "*" for r in _resources_for(statements, "dynamodb:PutItem"))
         assert not any(a.endswith(":*") or a == "*" for a in _actions(statements)), "no service-wide actions"
         assert "dynamodb:DeleteTable" not in _actions(statements)

@@ -33,6 +33,7 @@ FULL = {
     "KEFU_MEDIA_BUCKET": "kefu-media",
     "KEFU_SECRETS_KMS_KEY_ID": "arn:aws:kms:us-east-1:123456789012:key/k",
     "KEFU_CURSOR_KEY_SECRET_ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:kefu/cursor",
+    "KEFU_PUBLIC_BASE_URL": "https://abc.execute-api.us-east-1.amazonaws.com/v1/",
 }
 MODELS: list[type[Settings]] = [
     WebhooksSettings,
@@ -77,6 +78,21 @@ def test_values_are_checked_not_only_present() -> None:
     with pytest.raises(SettingsError) as failure:
         IngestSettings.from_environ({**FULL, "KEFU_DEDUP_TTL_DAYS": "0"})
     assert "KEFU_DEDUP_TTL_DAYS" in str(failure.value)
+
+
+@pytest.mark.parametrize("value", ["placeholder", "/v1/", "ftp://x/", "https://x/?a=1", "https://a b/"])
+def test_the_surveys_public_address_must_be_an_absolute_http_url(value: str) -> None:
+    with pytest.raises(SettingsError) as failure:
+        StreamSettings.from_environ({**FULL, "KEFU_PUBLIC_BASE_URL": value})
+    assert "KEFU_PUBLIC_BASE_URL" in str(failure.value)
+
+
+def test_the_survey_switch_is_a_boolean() -> None:
+    assert StreamSettings.from_environ(FULL).csat_survey is True
+    assert StreamSettings.from_environ({**FULL, "KEFU_CSAT_SURVEY": "false"}).csat_survey is False
+    with pytest.raises(SettingsError) as failure:
+        StreamSettings.from_environ({**FULL, "KEFU_CSAT_SURVEY": "sometimes"})
+    assert "KEFU_CSAT_SURVEY" in str(failure.value)
 
 
 def test_webhooks_require_their_queue_but_ingest_does_not() -> None:

@@ -53,6 +53,8 @@ class Env:
     ORDERS_SECRET_ARN = "KEFU_ORDERS_SECRET_ARN"  # noqa: S105 - a variable's name, not a secret
     ORDERS_AUTH_HEADER = "KEFU_ORDERS_AUTH_HEADER"
     ORDERS_TIMEOUT_SECONDS = "KEFU_ORDERS_TIMEOUT_SECONDS"
+    PUBLIC_BASE_URL = "KEFU_PUBLIC_BASE_URL"
+    CSAT_SURVEY = "KEFU_CSAT_SURVEY"
 
 
 # Where inbox credentials live in Secrets Manager (the functions' IAM policies are scoped to this prefix).
@@ -67,6 +69,7 @@ class SettingsError(RuntimeError):
 
 
 Required = Annotated[str, Field(min_length=1)]
+PUBLIC_URL = r"^https?://[^\s/?#]+(/[^\s?#]*)?$"  # an absolute http(s) address, no query or fragment
 
 
 class Settings(BaseModel):
@@ -131,6 +134,11 @@ class Settings(BaseModel):
     orders_secret_arn: str | None = None
     orders_auth_header: str = Field(default="Authorization", pattern=r"^[A-Za-z0-9-]{1,64}$")
     orders_timeout_seconds: float = Field(default=3.0, gt=0, le=10)
+    # The public API's base (https://<api>/<stage>/): the satisfaction survey's link is <base>csat/<token>
+    # (kefu.services.csat). Only an absolute http(s) URL: a link a customer's phone cannot open is no link.
+    public_base_url: str | None = Field(default=None, pattern=PUBLIC_URL)
+    # The satisfaction survey after resolution, on the customer's channel (false: none is sent).
+    csat_survey: bool = True
 
     @property
     def allowed_origin_list(self) -> list[str]:
@@ -175,6 +183,7 @@ class IngestSettings(Settings):
 
 class StreamSettings(Settings):
     outbound_queue_url: Required
+    public_base_url: Annotated[str, Field(pattern=PUBLIC_URL)]  # the survey's link (kefu.services.csat)
     media_queue_url: Required
     sla_state_machine_arn: Required
     routing_queue_url: Required

@@ -1,6 +1,6 @@
 """Reactions to table changes, from the DynamoDB stream: agent replies onto the outbound queue (the table is
-the outbox), inbound messages with files onto the media queue, and a ticket's SLA timer replaced when its
-schedule changed.
+the outbox), inbound messages with files onto the media queue, a ticket's SLA timer replaced when its
+schedule changed, and the satisfaction survey sent when a ticket is resolved (a bad rating followed up).
 
 Only quick work happens here: a slow download runs in the media function, with its own batch and timeout,
 so it never holds up a reply behind it in the stream."""
@@ -11,7 +11,7 @@ from typing import Any
 
 from kefu.models import Direction
 from kefu.queues import enqueue_media, enqueue_outbound
-from kefu.services import routing_stream, sla
+from kefu.services import csat, routing_stream, sla
 from kefu.services.media import media_job_for
 from kefu.services.outbound import outbound_job_for
 from kefu.store import Store
@@ -33,8 +33,12 @@ def on_change(
     timer = sla.on_ticket_change(old_image, new_image)
     counted = sla.count_change(store, old_image, new_image)  # the live figures' SLA counters
     routed = routing_stream.react(store, event_name, new_image, old_image)
+    # the survey of a ticket just resolved, the follow-up of a bad rating (kefu.services.csat)
+    surveyed = csat.react(store, event_name, new_image, old_image)
     if routed is not None:
         return routed
+    if surveyed is not None:
+        return surveyed
     if timer is not None:
         return "sla_timer_started" if timer.started else "sla_timer_stopped"
     if counted:

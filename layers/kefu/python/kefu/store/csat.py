@@ -1,17 +1,31 @@
-"""Customer satisfaction: one rating per ticket (pattern 47) and the day's figures (pattern 48).
+"""Customer satisfaction: one rating per ticket (pattern 47), the day's figures (pattern 48) and the surveys
+sent after resolution (patterns 49, 49b).
 
 The rating sits in the ticket's own partition (``keys.csat``), outside the thread's sort-key range, and is
 written on condition that none exists, in one transaction with the day's counters (count and sum), so a
 customer rates a ticket once and the figures never count a rating twice.
+
+A survey is found by the sha256 of its token (the link carries the token, the table only its hash), lives
+``SURVEY_TTL`` (the table's TTL attribute; a read checks the time itself, since TTL deletes late), and is
+written with the ticket's survey marker and the message that carries the link, on condition the ticket has
+no marker yet: one survey per ticket while one is alive.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
+from datetime import timedelta
+from typing import Any
+
 from pydantic import BaseModel
 
-from kefu.errors import Conflict
+from kefu.errors import Conflict, Duplicate
+from kefu.models import Message
 from kefu.store import keys
 from kefu.store.table import Read, Table, Transaction, model_item
+
+SURVEY_TTL = timedelta(days=7)
 
 
 class Rating(BaseModel):
@@ -23,6 +37,22 @@ class Rating(BaseModel):
     team: str | None = None
     assignee: str | None = None
     created_at: str
+
+
+class Survey(BaseModel):
+    """A satisfaction survey sent to the customer of a resolved ticket (pattern 49)."""
+
+    ticket_id: str
+    channel: str
+    inbox: str
+    customer_id: str
+    language: str  # "zh-CN" | "en": the page and the message speak it
+    created_at: str
+    expires_at: int  # epoch seconds (the table's TTL attribute)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class CsatRepository:
@@ -43,6 +73,48 @@ class CsatRepository:
             values={":one": 1, ":zero": 0, ":r": rating.rating, ":e": "counter"},
         )
         self.table.commit(tx)
+
+    def add_survey(self, token: str, survey: Survey, message: Message | None) -> None:
+        """The survey under its token's hash, the ticket's marker and the message carrying the link, at once;
+        ``Duplicate`` when the ticket has a live survey already (nothing written)."""
+        from kefu.store.tickets import TicketRepository
+
+        marker: dict[str, Any] = {
+            **keys.csat_survey_of_ticket(survey.ticket_id).as_dict(),
+            keys.ENTITY: "csat_survey_marker",
+            "ticket_id": survey.ticket_id,
+            "created_at": survey.created_at,
+            keys.TTL_ATTRIBUTE: survey.expires_at,
+        }
+        tx = Transaction()
+        # a marker TTL has not deleted yet counts as gone once its time is past
+        tx.put(
+            marker,
+            condition=f"attribute_not_exists(PK) OR {keys.TTL_ATTRIBUTE} < :now",
+            values={":now": int(time.time())},
+            refused=Duplicate("this ticket was sent a survey already"),
+        )
+        tx.put(
+            model_item(survey, "csat_survey", keys.csat_survey(token_hash(token))),
+            condition="attribute_not_exists(PK)",
+            refused=Conflict("survey token collision"),
+        )
+        if message is not None:
+            TicketRepository(self.table).add_message(tx, message)
+        self.table.commit(tx)
+
+    def surveyed(self, ticket_id: str) -> bool:
+        """Whether the ticket has a live survey (its marker, not yet expired)."""
+        item = self.table.get(keys.csat_survey_of_ticket(ticket_id))
+        return item is not None and int(item.get(keys.TTL_ATTRIBUTE, 0)) > time.time()
+
+    def survey(self, token: str) -> Survey | None:
+        """The live survey of a token (None when unknown or expired)."""
+        item = self.table.get(keys.csat_survey(token_hash(token)), consistent=False)
+        if not item:
+            return None
+        survey = Survey.model_validate(item)
+        return survey if survey.expires_at > time.time() else None
 
     def rating_read(self, ticket_id: str) -> Read[Rating]:
         return Read(keys.csat(ticket_id), Rating.model_validate)

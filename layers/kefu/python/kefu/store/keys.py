@@ -54,6 +54,8 @@ Access patterns (ids are ULIDs; timestamps ISO-8601 UTC with milliseconds, so th
 |46 | who is typing on a ticket (TTL)                 | PK=TYPING#<ticket id>     SK=<customer|agent>                 |
 |47 | a ticket's satisfaction rating                  | PK=TICKET#<id>            SK=CSAT#                            |
 |48 | satisfaction ratings of a day (counters)        | PK=COUNTER#CSAT#<yyyy-mm-dd> SK=ALL                           |
+|49 | a satisfaction survey by its token's hash (TTL) | PK=CSAT#SURVEY#<sha256>   SK=SURVEY                           |
+|49b| the survey a ticket was sent (TTL)              | PK=TICKET#<id>            SK=CSAT#SURVEY                      |
 |60 | a WebSocket connection of the agent app (TTL)   | PK=WSCONN#<connection id> SK=CONN                             |
 |61 | the connections one push goes to (TTL)          | PK=WSTO#<agent#id|team#id|unrouted|floor>  SK=<connection id> |
 |62 | contact reveals of one user in one hour (TTL)   | PK=COUNTER#REVEAL#<yyyy-mm-ddThh>  SK=<agent id>              |
@@ -64,8 +66,12 @@ and online agents' routing profiles carry those GSI1 keys (the live figures read
 are kept by the stream function (kefu/services/stream.py). Pattern 27's list (GSI1 ARTICLES) feeds the admin
 list and a reindex; search itself is in OpenSearch (kefu/knowledge/search.py).
 
-Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): CSAT answers
-(CSAT#), report counters (COUNTER#), imports (IMPORT#).
+Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): report
+counters (COUNTER#), imports (IMPORT#).
+
+Pattern 49 is how ``GET``/``POST /csat/{token}`` find a survey: one GetItem by the token's hash (the token
+itself is never stored); 49b, beside the rating (47) in the ticket's partition, says a survey was sent, so a
+ticket resolved again within the survey's life is not surveyed twice (kefu/store/csat.py).
 
 Pattern 61 is what a push reads: one Query per recipient (the ticket's agent, its team, the floor of supervisors),
 never a scan; pattern 60 holds the audiences of one connection so $disconnect and a gone connection (410) delete
@@ -644,6 +650,19 @@ def typing(ticket_id: str, side: str) -> Key:
 def csat(ticket_id: str) -> Key:
     """A ticket's satisfaction rating (pattern 47), in the ticket's partition, outside its thread's range."""
     return Key(TICKET + ticket_id, CSAT)
+
+
+_SURVEY = "SURVEY"
+
+
+def csat_survey(token_hash: str) -> Key:
+    """A satisfaction survey by the sha256 of its token (pattern 49): the ticket it rates and where it went."""
+    return Key(f"{CSAT}{_SURVEY}#{token_hash}", _SURVEY)
+
+
+def csat_survey_of_ticket(ticket_id: str) -> Key:
+    """The survey a ticket was sent (pattern 49b), in the ticket's partition, outside its thread's range."""
+    return Key(TICKET + ticket_id, CSAT + _SURVEY)
 
 
 def csat_day_counter(day: str) -> Key:

@@ -1,0 +1,283 @@
+"""The satisfaction survey after resolution (docs/metrics.md, "Satisfaction survey").
+
+- **Sent.** When a ticket first becomes ``resolved`` (the stream sees the change), its customer gets a short
+  message on the ticket's own channel, in their language, with a link ``<public base>csat/<token>``. The
+  token is ``secrets.token_urlsafe``; the table keeps only its hash, for ``SURVEY_TTL`` (7 days). One survey
+  per ticket while one is alive, none once the ticket is rated. Web chat has its own rating card in the
+  widget (no link there), a web form has no way back (none sent), and ``KEFU_CSAT_SURVEY=false`` turns it off.
+- **Answered.** ``GET /csat/{token}`` shows the four choices, ``POST /csat/{token}`` stores the answer once
+  through the one rating of the ticket (``CsatRepository.add``), on the 1-5 scale the web chat's rating uses
+  (``SCALE``): the live figures count both alike.
+- **Followed up.** A rating of 2 or less (``dissatisfied``, or one or two stars in the widget) gets the ticket
+  tagged ``csat_followup`` with an internal note and a ``csat_followup`` event, and tells the team's
+  supervisors and the assignee (in-app notifications). The ticket stays resolved: who follows up decides
+  whether to reopen it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from kefu.clock import epoch_after, new_id, now_iso
+from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound, retry_on_concurrent_update
+from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.observability import current_correlation_id, decided
+from kefu.store import Store, Transaction
+from kefu.store.csat import SURVEY_TTL, Rating, Survey
+from kefu.store.table import from_av
+
+# The survey's four answers on the 1-5 scale of the ticket's one rating (the widget rates 1-5 directly).
+# "dissatisfied" is the bottom of the survey's scale, so the bottom of the stored one; 2 is never chosen here.
+SCALE = {"very_satisfied": 5, "satisfied": 4, "neutral": 3, "dissatisfied": 1}
+FOLLOW_UP_AT_OR_BELOW = 2  # dissatisfied in the survey; one or two stars in the widget
+FOLLOW_UP_TAG = "csat_followup"
+IN_WIDGET = frozenset({"web"})  # the widget shows its own rating card once the ticket is resolved
+NO_WAY_BACK = frozenset({"form"})  # a web form's customer is answered by email, never on the form
+TOKEN_BYTES = 24  # 32 characters of the URL-safe alphabet
+TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32}$"  # noqa: S105 - the shape of a link's token, not a secret
+MAX_COMMENT = 1_000
+LANGUAGES = ("zh-CN", "en")
+
+TEXT = {
+    "zh-CN": {
+        "survey": "您的问题已处理完毕。您对本次服务满意吗？请点击链接评价（约 10 秒）：{link} （7 天内有效）",
+        "note": "客户满意度回访：客户评价为「{label}」（{rating}/5）。{comment}请跟进。",
+        "comment": "客户留言：{comment}。",
+    },
+    "en": {
+        "survey": "Your request has been resolved. How satisfied are you with our help? Tell us in 10 seconds: "
+        "{link} (open for 7 days)",
+        "note": "Satisfaction follow-up: the customer rated this conversation '{label}' ({rating}/5). {comment}"
+        "Please follow up.",
+        "comment": 'They wrote: "{comment}". ',
+    },
+}
+LABELS = {
+    "zh-CN": {"very_satisfied": "非常满意", "satisfied": "满意", "neutral": "一般", "dissatisfied": "不满意"},
+    "en": {
+        "very_satisfied": "Very satisfied",
+        "satisfied": "Satisfied",
+        "neutral": "Neutral",
+        "dissatisfied": "Dissatisfied",
+    },
+}
+
+
+def label_of(rating: int) -> str:
+    """The survey's answer a 1-5 rating reads as (a widget's 2 reads as dissatisfied)."""
+    if rating >= 5:
+        return "very_satisfied"
+    if rating == 4:
+        return "satisfied"
+    return "neutral" if rating == 3 else "dissatisfied"
+
+
+def language_for(locale: str | None, text: str) -> str:
+    """The customer's language as the auto-replies pick it: their profile's locale when it is Chinese or
+    English, else the language of what the conversation says."""
+    from kefu.knowledge.bot import language_of
+    from kefu.routing.rules import _language
+
+    return _language(locale) or language_of(text, "zh-CN")
+
+
+def survey_link(base: str, token: str) -> str:
+    return f"{base.rstrip('/')}/csat/{token}"
+
+
+# ---------------------------------------------------------------- the stream's part
+
+
+def react(
+    store: Store, event_name: str, new_image: dict[str, Any] | None, old_image: dict[str, Any] | None
+) -> str | None:
+    """What the survey did with one stream record, or None when the record is none of its business: a ticket
+    that became resolved is surveyed, a bad rating is followed up."""
+    if not new_image:
+        return None
+    entity = (new_image.get("entity") or {}).get("S")
+    if entity == "ticket" and _status(new_image) == TicketStatus.RESOLVED.value:
+        if old_image is not None and _status(old_image) == TicketStatus.RESOLVED.value:
+            return None  # still resolved: a tag, an assignment, ...
+        return send_survey(store, Ticket.model_validate(from_av(new_image)))
+    if entity == "csat" and event_name == "INSERT":
+        rating = Rating.model_validate(from_av(new_image))
+        return follow_up(store, rating) if rating.rating <= FOLLOW_UP_AT_OR_BELOW else None
+    return None
+
+
+def _status(image: dict[str, Any]) -> str | None:
+    return (image.get("status") or {}).get("S")
+
+
+def send_survey(store: Store, ticket: Ticket) -> str:
+    """Survey the customer of a ticket that was just resolved, on its channel; what happened, for the log."""
+    from kefu.config import get_settings
+
+    settings = get_settings()
+    return _survey_outcome(store, ticket, settings.csat_survey, settings.public_base_url)
+
+
+def _survey_outcome(store: Store, ticket: Ticket, enabled: bool, base: str | None) -> str:
+    if not enabled:
+        return "csat_survey_off"
+    if ticket.channel in IN_WIDGET:
+        return "csat_in_widget"
+    if ticket.channel in NO_WAY_BACK or not ticket.contact:
+        return "csat_no_way_back"
+    if not base:
+        return "csat_no_public_url"
+    if store.csat.get(ticket.id) is not None:
+        return "csat_rated_already"
+    if store.csat.surveyed(ticket.id):  # read first: the transaction's condition is for a race only
+        return "csat_surveyed_already"
+    customer = store.customers.find(ticket.customer_id)
+    language = language_for(customer.locale if customer else None, f"{ticket.subject} {ticket.last_message_preview}")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    stamp = now_iso()
+    survey = Survey(
+        ticket_id=ticket.id,
+        channel=ticket.channel,
+        inbox=ticket.inbox,
+        customer_id=ticket.customer_id,
+        language=language,
+        created_at=stamp,
+        expires_at=epoch_after(SURVEY_TTL),
+    )
+    message = Message(
+        id=new_id(),
+        ticket_id=ticket.id,
+        conversation_key=ticket.conversation_key,
+        direction=Direction.OUTBOUND,
+        author_type=AuthorType.SYSTEM,
+        body=TEXT[language]["survey"].format(link=survey_link(base, token)),
+        channel=ticket.channel,
+        inbox=ticket.inbox,
+        delivery_status=DeliveryStatus.QUEUED,  # the stream puts it on the outbound queue like any reply
+        created_at=stamp,
+        correlation_id=current_correlation_id(),
+    )
+    try:
+        store.csat.add_survey(token, survey, message)
+    except Duplicate:
+        return "csat_surveyed_already"
+    return "csat_survey_sent"
+
+
+def follow_up(store: Store, rating: Rating) -> str:
+    """A bad rating: the ticket tagged ``csat_followup`` with an internal note and an event, its team's
+    supervisors and its assignee notified, once (a replayed record finds the tag and does nothing)."""
+    from kefu.routing.rules import DEFAULT_TEAM
+
+    def attempt() -> str:
+        ticket = store.tickets.find(rating.ticket_id)
+        if ticket is None:
+            return "csat_followup_no_ticket"
+        if FOLLOW_UP_TAG in ticket.tags:
+            return "csat_followup_already"
+        stamp = now_iso()
+        expected = ticket.version
+        ticket.tags = [*ticket.tags, FOLLOW_UP_TAG]
+        ticket.updated_at = stamp
+        ticket.version += 1
+        label = label_of(rating.rating)
+        note = _follow_up_note(ticket, rating, label, stamp)
+        tx = Transaction()
+        store.tickets.add_ticket(tx, ticket, expected_version=expected)
+        store.tickets.add_message(tx, note)
+        store.tickets.add_event(
+            tx,
+            TicketEvent(
+                id=new_id(),
+                ticket_id=ticket.id,
+                type="csat_followup",
+                actor_type=AuthorType.SYSTEM,
+                data={"rating": rating.rating, "answer": label, "message_id": note.id, "channel": rating.channel},
+                created_at=stamp,
+            ),
+        )
+        team = ticket.team or DEFAULT_TEAM
+        recipients = [f"supervisors#{team}", *([f"agent#{ticket.assignee}"] if ticket.assignee else [])]
+        for recipient in recipients:
+            store.sla.add_notification(
+                tx,
+                recipient,
+                {
+                    "id": new_id(),
+                    "kind": "csat_followup",
+                    "ticket_id": ticket.id,
+                    "subject": ticket.subject,
+                    "target": None,
+                    "level": 0,
+                    "reason": f"the customer rated the conversation {label} ({rating.rating}/5)",
+                    "due_at": None,
+                    "created_at": stamp,
+                },
+            )
+        store.tickets.commit(tx)
+        return "csat_followup"
+
+    outcome = retry_on_concurrent_update(attempt)
+    decided("csat", outcome, channel=rating.channel, inbox=rating.inbox, ticket_id=rating.ticket_id)
+    return outcome
+
+
+def _follow_up_note(ticket: Ticket, rating: Rating, label: str, stamp: str) -> Message:
+    language = language_for(None, f"{rating.comment} {ticket.subject} {ticket.last_message_preview}")
+    text = TEXT[language]
+    comment = text["comment"].format(comment=rating.comment) if rating.comment else ""
+    return Message(
+        id=new_id(),
+        ticket_id=ticket.id,
+        conversation_key=ticket.conversation_key,
+        direction=Direction.OUTBOUND,
+        author_type=AuthorType.SYSTEM,
+        body=text["note"].format(label=LABELS[language][label], rating=rating.rating, comment=comment),
+        internal=True,  # agents only: internal notes carry no conversation keys (kefu.store.keys)
+        channel=ticket.channel,
+        inbox=ticket.inbox,
+        delivery_status=DeliveryStatus.NOT_SENT,
+        created_at=stamp,
+    )
+
+
+# ---------------------------------------------------------------- the customer's part
+
+
+def open_survey(store: Store, token: str) -> tuple[Survey, Rating | None]:
+    """The survey a link leads to and the ticket's rating if it has one (404 for an unknown or expired link)."""
+    import re
+
+    survey = store.csat.survey(token) if re.match(TOKEN_PATTERN, token) else None
+    if survey is None:
+        raise NotFound("this survey link is unknown or has expired")
+    return survey, store.csat.get(survey.ticket_id)
+
+
+def answer(store: Store, token: str, choice: object, comment: object) -> tuple[Survey, Rating]:
+    """The customer's answer, stored once as the ticket's rating: 404 unknown link, 400 naming the field,
+    409 when the ticket has been rated already (nothing changed)."""
+    survey, rated = open_survey(store, token)
+    if not isinstance(choice, str) or choice not in SCALE:
+        raise InvalidInput(f"rating: one of {', '.join(SCALE)}")
+    if comment is not None and not isinstance(comment, str):
+        raise InvalidInput("comment: text")
+    text = (comment or "").strip()
+    if len(text) > MAX_COMMENT:
+        raise InvalidInput(f"comment: at most {MAX_COMMENT} characters")
+    if rated is not None:
+        raise Conflict("this conversation has been rated already")
+    ticket = store.tickets.find(survey.ticket_id)
+    record = Rating(
+        ticket_id=survey.ticket_id,
+        rating=SCALE[choice],
+        comment=text,
+        channel=survey.channel,
+        inbox=survey.inbox,
+        team=ticket.team if ticket else None,
+        assignee=ticket.assignee if ticket else None,
+        created_at=now_iso(),
+    )
+    store.csat.add(record)  # on condition: a second answer at the same moment is refused here
+    return survey, record

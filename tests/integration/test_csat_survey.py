@@ -1,0 +1,260 @@
+"""The satisfaction survey through the real handlers (docs/metrics.md, "Satisfaction survey"): a Telegram
+ticket is resolved, the stream stores the survey and its message, the outbound function sends the link to a
+Telegram API on this machine, the page renders, the answer is stored once (second: 409), the live figures
+move, and a dissatisfied answer is followed up (tag, internal note, event, supervisors' notification)."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
+
+import pytest
+
+from kefu.auth import Caller
+from kefu.channels.base import InboxConfig
+from kefu.clock import now_iso
+from kefu.inbound import InboundMessage, Sender
+from kefu.models import AuthorType, Direction, TicketStatus
+from kefu.services import tickets
+from kefu.services.admin import save_inbox
+from kefu.services.ingest import ingest_message
+from kefu.store import keys
+from kefu.store.csat import token_hash
+from outbound.handler import lambda_handler as outbound
+from stream.handler import lambda_handler as stream
+from tests.integration.conftest import Cloud
+from tests.integration.test_chat_flow import agent, call, start_chat
+from tests.support.aws_events import api_event
+from webhooks.handler import lambda_handler as webhooks
+
+AGENT = Caller(id="agent-1", roles=["agent"])
+LINK = re.compile(r"https://api\.kefu\.test/v1/csat/([A-Za-z0-9_-]{32})")
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+class Telegram(BaseHTTPRequestHandler):
+    sent: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        Telegram.sent.append({"path": self.path, **json.loads(body)})
+        answer = json.dumps({"ok": True, "result": {"message_id": len(Telegram.sent)}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def telegram() -> Iterator[str]:
+    Telegram.sent = []
+    server = HTTPServer(("127.0.0.1", 0), Telegram)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def drain_stream(cloud: Cloud) -> None:
+    for _ in range(5):
+        cloud.run_stream(stream)
+
+
+def telegram_ticket(cloud: Cloud, api_base: str, text: str, locale: str | None) -> str:
+    save_inbox(
+        cloud.store,
+        InboxConfig(
+            id="tg", channel="telegram", api_base=api_base, credentials={"secret_token": "s", "bot_token": "1:t"}
+        ),
+    )
+    result = ingest_message(
+        cloud.store,
+        InboundMessage(
+            channel="telegram",
+            inbox="tg",
+            provider_message_id="tg-1",
+            conversation_key="telegram:tg:42",
+            sender=Sender(channel="telegram", external_id="42", name="Wang", locale=locale),
+            text=text,
+            received_at=now_iso(),
+        ),
+    )
+    assert result.ticket_id
+    return result.ticket_id
+
+
+def resolve(cloud: Cloud, ticket_id: str, status: TicketStatus = TicketStatus.RESOLVED) -> None:
+    tickets.update_ticket(cloud.store, AGENT, ticket_id, tickets.TicketChanges(status=status))
+    drain_stream(cloud)
+
+
+def survey_call(method: str, token: str, body: Any = None, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    return call(
+        webhooks,
+        api_event(
+            method,
+            f"/csat/{token}",
+            resource="/csat/{token}",
+            body=body,
+            headers=headers,
+            path_params={"token": token},
+        ),
+    )
+
+
+def test_a_resolved_telegram_ticket_is_surveyed_answered_once_and_followed_up(cloud: Cloud, telegram: str) -> None:
+    ticket_id = telegram_ticket(cloud, telegram, "我的订单还没有到", locale=None)
+    tickets.reply(cloud.store, AGENT, ticket_id, "已为您催促快递", internal=False)
+    drain_stream(cloud)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert len(Telegram.sent) == 1  # the agent's reply
+
+    resolve(cloud, ticket_id)
+    messages, _ = cloud.store.tickets.thread(ticket_id)
+    surveys = [m for m in messages if m.author_type == AuthorType.SYSTEM and m.direction == Direction.OUTBOUND]
+    assert len(surveys) == 1 and not surveys[0].internal
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert len(Telegram.sent) == 2
+    sent = Telegram.sent[-1]
+    assert sent["path"] == "/bot1:t/sendMessage" and sent["chat_id"] == "42"
+    found = LINK.search(sent["text"])
+    assert found, sent["text"]
+    assert "满意" in sent["text"]  # the customer wrote Chinese: the survey speaks it
+    token = found.group(1)
+    stored = cloud.store.table.get(keys.csat_survey(token_hash(token)))
+    assert stored and token not in json.dumps(stored)  # only the token's hash is kept
+    assert stored[keys.TTL_ATTRIBUTE] > 0
+
+    # resolved again (reopened in between): no second survey
+    resolve(cloud, ticket_id, TicketStatus.IN_PROGRESS)
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert len(Telegram.sent) == 2
+
+    # the page: four choices and a comment, in Chinese first
+    status, page = survey_call("GET", token)
+    assert status == 200
+    assert '<html lang="zh-CN">' in page
+    assert page.count('type="radio" name="rating"') == 4
+    assert "非常满意" in page and "Very satisfied" in page and 'name="comment"' in page
+    status, page = survey_call("GET", "x" * 32)
+    assert status == 404 and "<html" in page
+
+    # bad answers: 400 naming the field, nothing stored
+    status, answer = survey_call("POST", token, {"rating": "great"})
+    assert status == 400 and "rating" in answer["message"], answer
+    status, answer = survey_call("POST", token, {"rating": "neutral", "comment": "x" * 1001})
+    assert status == 400 and "comment" in answer["message"], answer
+    status, answer = survey_call("POST", "y" * 32, {"rating": "neutral"})
+    assert status == 404, answer
+    assert cloud.store.csat.get(ticket_id) is None
+
+    # the page's own form (no JavaScript): stored once
+    form = urllib.parse.urlencode({"rating": "dissatisfied", "comment": "太慢了"})
+    status, page = survey_call("POST", token, form, FORM)
+    assert status == 200 and "主管" in page, page
+    rating = cloud.store.csat.get(ticket_id)
+    assert rating is not None and (rating.rating, rating.comment, rating.channel) == (1, "太慢了", "telegram")
+    status, answer = survey_call("POST", token, {"rating": "very_satisfied"})
+    assert status == 409 and "rated already" in answer["message"], answer
+    assert cloud.store.csat.get(ticket_id).rating == 1  # type: ignore[union-attr]
+    status, page = survey_call("GET", token)
+    assert status == 200 and "评价过" in page and 'type="radio"' not in page
+
+    live = agent("GET", "/api/v1/metrics/live")[1]["csat"]
+    assert (live["ratings"], live["rated_1"], live["average"]) == (1, 1, 1.0)
+
+    # the follow-up, from the stream: tag, internal note, event, the supervisors told
+    drain_stream(cloud)
+    ticket = cloud.store.tickets.get(ticket_id)
+    assert "csat_followup" in ticket.tags and ticket.status == TicketStatus.RESOLVED
+    messages, events = cloud.store.tickets.thread(ticket_id)
+    notes = [m for m in messages if m.internal and m.author_type == AuthorType.SYSTEM]
+    assert len(notes) == 1 and "不满意" in notes[0].body and "太慢了" in notes[0].body
+    assert [e.data["answer"] for e in events if e.type == "csat_followup"] == ["dissatisfied"]
+    notices = cloud.store.sla.notifications(f"supervisors#{ticket.team or 'general'}")
+    assert [n["kind"] for n in notices] == ["csat_followup"]
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert len(Telegram.sent) == 2  # the note never leaves
+    drain_stream(cloud)
+    assert len([e for e in cloud.store.tickets.thread(ticket_id)[1] if e.type == "csat_followup"]) == 1
+
+
+def test_english_customer_gets_english_and_a_good_answer_needs_no_follow_up(cloud: Cloud, telegram: str) -> None:
+    ticket_id = telegram_ticket(cloud, telegram, "where is my parcel", locale="en-US")
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    text = Telegram.sent[-1]["text"]
+    assert "How satisfied" in text, text
+    token = LINK.search(text).group(1)  # type: ignore[union-attr]
+    status, page = survey_call("GET", token)
+    assert status == 200 and '<html lang="en">' in page
+    status, answer = survey_call("POST", token, {"rating": "very_satisfied", "comment": "quick"})
+    assert status == 200 and answer == {
+        "ticket_id": ticket_id,
+        "rating": "very_satisfied",
+        "score": 5,
+        "follow_up": False,
+    }
+    drain_stream(cloud)
+    assert "csat_followup" not in cloud.store.tickets.get(ticket_id).tags
+
+
+def test_web_chat_keeps_its_card_and_a_bad_widget_rating_is_followed_up_too(cloud: Cloud) -> None:
+    session = start_chat()
+    ticket_id = session["ticket_id"]
+    call(
+        webhooks,
+        api_event(
+            "POST",
+            "/chat/web/messages",
+            resource="/chat/{inbox}/messages",
+            body={"text": "hello"},
+            headers={"Authorization": f"Bearer {session['session_token']}"},
+            path_params={"inbox": "web"},
+        ),
+    )
+    from ingest.handler import lambda_handler as ingest
+
+    cloud.run_sqs(ingest, cloud.inbound_url)
+    resolve(cloud, ticket_id)
+    messages, _ = cloud.store.tickets.thread(ticket_id)
+    assert not [m for m in messages if m.author_type == AuthorType.SYSTEM and "/csat/" in m.body]
+    status, answer = call(
+        webhooks,
+        api_event(
+            "POST",
+            "/chat/web/rating",
+            resource="/chat/{inbox}/rating",
+            body={"rating": 2},
+            headers={"Authorization": f"Bearer {session['session_token']}"},
+            path_params={"inbox": "web"},
+        ),
+    )
+    assert status == 201, answer
+    drain_stream(cloud)
+    assert "csat_followup" in cloud.store.tickets.get(ticket_id).tags
+
+
+def test_the_switch_turns_the_survey_off(cloud: Cloud, telegram: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kefu.config import Env, get_settings
+
+    monkeypatch.setenv(Env.CSAT_SURVEY, "false")
+    get_settings.cache_clear()
+    ticket_id = telegram_ticket(cloud, telegram, "hi", locale=None)
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert Telegram.sent == []
+    assert cloud.store.table.get(keys.csat_survey_of_ticket(ticket_id)) is None

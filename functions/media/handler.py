@@ -16,11 +16,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import aws, store
-from kefu.config import MAX_RECEIVE_COUNT, MediaSettings, require
-from kefu.errors import ProviderError
+from kefu.config import MediaSettings, require
 from kefu.inbound import MediaJob
-from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
-from kefu.queues import delay_redelivery
+from kefu.observability import logger
+from kefu.queues import run_job
 from kefu.services.media import store_job_media, wire_email
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
@@ -34,22 +33,12 @@ processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failu
 
 
 def record_handler(record: SQSRecord) -> str:
-    with bound(from_sqs_record(record)), failures_logged("media", decided_already=(ProviderError,)):
-        job = MediaJob.model_validate_json(record.body)
-        attempt = int(record.attributes.approximate_receive_count)
-        facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}
-        try:
-            outcome = store_job_media(store.current(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
-        except ProviderError as err:
-            retry = err.retryable and attempt < MAX_RECEIVE_COUNT
-            decided("media", "retry" if retry else "gave_up", attempt=attempt, reason=err.message, **facts)
-            count("MediaRetry" if retry else "MediaGaveUp", job.channel)
-            if retry:
-                delay_redelivery(record.event_source_arn, record.receipt_handle, attempt)
-            raise
-        decided("media", outcome, attempt=attempt, **facts)
-        count(f"Media{outcome.title().replace('_', '')}", job.channel)
-        return outcome
+    return run_job(
+        record,
+        MediaJob,
+        "media",
+        lambda job, final_attempt: store_job_media(store.current(), job, final_attempt=final_attempt),
+    )
 
 
 @logger.inject_lambda_context

@@ -15,11 +15,10 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from kefu import aws, store
-from kefu.config import MAX_RECEIVE_COUNT, OutboundSettings, require
-from kefu.errors import ProviderError
+from kefu.config import OutboundSettings, require
 from kefu.inbound import OutboundJob
-from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
-from kefu.queues import delay_redelivery
+from kefu.observability import logger
+from kefu.queues import run_job
 from kefu.services.media import wire_email
 from kefu.services.outbound import deliver
 
@@ -32,22 +31,12 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def record_handler(record: SQSRecord) -> str:
-    with bound(from_sqs_record(record)), failures_logged("outbound", decided_already=(ProviderError,)):
-        job = OutboundJob.model_validate_json(record.body)
-        attempt = int(record.attributes.approximate_receive_count)
-        facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}
-        try:
-            outcome = deliver(store.current(), job, final_attempt=attempt >= MAX_RECEIVE_COUNT)
-        except ProviderError as err:
-            retry = err.retryable and attempt < MAX_RECEIVE_COUNT
-            decided("outbound", "retry" if retry else "gave_up", attempt=attempt, reason=err.message, **facts)
-            count("OutboundRetry" if retry else "OutboundGaveUp", job.channel)
-            if retry:
-                delay_redelivery(record.event_source_arn, record.receipt_handle, attempt)
-            raise
-        decided("outbound", outcome, attempt=attempt, **facts)
-        count(f"Outbound{outcome.capitalize()}", job.channel)
-        return outcome
+    return run_job(
+        record,
+        OutboundJob,
+        "outbound",
+        lambda job, final_attempt: deliver(store.current(), job, final_attempt=final_attempt),
+    )
 
 
 @logger.inject_lambda_context

@@ -1,13 +1,23 @@
 """Putting work on the queues: on the FIFO ones one message group per conversation, deduplicated on the
-provider's id; every message carries the current correlation id as a message attribute (kefu.observability)."""
+provider's id; every message carries the current correlation id as a message attribute (kefu.observability).
+And taking a provider job off its queue again (`run_job`): its retries, backoff, decision log and metrics."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
+
 from kefu import aws
-from kefu.config import get_settings
+from kefu.config import MAX_RECEIVE_COUNT, get_settings
+from kefu.errors import ProviderError
 from kefu.inbound import InboundMessage, MediaJob, OutboundJob
-from kefu.observability import sqs_attributes
+from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, sqs_attributes
 from kefu.routing.jobs import MAX_DELAY_SECONDS, RoutingJob
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+JobT = TypeVar("JobT", MediaJob, OutboundJob)
 
 SQS_BATCH = 10
 
@@ -86,3 +96,28 @@ def delay_redelivery(queue_arn: str, receipt_handle: str, attempt: int) -> None:
         )
     except (ClientError, BotoCoreError):
         return
+
+
+def run_job(record: SQSRecord, model: type[JobT], use_case: str, work: Callable[[JobT, bool], str]) -> str:
+    """One provider job from its queue: `work(job, final_attempt)` says what became of it (its outcome, logged
+    as the use case's decision and counted as the metric `<UseCase><Outcome>`, e.g. MediaPartlyStored). A
+    ProviderError is a retry (backed off, counted <UseCase>Retry) while receives are left and the error is
+    retryable, else a give-up (<UseCase>GaveUp); either way it is raised again, so the batch reports the record
+    as failed and the queue (and after the last try its DLQ) keeps the job."""
+    metric = use_case.title()
+    with bound(from_sqs_record(record)), failures_logged(use_case, decided_already=(ProviderError,)):
+        job = model.model_validate_json(record.body)
+        attempt = int(record.attributes.approximate_receive_count)
+        facts = {"channel": job.channel, "inbox": job.inbox, "ticket_id": job.ticket_id, "message_id": job.message_id}
+        try:
+            outcome = work(job, attempt >= MAX_RECEIVE_COUNT)
+        except ProviderError as err:
+            retry = err.retryable and attempt < MAX_RECEIVE_COUNT
+            decided(use_case, "retry" if retry else "gave_up", attempt=attempt, reason=err.message, **facts)
+            count(f"{metric}Retry" if retry else f"{metric}GaveUp", job.channel)
+            if retry:
+                delay_redelivery(record.event_source_arn, record.receipt_handle, attempt)
+            raise
+        decided(use_case, outcome, attempt=attempt, **facts)
+        count(metric + outcome.title().replace("_", ""), job.channel)
+        return outcome

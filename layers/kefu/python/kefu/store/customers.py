@@ -65,29 +65,25 @@ class CustomerRepository:
 
     def with_contact(self, kind: str, value: str, limit: int = MAX_CONTACT_MATCHES) -> list[str]:
         """Customers who declared this phone number or email address themselves (pattern 17)."""
-        out: list[str] = []
-        for item in self.table.query(
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues=to_av({":pk": keys.contact_partition(kind, value)}),
-            Limit=limit,
-        ):
-            out.append(str(item["customer_id"]))
-            if len(out) >= limit:
-                break
-        return out
+        return [
+            str(item["customer_id"])
+            for item in self.table.first(
+                limit,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=to_av({":pk": keys.contact_partition(kind, value)}),
+            )
+        ]
 
     def suggestions(self, customer_id: str, limit: int = MAX_SUGGESTIONS) -> list[DuplicateSuggestion]:
         partition, prefix = keys.suggestions_of(customer_id)
-        out: list[DuplicateSuggestion] = []
-        for item in self.table.query(
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
-            ExpressionAttributeValues=to_av({":pk": partition, ":s": prefix}),
-            Limit=limit,
-        ):
-            out.append(DuplicateSuggestion.model_validate(item))
-            if len(out) >= limit:
-                break
-        return out
+        return [
+            DuplicateSuggestion.model_validate(item)
+            for item in self.table.first(
+                limit,
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
+                ExpressionAttributeValues=to_av({":pk": partition, ":s": prefix}),
+            )
+        ]
 
     def get_merge(self, merge_id: str) -> CustomerMerge:
         item = self.table.get(keys.merge(merge_id))
@@ -194,17 +190,12 @@ class CustomerRepository:
             },
             refused=refused,
         )
-        tx.update(
-            keys.customer(target.id),
-            "SET identities = :ids, merged_from = :from, version = :next, updated_at = :u",
-            condition="version = :v AND attribute_not_exists(merged_into)",
-            values={
-                ":ids": [i.model_dump() for i in [*target.identities, *moved]],
-                ":from": [*target.merged_from, source.id],
-                ":next": target.version + 1,
-                ":u": merge.created_at,
-                ":v": target.version,
-            },
+        _rewrite_target(
+            tx,
+            target,
+            [*target.identities, *moved],
+            [*target.merged_from, source.id],
+            at=merge.created_at,
             refused=refused,
         )
         tx.put(model_item(merge, "customer_merge", keys.merge(merge.id)), condition="attribute_not_exists(PK)")
@@ -234,17 +225,12 @@ class CustomerRepository:
             },
             refused=refused,
         )
-        tx.update(
-            keys.customer(target.id),
-            "SET identities = :ids, merged_from = :from, version = :next, updated_at = :u",
-            condition="version = :v AND attribute_not_exists(merged_into)",
-            values={
-                ":ids": [i.model_dump() for i in remaining],
-                ":from": [c for c in target.merged_from if c != source.id],
-                ":next": target.version + 1,
-                ":u": audit.created_at,
-                ":v": target.version,
-            },
+        _rewrite_target(
+            tx,
+            target,
+            remaining,
+            [c for c in target.merged_from if c != source.id],
+            at=audit.created_at,
             refused=refused,
         )
         tx.update(
@@ -268,3 +254,29 @@ class CustomerRepository:
                 values={":owner": from_id},
                 refused=refused,
             )
+
+
+def _rewrite_target(
+    tx: Transaction,
+    target: Customer,
+    identities: list[Identity],
+    merged_from: list[str],
+    *,
+    at: str,
+    refused: KefuError,
+) -> None:
+    """A merge's (or unmerge's) change to the customer that stays: its identities and the customers merged
+    into it, if it is still the version read and has not been merged away itself meanwhile."""
+    tx.update(
+        keys.customer(target.id),
+        "SET identities = :ids, merged_from = :from, version = :next, updated_at = :u",
+        condition="version = :v AND attribute_not_exists(merged_into)",
+        values={
+            ":ids": [i.model_dump() for i in identities],
+            ":from": merged_from,
+            ":next": target.version + 1,
+            ":u": at,
+            ":v": target.version,
+        },
+        refused=refused,
+    )

@@ -118,18 +118,13 @@ class KnowledgeRepository:
         self.table.put(model_item(gap, GAP_ENTITY, keys.kb_gap(gap.created_at, gap.id)))
 
     def gaps(self, day: str, limit: int = 100) -> list[KbGap]:
-        items = self.table.query(
+        items = self.table.first(
+            limit,
             KeyConditionExpression="PK = :pk",
             ExpressionAttributeValues=to_av({":pk": keys.kb_gap_day(day)}),
             ScanIndexForward=False,
-            Limit=limit,
         )
-        out: list[KbGap] = []
-        for item in items:
-            out.append(KbGap.model_validate(item))
-            if len(out) >= limit:
-                break
-        return out
+        return [KbGap.model_validate(item) for item in items]
 
     # ------------------------------------------------------------ the day's figures (counters)
 

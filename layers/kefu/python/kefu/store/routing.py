@@ -277,16 +277,9 @@ class RoutingRepository:
         ]
 
     def _head(self, partition: str, limit: int) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for item in self.table.query(
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues=to_av({":pk": partition}),
-            Limit=limit,
-        ):
-            out.append(item)
-            if len(out) >= limit:
-                break
-        return out
+        return self.table.first(
+            limit, KeyConditionExpression="PK = :pk", ExpressionAttributeValues=to_av({":pk": partition})
+        )
 
     def commit(self, tx: Transaction) -> None:
         """A claim or a queue move: any refused condition means someone else got there first."""
@@ -308,17 +301,15 @@ class RoutingRepository:
 
     def online_profiles(self, limit: int = ONLINE_READ) -> list[RoutingProfile]:
         index = keys.BY_STATUS
-        out: list[RoutingProfile] = []
-        for item in self.table.query(
-            IndexName=index.name,
-            KeyConditionExpression=f"{index.partition} = :pk",
-            ExpressionAttributeValues=to_av({":pk": keys.ONLINE_AGENTS}),
-            Limit=limit,
-        ):
-            out.append(_decode_profile(item))
-            if len(out) >= limit:
-                break
-        return out
+        return [
+            _decode_profile(item)
+            for item in self.table.first(
+                limit,
+                IndexName=index.name,
+                KeyConditionExpression=f"{index.partition} = :pk",
+                ExpressionAttributeValues=to_av({":pk": keys.ONLINE_AGENTS}),
+            )
+        ]
 
     def count_waiting(self, team_id: str, kind: str, delta: int) -> None:
         """The stream's counter of a queue's length: +1 when an entry appears, -1 when one goes."""

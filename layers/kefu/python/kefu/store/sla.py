@@ -104,17 +104,15 @@ class SlaRepository:
 
     def notifications(self, recipient: str, limit: int = NOTIFICATIONS_PAGE) -> list[dict[str, Any]]:
         """A recipient's latest notifications, newest first."""
-        out: list[dict[str, Any]] = []
-        for item in self.table.query(
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues=to_av({":pk": keys.notifications_of(recipient)}),
-            ScanIndexForward=False,
-            Limit=limit,
-        ):
-            out.append({k: v for k, v in item.items() if k not in (keys.PK, keys.SK, keys.TTL_ATTRIBUTE)})
-            if len(out) >= limit:
-                break
-        return out
+        return [
+            {k: v for k, v in item.items() if k not in (keys.PK, keys.SK, keys.TTL_ATTRIBUTE)}
+            for item in self.table.first(
+                limit,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=to_av({":pk": keys.notifications_of(recipient)}),
+                ScanIndexForward=False,
+            )
+        ]
 
     # ------------------------------------------------------------ counters (36, 37), the stream's only
 

@@ -177,6 +177,16 @@ class Table:
                 return
             kwargs["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
 
+    def first(self, limit: int, **kwargs: Any) -> list[dict[str, Any]]:
+        """At most ``limit`` items of a query, in its order: it asks for ``limit`` a page and stops reading
+        once it has them (the pages after are never fetched)."""
+        out: list[dict[str, Any]] = []
+        for item in self.query(Limit=limit, **kwargs):
+            out.append(item)
+            if len(out) >= limit:
+                break
+        return out
+
     # ------------------------------------------------------------ single writes
 
     def put(self, item: dict[str, Any], *, condition: str | None = None, refused: KefuError | None = None) -> None:

@@ -168,18 +168,16 @@ class TicketRepository:
     def of_customer(self, customer_id: str, limit: int = 50) -> list[Ticket]:
         """A customer's tickets, newest first (pattern 6)."""
         partition, prefix = keys.tickets_of_customer(customer_id)
-        out: list[Ticket] = []
-        for item in self.table.query(
-            IndexName=keys.BY_OWNER.name,
-            KeyConditionExpression=f"{keys.BY_OWNER.partition} = :pk AND begins_with({keys.BY_OWNER.sort}, :t)",
-            ExpressionAttributeValues=to_av({":pk": partition, ":t": prefix}),
-            ScanIndexForward=False,
-            Limit=limit,
-        ):
-            out.append(Ticket.model_validate(item))
-            if len(out) >= limit:
-                break
-        return out
+        return [
+            Ticket.model_validate(item)
+            for item in self.table.first(
+                limit,
+                IndexName=keys.BY_OWNER.name,
+                KeyConditionExpression=f"{keys.BY_OWNER.partition} = :pk AND begins_with({keys.BY_OWNER.sort}, :t)",
+                ExpressionAttributeValues=to_av({":pk": partition, ":t": prefix}),
+                ScanIndexForward=False,
+            )
+        ]
 
     def page(
         self,

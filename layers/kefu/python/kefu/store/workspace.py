@@ -41,16 +41,14 @@ class WorkspaceRepository:
 
     def replies(self, owner_id: str | None, limit: int) -> list[CannedReply]:
         """The shared replies (owner None) or one agent's own, in id (creation) order."""
-        out: list[CannedReply] = []
-        for item in self.table.query(
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues=to_av({":pk": keys.canned_partition(owner_id)}),
-            Limit=limit,
-        ):
-            out.append(CannedReply.model_validate(item))
-            if len(out) >= limit:
-                break
-        return out
+        return [
+            CannedReply.model_validate(item)
+            for item in self.table.first(
+                limit,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues=to_av({":pk": keys.canned_partition(owner_id)}),
+            )
+        ]
 
     def delete_reply(self, reply: CannedReply) -> None:
         self.table.delete(keys.canned_reply(self._owner(reply), reply.id))
@@ -85,16 +83,14 @@ class WorkspaceRepository:
     def notes(self, customer_id: str, limit: int = MAX_NOTES) -> list[CustomerNote]:
         """Oldest first, at most ``limit``."""
         partition, prefix = keys.customer_notes_of(customer_id)
-        out: list[CustomerNote] = []
-        for item in self.table.query(
-            KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
-            ExpressionAttributeValues=to_av({":pk": partition, ":s": prefix}),
-            Limit=limit,
-        ):
-            out.append(CustomerNote.model_validate(item))
-            if len(out) >= limit:
-                break
-        return out
+        return [
+            CustomerNote.model_validate(item)
+            for item in self.table.first(
+                limit,
+                KeyConditionExpression="PK = :pk AND begins_with(SK, :s)",
+                ExpressionAttributeValues=to_av({":pk": partition, ":s": prefix}),
+            )
+        ]
 
     def delete_note(self, note: CustomerNote) -> None:
         self.table.delete(keys.customer_note(note.customer_id, note.created_at, note.id))

@@ -10,9 +10,7 @@ resolves the conversation), and the satisfaction card that follows takes a ratin
 from __future__ import annotations
 
 import base64
-import http.server
 import re
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +20,8 @@ import httpx
 import pytest
 
 from tests.e2e import test_spa_browser as spa
-from tests.e2e.conftest import LocalCloudProcess, free_port
+from tests.e2e.conftest import LocalCloudProcess
+from tests.support.widget_site import WidgetSite, serving, widget_ticket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 WAIT_MS = spa.WAIT_MS
@@ -41,38 +40,16 @@ PAGE = """<!doctype html>
 """
 
 
-class _Site(http.server.ThreadingHTTPServer):
-    def __init__(self, gateway: str) -> None:
-        pages = {
-            "/web": PAGE.format(gateway=gateway, inbox="web", locale="en").encode(),
-            "/assistant": PAGE.format(gateway=gateway, inbox="assistant", locale="zh-CN").encode(),
-        }
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = pages.get(self.path)
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write(body or b"not found")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
-
-
 @pytest.fixture(scope="module")
-def site(local_cloud: LocalCloudProcess) -> Iterator[_Site]:
-    server = _Site(local_cloud.url.rstrip("/"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def site(local_cloud: LocalCloudProcess) -> Iterator[WidgetSite]:
+    gateway = local_cloud.url.rstrip("/")
+    with serving(
+        {
+            "/web": PAGE.format(gateway=gateway, inbox="web", locale="en"),
+            "/assistant": PAGE.format(gateway=gateway, inbox="assistant", locale="zh-CN"),
+        }
+    ) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture(autouse=True)
@@ -88,15 +65,6 @@ def patient_expect() -> Iterator[None]:
         expect.set_options(timeout=5_000)
 
 
-def _ticket_of(page: Any) -> str:
-    saved = page.evaluate(
-        "() => { for (const k of Object.keys(localStorage)) if (k.startsWith('kefu-widget:')) "
-        "return JSON.parse(localStorage.getItem(k)); return null; }"
-    )
-    assert saved and saved["ticketId"], f"the widget stored no session: {saved}"
-    return str(saved["ticketId"])
-
-
 def _image_file(tmp_path: Path, name: str) -> Path:
     path = tmp_path / name
     path.write_bytes(PNG)
@@ -104,7 +72,7 @@ def _image_file(tmp_path: Path, name: str) -> Path:
 
 
 def test_an_image_from_the_widget_shows_unread_then_read_and_the_agents_file_reaches_the_customer(
-    local_cloud: LocalCloudProcess, site: _Site, browser: Any, page_errors: list[str], tmp_path: Path
+    local_cloud: LocalCloudProcess, site: WidgetSite, browser: Any, page_errors: list[str], tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect
 
@@ -125,7 +93,7 @@ def test_an_image_from_the_widget_shows_unread_then_read_and_the_agents_file_rea
         customer.get_by_test_id("kefu-input").press("Enter")
         mine = customer.locator('[data-testid="kefu-message"][data-author-type="customer"]')
         expect(mine.filter(has_text=marker).and_(customer.locator(":not([data-state])"))).to_have_count(1)
-        ticket_id = _ticket_of(customer)
+        ticket_id = widget_ticket(customer)
         customer.get_by_test_id("kefu-file").set_input_files(str(_image_file(tmp_path, f"broken-{marker}.png")))
         sent_image = customer.get_by_test_id("kefu-image").and_(customer.locator(f'[alt="broken-{marker}.png"]'))
         expect(sent_image).to_have_count(1)  # the server's copy, shown through its presigned link
@@ -189,7 +157,7 @@ def test_an_image_from_the_widget_shows_unread_then_read_and_the_agents_file_rea
 
 
 def test_the_widget_shows_the_bots_solved_card_and_the_answer_is_received(
-    local_cloud: LocalCloudProcess, site: _Site, browser: Any, page_errors: list[str]
+    local_cloud: LocalCloudProcess, site: WidgetSite, browser: Any, page_errors: list[str]
 ) -> None:
     from playwright.sync_api import expect
 
@@ -215,7 +183,7 @@ def test_the_widget_shows_the_bots_solved_card_and_the_answer_is_received(
         expect(mine.filter(has_text="是的，解决了")).to_have_count(1)
         expect(bot.filter(has_text="很高兴帮到您")).to_have_count(1)
         expect(card).to_have_count(0)
-        ticket_id = _ticket_of(page)
+        ticket_id = widget_ticket(page)
         with httpx.Client(base_url=local_cloud.url.rstrip("/"), timeout=10) as http:
             token = local_cloud.login("supervisor@example.com", spa.AGENT_PASSWORD)
             detail = http.get(f"/api/v1/tickets/{ticket_id}", headers={"Authorization": f"Bearer {token}"}).json()

@@ -7,8 +7,6 @@ keeps the conversation; a Chinese browser gets the Chinese widget.
 
 from __future__ import annotations
 
-import http.server
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +15,8 @@ import httpx
 import pytest
 
 from tests.e2e import test_spa_browser as spa
-from tests.e2e.conftest import LocalCloudProcess, free_port
+from tests.e2e.conftest import LocalCloudProcess
+from tests.support.widget_site import WidgetSite, serving, widget_ticket
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 AGENT_EMAIL, AGENT_PASSWORD, WAIT_MS = spa.AGENT_EMAIL, spa.AGENT_PASSWORD, spa.WAIT_MS
@@ -34,50 +33,16 @@ PAGE = """<!doctype html>
 """
 
 
-class _Site(http.server.ThreadingHTTPServer):
-    """A customer's website on an origin of its own (so every chat call is cross-origin, as in production)."""
-
-    def __init__(self, gateway: str) -> None:
-        pages = {
-            "/": PAGE.format(gateway=gateway, locale='data-locale="en"').encode(),
-            "/zh": PAGE.format(gateway=gateway, locale="").encode(),
-        }
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                body = pages.get(self.path)
-                self.send_response(200 if body else 404)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                self.wfile.write(body or b"not found")
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        super().__init__(("127.0.0.1", free_port()), Handler)
-        self.url = f"http://127.0.0.1:{self.server_address[1]}"
-
-
 @pytest.fixture(scope="module")
-def site(local_cloud: LocalCloudProcess) -> Iterator[_Site]:
-    server = _Site(local_cloud.url.rstrip("/"))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+def site(local_cloud: LocalCloudProcess) -> Iterator[WidgetSite]:
+    gateway = local_cloud.url.rstrip("/")
+    with serving(
+        {
+            "/": PAGE.format(gateway=gateway, locale='data-locale="en"'),
+            "/zh": PAGE.format(gateway=gateway, locale=""),
+        }
+    ) as server:
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _ticket_of(page: Any) -> str:
-    """The ticket id the widget was handed at session start (kept in the site's localStorage)."""
-    saved = page.evaluate(
-        "() => { for (const k of Object.keys(localStorage)) if (k.startsWith('kefu-widget:')) "
-        "return JSON.parse(localStorage.getItem(k)); return null; }"
-    )
-    assert saved and saved["ticketId"], f"the widget stored no session: {saved}"
-    return str(saved["ticketId"])
 
 
 def _customer_bodies(api: httpx.Client, ticket_id: str, marker: str, at_least: int) -> list[str]:
@@ -100,7 +65,7 @@ def _customer_bodies(api: httpx.Client, ticket_id: str, marker: str, at_least: i
 
 def test_a_customer_chats_from_the_widget_and_an_offline_message_arrives_once(
     local_cloud: LocalCloudProcess,
-    site: _Site,
+    site: WidgetSite,
     browser: Any,
     page_errors: list[str],
 ) -> None:
@@ -130,7 +95,7 @@ def test_a_customer_chats_from_the_widget_and_an_offline_message_arrives_once(
         customer = page.locator('[data-testid="kefu-message"][data-author-type="customer"]')
         # stored: the pending copy (data-state) gives way to the server's
         expect(customer.filter(has_text=first).and_(page.locator(":not([data-state])"))).to_have_count(1)
-        ticket_id = _ticket_of(page)
+        ticket_id = widget_ticket(page)
         assert _customer_bodies(api, ticket_id, marker, 1) == [first]
 
         reply = f"It left our warehouse today. 今天已发货 [{marker}]"
@@ -169,7 +134,7 @@ def test_a_customer_chats_from_the_widget_and_an_offline_message_arrives_once(
         context.close()
 
 
-def test_a_chinese_browser_gets_the_chinese_widget(site: _Site, browser: Any) -> None:
+def test_a_chinese_browser_gets_the_chinese_widget(site: WidgetSite, browser: Any) -> None:
     from playwright.sync_api import expect
 
     context = browser.new_context(locale="zh-CN")

@@ -8,17 +8,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 import uuid
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.support.graph_media import graph_media
 from tests.support.providers import sample
 from tests.support.waiting import eventually
 
@@ -31,34 +30,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 @pytest.fixture
 def graph() -> Iterator[str]:
     """WhatsApp's Graph API for one media id: the lookup, then the file (both need the inbox's token)."""
-
-    class Graph(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"  # type: ignore[index]
-            authorized = self.headers.get("Authorization") == "Bearer e2e-wa-token"
-            if authorized and self.path == "/files/e2e-photo":
-                body, kind = PNG, "image/png"
-            elif authorized and self.path.endswith("/e2e-photo"):
-                body = json.dumps({"url": f"{base}/files/e2e-photo", "mime_type": "image/png"}).encode()
-                kind = "application/json"
-            else:
-                self.send_response(404)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Graph)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with graph_media("e2e-photo", PNG, token="e2e-wa-token") as server:
+        yield server.url
 
 
 def test_a_photo_is_fetched_by_the_media_function_and_linked_for_the_agent(local_cloud: Any, graph: str) -> None:

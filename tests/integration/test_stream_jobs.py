@@ -7,31 +7,25 @@ has already been delivered."""
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import boto3
 import pytest
 
 from agent_api.handler import lambda_handler as agent_api
 from ingest.handler import lambda_handler as ingest
-from kefu.channels.base import InboxConfig
-from kefu.clock import now_iso
-from kefu.config import MAX_RECEIVE_COUNT, Env, get_settings
-from kefu.inbound import InboundMessage, Sender
-from kefu.models import Attachment
-from kefu.services.admin import save_inbox
-from kefu.services.ingest import ingest_message
+from kefu.config import MAX_RECEIVE_COUNT
 from media.handler import lambda_handler as media
 from outbound.handler import lambda_handler as outbound
 from stream.handler import lambda_handler as stream
 from tests.integration.conftest import Cloud
 from tests.integration.test_chat_flow import agent, call, say, start_chat
 from tests.support.aws_events import agent_claims, api_event
+from tests.support.graph_media import graph_media
+from tests.support.whatsapp_media import ingest_photo, whatsapp_media_inbox
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 HOLD_LIMIT_SECONDS = 30  # a safety net only: the test releases the download as soon as the reply is out
@@ -47,38 +41,16 @@ class SlowProvider:
 @pytest.fixture
 def slow_graph() -> Iterator[SlowProvider]:
     """WhatsApp's Graph API: the media lookup answers at once, the file itself only when released."""
-    state: dict[str, SlowProvider] = {}
+    started, release = threading.Event(), threading.Event()
 
-    class Graph(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            provider = state["provider"]
-            if self.path == "/files/slow-photo":
-                provider.download_started.set()
-                provider.release.wait(HOLD_LIMIT_SECONDS)
-                body, kind = PNG, "image/png"
-            elif self.path.endswith("/slow-photo"):
-                body = json.dumps({"url": f"{provider.url}/files/slow-photo", "mime_type": "image/png"}).encode()
-                kind = "application/json"
-            else:
-                self.send_response(404)
-                self.end_headers()
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def hold() -> None:
+        started.set()
+        release.wait(HOLD_LIMIT_SECONDS)
 
-        def log_message(self, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Graph)
-    state["provider"] = SlowProvider(url=f"http://127.0.0.1:{server.server_port}")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield state["provider"]
-    state["provider"].release.set()
-    server.shutdown()
-    server.server_close()
+    with graph_media("slow-photo", PNG, before_file=hold) as server:
+        provider = SlowProvider(url=server.url, download_started=started, release=release)
+        yield provider
+        provider.release.set()
 
 
 def ticket_view(ticket_id: str) -> dict[str, Any]:
@@ -93,18 +65,7 @@ def ticket_view(ticket_id: str) -> dict[str, Any]:
 def test_a_slow_download_never_delays_a_reply_written_at_the_same_time(
     cloud: Cloud, slow_graph: SlowProvider, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="kefu-media")
-    monkeypatch.setenv(Env.MEDIA_BUCKET, "kefu-media")
-    get_settings.cache_clear()
-    save_inbox(
-        cloud.store,
-        InboxConfig(
-            id="wa",
-            channel="whatsapp",
-            api_base=slow_graph.url,
-            credentials={"verify_token": "v", "app_secret": "s", "access_token": "wa-token", "phone_number_id": "1"},
-        ),
-    )
+    whatsapp_media_inbox(cloud.store, monkeypatch, slow_graph.url, access_token="wa-token")
     # a web-chat customer waiting for an answer
     session = start_chat()
     assert say(session["session_token"], "where is my order?")[0] == 202
@@ -112,18 +73,8 @@ def test_a_slow_download_never_delays_a_reply_written_at_the_same_time(
     chat_ticket = session["ticket_id"]
 
     # at the same moment: a WhatsApp customer sends a photo, and the agent answers the web-chat customer
-    photo = ingest_message(
-        cloud.store,
-        InboundMessage(
-            channel="whatsapp",
-            inbox="wa",
-            provider_message_id="wamid.slow-photo",
-            conversation_key="whatsapp:wa:+8613800000009",
-            sender=Sender(channel="whatsapp", external_id="8613800000009"),
-            kind="image",
-            attachments=[Attachment(media_id="slow-photo", content_type="image/png")],
-            received_at=now_iso(),
-        ),
+    photo = ingest_photo(
+        cloud.store, provider_message_id="wamid.slow-photo", wa_id="8613800000009", media_id="slow-photo"
     )
     assert photo.outcome == "stored" and photo.ticket_id
     status, reply = agent("POST", f"/api/v1/tickets/{chat_ticket}/messages", {"body": "It ships today"})
@@ -170,30 +121,9 @@ def test_a_provider_that_stays_down_is_retried_then_the_ticket_says_the_file_wil
     server = ThreadingHTTPServer(("127.0.0.1", 0), Down)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="kefu-media")
-        monkeypatch.setenv(Env.MEDIA_BUCKET, "kefu-media")
-        get_settings.cache_clear()
-        save_inbox(
-            cloud.store,
-            InboxConfig(
-                id="wa",
-                channel="whatsapp",
-                api_base=f"http://127.0.0.1:{server.server_port}",
-                credentials={"verify_token": "v", "app_secret": "s", "access_token": "t", "phone_number_id": "1"},
-            ),
-        )
-        photo = ingest_message(
-            cloud.store,
-            InboundMessage(
-                channel="whatsapp",
-                inbox="wa",
-                provider_message_id="wamid.down",
-                conversation_key="whatsapp:wa:+8613800000010",
-                sender=Sender(channel="whatsapp", external_id="8613800000010"),
-                kind="image",
-                attachments=[Attachment(media_id="down-photo", content_type="image/png")],
-                received_at=now_iso(),
-            ),
+        whatsapp_media_inbox(cloud.store, monkeypatch, f"http://127.0.0.1:{server.server_port}", access_token="t")
+        photo = ingest_photo(
+            cloud.store, provider_message_id="wamid.down", wa_id="8613800000010", media_id="down-photo"
         )
         assert photo.ticket_id
         assert cloud.run_stream(stream) == {"batchItemFailures": []}

@@ -56,7 +56,7 @@ CHAT_UPLOAD_BODY = BodyRules(max_bytes=UPLOAD_BODY_BYTES, media_types=frozenset(
 # Not text/plain: a cross-site "simple" POST cannot start a session or send a message.
 FORM_BODY = BodyRules(max_bytes=64 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
 # The survey's answer: JSON, or the form its page posts without JavaScript
-SURVEY_BODY = BodyRules(max_bytes=8 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
+SURVEY_BODY = BodyRules(max_bytes=32 * 1024, media_types=frozenset({JSON, "application/x-www-form-urlencoded"}))
 # Providers choose their own types (XML, JSON, forms, SNS's text/plain); SNS email notifications are the largest.
 WEBHOOK_BODY = BodyRules(max_bytes=1024 * 1024)
 

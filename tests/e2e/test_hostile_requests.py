@@ -22,9 +22,10 @@ WEBHOOK_POSTS = [f"/webhooks/{channel}/web" for channel in CHANNELS] + [
     "/webhooks/twilio/web/sms",
     "/webhooks/twilio/web/voice",
 ]
-# Routes whose bodies must be JSON (chat) or JSON/urlencoded (forms): what else they get is a 415.
-TYPED_POSTS = ["/chat/web/sessions", "/chat/web/messages", "/forms/web/tickets"]
-PUBLIC_POSTS = TYPED_POSTS + WEBHOOK_POSTS + ["/csat/some-token"]
+# Routes whose bodies must be JSON (chat) or JSON/urlencoded (forms, the survey's answer): what else they get
+# is a 415. An unknown survey token with a well-formed answer is a 404 (tests/e2e/test_csat_e2e.py).
+TYPED_POSTS = ["/chat/web/sessions", "/chat/web/messages", "/forms/web/tickets", "/csat/some-token"]
+PUBLIC_POSTS = TYPED_POSTS + WEBHOOK_POSTS
 ULID = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
 API_WRITES = [
     ("PUT", "/api/v1/me/presence"),

@@ -14,9 +14,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from kefu import store
 from kefu.config import StreamSettings, require
 from kefu.observability import bound, decided, failures_logged, from_stream_image, logger
-from kefu.services import bot, knowledge
+from kefu.services import bot
 from kefu.services.stream import on_change
 from kefu.store import counters
+from kefu.store.knowledge import article_id_of_record, is_article_record
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
 settings = require(StreamSettings)
@@ -33,11 +34,15 @@ def record_handler(record: DynamoDBRecord, batch: counters.CounterBatch | None =
     # the id of the request that wrote the item, so its outbound or media job carries the same trace
     with bound(from_stream_image(new_image, fallback=str(raw.get("eventID", "")))), failures_logged("stream"):
         keys_image = raw.get("dynamodb", {}).get("Keys")
-        if knowledge.is_article_record(keys_image):  # the search index follows the articles
+        if is_article_record(keys_image):  # the search index follows the articles
+            # imported here: only an admin's article edit comes this way, and the search client and the article
+            # models it loads (~15 ms at init) serve nothing else in this function
+            from kefu.services import knowledge
+
             outcome = knowledge.on_article_change(
                 knowledge.article_index(), raw.get("eventName", ""), keys_image, new_image
             )
-            decided("stream", outcome, article_id=knowledge.article_id_of_record(keys_image))
+            decided("stream", outcome, article_id=article_id_of_record(keys_image))
             return outcome
         # the bot's figures of the day; the same records may also matter below (a ticket's queue, its SLA)
         bot.count_from_stream(

@@ -16,7 +16,7 @@ from __future__ import annotations
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -35,8 +35,6 @@ from kefu.knowledge.bot import (
     language_of,
     takes_new_ticket,
 )
-from kefu.knowledge.models import Visibility
-from kefu.knowledge.search import ArticleIndex, SearchRequest
 from kefu.models import (
     ASKS_SOLVED,
     OPEN_STATUSES,
@@ -49,6 +47,9 @@ from kefu.models import (
     TicketStatus,
 )
 from kefu.store import Store, Transaction
+
+if TYPE_CHECKING:
+    from kefu.knowledge.search import ArticleIndex
 
 ANSWERED = "bot_answered"
 HANDOFF = "handoff"
@@ -220,6 +221,11 @@ def _order_answer(
 
 def scored_answers(index: ArticleIndex, text: str, locale: str | None) -> list[tuple[Any, float, dict[str, Any]]]:
     """BM25's three best public articles with their confidence, most confident first (BM25 order breaks ties)."""
+    # imported here: ingest (bot_takes) and the stream (count_from_stream) never search; the bot function has
+    # both modules from kefu.services.knowledge at init
+    from kefu.knowledge.models import Visibility
+    from kefu.knowledge.search import SearchRequest
+
     hits = index.sources(SearchRequest(text, locale=locale, visibility=Visibility.PUBLIC, size=3))
     scored = [
         (hit, confidence(text, hit.title, source.get("questions", []), [], source.get("body", "")), source)

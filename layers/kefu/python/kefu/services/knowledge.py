@@ -29,7 +29,7 @@ from kefu.knowledge.models import (
 )
 from kefu.knowledge.search import ArticleIndex, SearchRequest, connect
 from kefu.store import Store, keys
-from kefu.store.knowledge import ARTICLE_ENTITY, article_from_item
+from kefu.store.knowledge import ARTICLE_ENTITY, article_from_item, is_article_record
 from kefu.store.table import from_av
 
 AUTHORS = ("supervisor", "admin")
@@ -365,17 +365,6 @@ def unanswered(store: Store, caller: Caller, days: Sequence[str]) -> list[KbGap]
 
 
 # ------------------------------------------------------------------------------------------- the index
-
-
-def is_article_record(keys_image: dict[str, Any] | None) -> bool:
-    """Whether a stream record (its ``Keys``, as DynamoDB sends them) is an article as it is now."""
-    image = keys_image or {}
-    pk, sk = image.get(keys.PK, {}).get("S", ""), image.get(keys.SK, {}).get("S", "")
-    return keys.is_current_article(pk, sk)
-
-
-def article_id_of_record(keys_image: dict[str, Any] | None) -> str:
-    return keys.article_id_of((keys_image or {}).get(keys.PK, {}).get("S", ""))
 
 
 def on_article_change(

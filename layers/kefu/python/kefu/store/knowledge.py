@@ -9,14 +9,20 @@ index rebuilt from pattern 27's list.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.errors import ConcurrentUpdate, Conflict, NotFound
 from kefu.knowledge.bot import BotSettings
-from kefu.knowledge.models import Article, KbGap, Votes
 from kefu.store import keys
 from kefu.store.cache import TtlCache
 from kefu.store.table import Read, Table, Transaction, model_item, to_av
+
+if TYPE_CHECKING:
+    from kefu.knowledge.models import Article, KbGap, Votes
+
+# The article models (kefu.knowledge.models, ~8 ms of pydantic at import) are imported by the methods that use
+# them: ingest and the stream use only the bot's settings and the day's counters of this repository, and every
+# function that reads articles (help, bot, agent API) has the models imported at init by kefu.services.knowledge.
 
 ARTICLE_ENTITY = "article"
 VERSION_ENTITY = "article_version"
@@ -27,7 +33,20 @@ BOT_ENTITY = "bot_settings"
 BOT_CACHE_SECONDS = 60.0
 
 
+def is_article_record(keys_image: dict[str, Any] | None) -> bool:
+    """Whether a stream record (its ``Keys``, as DynamoDB sends them) is an article as it is now."""
+    image = keys_image or {}
+    pk, sk = image.get(keys.PK, {}).get("S", ""), image.get(keys.SK, {}).get("S", "")
+    return keys.is_current_article(pk, sk)
+
+
+def article_id_of_record(keys_image: dict[str, Any] | None) -> str:
+    return keys.article_id_of((keys_image or {}).get(keys.PK, {}).get("S", ""))
+
+
 def article_from_item(item: dict[str, Any]) -> Article:
+    from kefu.knowledge.models import Article
+
     return Article.model_validate(item)
 
 
@@ -103,6 +122,8 @@ class KnowledgeRepository:
             ReturnValues="ALL_NEW",
         )
         values = answer.get("Attributes", {})
+        from kefu.knowledge.models import Votes
+
         return Votes(
             helpful=int(values.get("helpful", {}).get("N", 0)),
             not_helpful=int(values.get("not_helpful", {}).get("N", 0)),
@@ -110,6 +131,8 @@ class KnowledgeRepository:
 
     def votes(self, article_id: str) -> Votes:
         item = self.table.get(keys.article_votes(article_id), consistent=False)
+        from kefu.knowledge.models import Votes
+
         return Votes.model_validate(item or {})
 
     # ------------------------------------------------------------ questions without an answer
@@ -124,6 +147,8 @@ class KnowledgeRepository:
             ExpressionAttributeValues=to_av({":pk": keys.kb_gap_day(day)}),
             ScanIndexForward=False,
         )
+        from kefu.knowledge.models import KbGap
+
         return [KbGap.model_validate(item) for item in items]
 
     # ------------------------------------------------------------ the day's figures (counters)

@@ -14,7 +14,8 @@ import pytest
 from kefu.clock import epoch_after, new_id, now_iso
 from kefu.errors import ConcurrentUpdate, Conflict, Duplicate, NotFound
 from kefu.models import Customer, Identity, InboxRecord, Ticket
-from kefu.store import ChatSessionRecord, Store, Transaction
+from kefu.store import Store, Transaction
+from kefu.store.chat_sessions import ChatSessionRecord
 from kefu.store.table import MAX_TRANSACTION_ITEMS
 from tests.integration.conftest import TABLE, Cloud
 

@@ -20,7 +20,8 @@ from kefu.inbound import InboundMessage, Sender
 from kefu.models import ASKS_SOLVED, Attachment, AuthorType, Message, TicketStatus
 from kefu.services.media import attachment_links
 from kefu.services.thread import kind_of
-from kefu.store import ChatSessionRecord, ConversationPage, Store
+from kefu.store import ConversationPage, Store
+from kefu.store.chat_sessions import ChatSessionRecord
 from kefu.store.csat import Rating
 
 MAX_TEXT = 5_000

@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, Any
 from kefu.config import Settings, get_settings
 from kefu.store.agents import AgentRepository
 from kefu.store.audit import AuditRepository
-from kefu.store.chat_sessions import ChatSessionRecord, ChatSessionRepository
 from kefu.store.customers import CustomerRepository
 from kefu.store.inboxes import InboxRepository
 from kefu.store.table import Read, Table, Transaction
 from kefu.store.tickets import ConversationPage, TicketPage, TicketRepository
 
 if TYPE_CHECKING:
+    from kefu.store.chat_sessions import ChatSessionRepository
     from kefu.store.csat import CsatRepository
     from kefu.store.knowledge import KnowledgeRepository
     from kefu.store.routing import RoutingRepository
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from kefu.store.workspace import WorkspaceRepository
 
 __all__ = [
-    "ChatSessionRecord",
     "ConversationPage",
     "Read",
     "Store",
@@ -47,8 +46,15 @@ class Store:
         self.customers = CustomerRepository(self.table)
         self.inboxes = InboxRepository(self.table)
         self.agents = AgentRepository(self.table)
-        self.chat_sessions = ChatSessionRepository(self.table)
         self.audit = AuditRepository(self.table)
+
+    @functools.cached_property
+    def chat_sessions(self) -> ChatSessionRepository:
+        """Web-chat sessions: the webhooks function alone uses them (kefu.services.chat imports the module at
+        its init); the others skip building the session model at theirs."""
+        from kefu.store.chat_sessions import ChatSessionRepository
+
+        return ChatSessionRepository(self.table)
 
     @functools.cached_property
     def routing(self) -> RoutingRepository:

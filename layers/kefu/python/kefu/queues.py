@@ -12,10 +12,11 @@ from kefu.config import MAX_RECEIVE_COUNT, get_settings
 from kefu.errors import ProviderError
 from kefu.inbound import InboundMessage, MediaJob, OutboundJob
 from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, sqs_attributes
-from kefu.routing.jobs import MAX_DELAY_SECONDS, RoutingJob
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+    from kefu.routing.jobs import RoutingJob
 
 JobT = TypeVar("JobT", MediaJob, OutboundJob)
 
@@ -69,6 +70,10 @@ def enqueue_media(job: MediaJob) -> None:
 
 def enqueue_routing(job: RoutingJob, delay_seconds: int = 0) -> None:
     """A standard queue: each job may wait its own delay (routing's timers, at most 15 minutes)."""
+    # imported here: the stream and the routing function, which enqueue these jobs, have the module from init;
+    # the webhooks, media and outbound functions, which use this module's other queues, skip its model
+    from kefu.routing.jobs import MAX_DELAY_SECONDS
+
     aws.client("sqs").send_message(
         QueueUrl=get_settings().routing_queue_url,
         MessageBody=job.model_dump_json(exclude_none=True),

@@ -16,7 +16,7 @@ from kefu.auth import Caller
 from kefu.clock import new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import InvalidInput, NotFound
-from kefu.knowledge import importer, synonyms
+from kefu.knowledge import synonyms
 from kefu.knowledge.bot import BotSettings
 from kefu.knowledge.models import (
     Article,
@@ -176,6 +176,9 @@ def import_articles(
     and every error is listed (item and what is wrong)."""
     if caller is not None:
         caller.require(*AUTHORS)
+    # imported here: imports are an admin's rare request (agent API); help and the bot never parse CSV
+    from kefu.knowledge import importer
+
     if fmt == "csv":
         if not isinstance(content, str):
             raise InvalidInput("a CSV import is one text")

@@ -16,11 +16,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.auth import caller_from_claims
 from kefu.errors import Unauthenticated
-from kefu.idtoken import CognitoIdTokens
 from kefu.store import Store
 from kefu.store.connections import (
     CONNECTION_TTL_SECONDS,
@@ -32,6 +31,9 @@ from kefu.store.connections import (
     agent_audience,
     team_audience,
 )
+
+if TYPE_CHECKING:  # the $connect function verifies tokens (and imports cryptography); the push function never does
+    from kefu.idtoken import CognitoIdTokens
 
 # What the app offers as its subprotocol, followed by the ID token: Sec-WebSocket-Protocol: kefu.v1, <token>
 SUBPROTOCOL = "kefu.v1"

@@ -30,12 +30,9 @@ def http(local_cloud: Any) -> Iterator[httpx.Client]:
         yield client
 
 
-def test_a_resolved_telegram_ticket_is_surveyed_answered_once_and_followed_up(
-    local_cloud: Any, http: httpx.Client
-) -> None:
-    run = uuid.uuid4().hex[:8]
-    admin = {"Authorization": f"Bearer {local_cloud.login('admin@example.com', DEMO_PASSWORD)}"}
-    supervisor = {"Authorization": f"Bearer {local_cloud.login('supervisor@example.com', DEMO_PASSWORD)}"}
+def surveyed_ticket(local_cloud: Any, http: httpx.Client, admin: dict[str, str], run: str) -> tuple[str, str, str]:
+    """A Telegram ticket written by a customer, resolved by an admin; its id, the survey's token (read from the
+    message the outbound function sent to the fake Telegram API) and that message's text."""
     with FakeProvider() as provider:
         telegram = TelegramSigner(f"tg-csat-{run}", secret_token=f"tg-secret-{run}")
         created = http.post(
@@ -61,25 +58,32 @@ def test_a_resolved_telegram_ticket_is_surveyed_answered_once_and_followed_up(
             return str(items[0]["id"]) if items else None
 
         ticket_id = eventually(ticket, "the Telegram ticket")
-        before = http.get("/api/v1/metrics/live", headers=admin).json()["csat"]
         resolved = http.patch(f"/api/v1/tickets/{ticket_id}", headers=admin, json={"status": "resolved"})
         assert resolved.status_code == 200, resolved.text
 
-        def survey_sent() -> str | None:
+        def survey_sent() -> tuple[str, str] | None:
             for request in provider.received(r"/sendMessage$"):
                 sent = json.loads(request.body)
                 found = LINK.search(sent.get("text", ""))
                 if found and str(sent.get("chat_id")) == str(chat):
-                    return found.group(1)
+                    return found.group(1), str(sent["text"])
             return None
 
-        token = eventually(survey_sent, "the survey's link at Telegram")
-        sent_text = next(
-            json.loads(r.body)["text"] for r in provider.received(r"/sendMessage$") if token.encode() in r.body
-        )
-        # the customer wrote English, but their Telegram client says zh-hans: the profile's locale wins, as for the
-        # auto-replies
-        assert "您对本次服务满意吗" in sent_text, sent_text
+        token, text = eventually(survey_sent, "the survey's link at Telegram")
+    return ticket_id, token, text
+
+
+def test_a_resolved_telegram_ticket_is_surveyed_answered_once_and_followed_up(
+    local_cloud: Any, http: httpx.Client
+) -> None:
+    run = uuid.uuid4().hex[:8]
+    admin = {"Authorization": f"Bearer {local_cloud.login('admin@example.com', DEMO_PASSWORD)}"}
+    supervisor = {"Authorization": f"Bearer {local_cloud.login('supervisor@example.com', DEMO_PASSWORD)}"}
+    before = http.get("/api/v1/metrics/live", headers=admin).json()["csat"]
+    ticket_id, token, sent_text = surveyed_ticket(local_cloud, http, admin, run)
+    # the customer wrote English, but their Telegram client says zh-hans: the profile's locale wins, as for the
+    # auto-replies
+    assert "您对本次服务满意吗" in sent_text, sent_text
 
     page = http.get(f"/csat/{token}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

@@ -40,7 +40,7 @@ STYLE = (
     "border:1px solid #cbd2d9;border-radius:6px;cursor:pointer}label.choice:focus-within{outline:2px solid "
     "#1d4ed8}textarea{width:100%;box-sizing:border-box;min-height:90px;font:inherit;padding:8px}"
     "button{margin-top:12px;padding:10px 16px;border-radius:6px;border:1px solid #1d4ed8;background:#1d4ed8;"
-    "color:#fff;font-size:16px;cursor:pointer}.other{color:#616e7c}"
+    "color:#fff;font-size:16px;cursor:pointer}.other{color:#616e7c}header .other{color:#e0e7ff}"
 )
 
 

@@ -3,6 +3,7 @@ import { Alert } from '../../../components/ui/alert'
 import { useFormatters } from '../../../lib/format'
 import { joinList, splitList, useArticles, useDeleteArticle, useImportArticles, usePublishArticle, useSaveArticle, type Article, type ArticleFields, type ImportResult } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { useEditor } from '../use-editor'
 import { AdminForm } from './admin-form'
 import { EditButton } from './buttons'
 import { TextField } from './fields'
@@ -39,9 +40,8 @@ export function ArticlesAdmin() {
   const save = useSaveArticle()
   const publish = usePublishArticle()
   const remove = useDeleteArticle()
-  const [draft, setDraft] = useState<Draft | null>(null)
+  const { draft, setDraft, notice, setNotice, edit, saved } = useEditor<Draft>(save)
   const [preview, setPreview] = useState(false)
-  const [notice, setNotice] = useState<string | null>(null)
   const language = i18n.language.startsWith('zh') ? 'zh-CN' : 'en'
 
   const categoryError = draft?.category && !CATEGORY.test(draft.category) ? t('invalidPattern') : null
@@ -60,18 +60,16 @@ export function ArticlesAdmin() {
       visibility: draft.visibility,
       status: draft.status,
     }
-    save.mutate({ id: draft.id, fields }, { onSuccess: () => { setDraft(null); setNotice(t('saved')) } })
+    save.mutate({ id: draft.id, fields }, { onSuccess: () => saved(t('saved')) })
   }
   const open = (article: Article | null) => {
-    save.reset()
-    setNotice(null)
     setPreview(false)
-    setDraft(draftOf(article, language))
+    edit(draftOf(article, language))
   }
   const toggle = (article: Article) =>
     publish.mutate(
       { id: article.id, publish: article.status !== 'published' },
-      { onSuccess: (saved) => setNotice(t(saved.status === 'published' ? 'articles.publishedNotice' : 'articles.unpublishedNotice', { title: saved.title })) },
+      { onSuccess: (changed) => setNotice(t(changed.status === 'published' ? 'articles.publishedNotice' : 'articles.unpublishedNotice', { title: changed.title })) },
     )
   const actionError = publish.error ?? remove.error
   const needle = query.trim().toLocaleLowerCase()

@@ -34,6 +34,37 @@ export function TextField({ id, label, value, onChange, hint, error, testId, ...
   )
 }
 
+type SelectFieldProps<V extends string> = {
+  id: string
+  label: ReactNode
+  value: V
+  onChange: (value: V) => void
+  options: readonly V[]
+  /** What an option is called. */
+  optionLabel: (option: V) => string
+  /** A first option with the value '' ("any", "keep"), when the field may be left unset. */
+  empty?: string
+  disabled?: boolean
+  testId?: string
+}
+
+/** A labelled select of a list of values. */
+export function SelectField<V extends string>({ id, label, value, onChange, options, optionLabel, empty, disabled, testId }: SelectFieldProps<V>) {
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <select id={id} value={value} disabled={disabled} onChange={(e) => onChange(e.target.value as V)} data-testid={testId}>
+        {empty !== undefined && <option value="">{empty}</option>}
+        {options.map((option) => (
+          <option key={option} value={option}>
+            {optionLabel(option)}
+          </option>
+        ))}
+      </select>
+    </div>
+  )
+}
+
 /** A duration field: the ISO text, what it means in words, or why it is refused. */
 export function DurationField({ id, label, value, onChange, required, testId, hint }: { id: string; label: ReactNode; value: string; onChange: (v: string) => void; required?: boolean; testId?: string; hint?: ReactNode }) {
   const { t, i18n } = useAdminTranslation()

@@ -1,11 +1,12 @@
-import { useState, type FormEvent } from 'react'
+import type { FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
 import { useFormatters, useLabel } from '../../../lib/format'
 import { CHANNEL_KEYS, CHANNELS, INBOX_ID, useCreateInbox, useInboxes, useUpdateInbox, type Inbox } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { useEditor } from '../use-editor'
 import { AdminForm } from './admin-form'
 import { EditButton, NewButton } from './buttons'
-import { TextField } from './fields'
+import { SelectField, TextField } from './fields'
 import { AdminTable, ListState } from './list-state'
 
 type Draft = { existing?: Inbox; id: string; channel: string; name: string; credentials: Record<string, string>; api_base: string; public_url: string }
@@ -21,8 +22,7 @@ export function InboxesAdmin({ canEdit }: { canEdit: boolean }) {
   const list = useInboxes()
   const create = useCreateInbox()
   const update = useUpdateInbox()
-  const [draft, setDraft] = useState<Draft | null>(null)
-  const [notice, setNotice] = useState<string | null>(null)
+  const { draft, setDraft, notice, setNotice, edit: open, saved } = useEditor<Draft>(create, update)
   const save = draft?.existing ? update : create
 
   const keys = draft ? (CHANNEL_KEYS[draft.channel] ?? []) : []
@@ -34,7 +34,7 @@ export function InboxesAdmin({ canEdit }: { canEdit: boolean }) {
     event.preventDefault()
     if (!draft || !valid) return
     const credentials = Object.fromEntries(Object.entries(draft.credentials).filter(([key, value]) => keys.includes(key) && value.trim()))
-    const done = { onSuccess: () => { setDraft(null); setNotice(t('saved')) } }
+    const done = { onSuccess: () => saved(t('saved')) }
     if (draft.existing) {
       update.mutate(
         {
@@ -56,13 +56,6 @@ export function InboxesAdmin({ canEdit }: { canEdit: boolean }) {
     }
   }
 
-  const open = (next: Draft) => {
-    create.reset()
-    update.reset()
-    setNotice(null)
-    setDraft(next)
-  }
-
   return (
     <section className="admin-section" aria-labelledby="inboxes-title" data-testid="admin-inboxes">
       <h2 id="inboxes-title">{t('inboxes.title')}</h2>
@@ -74,16 +67,7 @@ export function InboxesAdmin({ canEdit }: { canEdit: boolean }) {
         <AdminForm name="inbox" title={draft.existing ? t('inboxes.editTitle', { id: draft.id }) : t('inboxes.new')} onSubmit={submit} onCancel={() => setDraft(null)} save={save} valid={Boolean(valid)}>
           <div className="form-grid">
             <TextField id="inbox-id" label={t('inboxes.id')} value={draft.id} onChange={(id) => setDraft({ ...draft, id: id.trim() })} required maxLength={63} disabled={Boolean(draft.existing)} hint={t('inboxes.idHint')} error={idError} testId="inbox-id" autoComplete="off" />
-            <div className="field">
-              <label htmlFor="inbox-channel">{t('inboxes.channel')}</label>
-              <select id="inbox-channel" value={draft.channel} disabled={Boolean(draft.existing)} onChange={(e) => setDraft({ ...draft, channel: e.target.value, credentials: {} })} data-testid="inbox-channel">
-                {CHANNELS.map((channel) => (
-                  <option key={channel} value={channel}>
-                    {label('channel', channel)}
-                  </option>
-                ))}
-              </select>
-            </div>
+            <SelectField id="inbox-channel" label={t('inboxes.channel')} value={draft.channel} disabled={Boolean(draft.existing)} onChange={(channel) => setDraft({ ...draft, channel, credentials: {} })} options={CHANNELS} optionLabel={(channel) => label('channel', channel)} testId="inbox-channel" />
             <TextField id="inbox-name" label={t('inboxes.name')} value={draft.name} onChange={(name) => setDraft({ ...draft, name })} maxLength={200} testId="inbox-name" />
           </div>
           <fieldset>

@@ -4,9 +4,10 @@ import { useLabel } from '../../../lib/format'
 import { CHANNELS, PRIORITIES, TIERS, type Priority, type Tier } from '../../tickets/types'
 import { RULE_ID, SLUG, joinList, splitList, useDryRun, useRules, useSaveRule, type DryRun, type Rule, type RuleSpec, type Trigger } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { useEditor } from '../use-editor'
 import { AdminForm } from './admin-form'
 import { EditButton, NewButton } from './buttons'
-import { TextField } from './fields'
+import { SelectField, TextField } from './fields'
 import { AdminTable, ListState } from './list-state'
 
 type Draft = {
@@ -99,8 +100,7 @@ export function RulesAdmin() {
   const label = useLabel()
   const rules = useRules()
   const save = useSaveRule()
-  const [draft, setDraft] = useState<Draft | null>(null)
-  const [notice, setNotice] = useState<string | null>(null)
+  const { draft, setDraft, notice, setNotice, edit, saved } = useEditor<Draft>(save)
   const [hitIds, setHitIds] = useState<string[]>([])
   const ordered = rules.data?.rules ?? []
   const nextPosition = (ordered.at(-1)?.position ?? 0) + 10
@@ -115,18 +115,9 @@ export function RulesAdmin() {
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (!draft || !valid) return
-    save.mutate(specOf(draft), {
-      onSuccess: (rule) => {
-        setDraft(null)
-        setNotice(`${t('saved')} ${rule.name} · ${t('rules.version')} ${rule.version}`)
-      },
-    })
+    save.mutate(specOf(draft), { onSuccess: (rule) => saved(`${t('saved')} ${rule.name} · ${t('rules.version')} ${rule.version}`) })
   }
-  const open = (rule: Rule | null) => {
-    save.reset()
-    setNotice(null)
-    setDraft(draftOf(rule, nextPosition))
-  }
+  const open = (rule: Rule | null) => edit(draftOf(rule, nextPosition))
   const summary = (rule: Rule) => {
     const c = rule.conditions
     const when = [
@@ -221,17 +212,7 @@ export function RulesAdmin() {
               <legend>{t('rules.actions')}</legend>
               <div className="form-grid">
                 <TextField id="rule-type" label={t('rules.type')} value={draft.type} onChange={(type) => setDraft({ ...draft, type: type.trim() })} placeholder="after_sales" />
-                <div className="field">
-                  <label htmlFor="rule-priority">{t('rules.priority')}</label>
-                  <select id="rule-priority" value={draft.priority} onChange={(e) => setDraft({ ...draft, priority: e.target.value as Draft['priority'] })} data-testid="rule-priority">
-                    <option value="">{t('rules.keep')}</option>
-                    {PRIORITIES.map((p) => (
-                      <option key={p} value={p}>
-                        {label('priority', p)}
-                      </option>
-                    ))}
-                  </select>
-                </div>
+                <SelectField id="rule-priority" label={t('rules.priority')} value={draft.priority} onChange={(priority) => setDraft({ ...draft, priority })} empty={t('rules.keep')} options={PRIORITIES} optionLabel={(p) => label('priority', p)} testId="rule-priority" />
                 <TextField id="rule-steps" label={t('rules.prioritySteps')} type="number" min={-3} max={3} value={draft.priority_steps} onChange={(priority_steps) => setDraft({ ...draft, priority_steps })} />
                 <TextField id="rule-team" label={t('rules.team')} value={draft.team} onChange={(team) => setDraft({ ...draft, team: team.trim() })} error={teamError} testId="rule-team" />
                 <TextField id="rule-add-tags" label={t('rules.addTags')} value={draft.add_tags} onChange={(add_tags) => setDraft({ ...draft, add_tags })} hint={t('listHint')} testId="rule-add-tags" />
@@ -310,26 +291,8 @@ function DryRunPanel({ onResult }: { onResult: (result: DryRun | null) => void }
           <textarea id="dry-text" rows={3} maxLength={20000} value={text} onChange={(e) => setText(e.target.value)} data-testid="dry-text" />
         </div>
         <div className="form-grid">
-          <div className="field">
-            <label htmlFor="dry-channel">{t('rules.channels')}</label>
-            <select id="dry-channel" value={channel} onChange={(e) => setChannel(e.target.value)}>
-              {CHANNELS.map((c) => (
-                <option key={c} value={c}>
-                  {label('channel', c)}
-                </option>
-              ))}
-            </select>
-          </div>
-          <div className="field">
-            <label htmlFor="dry-tier">{t('rules.tiers')}</label>
-            <select id="dry-tier" value={tier} onChange={(e) => setTier(e.target.value as Tier)} data-testid="dry-tier">
-              {TIERS.map((x) => (
-                <option key={x} value={x}>
-                  {label('tier', x)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="dry-channel" label={t('rules.channels')} value={channel} onChange={setChannel} options={CHANNELS} optionLabel={(c) => label('channel', c)} />
+          <SelectField id="dry-tier" label={t('rules.tiers')} value={tier} onChange={setTier} options={TIERS} optionLabel={(x) => label('tier', x)} testId="dry-tier" />
           <div className="field">
             <label htmlFor="dry-trigger">{t('rules.trigger')}</label>
             <select id="dry-trigger" value={trigger} onChange={(e) => setTrigger(e.target.value as Trigger)}>

@@ -1,12 +1,13 @@
-import { useState, type FormEvent } from 'react'
+import type { FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
 import { useLabel } from '../../../lib/format'
 import { PRIORITIES, TIERS, type Priority, type Tier } from '../../tickets/types'
 import { DURATION, RULE_ID, SLUG, usePolicies, useSavePolicy, type SlaPolicy } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { useEditor } from '../use-editor'
 import { AdminForm } from './admin-form'
 import { EditButton, NewButton } from './buttons'
-import { DurationField, TextField } from './fields'
+import { DurationField, SelectField, TextField } from './fields'
 import { AdminTable, ListState } from './list-state'
 
 type Draft = {
@@ -54,8 +55,7 @@ export function SlaAdmin() {
   const label = useLabel()
   const policies = usePolicies()
   const save = useSavePolicy()
-  const [draft, setDraft] = useState<Draft | null>(null)
-  const [notice, setNotice] = useState<string | null>(null)
+  const { draft, setDraft, notice, setNotice, edit, saved } = useEditor<Draft>(save)
 
   const warn = draft ? Number(draft.warn) : 0
   const warnOk = draft && /^\d{1,2}$/.test(draft.warn) && warn >= 1 && warn <= 99
@@ -92,19 +92,10 @@ export function SlaAdmin() {
         expert_team: draft.expert_team,
         reassign_on_breach: draft.reassign_on_breach,
       },
-      {
-        onSuccess: (policy) => {
-          setDraft(null)
-          setNotice(`${t('saved')} ${policy.name} · ${t('sla.version')} ${policy.version}`)
-        },
-      },
+      { onSuccess: (policy) => saved(`${t('saved')} ${policy.name} · ${t('sla.version')} ${policy.version}`) },
     )
   }
-  const open = (policy: SlaPolicy | null) => {
-    save.reset()
-    setNotice(null)
-    setDraft(draftOf(policy))
-  }
+  const open = (policy: SlaPolicy | null) => edit(draftOf(policy))
   const appliesTo = (p: SlaPolicy) =>
     [p.priority ? label('priority', p.priority) : null, p.tier ? label('tier', p.tier) : null, p.organization].filter(Boolean).join(' · ') || t('sla.everyone')
 
@@ -124,28 +115,8 @@ export function SlaAdmin() {
           <fieldset>
             <legend>{t('sla.appliesTo')}</legend>
             <div className="form-grid">
-              <div className="field">
-                <label htmlFor="sla-priority">{t('sla.priority')}</label>
-                <select id="sla-priority" value={draft.priority} onChange={(e) => setDraft({ ...draft, priority: e.target.value as Draft['priority'] })}>
-                  <option value="">{t('any')}</option>
-                  {PRIORITIES.map((p) => (
-                    <option key={p} value={p}>
-                      {label('priority', p)}
-                    </option>
-                  ))}
-                </select>
-              </div>
-              <div className="field">
-                <label htmlFor="sla-tier">{t('sla.tier')}</label>
-                <select id="sla-tier" value={draft.tier} onChange={(e) => setDraft({ ...draft, tier: e.target.value as Draft['tier'] })}>
-                  <option value="">{t('any')}</option>
-                  {TIERS.map((x) => (
-                    <option key={x} value={x}>
-                      {label('tier', x)}
-                    </option>
-                  ))}
-                </select>
-              </div>
+              <SelectField id="sla-priority" label={t('sla.priority')} value={draft.priority} onChange={(priority) => setDraft({ ...draft, priority })} empty={t('any')} options={PRIORITIES} optionLabel={(p) => label('priority', p)} />
+              <SelectField id="sla-tier" label={t('sla.tier')} value={draft.tier} onChange={(tier) => setDraft({ ...draft, tier })} empty={t('any')} options={TIERS} optionLabel={(x) => label('tier', x)} />
               <TextField id="sla-organization" label={`${t('sla.organization')} ${t('optional')}`} value={draft.organization} onChange={(organization) => setDraft({ ...draft, organization: organization.trim() })} error={orgError} />
             </div>
           </fieldset>

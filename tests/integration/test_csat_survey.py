@@ -258,3 +258,38 @@ def test_the_switch_turns_the_survey_off(cloud: Cloud, telegram: str, monkeypatc
     cloud.run_sqs(outbound, cloud.outbound_url)
     assert Telegram.sent == []
     assert cloud.store.table.get(keys.csat_survey_of_ticket(ticket_id)) is None
+
+
+def _expire(cloud: Cloud, key: keys.Key) -> None:
+    """What 7 days do to an item: its TTL time is past (DynamoDB deletes it some time later)."""
+    item = cloud.store.table.get(key)
+    assert item is not None
+    cloud.store.table.put({**item, keys.TTL_ATTRIBUTE: 1})
+
+
+def test_an_expired_survey_is_gone_and_a_later_resolution_surveys_again_unless_rated(
+    cloud: Cloud, telegram: str
+) -> None:
+    ticket_id = telegram_ticket(cloud, telegram, "hello", locale="en")
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    first = LINK.search(Telegram.sent[-1]["text"]).group(1)  # type: ignore[union-attr]
+    _expire(cloud, keys.csat_survey(token_hash(first)))
+    _expire(cloud, keys.csat_survey_of_ticket(ticket_id))
+    status, page = survey_call("GET", first)
+    assert status == 404 and "expired" in page
+    assert survey_call("POST", first, {"rating": "satisfied"})[0] == 404
+
+    resolve(cloud, ticket_id, TicketStatus.IN_PROGRESS)
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert len(Telegram.sent) == 2
+    second = LINK.search(Telegram.sent[-1]["text"]).group(1)  # type: ignore[union-attr]
+    assert second != first
+    assert survey_call("POST", second, {"rating": "satisfied"})[0] == 200
+
+    _expire(cloud, keys.csat_survey_of_ticket(ticket_id))
+    resolve(cloud, ticket_id, TicketStatus.IN_PROGRESS)
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert len(Telegram.sent) == 2  # rated: never surveyed again

@@ -2,7 +2,8 @@
 `import boto3` in the same run.
 
 Each handler is imported with what its sandbox holds: the function's environment from the synthesized template
-(values the template computes are placeholders: init only checks that they are there), Lambda's own variables
+(values the template computes are placeholders, each an https URL: init checks that they are there, and the
+survey's base URL also that it is an absolute http(s) address), Lambda's own variables
 (``LAMBDA_TASK_ROOT``, ``AWS_LAMBDA_FUNCTION_NAME``) and nothing of the shell's. Twice: with the X-Ray SDK off
 (the stack's default) and on (``-c kefu:xraySdk=true``, which sets ``POWERTOOLS_TRACE_DISABLED=false``). Wall time
 and CPU time of the import are both printed: on a shared machine the CPU time is the steadier figure.
@@ -42,7 +43,8 @@ def handlers(template: Path = TEMPLATE) -> dict[str, dict[str, str]]:
             continue  # CDK's own helper functions
         variables = props.get("Environment", {}).get("Variables", {})
         environment = {
-            name: value if isinstance(value, str) else f"bench-{name.lower()}" for name, value in variables.items()
+            name: value if isinstance(value, str) else f"https://bench.invalid/{name.lower()}/"
+            for name, value in variables.items()
         }
         environment["AWS_LAMBDA_FUNCTION_NAME"] = f"kefu-{logical_id}"
         found[module] = environment

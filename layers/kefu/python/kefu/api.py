@@ -11,15 +11,17 @@ import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 from pydantic import BaseModel, ValidationError
 
-from kefu.channels.base import WebhookRequest
 from kefu.errors import InvalidInput, KefuError, PayloadTooLarge, UnsupportedMediaType, http_status_for
+
+if TYPE_CHECKING:
+    from kefu.channels.base import WebhookRequest
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -283,6 +285,10 @@ def parse_body(model: type[M], raw: str | None, *, optional: bool = False) -> M:
 def webhook_request(event: APIGatewayProxyEvent) -> WebhookRequest:
     """The provider's request as it was sent: raw body bytes and the public URL it signed."""
     import base64
+
+    # imported here: the webhooks function, the one caller, has the channel interface from init (its delivery
+    # service); help and the agent API skip its models (the inbox and the normalised messages)
+    from kefu.channels.base import WebhookRequest
 
     raw = event.get("body") or ""
     body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode("utf-8")

@@ -17,15 +17,17 @@
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kefu.clock import epoch_after, new_id, now_iso
 from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound, retry_on_concurrent_update
 from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
 from kefu.observability import current_correlation_id, decided
 from kefu.store import Store, Transaction
-from kefu.store.csat import SURVEY_TTL, Rating, Survey
 from kefu.store.table import from_av
+
+if TYPE_CHECKING:  # the stream imports this module at init; the rating's and survey's models at first use
+    from kefu.store.csat import Rating, Survey
 
 # The survey's four answers on the 1-5 scale of the ticket's one rating (the widget rates 1-5 directly).
 # "dissatisfied" is the bottom of the survey's scale, so the bottom of the stored one; 2 is never chosen here.
@@ -102,6 +104,8 @@ def react(
             return None  # still resolved: a tag, an assignment, ...
         return send_survey(store, Ticket.model_validate(from_av(new_image)))
     if entity == "csat" and event_name == "INSERT":
+        from kefu.store.csat import Rating
+
         rating = Rating.model_validate(from_av(new_image))
         return follow_up(store, rating) if rating.rating <= FOLLOW_UP_AT_OR_BELOW else None
     return None
@@ -120,6 +124,8 @@ def send_survey(store: Store, ticket: Ticket) -> str:
 
 
 def _survey_outcome(store: Store, ticket: Ticket, enabled: bool, base: str | None) -> str:
+    from kefu.store.csat import SURVEY_TTL, Survey
+
     if not enabled:
         return "csat_survey_off"
     if ticket.channel in IN_WIDGET:
@@ -268,6 +274,8 @@ def answer(store: Store, token: str, choice: object, comment: object) -> tuple[S
         raise InvalidInput(f"comment: at most {MAX_COMMENT} characters")
     if rated is not None:
         raise Conflict("this conversation has been rated already")
+    from kefu.store.csat import Rating
+
     ticket = store.tickets.find(survey.ticket_id)
     record = Rating(
         ticket_id=survey.ticket_id,

@@ -30,12 +30,26 @@ from local.lambda_api import LambdaApi
 from local.lambdas import LocalFunction
 from local.persistence import StateStore
 from local.processes import spawn
-from local.provision import Provisioned, Provisioner
+from local.provision import REST_API_ID, Provisioned, Provisioner
 from local.seed import seed_domain, seed_users
 from local.template import load_template
 from local.websocket import RolePolicies, WebSocketGateway, register_websocket_apis, signers_of, websocket_api_specs
 
 log = logging.getLogger("local")
+
+
+def on_the_gateway(environment: dict[str, str], stage_url: str, gateway_url: str) -> dict[str, str]:
+    """A function's variables with the REST API's stage URL (``https://<api>.execute-api.<region>.amazonaws.com
+    /<stage>``, e.g. the base of the satisfaction survey's link) pointing at the local gateway, which serves the
+    stage's paths at its root: the execute-api host exists only in AWS. Nothing else is changed."""
+
+    def moved(value: str) -> str:
+        rest = value[len(stage_url) :]
+        return gateway_url + rest if value.startswith(stage_url) and rest[:1] in ("", "/") else value
+
+    return {name: moved(value) for name, value in environment.items()}
+
+
 # Workers per function (Lambda's concurrency) unless the template reserves a number: for a function someone
 # waits on (behind the gateway, or a Step Functions task) several, so concurrent invocations overlap on I/O
 # (the emulator) instead of queueing behind one another, as Lambda scales them.
@@ -319,13 +333,17 @@ class LocalCloud:
         """Each function in workers of its own: its asset, layers, environment and role, nothing else."""
         sts = self.clients().sts
         echo = _echo if self.echo_function_logs else None
-        synchronous = _synchronous_function_ids(load_template(self.template_path))
+        template = load_template(self.template_path)
+        synchronous = _synchronous_function_ids(template)
+        stage_url = (
+            f"https://{REST_API_ID}.execute-api.{self.region}.amazonaws.com/{api_spec(template, cloud.resolver).stage}"
+        )
         for logical_id, spec in cloud.functions.items():
             if not spec.role_arn:
                 log.error("function %s has no role; it is not run locally", logical_id)
                 continue
             environment = {
-                **spec.environment,
+                **on_the_gateway(spec.environment, stage_url, f"http://{self.host}:{self.port}"),
                 "AWS_REGION": self.region,
                 "AWS_DEFAULT_REGION": self.region,
                 # The one thing that differs from AWS: where the service endpoints are.

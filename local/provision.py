@@ -23,6 +23,7 @@ from local.iam import provision_roles
 from local.template import ACCOUNT_ID, Resolver, physical_name, resources_of_type
 
 log = logging.getLogger("local")
+REST_API_ID = "local"  # Ref of the REST API: the id in its execute-api host, which exists only in AWS
 
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::DynamoDB::GlobalTable")
 # Logical ids of the functions CDK adds for its own custom resources (not application code).
@@ -128,9 +129,13 @@ class Provisioner:
                 arn = self.arn("lambda", f"function:{name}")
                 self.resolver.register(logical_id, name, Arn=arn)
             elif kind == "AWS::ApiGateway::RestApi":
-                self.resolver.register(logical_id, "local", RootResourceId="root")
+                self.resolver.register(logical_id, REST_API_ID, RootResourceId="root")
             elif kind == "AWS::ApiGateway::Resource":
                 self.resolver.register(logical_id, logical_id)
+            elif kind == "AWS::ApiGateway::Stage":
+                # Ref of a stage is its name, as in AWS: the stack builds its stage URL from it.
+                stage = resource.get("Properties", {}).get("StageName")
+                self.resolver.register(logical_id, stage if isinstance(stage, str) else name)
             elif kind == "AWS::OpenSearchService::Domain":
                 # The local server speaks plain HTTP: its endpoint keeps the scheme (in AWS it is a bare host,
                 # which the search client reaches over HTTPS).

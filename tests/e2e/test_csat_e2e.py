@@ -84,6 +84,8 @@ def test_a_resolved_telegram_ticket_is_surveyed_answered_once_and_followed_up(
     # the customer wrote English, but their Telegram client says zh-hans: the profile's locale wins, as for the
     # auto-replies
     assert "您对本次服务满意吗" in sent_text, sent_text
+    # the link as sent opens on this cloud's gateway (the stack's stage URL is moved there, local/cloud.py)
+    assert f"{local_cloud.url.rstrip('/')}/csat/{token}" in sent_text, sent_text
 
     page = http.get(f"/csat/{token}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")

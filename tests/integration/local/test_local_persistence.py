@@ -45,19 +45,13 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         ciphertext = kms.encrypt(KeyId=key_id, Plaintext=b"secret")["CiphertextBlob"]
         old_token = login(first, "agent1@example.com")
         pool_id, client_id = first.user_pool_id, first.user_pool_client_id
-        # a one-shot timer a function would create at runtime, due just after the restart
-        when = (datetime.now(UTC) + timedelta(seconds=20)).strftime("%Y-%m-%dT%H:%M:%S")
         target = {
             "Arn": "arn:aws:sqs:us-east-1:123456789012:kefu-ScheduledQueue",
             "RoleArn": "arn:aws:iam::123456789012:role/kefu-SchedulerRole",
             "Input": '{"marker": "survived"}',
         }
         scheduler = client(first, "scheduler")
-        scheduler.create_schedule(
-            Name="timer", ScheduleExpression=f"at({when})", FlexibleTimeWindow={"Mode": "OFF"}, Target=target
-        )
-        created = scheduler.get_schedule(Name="timer")["CreationDate"]
-        # and one that fires before the restart: it must not fire again after it
+        # a one-shot timer that fires before the restart: it must not fire again after it
         soon = (datetime.now(UTC) + timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S")
         early = {**target, "Input": '{"marker": "fired-once"}'}
         scheduler.create_schedule(
@@ -66,6 +60,13 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
         first_sqs = client(first, "sqs")
         first_url = first_sqs.get_queue_url(QueueName="kefu-ScheduledQueue")["QueueUrl"]
         wait_for(lambda: _bodies(first_sqs, first_url) & {'{"marker": "fired-once"}'})
+        # a one-shot timer a function would create at runtime, due just after the restart (made last: under
+        # load the steps above can take longer than its delay, and it must not fire before the restart)
+        when = (datetime.now(UTC) + timedelta(seconds=20)).strftime("%Y-%m-%dT%H:%M:%S")
+        scheduler.create_schedule(
+            Name="timer", ScheduleExpression=f"at({when})", FlexibleTimeWindow={"Mode": "OFF"}, Target=target
+        )
+        created = scheduler.get_schedule(Name="timer")["CreationDate"]
     second = LocalCloud(root=FIXTURES, state_dir=state_dir, template=TEMPLATE, search=False, snapshot_interval=3600)
     with second:
         assert not second.seeded

@@ -360,7 +360,7 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
         return schedule is None or schedule.is_open(facts.at)
 
     follow_up = trigger is Trigger.CUSTOMER_MESSAGE
-    language = _language(facts.language)
+    language = reply_language(facts.language)
     classified = follow_up and (facts.type != DEFAULT_TYPE or facts.team is not None)
     state: dict[str, Any] = {
         "type": facts.type,
@@ -410,7 +410,7 @@ _WEEKDAYS = {
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _language(locale: str | None) -> str | None:
+def reply_language(locale: str | None) -> str | None:
     """ "zh-CN" or "en" for a customer's locale ("zh", "zh-Hans-CN", "en-US" ...), None for anything else."""
     tag = (locale or "").lower()
     if tag.startswith("zh"):

@@ -79,9 +79,9 @@ def language_for(locale: str | None, text: str) -> str:
     """The customer's language as the auto-replies pick it: their profile's locale when it is Chinese or
     English, else the language of what the conversation says."""
     from kefu.knowledge.bot import language_of
-    from kefu.routing.rules import _language
+    from kefu.routing.rules import reply_language
 
-    return _language(locale) or language_of(text, "zh-CN")
+    return reply_language(locale) or language_of(text, "zh-CN")
 
 
 def survey_link(base: str, token: str) -> str:

@@ -136,6 +136,13 @@ class CustomerSummary(BaseModel):
         return cls.model_validate(customer.model_dump(mode="json"))
 
 
+class CustomerListOut(BaseModel):
+    """Customers found by an exact phone number, email or channel id, masked as every read."""
+
+    items: list[CustomerSummary]
+    next_cursor: str | None = None
+
+
 class TicketDetailOut(TicketOut):
     messages: list[MessageOut]
     events: list[EventOut]

@@ -5,13 +5,18 @@ whole to a caller with the reveal permission, with a reason, and audits it."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from agent_api.routes.common import caller_of, store
 from agent_api.schemas import (
     CustomerId,
+    CustomerListOut,
     CustomerOut,
     CustomerPatchIn,
+    CustomerSummary,
     ErrorOut,
     IdentityOut,
     MergeIn,
@@ -27,6 +32,7 @@ from kefu.models import CustomerMerge
 from kefu.services import customers
 
 router = APIGatewayRouter()
+CHANNEL = r"^[a-z][a-z0-9_]{0,31}$"  # a channel's name (web, email, whatsapp...) or phone, email, wechat_union
 
 
 def _merge_out(record: CustomerMerge) -> MergeOut:
@@ -42,6 +48,32 @@ def _merge_out(record: CustomerMerge) -> MergeOut:
         undone_at=record.undone_at,
         undone_by=record.undone_by,
     )
+
+
+@router.get(
+    "/customers",
+    summary="Find customers by phone number, email or channel id (exact match; masked)",
+    description=(
+        "Exactly one of `phone`, `email`, or `channel` with `external_id`; anything else is a 400 saying what "
+        "is expected. A phone number is compared in E.164 (the way ingest stores it: `138 1234 5678` and "
+        "`+86 138-1234-5678` are one number; without a country code only Chinese mobile numbers are placed), an "
+        "email lower-cased and trimmed, a channel id exactly as the channel gives it (email addresses "
+        "lower-cased). Whoever proved the number or address, or holds the channel id, comes first, then whoever "
+        "typed it. A merged customer answers as the customer it went into; each customer once, at most "
+        f"{customers.MAX_LOOKUP_RESULTS}. Phone numbers, emails and identities are masked for every role."
+    ),
+)
+def find_customers(
+    phone: Annotated[str | None, Query(max_length=64, description="a phone number, any spelling")] = None,
+    email: Annotated[str | None, Query(max_length=320, description="an email address")] = None,
+    channel: Annotated[str | None, Query(pattern=CHANNEL, description="web, email, whatsapp, line...")] = None,
+    external_id: Annotated[
+        str | None, Query(max_length=customers.MAX_LOOKUP_ID, description="the customer's id on that channel")
+    ] = None,
+) -> CustomerListOut:
+    key = customers.lookup_key(phone=phone, email=email, channel=channel, external_id=external_id)
+    found = customers.find_customers(store(), caller_of(router), key)
+    return CustomerListOut(items=[CustomerSummary.of(c) for c in found], next_cursor=None)
 
 
 @router.get("/customers/<customer_id>", summary="Profile, tier, tags, identities per channel, ticket history")

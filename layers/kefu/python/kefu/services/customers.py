@@ -360,6 +360,112 @@ def suggestions(store: Store, caller: Caller, customer_id: str) -> list[Duplicat
     return out
 
 
+# ---------------------------------------------------------------- lookup (agent API: find by phone, email, channel id)
+
+MAX_LOOKUP_RESULTS = 25  # the contact index's matches (MAX_CONTACT_MATCHES) plus the identities' owners, deduplicated
+MAX_LOOKUP_ID = 512  # an external id longer than this is not one any channel gives
+LOOKUP_PSEUDO_CHANNELS = (UNION, PHONE, EMAIL)
+
+
+@dataclass(frozen=True)
+class LookupKey:
+    """What one exact-match lookup reads: identity items (pattern 9) and maybe a contact partition (17)."""
+
+    identities: tuple[Identity, ...]
+    contact: tuple[str, str] | None = None  # (phone|email, normalised value)
+
+
+def _clean_text(value: str, name: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidInput(f"{name} is empty")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"{name} is not valid text") from None
+    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise InvalidInput(f"{name} holds control characters")
+    return text
+
+
+def lookup_key(
+    *, phone: str | None = None, email: str | None = None, channel: str | None = None, external_id: str | None = None
+) -> LookupKey:
+    """The keys to read for ``?phone=``, ``?email=`` or ``?channel=&external_id=`` (exactly one of them).
+
+    A phone number is normalised to E.164 and an email lower-cased and trimmed exactly as ingest does when it
+    writes identities and contacts (``keys_of``); a channel id is the id as that channel stores it (email
+    addresses lower-cased). Anything else is an InvalidInput naming what is expected."""
+    asked = [name for name, value in (("phone", phone), ("email", email), ("channel", channel)) if value is not None]
+    if external_id is not None and channel is None:
+        raise InvalidInput("external_id goes with channel: give channel=<channel>&external_id=<the id on it>")
+    if len(asked) != 1:
+        given = f" (not {' and '.join(asked)} together)" if asked else ""
+        raise InvalidInput(f"give exactly one of phone, email, or channel with external_id{given}")
+    if phone is not None:
+        number = to_e164(_clean_text(phone, "phone"))
+        if number is None:
+            raise InvalidInput(
+                "phone is not a phone number that can be placed: give it with its country code (+44 20 7946 0958) "
+                "or as an 11-digit Chinese mobile number"
+            )
+        # the proven key, and the numbers WhatsApp or Twilio senders are known by (a sender whose proven key was
+        # claimed by somebody else keeps only those)
+        held = (PHONE, "whatsapp", "twilio")
+        identities = tuple(Identity(channel=c, external_id=number) for c in held)
+        return LookupKey((*identities, Identity(channel="twilio", external_id="whatsapp:" + number)), (PHONE, number))
+    if email is not None:
+        address = _normal_email(_clean_text(email, "email"))
+        if address is None:
+            raise InvalidInput("email is not an email address (name@domain, at most 254 characters)")
+        return LookupKey(tuple(Identity(channel=c, external_id=address) for c in (EMAIL, "form")), (EMAIL, address))
+    if channel is None:  # not reached: exactly one was asked for
+        raise InvalidInput("give exactly one of phone, email, or channel with external_id")
+    from kefu.channels import module_names  # here: listing the channels is only needed by this lookup
+
+    known = [*module_names(), *LOOKUP_PSEUDO_CHANNELS]
+    if channel not in known:
+        raise InvalidInput(f"unknown channel '{channel[:40]}'; known: {', '.join(sorted(set(known)))}")
+    if external_id is None:
+        raise InvalidInput(f"channel goes with external_id: the customer's id on {channel}")
+    value = _clean_text(external_id, "external_id")
+    if len(value) > MAX_LOOKUP_ID:
+        raise InvalidInput(f"external_id is at most {MAX_LOOKUP_ID} characters")
+    if channel in EMAIL_ID_CHANNELS:
+        value = value.lower()
+    return LookupKey((Identity(channel=channel, external_id=value),))
+
+
+def find_customers(store: Store, caller: Caller, key: LookupKey) -> list[Customer]:
+    """The customers an exact key leads to, masked as every read (``visible``): whoever holds the identities
+    (the customer who proved the number or address, or is known by that id on a channel) first, then whoever
+    typed it (the contact index). A merged-away customer answers as the customer it went into; each customer
+    once. Key reads only: one batch of identity items, one query of one contact partition, one batch of
+    profiles (plus a read per merge hop)."""
+    owners = store.table.read([store.customers.identity_read(i) for i in key.identities])
+    ids = [owner for owner in owners if owner]
+    if key.contact is not None:
+        ids.extend(store.customers.with_contact(*key.contact))
+    unique = list(dict.fromkeys(ids))[:MAX_LOOKUP_RESULTS]
+    profiles: list[Customer | None] = store.table.read([store.customers.profile_read(cid) for cid in unique])
+    out: list[Customer] = []
+    seen: set[str] = set()
+    for profile in profiles:
+        if profile is None:
+            continue
+        live: Customer | None = profile
+        if profile.merged_into:
+            try:
+                live = current_customer(store, profile.merged_into)
+            except (NotFound, Conflict):
+                live = None
+        if live is None or live.id in seen:
+            continue
+        seen.add(live.id)
+        out.append(visible(live))
+    return out
+
+
 # ---------------------------------------------------------------- reveal (the reveal permission; audited)
 
 REVEALABLE = ("phone", "email", "identities")

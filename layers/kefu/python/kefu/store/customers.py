@@ -48,6 +48,10 @@ class CustomerRepository:
         """The id of the customer holding this identity (for a batch, ``Table.read``)."""
         return Read(keys.identity(identity.channel, identity.external_id), lambda item: str(item["customer_id"]))
 
+    def profile_read(self, customer_id: str) -> Read[Customer]:
+        """A customer's profile (for a batch, ``Table.read``)."""
+        return Read(keys.customer(customer_id), Customer.model_validate)
+
     def get(self, customer_id: str) -> Customer:
         found = self.find(customer_id)
         if found is None:

@@ -278,5 +278,21 @@ export const adminEn = {
     unmerged: 'The merge was undone: {{source}} is a customer of its own again.',
     lastMerge: 'Last merge',
     unnamed: 'Customer {{id}}',
+    search: {
+      title: 'Find a customer',
+      hint: 'By the phone number, email or channel id a caller gives: an exact match, shown masked.',
+      by: 'Find by',
+      kinds: { phone: 'Phone number', email: 'Email', channel: 'Id on a channel' },
+      channel: 'Channel',
+      value: 'What the caller gave',
+      hints: {
+        phone: 'Any spelling; with its country code unless it is a Chinese mobile number.',
+        email: 'Upper and lower case are the same.',
+        channel: 'The customer’s id exactly as the channel gives it.',
+      },
+      submit: 'Find',
+      results: 'Customers found',
+      none: 'No customer found.',
+    },
   },
 }

@@ -281,5 +281,21 @@ export const adminZhCN: Strings<typeof adminEn> = {
     unmerged: '合并已撤销：{{source}} 重新成为独立的客户。',
     lastMerge: '最近一次合并',
     unnamed: '客户 {{id}}',
+    search: {
+      title: '查找客户',
+      hint: '按来电者提供的电话号码、邮箱或渠道 ID 精确查找，结果已脱敏显示。',
+      by: '查找方式',
+      kinds: { phone: '电话号码', email: '邮箱', channel: '渠道 ID' },
+      channel: '渠道',
+      value: '来电者提供的信息',
+      hints: {
+        phone: '任意写法均可；中国大陆手机号以外的号码请带国家区号。',
+        email: '不区分大小写。',
+        channel: '客户在该渠道上的 ID，须与渠道提供的完全一致。',
+      },
+      submit: '查找',
+      results: '找到的客户',
+      none: '未找到客户。',
+    },
   },
 }

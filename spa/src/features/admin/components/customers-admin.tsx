@@ -6,6 +6,7 @@ import { useFormatters, useLabel } from '../../../lib/format'
 import { shortId } from '../../tickets/types'
 import { ULID, useCustomer, useMerge, useRecentTickets, useSuggestions, useUnmerge, type Customer, type Merge } from '../api'
 import { useAdminTranslation } from '../i18n'
+import { CustomerSearch } from './customer-search'
 import { TextField } from './fields'
 import { ListState } from './list-state'
 
@@ -39,7 +40,8 @@ export function CustomersAdmin() {
       <section className="admin-section" aria-labelledby="customers-title">
         <h2 id="customers-title">{t('customers.title')}</h2>
         <p className="muted">{t('customers.hint')}</p>
-        <form className="form-row" onSubmit={find} role="search">
+        <CustomerSearch selected={selected} onOpen={(id) => { setSelected(id); setTyped(id) }} />
+        <form className="form-row" onSubmit={find} role="search" aria-label={t('customers.find')}>
           <TextField id="customer-find" label={t('customers.find')} value={typed} onChange={(v) => setTyped(v.trim().toUpperCase())} maxLength={26} hint={t('customers.findHint')} error={idError} className="mono" testId="customer-find" autoComplete="off" spellCheck={false} />
           <button type="submit" className="button primary" disabled={!ULID.test(typed)} data-testid="customer-open">
             {t('customers.open')}

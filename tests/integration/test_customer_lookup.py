@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agent_api.handler import lambda_handler as agent_api
 from kefu.errors import InvalidInput
@@ -156,3 +158,17 @@ def test_the_lookup_is_in_the_schema(cloud: Cloud) -> None:
     assert ok["$ref"].endswith("/CustomerListOut")
     listed = schema["components"]["schemas"]["CustomerListOut"]["properties"]["items"]["items"]
     assert listed["$ref"].endswith("/CustomerSummary")
+
+
+ANY_TEXT = st.one_of(st.none(), st.text(max_size=80), st.sampled_from(["", " ", "+", "@", "line", "email", "phone"]))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(phone=ANY_TEXT, email=ANY_TEXT, channel=ANY_TEXT, external_id=ANY_TEXT)
+def test_any_query_is_an_answer_or_a_400_never_a_server_error(
+    cloud: Cloud, phone: str | None, email: str | None, channel: str | None, external_id: str | None
+) -> None:
+    asked = {"phone": phone, "email": email, "channel": channel, "external_id": external_id}
+    status, body = find({k: v for k, v in asked.items() if v is not None})
+    assert status in (200, 400), body
+    assert (status == 200) == ("items" in body)

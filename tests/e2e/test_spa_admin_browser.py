@@ -4,7 +4,7 @@ test_spa_browser.py, whose browser fixtures this module reuses).
 An admin creates a team with a shift, gives a freshly signed-in agent that team, a skill and a capacity; writes
 a routing rule, edits it and dry-runs a sample that hits it; adds an SLA policy and edits it; writes an article,
 publishes it, and an agent finds it with the composer's knowledge-base search; opens a customer who typed the
-same phone number as another, merges the suggested duplicate in and undoes the merge. axe checks every admin
+same phone number as another (found by that number), merges the suggested duplicate in and undoes the merge. axe checks every admin
 screen in English and Chinese. Everything this module writes is named by a fresh marker (its own team, rule,
 organization's policy, article and customers), so the other tests on the same local cloud see none of it.
 """
@@ -280,8 +280,15 @@ def test_a_supervisor_merges_two_customers_then_unmerges_them(
     _sign_in_with_password(page, "supervisor@example.com")
     expect(page.get_by_test_id("nav-admin")).to_be_visible()
     _open_admin(page, base_url, "customers")
-    page.get_by_test_id("customer-find").fill(second)
-    page.get_by_test_id("customer-open").click()
+    # the number as a caller says it finds both customers who typed it, masked; a row opens the customer
+    number = "+86" + phone.removeprefix("+86 ").replace(" ", "")
+    page.get_by_test_id("customer-search-value").fill(phone.removeprefix("+86 "))
+    page.get_by_test_id("customer-search-submit").click()
+    found = page.get_by_test_id("found-customers")
+    expect(found.get_by_test_id(f"found-customer-{first}")).to_contain_text("Merge Test A")
+    expect(found.get_by_test_id(f"found-customer-{second}")).to_contain_text(number[:6] + "****" + number[-4:])
+    assert number not in found.inner_text()
+    found.get_by_test_id(f"found-customer-{second}").click()
     card = page.get_by_test_id("customer-card")
     expect(card.get_by_role("heading", name="Merge Test B")).to_be_visible()
     suggestions = card.get_by_test_id("customer-suggestions")

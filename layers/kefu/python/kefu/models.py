@@ -208,6 +208,28 @@ class Message(LazyModel):
     correlation_id: str | None = None
     for_bot: bool = False  # a customer message on a ticket the bot answers: the stream hands it to the bot
 
+    @classmethod
+    def outbound_on(cls, ticket: Ticket, author_type: AuthorType, body: str, created_at: str, **fields: Any) -> Message:
+        """A message from our side on ``ticket``'s conversation (a reply, a note, an automatic message), queued
+        for the customer's channel (the stream sends it) unless it is an internal note, which is never sent."""
+        from kefu.clock import new_id
+
+        fields.setdefault(
+            "delivery_status", DeliveryStatus.NOT_SENT if fields.get("internal") else DeliveryStatus.QUEUED
+        )
+        return cls(
+            id=new_id(),
+            ticket_id=ticket.id,
+            conversation_key=ticket.conversation_key,
+            direction=Direction.OUTBOUND,
+            author_type=author_type,
+            body=body,
+            channel=ticket.channel,
+            inbox=ticket.inbox,
+            created_at=created_at,
+            **fields,
+        )
+
 
 class TicketEvent(LazyModel):
     id: str

@@ -39,8 +39,6 @@ from kefu.models import (
     ASKS_SOLVED,
     OPEN_STATUSES,
     AuthorType,
-    DeliveryStatus,
-    Direction,
     Message,
     Ticket,
     TicketEvent,
@@ -356,18 +354,7 @@ def _commit(
 
 
 def _bot_message(ticket: Ticket, body: str, stamp: str) -> Message:
-    return Message(
-        id=new_id(),
-        ticket_id=ticket.id,
-        conversation_key=ticket.conversation_key,
-        direction=Direction.OUTBOUND,
-        author_type=AuthorType.BOT,
-        body=body,
-        channel=ticket.channel,
-        inbox=ticket.inbox,
-        delivery_status=DeliveryStatus.QUEUED,  # the stream sends it like any reply
-        created_at=stamp,
-    )
+    return Message.outbound_on(ticket, AuthorType.BOT, body, stamp)
 
 
 def _event(ticket: Ticket, kind: str, stamp: str, data: dict[str, Any]) -> TicketEvent:

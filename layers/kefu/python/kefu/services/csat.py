@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from kefu.clock import epoch_after, new_id, now_iso
 from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound, retry_on_concurrent_update
-from kefu.models import AuthorType, DeliveryStatus, Direction, Message, Ticket, TicketEvent, TicketStatus
+from kefu.models import AuthorType, Message, Ticket, TicketEvent, TicketStatus
 from kefu.observability import current_correlation_id, decided
 from kefu.store import Store, Transaction
 from kefu.store.table import from_av
@@ -151,19 +151,8 @@ def _survey_outcome(store: Store, ticket: Ticket, enabled: bool, base: str | Non
         created_at=stamp,
         expires_at=epoch_after(SURVEY_TTL),
     )
-    message = Message(
-        id=new_id(),
-        ticket_id=ticket.id,
-        conversation_key=ticket.conversation_key,
-        direction=Direction.OUTBOUND,
-        author_type=AuthorType.SYSTEM,
-        body=TEXT[language]["survey"].format(link=survey_link(base, token)),
-        channel=ticket.channel,
-        inbox=ticket.inbox,
-        delivery_status=DeliveryStatus.QUEUED,  # the stream puts it on the outbound queue like any reply
-        created_at=stamp,
-        correlation_id=current_correlation_id(),
-    )
+    body = TEXT[language]["survey"].format(link=survey_link(base, token))
+    message = Message.outbound_on(ticket, AuthorType.SYSTEM, body, stamp, correlation_id=current_correlation_id())
     try:
         store.csat.add_survey(token, survey, message)
     except Duplicate:
@@ -233,19 +222,9 @@ def _follow_up_note(ticket: Ticket, rating: Rating, label: str, stamp: str) -> M
     language = language_for(None, f"{rating.comment} {ticket.subject} {ticket.last_message_preview}")
     text = TEXT[language]
     comment = text["comment"].format(comment=rating.comment) if rating.comment else ""
-    return Message(
-        id=new_id(),
-        ticket_id=ticket.id,
-        conversation_key=ticket.conversation_key,
-        direction=Direction.OUTBOUND,
-        author_type=AuthorType.SYSTEM,
-        body=text["note"].format(label=LABELS[language][label], rating=rating.rating, comment=comment),
-        internal=True,  # agents only: internal notes carry no conversation keys (kefu.store.keys)
-        channel=ticket.channel,
-        inbox=ticket.inbox,
-        delivery_status=DeliveryStatus.NOT_SENT,
-        created_at=stamp,
-    )
+    body = text["note"].format(label=LABELS[language][label], rating=rating.rating, comment=comment)
+    # agents only: internal notes carry no conversation keys (kefu.store.keys) and are never sent
+    return Message.outbound_on(ticket, AuthorType.SYSTEM, body, stamp, internal=True)
 
 
 # ---------------------------------------------------------------- the customer's part

@@ -21,8 +21,6 @@ from kefu.models import (
     OPEN_STATUSES,
     Agent,
     AuthorType,
-    DeliveryStatus,
-    Direction,
     Message,
     Ticket,
     TicketEvent,
@@ -119,18 +117,8 @@ def classify(
 
 
 def _auto_reply(ticket: Ticket, body: str, stamp: str) -> Message:
-    return Message(
-        id=new_id(),
-        ticket_id=ticket.id,
-        conversation_key=ticket.conversation_key,
-        direction=Direction.OUTBOUND,
-        author_type=AuthorType.SYSTEM,
-        body=body,
-        channel=ticket.channel,
-        inbox=ticket.inbox,
-        delivery_status=DeliveryStatus.QUEUED,  # the stream puts it on the outbound queue like any reply
-        created_at=iso(parse_iso(stamp) + timedelta(milliseconds=1)),  # after the message it answers
-    )
+    after = iso(parse_iso(stamp) + timedelta(milliseconds=1))  # after the message it answers
+    return Message.outbound_on(ticket, AuthorType.SYSTEM, body, after)
 
 
 # ---------------------------------------------------------------- the queue

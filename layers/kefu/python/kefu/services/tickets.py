@@ -15,8 +15,6 @@ from kefu.models import (
     Attachment,
     AuthorType,
     Customer,
-    DeliveryStatus,
-    Direction,
     Message,
     Priority,
     Ticket,
@@ -128,21 +126,15 @@ def reply(
             raise Conflict("the ticket is closed; the customer's next message opens a new one")
         stamp = now_iso()
         expected = ticket.version
-        message = Message(
-            id=new_id(),
-            ticket_id=ticket.id,
-            conversation_key=ticket.conversation_key,
-            direction=Direction.OUTBOUND,
-            author_type=AuthorType.AGENT,
+        message = Message.outbound_on(
+            ticket,
+            AuthorType.AGENT,
+            text,
+            stamp,
             author_id=caller.id,
-            body=text,
             internal=internal,
-            channel=ticket.channel,
-            inbox=ticket.inbox,
             kind=_kind_of(files, text),
             attachments=files,
-            delivery_status=DeliveryStatus.NOT_SENT if internal else DeliveryStatus.QUEUED,
-            created_at=stamp,
             correlation_id=current_correlation_id(),
         )
         queued = routing.entry_for(ticket)

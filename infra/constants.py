@@ -13,6 +13,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_ASSET_DIR = REPO_ROOT / "functions"
 KEFU_LAYER_DIR = REPO_ROOT / "layers" / "kefu"
 DEPS_LAYER_DIR = REPO_ROOT / ".build" / "layers" / "deps"
+# copies of functions/ and layers/kefu with the runtime's bytecode (infra.bytecode)
+ASSET_BUILD_DIR = REPO_ROOT / ".build" / "assets"
 DEPS_LAYER_BUILD_SCRIPT = REPO_ROOT / "layers" / "deps" / "build.py"
 SPA_DIST_DIR = REPO_ROOT / "spa" / "dist"
 

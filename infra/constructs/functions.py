@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aws_cdk import ArnFormat, Stack, Token
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
@@ -12,8 +14,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct, IConstruct
 
+from infra.bytecode import LEFTOVERS, staged
 from infra.constants import (
     AGENT_API_FUNCTION,
+    ASSET_BUILD_DIR,
     DEPS_LAYER_DIR,
     FUNCTIONS_ASSET_DIR,
     INGEST_FUNCTION,
@@ -32,13 +36,20 @@ from infra.nag import acknowledge, cfn_logical_id
 from kefu.config import SECRETS_PREFIX, Env
 from kefu.store.keys import COUNTER, CSAT, NOTIFICATION, TICKET
 
-# build leftovers never ship: bytecode, and the egg-info an editable install writes beside the kefu package
-ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "**/*.egg-info"]
+# build leftovers never ship (the host's bytecode, an editable install's egg-info); the runtime's bytecode is
+# compiled into a staged copy of each folder (infra.bytecode)
+ASSET_EXCLUDES = [f"**/{pattern}" for pattern in LEFTOVERS]
 SQS_BATCH_SIZE = 10
 STREAM_BATCH_SIZE = 100
 STREAM_RETRY_ATTEMPTS = 5
 # one download per invocation: a slow provider holds up no other file, and the timeout is the file's alone
 MEDIA_BATCH_SIZE = 1
+
+
+def _code_with_bytecode(source: Path, lambda_path: str) -> lambda_.Code:
+    """An asset of ``source`` with the runtime's bytecode compiled in (``lambda_path``: where Lambda puts it)."""
+    folder = staged(source, ASSET_BUILD_DIR, lambda_path)
+    return lambda_.Code.from_asset(str(folder), exclude=[] if folder != source else ASSET_EXCLUDES)
 
 
 class Functions(Construct):
@@ -62,7 +73,7 @@ class Functions(Construct):
             lambda_.LayerVersion(
                 self,
                 "KefuLayer",
-                code=lambda_.Code.from_asset(str(KEFU_LAYER_DIR), exclude=ASSET_EXCLUDES),
+                code=_code_with_bytecode(KEFU_LAYER_DIR, "/opt"),
                 compatible_runtimes=[RUNTIME],
                 compatible_architectures=[ARCHITECTURE],
                 description="Kefu shared package (kefu)",
@@ -71,14 +82,15 @@ class Functions(Construct):
                 self,
                 "DependenciesLayer",
                 # The build stamp is for build.py only, not for /opt on Lambda.
-                code=lambda_.Code.from_asset(str(DEPS_LAYER_DIR), exclude=[*ASSET_EXCLUDES, ".requirements.sha256"]),
+                # (layers/deps/build.py compiles its bytecode)
+                code=lambda_.Code.from_asset(str(DEPS_LAYER_DIR), exclude=[".requirements.sha256"]),
                 compatible_runtimes=[RUNTIME],
                 compatible_architectures=[ARCHITECTURE],
                 description="Third-party packages (Powertools, pydantic) for python3.13 arm64",
             ),
         ]
         # One asset for all functions: each handler string picks its own package in functions/.
-        code = lambda_.Code.from_asset(str(FUNCTIONS_ASSET_DIR), exclude=ASSET_EXCLUDES)
+        code = _code_with_bytecode(FUNCTIONS_ASSET_DIR, "/var/task")
         # for the functions other constructs own (the SLA workflow's, the knowledge base's)
         self.code = code
         self.layers: list[lambda_.ILayerVersion] = list(layers)

@@ -19,6 +19,11 @@ import sys
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # run as a script: infra.bytecode is the repository's
+    sys.path.insert(0, str(REPO_ROOT))
+
+from infra.bytecode import CACHE_TAG, compile_tree, runtime_interpreter  # noqa: E402
+
 REQUIREMENTS = REPO_ROOT / "layers" / "deps" / "requirements.txt"
 LAYER_DIR = REPO_ROOT / ".build" / "layers" / "deps"
 STAMP_NAME = ".requirements.sha256"
@@ -44,6 +49,8 @@ class LayerBuildError(RuntimeError):
 def requirements_digest() -> str:
     digest = hashlib.sha256(REQUIREMENTS.read_bytes())
     digest.update(" ".join(PIP_PLATFORM_OPTIONS + PROVIDED_BY_RUNTIME).encode())
+    # a machine that gains (or loses) the runtime's interpreter builds the layer again, with (without) bytecode
+    digest.update(f" bytecode={CACHE_TAG if runtime_interpreter() else 'none'}".encode())
     return digest.hexdigest()
 
 
@@ -78,7 +85,7 @@ def build(layer_dir: Path = LAYER_DIR, *, force: bool = False) -> Path:
         "install",
         "--quiet",
         "--disable-pip-version-check",
-        "--no-compile",  # host bytecode (a different Python) would be dead weight on Lambda
+        "--no-compile",  # host bytecode (a different Python) would be dead weight on Lambda; see compile_tree
         "--target",
         str(site_dir),
         *PIP_PLATFORM_OPTIONS,
@@ -92,6 +99,8 @@ def build(layer_dir: Path = LAYER_DIR, *, force: bool = False) -> Path:
             f"pip could not build the dependencies layer (exit {result.returncode}):\n{result.stderr.strip()}"
         )
     _prune(site_dir)
+    # Lambda's /opt is read-only: without the runtime's bytecode, every cold start compiles these packages again
+    compile_tree(site_dir, "/opt/python", strict=False)
     (scratch / STAMP_NAME).write_text(requirements_digest() + "\n")
     old = layer_dir.parent / f".{layer_dir.name}.old"
     shutil.rmtree(old, ignore_errors=True)

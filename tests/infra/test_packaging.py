@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from infra.bytecode import CACHE_TAG, runtime_interpreter
 from local.packaging import layer_for_this_machine, probe_imports, runtime_python
 from local.provision import CDK_HELPER_PREFIXES
 from local.template import Resolver
@@ -89,6 +91,45 @@ def test_the_function_imports_with_only_its_asset_layers_and_runtime(synthesized
     loaded: list[str] = result["loaded"]
     assert failures == {}, "\n".join(f"{name}:\n{why}" for name, why in failures.items())
     assert len(loaded) > 10  # the walk really went through the packages
+    # Lambda's /var/task and /opt are read-only: the sandbox wrote no bytecode of its own into the assets
+    for folder in [asset_of(synthesized, properties["Code"]), *layers]:
+        assert host_bytecode(folder) == []
+
+
+def host_bytecode(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*.pyc") if not path.name.endswith(f".{CACHE_TAG}.pyc")]
+
+
+def our_assets(synthesized: Synthesized) -> dict[str, Path]:
+    """The functions' code asset and the two layers, by what they hold."""
+    resources = synthesized.primary["Resources"]
+    function = our_functions(synthesized)["WebhooksFunction"]["Properties"]
+    found = {"functions": asset_of(synthesized, function["Code"])}
+    for layer in function["Layers"]:
+        folder = asset_of(synthesized, resources[layer["Ref"]]["Properties"]["Content"])
+        found["kefu" if (folder / "python" / "kefu").is_dir() else "deps"] = folder
+    return found
+
+
+@pytest.mark.parametrize("asset", ["functions", "kefu", "deps"])
+def test_the_assets_ship_the_runtimes_bytecode_when_this_machine_can_compile_it(
+    synthesized: Synthesized, asset: str
+) -> None:
+    """Lambda cannot write bytecode into /var/task or /opt, so a module shipped without it is compiled at every
+    cold start. With an interpreter of the runtime's version here, every module of ours and nearly every one of
+    the packages ships its bytecode, and nothing else's; without one, the assets carry sources alone (synth warns)."""
+    folder = our_assets(synthesized)[asset]
+    sources = list(folder.rglob("*.py"))
+    compiled = {
+        path.parent.parent / (path.name.split(".", 1)[0] + ".py") for path in folder.rglob(f"*.{CACHE_TAG}.pyc")
+    }
+    assert host_bytecode(folder) == []
+    if runtime_interpreter() is None:
+        assert compiled == set()
+    elif asset == "deps":
+        assert len(compiled) >= 0.99 * len(sources)  # a package's file that 3.13 cannot parse ships as source
+    else:
+        assert compiled == set(sources)
 
 
 def test_time_zones_come_from_the_layer_not_the_host(synthesized: Synthesized) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local.packaging import layer_for_this_machine, runtime_python
+from local.packaging import bytecode_environment, layer_for_this_machine, runtime_python
 from local.provision import FunctionSpec
 from local.runtime import FunctionError, FunctionWorkers, WorkerSpec
 
@@ -54,6 +54,7 @@ class LocalFunction:
                 log_path=log_dir / f"{spec.name}.log",
                 max_workers=spec.reserved_concurrency or containers,
                 echo=echo,
+                bytecode=bytecode_environment(spec.code_dir),
             )
         )
 

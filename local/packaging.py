@@ -6,6 +6,11 @@
   (compiled modules), so it is installed again for this machine, exactly the distributions the layer holds
   (names and versions from its ``*.dist-info``, no dependency resolution): a package missing from the
   layer is missing here too. Layers of plain Python (the kefu package) are used as synthesized.
+- Bytecode as Lambda has it: its ``/var/task`` and ``/opt`` are read-only, so a sandbox never writes bytecode
+  into an asset. An asset that ships the runtime's bytecode (infra.bytecode) is compiled once for this machine's
+  Python into ``.build/local/pycache`` (``PYTHONPYCACHEPREFIX``), as if it shipped bytecode for this version; one
+  that ships none is compiled at every cold start (``PYTHONDONTWRITEBYTECODE``), and a layer installed again
+  for this machine gets no bytecode either: a cold start here costs what it costs in Lambda, never less.
 
 Everything lands in ``.build/local/`` of the repository and is rebuilt only when its inputs change.
 """
@@ -24,6 +29,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from infra.bytecode import ships_bytecode
+
 log = logging.getLogger("local")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -32,6 +39,7 @@ RUNTIME_CLIENT = "awslambdaric==4.2.2"
 # What the Lambda Python runtime itself provides (the layer build prunes the same names).
 RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer")
 STAMP = ".built-from"
+PYCACHE_DIR = BUILD_DIR / "pycache"
 
 
 class PackagingError(RuntimeError):
@@ -101,7 +109,9 @@ def layer_for_this_machine(layer_dir: Path) -> Path:
     distributions = layer_distributions(site_dir)
     if not distributions:
         return site_dir
-    digest = hashlib.sha256("\n".join(distributions).encode()).hexdigest()[:16]
+    # without the runtime's bytecode in the layer, Lambda compiles its packages at every cold start: so here
+    compile_flags = [] if ships_bytecode(site_dir) else ["--no-compile"]
+    digest = hashlib.sha256("\n".join([*distributions, *compile_flags]).encode()).hexdigest()[:16]
     target = BUILD_DIR / "layers" / digest
     with _locked(f"layer-{digest}"):
         if (target / STAMP).is_file():
@@ -109,11 +119,27 @@ def layer_for_this_machine(layer_dir: Path) -> Path:
         log.info("installing layer %s for this machine (%d distributions)", layer_dir.name, len(distributions))
         scratch = target.with_name(f".{digest}.building")
         shutil.rmtree(scratch, ignore_errors=True)
-        _pip(sys.executable, "--no-deps", "--only-binary=:all:", "--target", str(scratch / "python"), *distributions)
+        _pip(
+            sys.executable,
+            "--no-deps",
+            "--only-binary=:all:",
+            *compile_flags,
+            "--target",
+            str(scratch / "python"),
+            *distributions,
+        )
         shutil.rmtree(target, ignore_errors=True)
         scratch.rename(target)
         (target / STAMP).write_text("\n".join(distributions))
     return target / "python"
+
+
+def bytecode_environment(task_root: Path) -> dict[str, str]:
+    """The variables that give a sandbox Lambda's bytecode: this machine's own for an asset that ships the
+    runtime's (kept out of the asset), none for one that ships none."""
+    if ships_bytecode(task_root):
+        return {"PYTHONPYCACHEPREFIX": str(PYCACHE_DIR)}
+    return {"PYTHONDONTWRITEBYTECODE": "1"}
 
 
 # -- the packaging probe -------------------------------------------------------------------------------------
@@ -161,6 +187,7 @@ def probe_imports(
         "LAMBDA_TASK_ROOT": str(task_root),
         "AWS_REGION": "us-east-1",
         "AWS_DEFAULT_REGION": "us-east-1",
+        **bytecode_environment(task_root),
         **environment,
     }
     result = subprocess.run(

@@ -70,6 +70,8 @@ class WorkerSpec:
     log_path: Path
     max_workers: int = 2
     echo: Callable[[str, str], None] | None = None
+    # how the sandbox's Python finds bytecode (local.packaging.bytecode_environment)
+    bytecode: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -424,6 +426,7 @@ class FunctionWorkers:
             "AWS_LAMBDA_LOG_STREAM_NAME": stream,
             "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
             "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+            **spec.bytecode,
             **spec.environment,
             **spec.credentials(),
         }

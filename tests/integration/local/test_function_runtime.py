@@ -40,6 +40,9 @@ def test_a_function_sees_only_what_lambda_gives_it(fixture_cloud: LocalCloud) ->
     assert not any(".venv" in entry for entry in path)
     assert str(Path(sys.prefix)) not in " ".join(path)
     assert not any(entry.rstrip("/").endswith("layers/kefu/python") for entry in path)
+    # its asset ships no bytecode, and Lambda's /var/task is read-only: it is compiled at every cold start
+    assert environ["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert "PYTHONPYCACHEPREFIX" not in environ
 
 
 def test_the_context_carries_the_request_id_and_remaining_time(fixture_cloud: LocalCloud, received: Any) -> None:

@@ -202,16 +202,19 @@ def survey_page(token: str) -> Response:
     from kefu.services import csat, csat_page
 
     try:
-        survey, rated = csat.open_survey(store.current(), token)
+        state = csat.open_survey(store.current(), token)
     except KefuError as error:
         return _survey_answer(_page_language(), "gone", http_status_for(error))
-    if rated is not None:
-        return _survey_answer(survey.language, "rated", 200)
-    return _html(csat_page.survey_page(survey.language), 200)
+    if state.rating is not None:
+        return _survey_answer(state.survey.language, "rated", 200)
+    if not state.open:  # reopened: the form comes back once the ticket is resolved again
+        return _survey_answer(state.survey.language, "reopened", 200)
+    return _html(csat_page.survey_page(state.survey.language), 200)
 
 
 @app.post("/csat/<token>")
 def answer_survey(token: str) -> Response:
+    from kefu.errors import SurveyNotOpen
     from kefu.services import csat
 
     event = app.current_event
@@ -228,9 +231,10 @@ def answer_survey(token: str) -> Response:
     except KefuError as error:
         if not from_page:
             raise
-        decided("request", "refused", status=http_status_for(error), reason=error.message, path=event.path)
-        key = {404: "gone", 409: "rated"}.get(http_status_for(error), "error")
-        return _survey_answer(_page_language(), key, http_status_for(error), error.message if key == "error" else None)
+        status = http_status_for(error)
+        decided("request", "refused", status=status, reason=error.message, path=event.path)
+        key = "reopened" if isinstance(error, SurveyNotOpen) else {404: "gone", 409: "rated"}.get(status, "error")
+        return _survey_answer(_page_language(), key, status, error.message if key == "error" else None)
     decided(
         "csat", "rated", channel=rating.channel, inbox=rating.inbox, ticket_id=rating.ticket_id, rating=rating.rating
     )

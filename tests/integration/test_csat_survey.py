@@ -177,9 +177,13 @@ def test_a_resolved_telegram_ticket_is_surveyed_answered_once_and_followed_up(cl
     assert (live["ratings"], live["rated_1"], live["average"]) == (1, 1, 1.0)
 
     # the follow-up, from the stream: tag, internal note, event, the supervisors told
+    rated = cloud.store.tickets.get(ticket_id)
     drain_stream(cloud)
     ticket = cloud.store.tickets.get(ticket_id)
     assert "csat_followup" in ticket.tags and ticket.status == TicketStatus.RESOLVED
+    # the note counts as an agent's note does: in the count, not in the preview the customer's side shows
+    assert ticket.message_count == rated.message_count + 1 and ticket.sla == rated.sla
+    assert (ticket.last_message_preview, ticket.last_message_at) == (rated.last_message_preview, rated.last_message_at)
     messages, events = cloud.store.tickets.thread(ticket_id)
     notes = [m for m in messages if m.internal and m.author_type == AuthorType.SYSTEM]
     assert len(notes) == 1 and "不满意" in notes[0].body and "太慢了" in notes[0].body
@@ -293,3 +297,170 @@ def test_an_expired_survey_is_gone_and_a_later_resolution_surveys_again_unless_r
     resolve(cloud, ticket_id)
     cloud.run_sqs(outbound, cloud.outbound_url)
     assert len(Telegram.sent) == 2  # rated: never surveyed again
+
+
+def _executions(cloud: Cloud) -> list[str]:
+    """The SLA timer executions the stream started (moto runs none of them)."""
+    import boto3
+
+    from kefu.config import get_settings
+
+    sfn = boto3.client("stepfunctions", region_name="us-east-1")
+    listed = sfn.list_executions(stateMachineArn=get_settings().sla_state_machine_arn)["executions"]
+    return sorted(e["name"] for e in listed)
+
+
+def test_the_survey_counts_on_the_ticket_like_a_reply_without_reopening_it_or_restarting_its_clocks(
+    cloud: Cloud, telegram: str
+) -> None:
+    ticket_id = telegram_ticket(cloud, telegram, "where is my parcel", locale="en")
+    tickets.reply(cloud.store, AGENT, ticket_id, "It left the warehouse today.", internal=False)
+    drain_stream(cloud)
+    replied = cloud.store.tickets.get(ticket_id)
+    assert replied.message_count == 2 and replied.last_message_preview == "It left the warehouse today."
+
+    tickets.update_ticket(cloud.store, AGENT, ticket_id, tickets.TicketChanges(status=TicketStatus.RESOLVED))
+    resolved = cloud.store.tickets.get(ticket_id)
+    timers = _executions(cloud)
+    drain_stream(cloud)  # the survey, then the stream's own record of the ticket it counted on
+
+    ticket = cloud.store.tickets.get(ticket_id)
+    [survey] = [m for m in cloud.store.tickets.thread(ticket_id)[0] if m.author_type == AuthorType.SYSTEM]
+    assert "/csat/" in survey.body
+    assert ticket.message_count == resolved.message_count + 1 == 3
+    assert ticket.last_message_preview == survey.body[:140] and ticket.last_message_at == survey.created_at
+    assert ticket.version == resolved.version + 1 and ticket.updated_at == survey.created_at
+    # still resolved, never reopened, and the clocks exactly as the resolution left them: no timer restarted
+    assert ticket.status == TicketStatus.RESOLVED and ticket.resolved_at == resolved.resolved_at
+    assert ticket.sla == resolved.sla and ticket.first_response_at == resolved.first_response_at
+    assert _executions(cloud) == timers
+    events = cloud.store.tickets.thread(ticket_id)[1]
+    assert not [e for e in events if e.type in ("reopened", "status_changed") and e.created_at > resolved.updated_at]
+
+    # the agent API shows it as it shows a reply: in the count and the preview of the resolved inbox
+    status, listed = agent("GET", "/api/v1/tickets", query={"status": "resolved"})
+    assert status == 200, listed
+    [item] = [t for t in listed["items"] if t["id"] == ticket_id]
+    assert (item["message_count"], item["last_message_preview"]) == (3, survey.body[:140])
+
+    # sent once: the stream's record of the counted ticket surveys nobody again
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    drain_stream(cloud)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert [m["text"] for m in Telegram.sent] == ["It left the warehouse today.", survey.body]
+
+
+def test_a_survey_for_a_ticket_reopened_before_the_stream_reached_it_is_not_sent(cloud: Cloud, telegram: str) -> None:
+    ticket_id = telegram_ticket(cloud, telegram, "where is my parcel", locale="en")
+    drain_stream(cloud)
+    tickets.update_ticket(cloud.store, AGENT, ticket_id, tickets.TicketChanges(status=TicketStatus.RESOLVED))
+    tickets.update_ticket(cloud.store, AGENT, ticket_id, tickets.TicketChanges(status=TicketStatus.IN_PROGRESS))
+    drain_stream(cloud)  # the resolution's record arrives with the ticket open again: its write is refused
+    ticket = cloud.store.tickets.get(ticket_id)
+    assert ticket.status == TicketStatus.IN_PROGRESS and ticket.message_count == 1
+    assert cloud.store.table.get(keys.csat_survey_of_ticket(ticket_id)) is None
+    assert not [m for m in cloud.store.tickets.thread(ticket_id)[0] if m.author_type == AuthorType.SYSTEM]
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert Telegram.sent == []
+
+
+def test_a_reopened_tickets_survey_is_not_open_until_it_is_resolved_again(cloud: Cloud, telegram: str) -> None:
+    ticket_id = telegram_ticket(cloud, telegram, "我的订单还没有到", locale=None)
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    token = LINK.search(Telegram.sent[-1]["text"]).group(1)  # type: ignore[union-attr]
+
+    # the customer writes again: the ticket is reopened, and the link no longer takes an answer
+    ingest_message(
+        cloud.store,
+        InboundMessage(
+            channel="telegram",
+            inbox="tg",
+            provider_message_id="tg-2",
+            conversation_key="telegram:tg:42",
+            sender=Sender(channel="telegram", external_id="42", name="Wang"),
+            text="还是没有收到",
+            received_at=now_iso(),
+        ),
+    )
+    drain_stream(cloud)
+    reopened = cloud.store.tickets.get(ticket_id)
+    assert reopened.status == TicketStatus.PENDING
+    live = agent("GET", "/api/v1/metrics/live")[1]["csat"]
+
+    status, page = survey_call("GET", token)
+    assert status == 200 and "重新打开" in page and "reopened" in page and 'type="radio"' not in page
+    status, answer = survey_call("POST", token, {"rating": "dissatisfied", "comment": "还没到"})
+    assert status == 409 and "reopened" in answer["message"] and "resolved" in answer["message"], answer
+    form = urllib.parse.urlencode({"rating": "satisfied"})
+    status, page = survey_call("POST", token, form, {**FORM, "Accept-Language": "zh-CN,zh;q=0.9"})
+    assert status == 409 and "重新打开" in page and "评价过" not in page, page
+    # nothing changed: no rating, the same figures, the ticket as it was, no follow-up
+    assert cloud.store.csat.get(ticket_id) is None
+    assert agent("GET", "/api/v1/metrics/live")[1]["csat"] == live
+    drain_stream(cloud)
+    assert cloud.store.tickets.get(ticket_id) == reopened
+    # a bad answer is still told what is wrong with it first
+    status, answer = survey_call("POST", token, {"rating": "great"})
+    assert status == 400 and "rating" in answer["message"], answer
+
+    # resolved again while the survey is alive: no second link, and this one is open again
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    assert len(Telegram.sent) == 1
+    status, page = survey_call("GET", token)
+    assert status == 200 and page.count('type="radio" name="rating"') == 4
+    status, answer = survey_call("POST", token, {"rating": "satisfied"})
+    assert status == 200 and answer["score"] == 4, answer
+
+    # reopened after the answer: the rating stands, and the link says it was rated (not that it is closed)
+    resolve(cloud, ticket_id, TicketStatus.IN_PROGRESS)
+    assert cloud.store.csat.get(ticket_id).rating == 4  # type: ignore[union-attr]
+    status, page = survey_call("GET", token)
+    assert status == 200 and "评价过" in page
+    status, answer = survey_call("POST", token, {"rating": "neutral"})
+    assert status == 409 and "rated already" in answer["message"], answer
+
+
+def test_a_closed_tickets_survey_still_takes_its_answer(cloud: Cloud, telegram: str) -> None:
+    ticket_id = telegram_ticket(cloud, telegram, "hello", locale="en")
+    resolve(cloud, ticket_id)
+    cloud.run_sqs(outbound, cloud.outbound_url)
+    token = LINK.search(Telegram.sent[-1]["text"]).group(1)  # type: ignore[union-attr]
+    resolve(cloud, ticket_id, TicketStatus.CLOSED)
+    status, answer = survey_call("POST", token, {"rating": "neutral"})
+    assert status == 200 and answer["score"] == 3, answer
+
+
+@pytest.mark.parametrize(
+    ("meanwhile", "outcome"),
+    [
+        (tickets.TicketChanges(tags=["late"]), "csat_survey_sent"),  # changed, still resolved: written on top
+        (tickets.TicketChanges(status=TicketStatus.IN_PROGRESS), "csat_not_resolved"),  # reopened: nothing
+    ],
+)
+def test_a_ticket_changed_between_the_surveys_read_and_write_is_read_again(
+    cloud: Cloud, telegram: str, monkeypatch: pytest.MonkeyPatch, meanwhile: tickets.TicketChanges, outcome: str
+) -> None:
+    from kefu.services import csat
+
+    ticket_id = telegram_ticket(cloud, telegram, "where is my parcel", locale="en")
+    tickets.update_ticket(cloud.store, AGENT, ticket_id, tickets.TicketChanges(status=TicketStatus.RESOLVED))
+    resolved = cloud.store.tickets.get(ticket_id)
+    checked = cloud.store.csat.surveyed
+
+    def an_agent_acts_meanwhile(tid: str) -> bool:  # after the survey read the ticket, before it writes
+        tickets.update_ticket(cloud.store, AGENT, ticket_id, meanwhile)
+        return checked(tid)
+
+    monkeypatch.setattr(cloud.store.csat, "surveyed", an_agent_acts_meanwhile)
+    assert csat.send_survey(cloud.store, resolved) == outcome
+
+    ticket = cloud.store.tickets.get(ticket_id)
+    surveys = [m for m in cloud.store.tickets.thread(ticket_id)[0] if m.author_type == AuthorType.SYSTEM]
+    if outcome == "csat_survey_sent":  # the agent's change kept, the survey counted on top of it
+        assert ticket.tags == ["late"] and ticket.status == TicketStatus.RESOLVED
+        assert len(surveys) == 1 and ticket.message_count == 2 and ticket.version == resolved.version + 2
+    else:
+        assert ticket.status == TicketStatus.IN_PROGRESS and ticket.message_count == 1 and surveys == []
+        assert cloud.store.table.get(keys.csat_survey_of_ticket(ticket_id)) is None

@@ -110,3 +110,17 @@ def test_what_a_message_page_shows_is_escaped() -> None:
     page = csat_page.message_page("en", "error", '<img src=x onerror="alert(1)">')
     assert "<img" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page
     assert 'role="status"' in page
+
+
+def test_a_reopened_surveys_page_says_so_in_both_languages_without_the_form() -> None:
+    page = csat_page.message_page("zh-CN", "reopened")
+    assert '<html lang="zh-CN">' in page and "重新打开" in page and "reopened" in page
+    assert 'type="radio"' not in page and "<form" not in page
+
+
+def test_a_reopened_survey_refusal_is_a_409_of_its_own() -> None:
+    from kefu.errors import Conflict, SurveyNotOpen, http_status_for
+
+    refusal = SurveyNotOpen("reopened")
+    assert isinstance(refusal, Conflict) and http_status_for(refusal) == 409
+    assert sorted(csat.RATEABLE) == ["closed", "resolved"]  # a reopened ticket's survey is not open

@@ -52,6 +52,10 @@ class ConcurrentUpdate(Conflict):
     """Someone else wrote the same ticket first (optimistic locking); re-read and try again."""
 
 
+class SurveyNotOpen(Conflict):
+    """A satisfaction survey whose ticket was reopened: not open until the ticket is resolved again (409)."""
+
+
 class TooManyRequests(KefuError):
     """The caller did this more often than the limit allows in the current window (429)."""
 

@@ -1,13 +1,16 @@
 """The satisfaction survey after resolution (docs/metrics.md, "Satisfaction survey").
 
 - **Sent.** When a ticket first becomes ``resolved`` (the stream sees the change), its customer gets a short
-  message on the ticket's own channel, in their language, with a link ``<public base>csat/<token>``. The
+  message on the ticket's own channel, in their language, with a link ``<public base>csat/<token>``, counted
+  on the ticket like an agent's reply (count, preview, time; never its status or SLA clocks). The
   token is ``secrets.token_urlsafe``; the table keeps only its hash, for ``SURVEY_TTL`` (7 days). One survey
   per ticket while one is alive, none once the ticket is rated. Web chat has its own rating card in the
   widget (no link there), a web form has no way back (none sent), and ``KEFU_CSAT_SURVEY=false`` turns it off.
 - **Answered.** ``GET /csat/{token}`` shows the four choices, ``POST /csat/{token}`` stores the answer once
   through the one rating of the ticket (``CsatRepository.add``), on the 1-5 scale the web chat's rating uses
-  (``SCALE``): the live figures count both alike.
+  (``SCALE``): the live figures count both alike. Only while the ticket is resolved or closed: a reopened
+  ticket's link answers 409 (``SurveyNotOpen``) until it is resolved again; a rating given before the reopen
+  stands.
 - **Followed up.** A rating of 2 or less (``dissatisfied``, or one or two stars in the widget) gets the ticket
   tagged ``csat_followup`` with an internal note and a ``csat_followup`` event, and tells the team's
   supervisors and the assignee (in-app notifications). The ticket stays resolved: who follows up decides
@@ -17,10 +20,11 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kefu.clock import epoch_after, new_id, now_iso
-from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound, retry_on_concurrent_update
+from kefu.errors import Conflict, Duplicate, InvalidInput, NotFound, SurveyNotOpen, retry_on_concurrent_update
 from kefu.models import AuthorType, Message, Ticket, TicketEvent, TicketStatus
 from kefu.observability import current_correlation_id, decided
 from kefu.store import Store, Transaction
@@ -39,6 +43,10 @@ NO_WAY_BACK = frozenset({"form"})  # a web form's customer is answered by email,
 TOKEN_BYTES = 24  # 32 characters of the URL-safe alphabet
 TOKEN_PATTERN = r"^[A-Za-z0-9_-]{32}$"  # noqa: S105 - the shape of a link's token, not a secret
 MAX_COMMENT = 1_000
+PREVIEW = 140  # the ticket's last-message preview, as an agent's reply sets it
+# a rating is for a conversation that is over (the widget's card is offered only then): a survey whose ticket
+# was reopened is not open until the ticket is resolved again
+RATEABLE = frozenset({TicketStatus.RESOLVED, TicketStatus.CLOSED})
 LANGUAGES = ("zh-CN", "en")
 
 TEXT = {
@@ -134,30 +142,58 @@ def _survey_outcome(store: Store, ticket: Ticket, enabled: bool, base: str | Non
         return "csat_no_way_back"
     if not base:
         return "csat_no_public_url"
-    if store.csat.get(ticket.id) is not None:
+    # the ticket as it is now (the stream's image may be older: reopened since, or changed), with its rating
+    now, rating = store.read([store.tickets.ticket_read(ticket.id), store.csat.rating_read(ticket.id)])
+    if rating is not None:
         return "csat_rated_already"
+    if now is None or now.status not in RATEABLE:
+        return "csat_not_resolved"  # reopened (or gone) since it was resolved: no survey for it now
     if store.csat.surveyed(ticket.id):  # read first: the transaction's condition is for a race only
         return "csat_surveyed_already"
     customer = store.customers.find(ticket.customer_id)
-    language = language_for(customer.locale if customer else None, f"{ticket.subject} {ticket.last_message_preview}")
+    language = language_for(customer.locale if customer else None, f"{now.subject} {now.last_message_preview}")
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    stamp = now_iso()
-    survey = Survey(
-        ticket_id=ticket.id,
-        channel=ticket.channel,
-        inbox=ticket.inbox,
-        customer_id=ticket.customer_id,
-        language=language,
-        created_at=stamp,
-        expires_at=epoch_after(SURVEY_TTL),
-    )
-    body = TEXT[language]["survey"].format(link=survey_link(base, token))
-    message = Message.outbound_on(ticket, AuthorType.SYSTEM, body, stamp, correlation_id=current_correlation_id())
-    try:
-        store.csat.add_survey(token, survey, message)
-    except Duplicate:
-        return "csat_surveyed_already"
-    return "csat_survey_sent"
+    seen: list[Ticket] = [now]  # read again only after a refused write (someone changed it in between)
+
+    def attempt() -> str:
+        current = seen.pop() if seen else store.tickets.find(ticket.id)
+        if current is None or current.status not in RATEABLE:
+            return "csat_not_resolved"  # reopened (or gone) since it was resolved: no survey for it now
+        stamp = now_iso()
+        survey = Survey(
+            ticket_id=current.id,
+            channel=current.channel,
+            inbox=current.inbox,
+            customer_id=current.customer_id,
+            language=language,
+            created_at=stamp,
+            expires_at=epoch_after(SURVEY_TTL),
+        )
+        body = TEXT[language]["survey"].format(link=survey_link(base, token))
+        message = Message.outbound_on(current, AuthorType.SYSTEM, body, stamp, correlation_id=current_correlation_id())
+        expected = counted(current, message)
+        try:
+            store.csat.add_survey(token, survey, message, ticket=current, expected_version=expected)
+        except Duplicate:
+            return "csat_surveyed_already"
+        return "csat_survey_sent"
+
+    return retry_on_concurrent_update(attempt)
+
+
+def counted(ticket: Ticket, message: Message) -> int:
+    """``ticket`` with ``message`` counted in its thread as any message of ours is (an agent's reply: the
+    count, and for what the customer sees the preview and the time), a new version and nothing else: not its
+    status, not its SLA clocks (the survey and the follow-up come after resolution and must not reopen it or
+    restart a timer). Returns the version it had, for the conditional write."""
+    expected = ticket.version
+    ticket.message_count += 1
+    if not message.internal:
+        ticket.last_message_preview = message.body.replace("\n", " ")[:PREVIEW]
+        ticket.last_message_at = message.created_at
+    ticket.updated_at = message.created_at
+    ticket.version += 1
+    return expected
 
 
 def follow_up(store: Store, rating: Rating) -> str:
@@ -172,12 +208,10 @@ def follow_up(store: Store, rating: Rating) -> str:
         if FOLLOW_UP_TAG in ticket.tags:
             return "csat_followup_already"
         stamp = now_iso()
-        expected = ticket.version
         ticket.tags = [*ticket.tags, FOLLOW_UP_TAG]
-        ticket.updated_at = stamp
-        ticket.version += 1
         label = label_of(rating.rating)
         note = _follow_up_note(ticket, rating, label, stamp)
+        expected = counted(ticket, note)  # an internal note counts as an agent's note does (no preview)
         tx = Transaction()
         store.tickets.add_ticket(tx, ticket, expected_version=expected)
         store.tickets.add_message(tx, note)
@@ -230,20 +264,42 @@ def _follow_up_note(ticket: Ticket, rating: Rating, label: str, stamp: str) -> M
 # ---------------------------------------------------------------- the customer's part
 
 
-def open_survey(store: Store, token: str) -> tuple[Survey, Rating | None]:
-    """The survey a link leads to and the ticket's rating if it has one (404 for an unknown or expired link)."""
+@dataclass(frozen=True)
+class SurveyState:
+    """What a survey link leads to: the survey, the ticket's rating if it has one, and whether the survey is
+    open now (its ticket resolved or closed; reopened, it is not until it is resolved again)."""
+
+    survey: Survey
+    rating: Rating | None
+    open: bool
+    ticket: Ticket
+
+
+def open_survey(store: Store, token: str) -> SurveyState:
+    """The survey a link leads to (404 for an unknown or expired link), its ticket's rating and state."""
+    return _state_of(store, _survey_of(store, token))
+
+
+def _survey_of(store: Store, token: str) -> Survey:
     import re
 
     survey = store.csat.survey(token) if re.match(TOKEN_PATTERN, token) else None
     if survey is None:
         raise NotFound("this survey link is unknown or has expired")
-    return survey, store.csat.get(survey.ticket_id)
+    return survey
+
+
+def _state_of(store: Store, survey: Survey) -> SurveyState:
+    ticket, rating = store.read([store.tickets.ticket_read(survey.ticket_id), store.csat.rating_read(survey.ticket_id)])
+    if ticket is None:
+        raise NotFound("this survey link is unknown or has expired")
+    return SurveyState(survey, rating, ticket.status in RATEABLE, ticket)
 
 
 def answer(store: Store, token: str, choice: object, comment: object) -> tuple[Survey, Rating]:
     """The customer's answer, stored once as the ticket's rating: 404 unknown link, 400 naming the field,
-    409 when the ticket has been rated already (nothing changed)."""
-    survey, rated = open_survey(store, token)
+    409 when the ticket has been rated already or was reopened since (``SurveyNotOpen``), nothing changed."""
+    survey = _survey_of(store, token)
     if not isinstance(choice, str) or choice not in SCALE:
         raise InvalidInput(f"rating: one of {', '.join(SCALE)}")
     if comment is not None and not isinstance(comment, str):
@@ -251,19 +307,24 @@ def answer(store: Store, token: str, choice: object, comment: object) -> tuple[S
     text = (comment or "").strip()
     if len(text) > MAX_COMMENT:
         raise InvalidInput(f"comment: at most {MAX_COMMENT} characters")
-    if rated is not None:
-        raise Conflict("this conversation has been rated already")
+    state = _state_of(store, survey)
+    if state.rating is not None:
+        raise Conflict("this conversation has been rated already")  # a rating given before a reopen stands
+    if not state.open:
+        raise SurveyNotOpen(
+            "this conversation was reopened and is being worked on again; it can be rated once it is resolved"
+        )
     from kefu.store.csat import Rating
 
-    ticket = store.tickets.find(survey.ticket_id)
+    ticket = state.ticket
     record = Rating(
         ticket_id=survey.ticket_id,
         rating=SCALE[choice],
         comment=text,
         channel=survey.channel,
         inbox=survey.inbox,
-        team=ticket.team if ticket else None,
-        assignee=ticket.assignee if ticket else None,
+        team=ticket.team,
+        assignee=ticket.assignee,
         created_at=now_iso(),
     )
     store.csat.add(record)  # on condition: a second answer at the same moment is refused here

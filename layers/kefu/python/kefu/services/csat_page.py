@@ -17,6 +17,7 @@ TEXT = {
         "followup": "很抱歉没能让您满意，我们的主管会尽快跟进。",
         "rated": "这次对话已经评价过了，感谢您的反馈。",
         "gone": "这个评价链接不存在或已过期。",
+        "reopened": "这次对话已重新打开，我们正在继续处理，现在还不能评价。处理完毕后即可评价。",
         "error": "未能提交",
     },
     "en": {
@@ -28,6 +29,8 @@ TEXT = {
         "followup": "We are sorry we did not do better; a supervisor will follow up soon.",
         "rated": "This conversation has been rated already. Thank you for your feedback.",
         "gone": "This survey link is unknown or has expired.",
+        "reopened": "This conversation was reopened and we are working on it again, so it cannot be rated now. "
+        "You can rate it once it is resolved.",
         "error": "Not sent",
     },
 }
@@ -79,6 +82,6 @@ def survey_page(language: str) -> str:
 
 
 def message_page(language: str, key: str, detail: str | None = None) -> str:
-    """A page that only says something: thanks, rated already, unknown link, or what was wrong."""
+    """A page that only says something: thanks, rated already, reopened, unknown link, or what was wrong."""
     extra = f"<p>{_e(detail)}</p>" if detail else ""
     return _frame(language, f'<div class="card" role="status"><p>{_both(language, key)}</p>{extra}</div>')

@@ -7,8 +7,9 @@ customer rates a ticket once and the figures never count a rating twice.
 
 A survey is found by the sha256 of its token (the link carries the token, the table only its hash), lives
 ``SURVEY_TTL`` (the table's TTL attribute; a read checks the time itself, since TTL deletes late), and is
-written with the ticket's survey marker and the message that carries the link, on condition the ticket has
-no marker yet: one survey per ticket while one is alive.
+written with the ticket's survey marker, the message that carries the link and the ticket with that message
+counted (on condition of its version), on condition the ticket has no marker yet: one survey per ticket while
+one is alive.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from kefu.errors import Conflict, Duplicate
-from kefu.models import Message
+from kefu.models import Message, Ticket
 from kefu.store import keys
 from kefu.store.table import Read, Table, Transaction, model_item
 
@@ -74,9 +75,19 @@ class CsatRepository:
         )
         self.table.commit(tx)
 
-    def add_survey(self, token: str, survey: Survey, message: Message | None) -> None:
-        """The survey under its token's hash, the ticket's marker and the message carrying the link, at once;
-        ``Duplicate`` when the ticket has a live survey already (nothing written)."""
+    def add_survey(
+        self,
+        token: str,
+        survey: Survey,
+        message: Message,
+        *,
+        ticket: Ticket,
+        expected_version: int,
+    ) -> None:
+        """The survey under its token's hash, the ticket's marker, the message carrying the link and the ticket
+        with that message counted (only if still at ``expected_version``), at once; ``Duplicate`` when the
+        ticket has a live survey already, ``ConcurrentUpdate`` when the ticket changed since it was read
+        (nothing written either way)."""
         from kefu.store.tickets import TicketRepository
 
         marker: dict[str, Any] = {
@@ -86,6 +97,7 @@ class CsatRepository:
             "created_at": survey.created_at,
             keys.TTL_ATTRIBUTE: survey.expires_at,
         }
+        tickets = TicketRepository(self.table)
         tx = Transaction()
         # a marker TTL has not deleted yet counts as gone once its time is past
         tx.put(
@@ -94,13 +106,13 @@ class CsatRepository:
             values={":now": int(time.time())},
             refused=Duplicate("this ticket was sent a survey already"),
         )
+        tickets.add_ticket(tx, ticket, expected_version=expected_version)
         tx.put(
             model_item(survey, "csat_survey", keys.csat_survey(token_hash(token))),
             condition="attribute_not_exists(PK)",
             refused=Conflict("survey token collision"),
         )
-        if message is not None:
-            TicketRepository(self.table).add_message(tx, message)
+        tickets.add_message(tx, message)
         self.table.commit(tx)
 
     def surveyed(self, ticket_id: str) -> bool:

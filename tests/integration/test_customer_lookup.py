@@ -160,6 +160,75 @@ def test_the_lookup_is_in_the_schema(cloud: Cloud) -> None:
     assert listed["$ref"].endswith("/CustomerSummary")
 
 
+# ---------------------------------------------------------------- the audit trail
+
+
+def lookups_in_trail(cloud: Cloud, since: str) -> list[Any]:
+    from kefu.clock import now_iso
+
+    months = sorted({since[:7], now_iso()[:7]})  # a lookup at a month's turn is in the next month's partition
+    return [e for m in months for e in cloud.store.audit.trail(m) if e.action == "customer.looked_up"]
+
+
+def test_every_answered_lookup_is_audited_with_the_value_masked(cloud: Cloud) -> None:
+    from kefu.clock import now_iso
+
+    since = now_iso()
+    wa = whatsapp_message("8613812345678", "hello", "wamid.l4")
+    ingest_message(cloud.store, wa)
+    line = inbound("line", "line", Sender(channel="line", external_id="U4af4980629"), "l4")
+    ingest_message(cloud.store, line)
+    proved, holder = owner(cloud.store, wa), owner(cloud.store, line)
+
+    asked = [
+        ({"phone": "+86 138 1234 5678"}, AGENT),
+        ({"email": "Kerry.Wong@Example.com"}, SUPERVISOR),
+        ({"channel": "line", "external_id": "U4af4980629"}, ADMIN),
+    ]
+    answers = []
+    for query, claims in asked:
+        status, body = find(query, claims)
+        assert status == 200, body
+        assert set(body) == {"items", "next_cursor"}  # the answer's shape is the contract's, audit or not
+        answers.append([item["id"] for item in body["items"]])
+    assert answers == [[proved], [], [holder]]
+
+    trail = lookups_in_trail(cloud, since)
+    assert [(e.actor_id, e.actor_email, e.target) for e in trail] == [
+        ("agent-1", "agent1@example.com", "customer_lookup:phone"),
+        ("sup-1", "supervisor@example.com", "customer_lookup:email"),
+        ("adm-1", "admin@example.com", "customer_lookup:channel"),
+    ]
+    phone, email, channel = (e.details for e in trail)
+    assert (phone["key"], phone["value"], phone["results"], phone["customer_ids"]) == ("phone", MASKED, 1, [proved])
+    assert (email["key"], email["value"], email["results"], email["customer_ids"]) == (
+        "email",
+        "k***@example.com",
+        0,
+        [],
+    )
+    assert (channel["key"], channel["channel"], channel["value"], channel["customer_ids"]) == (
+        "channel",
+        "line",
+        "U4a***29",
+        [holder],
+    )
+    assert all(e.details["request_id"] for e in trail)
+    # never the number, the address or the id whole, in any spelling
+    written = json.dumps([e.model_dump(mode="json") for e in trail]).lower()
+    for whole in ("8613812345678", "138 1234 5678", "kerry.wong", "u4af4980629"):
+        assert whole not in written
+
+
+def test_a_refused_lookup_writes_no_audit_entry(cloud: Cloud) -> None:
+    from kefu.clock import now_iso
+
+    since = now_iso()
+    for query in ({}, {"phone": "12345"}, {"phone": NUMBER, "email": "a@b.example"}, {"channel": "pigeon"}):
+        assert find(query, AGENT)[0] == 400
+    assert lookups_in_trail(cloud, since) == []
+
+
 ANY_TEXT = st.one_of(st.none(), st.text(max_size=80), st.sampled_from(["", " ", "+", "@", "line", "email", "phone"]))
 
 

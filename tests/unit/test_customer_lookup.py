@@ -66,3 +66,31 @@ def test_bad_input_says_what_is_expected(asked: dict[str, str], says: str) -> No
     with pytest.raises(InvalidInput) as refused:
         lookup_key(**asked)
     assert says in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("asked", "audited"),
+    [
+        ({"phone": "138 1234 5678"}, {"key": "phone", "value": "+86138****5678"}),
+        ({"email": " Li.Wei@Example.COM"}, {"key": "email", "value": "l***@example.com"}),
+        (
+            {"channel": "whatsapp", "external_id": NUMBER},
+            {"key": "channel", "channel": "whatsapp", "value": "+86138****5678"},
+        ),
+        (
+            {"channel": "twilio", "external_id": "whatsapp:" + NUMBER},
+            {"key": "channel", "channel": "twilio", "value": "whatsapp:+86138****5678"},
+        ),
+        (
+            {"channel": "form", "external_id": "A@B.example"},
+            {"key": "channel", "channel": "form", "value": "a***@b.example"},
+        ),
+        (
+            {"channel": "wechat", "external_id": "oDF3iY9ffA-hqb2vVvbr7qxf6A0Q"},
+            {"key": "channel", "channel": "wechat", "value": "oDF***0Q"},
+        ),
+        ({"channel": "telegram", "external_id": "42"}, {"key": "channel", "channel": "telegram", "value": "***"}),
+    ],
+)
+def test_the_audit_keeps_the_kind_of_key_and_the_value_masked(asked: dict[str, str], audited: dict[str, str]) -> None:
+    assert lookup_key(**asked).for_audit() == audited

@@ -60,7 +60,9 @@ def _merge_out(record: CustomerMerge) -> MergeOut:
         "email lower-cased and trimmed, a channel id exactly as the channel gives it (email addresses "
         "lower-cased). Whoever proved the number or address, or holds the channel id, comes first, then whoever "
         "typed it. A merged customer answers as the customer it went into; each customer once, at most "
-        f"{customers.MAX_LOOKUP_RESULTS}. Phone numbers, emails and identities are masked for every role."
+        f"{customers.MAX_LOOKUP_RESULTS}. Phone numbers, emails and identities are masked for every role. Every "
+        "lookup that is answered writes one audit entry `customer.looked_up` (who, which kind of key, the value "
+        "masked, how many customers were found and which); a 400 writes none."
     ),
 )
 def find_customers(
@@ -72,7 +74,8 @@ def find_customers(
     ] = None,
 ) -> CustomerListOut:
     key = customers.lookup_key(phone=phone, email=email, channel=channel, external_id=external_id)
-    found = customers.find_customers(store(), caller_of(router), key)
+    request_id = router.current_event.request_context.request_id
+    found = customers.find_customers(store(), caller_of(router), key, request_id)
     return CustomerListOut(items=[CustomerSummary.of(c) for c in found], next_cursor=None)
 
 

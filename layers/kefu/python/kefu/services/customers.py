@@ -17,7 +17,8 @@ The rule (docs/customers.md says it for people):
 
 Phone numbers, emails and the identities made of them leave the API masked for every role (``visible``);
 a caller with the reveal permission (``kefu.auth.REVEAL_CONTACTS``) sees them whole only by asking for it,
-with a reason, and each such reveal is written to the audit trail (``reveal``).
+with a reason, and each such reveal is written to the audit trail (``reveal``). An exact lookup by phone
+number, email or channel id (``find_customers``), open to every role, is written there too, its value masked.
 """
 
 from __future__ import annotations
@@ -374,6 +375,25 @@ class LookupKey:
     identities: tuple[Identity, ...]
     contact: tuple[str, str] | None = None  # (phone|email, normalised value)
 
+    def for_audit(self) -> dict[str, str]:
+        """What was asked, as the audit trail keeps it: the kind of key (``phone``, ``email`` or ``channel``,
+        with the channel's name) and the value masked, never whole (``masked_for_audit``)."""
+        if self.contact is not None:
+            kind, value = self.contact
+            return {"key": kind, "value": masked_for_audit(Identity(channel=kind, external_id=value))}
+        asked = self.identities[0]
+        return {"key": "channel", "channel": asked.channel, "value": masked_for_audit(asked)}
+
+
+def masked_for_audit(identity: Identity) -> str:
+    """An identity's value as the audit trail may keep it: phone numbers and emails masked as every read masks
+    them (``+86138****5678``, ``l***@example.com``); any other channel's id (a LINE or WeChat user id: one
+    person's id too) cut to its first three and last two characters, so the trail holds no whole id."""
+    if identity.channel in PHONE_ID_CHANNELS or identity.channel in EMAIL_ID_CHANNELS:
+        return mask_identity(identity).external_id
+    value = identity.external_id
+    return f"{value[:3]}***{value[-2:]}" if len(value) > 8 else "***"
+
 
 def _clean_text(value: str, name: str) -> str:
     text = value.strip()
@@ -436,12 +456,16 @@ def lookup_key(
     return LookupKey((Identity(channel=channel, external_id=value),))
 
 
-def find_customers(store: Store, caller: Caller, key: LookupKey) -> list[Customer]:
+def find_customers(store: Store, caller: Caller, key: LookupKey, request_id: str | None = None) -> list[Customer]:
     """The customers an exact key leads to, masked as every read (``visible``): whoever holds the identities
     (the customer who proved the number or address, or is known by that id on a channel) first, then whoever
     typed it (the contact index). A merged-away customer answers as the customer it went into; each customer
     once. Key reads only: one batch of identity items, one query of one contact partition, one batch of
-    profiles (plus a read per merge hop)."""
+    profiles (plus a read per merge hop).
+
+    Every role may look up, and every lookup is audited: it tells whether a phone number or an address belongs
+    to a customer, so one ``customer.looked_up`` entry (who, which kind of key, the value masked, how many were
+    found and which, which request) is written before the answer is returned; no entry, no answer."""
     owners = store.table.read([store.customers.identity_read(i) for i in key.identities])
     ids = [owner for owner in owners if owner]
     if key.contact is not None:
@@ -463,7 +487,37 @@ def find_customers(store: Store, caller: Caller, key: LookupKey) -> list[Custome
             continue
         seen.add(live.id)
         out.append(visible(live))
+    _audit_lookup(store, caller, key, out, request_id)
     return out
+
+
+def _audit_lookup(store: Store, caller: Caller, key: LookupKey, found: list[Customer], request_id: str | None) -> None:
+    asked = key.for_audit()
+    entry = AuditEntry(
+        id=new_id(),
+        actor_id=caller.id,
+        actor_email=caller.email,
+        action="customer.looked_up",
+        target=f"customer_lookup:{asked['key']}",
+        details={
+            **asked,
+            "results": len(found),
+            "customer_ids": [c.id for c in found],
+            "request_id": request_id,
+            "correlation_id": current_correlation_id(),
+        },
+        created_at=now_iso(),
+    )
+    store.audit.put(entry)
+    decided(
+        "customer_lookup",
+        "found" if found else "none",
+        key=asked["key"],
+        channel=asked.get("channel"),
+        results=len(found),
+        actor_id=caller.id,
+        audit_id=entry.id,
+    )
 
 
 # ---------------------------------------------------------------- reveal (the reveal permission; audited)

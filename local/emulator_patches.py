@@ -7,6 +7,8 @@ changes who may ask: see its docstring.
 from __future__ import annotations
 
 import json
+import re
+import threading
 from typing import Any
 
 
@@ -385,6 +387,7 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
         return matches(self, statement_element, value)
 
     IAMPolicyStatement._check_element_matches = check_element_matches  # type: ignore[method-assign]
+    _dynamodb_leading_keys_evaluated()
 
     def determine_resource(self: DynamoHandler) -> str:
         return _dynamodb_resource(self.body if isinstance(self.body, dict) else {}, self.region, self.current_account)
@@ -533,6 +536,7 @@ TRANSACTION_OPERATIONS = {
 
 
 def _iam_actions_as_aws_names_them() -> None:
+    from moto.core.exceptions import AccessDeniedError
     from moto.iam.access_control import IAMRequestBase
 
     check = IAMRequestBase.check_action_permitted
@@ -541,21 +545,142 @@ def _iam_actions_as_aws_names_them() -> None:
         called = self._action
         service, _, name = called.partition(":")
         service = IAM_SERVICE_OF_SIGNING_NAME.get(service, service)
-        wanted = [(IAM_ACTION_OF_CALL.get(f"{service}:{name}", f"{service}:{name}"), resource)]
-        if called in ("dynamodb:TransactWriteItems", "dynamodb:TransactGetItems"):
-            wanted = _transaction_permissions(self._body, self._region, self.account_id) or wanted
+        action_of_call = IAM_ACTION_OF_CALL.get(f"{service}:{name}", f"{service}:{name}")
+        wanted: list[tuple[str, str, tuple[str, ...]]] = [(action_of_call, resource, ())]
+        if service == "dynamodb":
+            wanted = _dynamodb_permissions(called, self._body, resource, self._region, self.account_id) or wanted
         if called in ("scheduler:CreateSchedule", "scheduler:UpdateSchedule"):
-            wanted += _passed_role(self._body)
+            wanted += [(action, arn, ()) for action, arn in _passed_role(self._body)]
         if called.startswith("secretsmanager:"):
-            wanted += _secret_key_use(called, self._body, self._region, self.account_id)
+            wanted += [
+                (action, arn, ()) for action, arn in _secret_key_use(called, self._body, self._region, self.account_id)
+            ]
         try:
-            for action, arn in wanted:
+            for action, arn, leading_keys in wanted:
                 self._action = action
-                check(self, arn)
+                _REQUEST_CONTEXT.leading_keys = leading_keys
+                try:
+                    check(self, arn)
+                except AccessDeniedError:
+                    if service != "dynamodb":
+                        raise
+                    raise _dynamodb_access_denied(self._access_key.arn, action, arn) from None
         finally:
             self._action = called
+            _REQUEST_CONTEXT.leading_keys = ()
 
     IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
+
+
+def _dynamodb_access_denied(user_arn: str, action: str, resource: str) -> Exception:
+    """A refusal as DynamoDB answers it (400, ``AccessDeniedException``, in JSON), not moto's generic XML 403."""
+    from moto.core.exceptions import JsonRESTError
+
+    return JsonRESTError(
+        "com.amazon.coral.service#AccessDeniedException",
+        f"User: {user_arn} is not authorized to perform: {action} on resource: {resource}",
+    )
+
+
+# The request being authorized, for the condition keys moto does not know (set for each check).
+_REQUEST_CONTEXT = threading.local()
+LEADING_KEYS = "dynamodb:LeadingKeys"
+
+
+def _dynamodb_leading_keys_evaluated() -> None:
+    """moto evaluates no condition on an ordinary request: an operator it does not know (every one but
+    ``StringEquals``) holds, and ``StringEquals`` holds too since moto looks up no value for it. So a grant
+    limited by ``dynamodb:LeadingKeys`` to some partitions let a function write any partition locally. A
+    statement's conditions on ``dynamodb:LeadingKeys`` (the partition key values the request touches, see
+    ``_dynamodb_permissions``) are now evaluated with the string operators, ``ForAllValues:`` /
+    ``ForAnyValue:`` and ``...IfExists`` as IAM does; a statement whose condition does not hold does not apply
+    (neither allows nor denies). Its other conditions are left to moto, unchanged."""
+    from moto.iam.access_control import IAMPolicyStatement, PermissionResult
+
+    original = IAMPolicyStatement.is_action_permitted
+
+    def is_action_permitted(
+        self: IAMPolicyStatement,
+        action: str,
+        resource: str = "*",
+        principal: str | None = None,
+        incoming_condition_values: dict[str, str] | None = None,
+    ) -> PermissionResult:
+        conditions = self._statement.get("Condition")
+        if not isinstance(conditions, dict) or not any(
+            isinstance(keys, dict) and LEADING_KEYS in keys for keys in conditions.values()
+        ):
+            return original(self, action, resource, principal, incoming_condition_values)
+        values: tuple[str, ...] = getattr(_REQUEST_CONTEXT, "leading_keys", ())
+        rest: dict[str, Any] = {}
+        for operator, keys in conditions.items():
+            if not isinstance(keys, dict) or LEADING_KEYS not in keys:
+                rest[operator] = keys
+                continue
+            held = _string_condition_holds(operator, keys[LEADING_KEYS], values)
+            if held is None:  # an operator evaluated here for no key: moto's way (it holds)
+                held = True
+            if not held:
+                return PermissionResult.NEUTRAL
+            others = {key: expected for key, expected in keys.items() if key != LEADING_KEYS}
+            if others:
+                rest[operator] = others
+        statement = {name: value for name, value in self._statement.items() if name != "Condition"}
+        if rest:
+            statement["Condition"] = rest
+        return original(IAMPolicyStatement(statement), action, resource, principal, incoming_condition_values)
+
+    IAMPolicyStatement.is_action_permitted = is_action_permitted  # type: ignore[method-assign]
+
+
+STRING_OPERATORS = {
+    "StringEquals": (False, False, False),  # (negated, like, ignore case)
+    "StringNotEquals": (True, False, False),
+    "StringEqualsIgnoreCase": (False, False, True),
+    "StringNotEqualsIgnoreCase": (True, False, True),
+    "StringLike": (False, True, False),
+    "StringNotLike": (True, True, False),
+}
+
+
+def _string_condition_holds(operator: str, expected: Any, values: tuple[str, ...]) -> bool | None:
+    """Whether a string condition on a multivalued key holds for the request's values (none: the key is absent
+    from the request), as IAM evaluates it; None for an operator this does not evaluate.
+
+    ``ForAllValues:`` holds when every value matches, so also when there is none; ``ForAnyValue:`` when one
+    does. Without a set operator (meant for single-valued keys) the key must be present and a value match; a
+    negated operator (``StringNotLike``) holds for an absent key. ``...IfExists`` holds for an absent key."""
+    qualifier, _, name = operator.rpartition(":")
+    if qualifier not in ("", "ForAllValues", "ForAnyValue"):
+        return None
+    if_exists = name.endswith("IfExists")
+    name = name.removesuffix("IfExists")
+    if name not in STRING_OPERATORS:
+        return None
+    negated, like, ignore_case = STRING_OPERATORS[name]
+    patterns = [str(p) for p in (expected if isinstance(expected, list) else [expected])]
+
+    def matches(value: str) -> bool:
+        found = any(_string_matches(pattern, value, like, ignore_case) for pattern in patterns)
+        return not found if negated else found
+
+    if not values:
+        if qualifier == "ForAllValues" or if_exists:
+            return True
+        return qualifier == "" and negated
+    if qualifier == "ForAllValues":
+        return all(matches(value) for value in values)
+    return any(matches(value) for value in values)
+
+
+def _string_matches(pattern: str, value: str, like: bool, ignore_case: bool) -> bool:
+    if ignore_case:
+        pattern, value = pattern.casefold(), value.casefold()
+    if not like:
+        return pattern == value
+    # StringLike: * any run of characters, ? one character, everything else as it is (case-sensitive)
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.DOTALL) is not None
 
 
 def _secret_arn(secret_id: str, region: str, account: str) -> str:
@@ -643,18 +768,137 @@ def _passed_role(body: bytes) -> list[tuple[str, str]]:
     return [("iam:PassRole", role)] if isinstance(role, str) and role else []
 
 
-def _transaction_permissions(body: bytes, region: str, account: str) -> list[tuple[str, str]]:
+# What a DynamoDB call needs, as IAM authorizes it: a transaction, each of its operations on its own table; a
+# batch, its action on each table it names; each with the partition key values it touches on that table
+# (``dynamodb:LeadingKeys``).
+DYNAMODB_ITEM_CALLS = {
+    "dynamodb:GetItem": "Key",
+    "dynamodb:DeleteItem": "Key",
+    "dynamodb:UpdateItem": "Key",
+    "dynamodb:PutItem": "Item",
+}
+TRANSACTION_ITEM_OF_OPERATION = {"Put": "Item", "Update": "Key", "Delete": "Key", "ConditionCheck": "Key", "Get": "Key"}
+
+
+def _dynamodb_permissions(
+    called: str, body: bytes, resource: str, region: str, account: str
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    """(action, resource, leading keys) for each check a DynamoDB call needs; [] where it is not one we know."""
     try:
-        items = json.loads(body or b"{}").get("TransactItems", [])
-    except (ValueError, AttributeError):
+        request = json.loads(body or b"{}")
+    except ValueError:
         return []
+    if not isinstance(request, dict):
+        return []
+    if called in DYNAMODB_ITEM_CALLS:
+        item = request.get(DYNAMODB_ITEM_CALLS[called])
+        return [(called, resource, _leading_keys(request.get("TableName"), [item], region, account))]
+    if called == "dynamodb:Query":
+        return [(called, resource, _query_leading_keys(request, region, account))]
+    if called in ("dynamodb:TransactWriteItems", "dynamodb:TransactGetItems"):
+        return _transaction_permissions(request, region, account)
+    if called in ("dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"):
+        return _batch_permissions(called, request, region, account)
+    return []
+
+
+def _transaction_permissions(
+    request: dict[str, Any], region: str, account: str
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    items = request.get("TransactItems")
     wanted = []
-    for item in items:
-        for operation, request in item.items():
+    for item in items if isinstance(items, list) else []:
+        for operation, op in item.items() if isinstance(item, dict) else []:
             action = TRANSACTION_OPERATIONS.get(operation)
-            if action is not None and isinstance(request, dict):
-                wanted.append((action, _dynamodb_resource(request, region, account)))
+            if action is not None and isinstance(op, dict):
+                keys = _leading_keys(
+                    op.get("TableName"), [op.get(TRANSACTION_ITEM_OF_OPERATION[operation])], region, account
+                )
+                wanted.append((action, _dynamodb_resource(op, region, account), keys))
     return sorted(set(wanted))
+
+
+def _batch_permissions(
+    called: str, request: dict[str, Any], region: str, account: str
+) -> list[tuple[str, str, tuple[str, ...]]]:
+    tables = request.get("RequestItems")
+    wanted = []
+    for table, requests in tables.items() if isinstance(tables, dict) else []:
+        if called == "dynamodb:BatchGetItem":
+            items = requests.get("Keys") if isinstance(requests, dict) else None
+        else:  # [{"PutRequest": {"Item": ...}} | {"DeleteRequest": {"Key": ...}}, ...]
+            items = [
+                (each.get("PutRequest") or {}).get("Item") or (each.get("DeleteRequest") or {}).get("Key")
+                for each in (requests if isinstance(requests, list) else [])
+                if isinstance(each, dict)
+            ]
+        keys = _leading_keys(table, items if isinstance(items, list) else [], region, account)
+        wanted.append((called, _dynamodb_resource({"TableName": table}, region, account), keys))
+    return wanted
+
+
+def _partition_key_name(table: Any, index: Any, region: str, account: str) -> str | None:
+    """The partition key attribute of a table (by name or ARN), or of its index; None when there is none."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    if not isinstance(table, str) or not table:
+        return None
+    try:
+        schema = dynamodb_backends[account][region].get_schema(table, index if isinstance(index, str) else None)
+    except Exception:
+        return None  # no such table or index: moto answers that itself, after IAM
+    return next((str(k["AttributeName"]) for k in schema if k.get("KeyType") == "HASH"), None)
+
+
+def _key_text(value: Any) -> str | None:
+    """A key attribute value as IAM compares it: the text of a string, number or (base64) binary."""
+    if isinstance(value, dict) and len(value) == 1:
+        ((kind, inner),) = value.items()
+        if kind in ("S", "N", "B") and isinstance(inner, str):
+            return inner
+    return None
+
+
+def _leading_keys(table: Any, items: list[Any], region: str, account: str) -> tuple[str, ...]:
+    """The partition key values of the items (keys or whole items) of a table, as ``dynamodb:LeadingKeys``."""
+    name = _partition_key_name(table, None, region, account)
+    if name is None:
+        return ()
+    found = (_key_text(item.get(name)) for item in items if isinstance(item, dict))
+    return tuple(sorted({text for text in found if text is not None}))
+
+
+def _query_leading_keys(request: dict[str, Any], region: str, account: str) -> tuple[str, ...]:
+    """The partition key value a Query fixes (its key condition's equality on the partition key of the table or
+    of the index it queries), from ``KeyConditionExpression`` or the legacy ``KeyConditions``."""
+    from moto.dynamodb.models import dynamodb_backends
+    from moto.dynamodb.parsing.key_condition_expression import parse_expression
+
+    table, index = request.get("TableName"), request.get("IndexName")
+    name = _partition_key_name(table, index, region, account)
+    if name is None:
+        return ()
+    values: list[Any] = []
+    expression = request.get("KeyConditionExpression")
+    if isinstance(expression, str) and expression:
+        try:
+            schema = dynamodb_backends[account][region].get_schema(
+                str(table), index if isinstance(index, str) else None
+            )
+            conditions, _, _ = parse_expression(
+                key_condition_expression=expression,
+                expression_attribute_values=request.get("ExpressionAttributeValues") or {},
+                expression_attribute_names=request.get("ExpressionAttributeNames") or {},
+                schema=schema,
+            )
+        except Exception:
+            return ()  # a key condition moto cannot read: it refuses the Query itself, after IAM
+        values = [value for attribute, value in conditions if attribute == name]
+    elif isinstance(request.get("KeyConditions"), dict):
+        condition = request["KeyConditions"].get(name)
+        if isinstance(condition, dict) and condition.get("ComparisonOperator") == "EQ":
+            values = list(condition.get("AttributeValueList") or [])[:1]
+    return tuple(sorted({text for text in map(_key_text, values) if text is not None}))
 
 
 def _access_key_of(response: Any) -> str:

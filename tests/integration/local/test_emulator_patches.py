@@ -247,3 +247,33 @@ def test_queries_answer_as_before_without_sorting_the_whole_table(monkeypatch: p
         assert sorted_whole_table == []
         scanned = client.scan(TableName="t")["Items"]  # a Scan still walks the sorted table
         assert sorted_whole_table == ["t"] and len(scanned) == 240
+
+
+@pytest.mark.parametrize(
+    ("operator", "expected", "values", "holds"),
+    [
+        ("ForAllValues:StringLike", ["TICKET#*", "CSAT#*"], ("TICKET#1", "CSAT#2"), True),
+        ("ForAllValues:StringLike", ["TICKET#*", "CSAT#*"], ("TICKET#1", "AGENT#2"), False),
+        ("ForAllValues:StringLike", ["TICKET#*"], (), True),  # no leading keys (a Scan): holds, as in IAM
+        ("ForAllValues:StringEquals", ["a"], ("a",), True),
+        ("ForAllValues:StringEquals", ["a"], ("a*",), False),
+        ("ForAnyValue:StringLike", "T*", ("X", "T1"), True),
+        ("ForAnyValue:StringLike", "T*", (), False),
+        ("StringLike", "T?#*", ("TA#1",), True),
+        ("StringLike", "T?#*", ("TAB#1",), False),
+        ("StringLike", "T.*", ("TX",), False),  # only * and ? are wildcards
+        ("StringLike", "t*", ("T1",), False),  # case-sensitive
+        ("StringEquals", "a", (), False),  # absent key, no set operator
+        ("StringEqualsIfExists", "a", (), True),
+        ("StringNotLike", "T*", (), True),  # a negated operator holds for an absent key
+        ("ForAllValues:StringNotLike", ["T*"], ("A", "B"), True),
+        ("ForAllValues:StringNotLike", ["T*"], ("A", "T"), False),
+        ("StringEqualsIgnoreCase", "ticket#1", ("TICKET#1",), True),
+        ("NumericEquals", "1", ("1",), None),  # not evaluated here: left as moto has it
+        ("ForAllValues:Null", "true", (), None),
+    ],
+)
+def test_leading_keys_conditions_hold_as_iam_evaluates_them(
+    operator: str, expected: Any, values: tuple[str, ...], holds: bool | None
+) -> None:
+    assert emulator_patches._string_condition_holds(operator, expected, values) is holds

@@ -19,6 +19,7 @@ def apply() -> None:
     _sqs_plain_clock()
     _sqs_queue_attributes_on_demand()
     _dynamodb_transactions_without_table_copies()
+    _dynamodb_upserts_stream_once()
     _dynamodb_queries_in_their_partition()
     _stream_iterators_bounded()
     _attribute_values_as_they_are()
@@ -251,15 +252,17 @@ def _sqs_retention_check_in_constant_time() -> None:
 def _dynamodb_transactions_without_table_copies() -> None:
     """moto deep-copies every table a transaction touches, to roll back on failure: O(table size) per
     transaction, and the table's stream records are copied along. Kefu writes every message in a
-    transaction, so the local cloud slowed down and grew by the day. Instead: check every condition
-    first and write only when all hold (what DynamoDB does). Transactions with Update operations keep
-    moto's own implementation, whose update-expression validation may fail halfway."""
+    transaction (and every outbound send that gets a provider id, in one with an Update), so the local cloud
+    slowed down and grew by the day. Instead: check every condition first and write only when all hold (what
+    DynamoDB does). An Update can still fail while it is applied (moto validates its expression against the
+    item then); the items the transaction touched are then put back as they were and the stream records it
+    made are taken back, so a failed transaction leaves nothing, in the table or in its stream."""
     from moto.dynamodb.comparisons import get_filter_expression
     from moto.dynamodb.exceptions import (
+        MockValidationException,
         MultipleTransactionsException,
         TooManyTransactionsException,
         TransactionCanceledException,
-        TransactWriteSingleOpException,
     )
     from moto.dynamodb.models import DynamoDBBackend
 
@@ -268,18 +271,14 @@ def _dynamodb_transactions_without_table_copies() -> None:
     def transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
         if len(transact_items) > 100:
             raise TooManyTransactionsException()
-        if any(
-            len(item) != 1 or next(iter(item)) not in ("Put", "Delete", "ConditionCheck") for item in transact_items
-        ):
-            original(self, transact_items)
+        if any(len(item) != 1 or next(iter(item)) not in TRANSACT_WRITE_OPERATIONS for item in transact_items):
+            original(self, transact_items)  # moto's own errors for what DynamoDB refuses
             return
         seen: set[tuple[str, str]] = set()
-        planned: list[tuple[str, str, dict[str, Any]]] = []
+        planned: list[tuple[str, str, dict[str, Any], dict[str, Any]]] = []
         errors: list[Any] = []
         for item in transact_items:
             op_type, op = next(iter(item.items()))
-            if len(item) > 1:
-                raise TransactWriteSingleOpException
             table_name = op["TableName"]
             table = self.get_table(table_name)
             if op_type == "Put":
@@ -306,16 +305,98 @@ def _dynamodb_transactions_without_table_copies() -> None:
                 errors.append(("ConditionalCheckFailed", "The conditional request failed", old))
             else:
                 errors.append((None, None, None))
-            planned.append((op_type, table_name, op["Item"] if op_type == "Put" else key))
+            planned.append((op_type, table_name, op, key))
         if any(code is not None for code, _, _ in errors):
             raise TransactionCanceledException(errors)
-        for op_type, table_name, payload in planned:
-            if op_type == "Put":
-                self.put_item(table_name, payload)
-            elif op_type == "Delete":
-                self.delete_item(table_name, payload)
+        undo = _TransactionUndo(self)
+        for position, (op_type, table_name, op, key) in enumerate(planned):
+            undo.remember(table_name, key)
+            try:
+                if op_type == "Put":
+                    self.put_item(table_name, op["Item"])
+                elif op_type == "Delete":
+                    self.delete_item(table_name, key)
+                elif op_type == "Update":
+                    self.update_item(
+                        table_name,
+                        key,
+                        update_expression=op["UpdateExpression"],
+                        expression_attribute_names=op.get("ExpressionAttributeNames") or {},
+                        expression_attribute_values=op.get("ExpressionAttributeValues") or {},
+                    )
+            except MockValidationException:
+                undo()
+                raise
+            except Exception as error:  # as moto reports an operation that failed: its reason, the others None
+                undo()
+                reasons: list[Any] = [(None, None, None)] * len(planned)
+                reasons[position] = (type(error).__name__, str(error), None)
+                raise TransactionCanceledException(reasons) from error
 
     DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+
+
+def _dynamodb_upserts_stream_once() -> None:
+    """An UpdateItem that creates its item makes one INSERT record in DynamoDB's stream, with the item as
+    updated. moto makes two: it puts the bare key first (an INSERT of the key alone), then records the update as
+    another INSERT. A stream function then sees an item that never existed. The first is taken out, and the
+    second takes its sequence number, since moto finds a record by its place in the shard's list."""
+    from moto.dynamodb.models import DynamoDBBackend
+
+    original = DynamoDBBackend.update_item
+
+    def update_item(self: DynamoDBBackend, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Any:
+        shard = self.get_table(table_name).stream_shard
+        length = len(shard.items) if shard is not None else 0
+        item = original(self, table_name, key, *args, **kwargs)
+        if shard is not None and len(shard.items) == length + 2:
+            bare, updated = shard.items[length].record, shard.items[length + 1].record
+            if (
+                bare["eventName"] == updated["eventName"] == "INSERT"
+                and bare["dynamodb"]["Keys"] == updated["dynamodb"]["Keys"]
+            ):
+                updated["dynamodb"]["SequenceNumber"] = bare["dynamodb"]["SequenceNumber"]
+                del shard.items[length]
+        return item
+
+    DynamoDBBackend.update_item = update_item  # type: ignore[method-assign]
+
+
+TRANSACT_WRITE_OPERATIONS = ("Put", "Delete", "Update", "ConditionCheck")
+
+
+class _TransactionUndo:
+    """What a transaction changed, to put back if one of its operations fails while it is applied: each item
+    as it was before (a copy: moto updates items in place), and each table's stream as long as it was."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+        self.items: list[tuple[Any, Any, Any, Any]] = []
+        self.streams: dict[int, tuple[Any, int]] = {}
+
+    def remember(self, table_name: str, key: dict[str, Any]) -> None:
+        import copy
+
+        table = self.backend.get_table(table_name)
+        hash_key, range_key = self.backend.get_keys_value(table, key)
+        self.items.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
+        shard = table.stream_shard
+        if shard is not None and id(shard) not in self.streams:
+            self.streams[id(shard)] = (shard, len(shard.items))
+
+    def __call__(self) -> None:
+        for table, hash_key, range_key, before in reversed(self.items):
+            if range_key is None:
+                if before is None:
+                    table.items.pop(hash_key, None)
+                else:
+                    table.items[hash_key] = before
+            elif before is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = before
+        for shard, length in self.streams.values():
+            del shard.items[length:]  # a record's sequence number is its place in the list: none is reused
 
 
 # -- IAM -----------------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     from moto.sqs.models import SQSBackend
 
     monkeypatch.setattr(DynamoDBBackend, "transact_write_items", DynamoDBBackend.transact_write_items)
+    monkeypatch.setattr(DynamoDBBackend, "update_item", DynamoDBBackend.update_item)
     monkeypatch.setattr(
         SQSBackend,
         "is_message_valid_based_on_retention_period",
@@ -36,6 +37,7 @@ def ddb(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         )
         yield client
 
@@ -72,17 +74,76 @@ def test_the_same_item_twice_is_a_validation_error(ddb: Any) -> None:
     assert keys(ddb) == set()
 
 
-def test_transactions_with_updates_keep_moto_behaviour(ddb: Any) -> None:
-    update = {
-        "Update": {
-            "TableName": "t",
-            "Key": {"PK": {"S": "u"}},
-            "UpdateExpression": "SET v = :v",
-            "ExpressionAttributeValues": {":v": {"N": "2"}},
-        }
+def update(key: str, expression: str = "SET v = :v", condition: str | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "TableName": "t",
+        "Key": {"PK": {"S": key}},
+        "UpdateExpression": expression,
+        "ExpressionAttributeValues": {":v": {"N": "2"}},
     }
-    ddb.transact_write_items(TransactItems=[put("a"), update])
+    if condition:
+        op["ConditionExpression"] = condition
+    return {"Update": op}
+
+
+def stream(ddb: Any) -> list[tuple[str, dict[str, Any] | None]]:
+    """The table's stream records as a consumer reads them: (event, new image)."""
+    from moto.dynamodb.models import dynamodb_backends
+
+    shard = dynamodb_backends["123456789012"]["us-east-1"].tables["t"].stream_shard
+    numbers = [int(record.record["dynamodb"]["SequenceNumber"]) for record in shard.items]
+    assert numbers == [shard.starting_sequence_number + place for place in range(len(numbers))]
+    return [(record.record["eventName"], record.record["dynamodb"].get("NewImage")) for record in shard.items]
+
+
+def test_transactions_with_updates_are_applied(ddb: Any) -> None:
+    ddb.transact_write_items(TransactItems=[put("a"), update("u")])
     assert keys(ddb) == {"a", "u"}
+    assert ddb.get_item(TableName="t", Key={"PK": {"S": "u"}})["Item"]["v"] == {"N": "2"}
+
+
+def test_an_update_whose_condition_fails_writes_nothing(ddb: Any) -> None:
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=[put("a"), update("u", condition="attribute_exists(PK)")])
+    assert [r["Code"] for r in err.value.response["CancellationReasons"]] == ["None", "ConditionalCheckFailed"]
+    assert keys(ddb) == set()
+    assert stream(ddb) == []
+
+
+def test_an_update_failing_while_applied_leaves_nothing_in_the_table_or_its_stream(ddb: Any) -> None:
+    ddb.put_item(TableName="t", Item={"PK": {"S": "a"}, "v": {"N": "1"}})
+    before = stream(ddb)
+    # the put of "a" is applied first; then the update refers to an attribute "b" does not have
+    changed_a = {"Put": {"TableName": "t", "Item": {"PK": {"S": "a"}, "v": {"N": "9"}}}}
+    with pytest.raises(ClientError) as err:
+        ddb.transact_write_items(TransactItems=[changed_a, update("b", "SET v = missing + :v")])
+    assert err.value.response["Error"]["Code"] in ("ValidationException", "TransactionCanceledException")
+    assert ddb.get_item(TableName="t", Key={"PK": {"S": "a"}})["Item"]["v"] == {"N": "1"}
+    assert keys(ddb) == {"a"}
+    assert stream(ddb) == before
+    ddb.put_item(TableName="t", Item={"PK": {"S": "c"}})  # later records number on from where it was
+    assert [event for event, _ in stream(ddb)] == ["INSERT", "INSERT"]
+
+
+def test_an_update_that_creates_its_item_is_one_insert_with_the_item_as_updated(ddb: Any) -> None:
+    ddb.update_item(
+        TableName="t",
+        Key={"PK": {"S": "n"}},
+        UpdateExpression="ADD hits :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    ddb.transact_write_items(TransactItems=[update("u")])
+    ddb.update_item(
+        TableName="t",
+        Key={"PK": {"S": "n"}},
+        UpdateExpression="ADD hits :one",
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+    assert stream(ddb) == [
+        ("INSERT", {"PK": {"S": "n"}, "hits": {"N": "1"}}),
+        ("INSERT", {"PK": {"S": "u"}, "v": {"N": "2"}}),
+        ("MODIFY", {"PK": {"S": "n"}, "hits": {"N": "2"}}),
+    ]
 
 
 def test_sqs_still_expires_nothing_young_and_delivers_everything() -> None:

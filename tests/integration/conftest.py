@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import boto3
@@ -112,9 +113,20 @@ def cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
         yield value
 
 
+@cache
+def _moto_as_the_local_cloud_runs_it() -> None:
+    """The local cloud's fixes of moto (local/emulator_patches.py, same answers, each tested there), here too:
+    among them, a transaction that is rolled back leaves no record in the table's stream, as in DynamoDB (moto
+    puts back a copy of the table, while a stream reader already holds the shard that got the records)."""
+    from local import emulator_patches
+
+    emulator_patches.apply()
+
+
 @contextmanager
 def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     """Table and queues shaped like the stack's, in moto in-process, with the functions' settings pointing there."""
+    _moto_as_the_local_cloud_runs_it()
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

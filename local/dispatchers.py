@@ -30,6 +30,7 @@ class MappingSpec:
     batch_size: int
     report_batch_item_failures: bool
     maximum_retry_attempts: int = -1
+    maximum_record_age: int = -1  # MaximumRecordAgeInSeconds: older records are discarded; -1: never
     bisect_on_error: bool = False
     on_failure_arn: str | None = None
     enabled: bool = True
@@ -61,6 +62,7 @@ def mapping_specs(template: dict[str, Any], resolver: Any) -> list[MappingSpec]:
                 batch_size=int(props.get("BatchSize", 10 if ":sqs:" in props["EventSourceArn"] else 100)),
                 report_batch_item_failures="ReportBatchItemFailures" in props.get("FunctionResponseTypes", []),
                 maximum_retry_attempts=int(props.get("MaximumRetryAttempts", -1)),
+                maximum_record_age=int(props.get("MaximumRecordAgeInSeconds", -1)),
                 bisect_on_error=bool(props.get("BisectBatchOnFunctionError", False)),
                 on_failure_arn=destination,
                 enabled=bool(props.get("Enabled", True)),
@@ -306,9 +308,13 @@ class StreamReader(Dispatcher):
 
     def _deliver_until_done(self, batch: list[dict[str, Any]], pending: list[list[dict[str, Any]]]) -> None:
         attempts = 0
+        error: str | None = None
         while batch:
+            batch = self._young_enough(batch, attempts, error)
+            if not batch:
+                return
             attempts += 1
-            error: str | None = None
+            error = None
             try:
                 result = self.function.invoke({"Records": batch})
             except Exception:
@@ -333,8 +339,24 @@ class StreamReader(Dispatcher):
                 return
             self._stopping.wait(self.retry_delay)
 
-    def give_up(self, batch: list[dict[str, Any]], attempts: int, error: str | None) -> None:
-        log.error("stream batch of %d records given up after %d attempts", len(batch), attempts)
+    def _young_enough(self, batch: list[dict[str, Any]], attempts: int, error: str | None) -> list[dict[str, Any]]:
+        """The batch without its records older than MaximumRecordAgeInSeconds, which Lambda discards before an
+        invocation (first or retry) and sends to the on-failure destination (``RecordAgeExceeded``). Records
+        come in the shard's order, so the expired ones are the oldest, at the front."""
+        if self.spec.maximum_record_age < 0:
+            return batch
+        oldest_kept = time.time() - self.spec.maximum_record_age
+        expired = 0
+        while expired < len(batch) and float(batch[expired]["dynamodb"]["ApproximateCreationDateTime"]) < oldest_kept:
+            expired += 1
+        if expired:
+            self.give_up(batch[:expired], attempts, error, condition="RecordAgeExceeded")
+        return batch[expired:]
+
+    def give_up(
+        self, batch: list[dict[str, Any]], attempts: int, error: str | None, condition: str = "RetryAttemptsExhausted"
+    ) -> None:
+        log.error("stream batch of %d records given up after %d attempts (%s)", len(batch), attempts, condition)
         if not self.spec.on_failure_arn:
             return
         description = stream_failure_description(
@@ -343,7 +365,7 @@ class StreamReader(Dispatcher):
             shard_id=self.shard_id,
             records=batch,
             attempts=attempts,
-            condition="RetryAttemptsExhausted",
+            condition=condition,
             function_error=error,
         )
         queue_url = self.queue_urls_by_arn.get(self.spec.on_failure_arn)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from local_helpers import FIXTURES, TEMPLATE, client, wait_for
 from moto import mock_aws
 
 from kefu.services.realtime import PUSHED_ENTITIES
+from local import dispatchers
 from local.cloud import LocalCloud
 from local.dispatchers import MappingSpec, SqsPoller, StreamReader, mapping_specs
 from local.event_filters import EventFilter, FilterError
@@ -197,6 +199,74 @@ def test_without_bisection_the_whole_batch_is_retried_then_given_up(aws: None) -
     _put(ddb, "t-whole", "bad", note="crash")
     reader.poll_once()
     assert function.keys() == [["a", "bad"], ["a", "bad"]]
+
+
+class Clock:
+    """The readers' clock (``time.time`` in local.dispatchers), moved by the test."""
+
+    def __init__(self) -> None:
+        self.ahead = 0.0
+
+    def time(self) -> float:
+        return time.time() + self.ahead
+
+
+def _dead_letters(sqs: Any, name: str) -> list[dict[str, Any]]:
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    return [json.loads(m["Body"]) for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]]
+
+
+def test_records_older_than_the_maximum_age_are_discarded_unseen(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    _, dlq_arn = _queue(sqs, "age-dlq")
+    arn = _table(ddb, "t-age")
+    clock = Clock()
+    monkeypatch.setattr(dispatchers, "time", clock)
+    function = Recorder()
+    reader = _reader(_spec(arn, maximum_record_age=60, on_failure_arn=dlq_arn), function)
+    _put(ddb, "t-age", "a")
+    _put(ddb, "t-age", "b")
+    clock.ahead = 120  # the reader was behind for two minutes
+    reader.poll_once()
+    assert function.events == []
+    (description,) = _dead_letters(sqs, "age-dlq")
+    assert description["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert description["requestContext"]["approximateInvokeCount"] == 0
+    assert description["DDBStreamBatchInfo"]["batchSize"] == 2
+
+
+def test_a_batch_retried_past_the_maximum_age_is_given_up(aws: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    ddb = boto3.client("dynamodb", region_name=REGION)
+    sqs = boto3.client("sqs", region_name=REGION)
+    _, dlq_arn = _queue(sqs, "retry-age-dlq")
+    arn = _table(ddb, "t-retry-age")
+    clock = Clock()
+    monkeypatch.setattr(dispatchers, "time", clock)
+
+    class Slow(Recorder):
+        def invoke(self, event: dict[str, Any]) -> Any:
+            clock.ahead += 45  # each failing try takes 45 s
+            return super().invoke(event)
+
+    function = Slow()
+    reader = _reader(_spec(arn, maximum_record_age=60, maximum_retry_attempts=-1, on_failure_arn=dlq_arn), function)
+    _put(ddb, "t-retry-age", "bad", note="crash")
+    reader.poll_once()
+    assert function.keys() == [["bad"], ["bad"]]  # 0 s and 45 s old when tried; 90 s old: discarded
+    (description,) = _dead_letters(sqs, "retry-age-dlq")
+    assert description["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert description["requestContext"]["approximateInvokeCount"] == 2
+    assert description["responseContext"]["functionError"] == "Unhandled"
+
+
+def test_mapping_specs_reads_the_maximum_record_age() -> None:
+    template, resolver = _template({})
+    (spec,) = mapping_specs(template, resolver)
+    assert spec.maximum_record_age == -1
+    template["Resources"]["Mapping"]["Properties"]["MaximumRecordAgeInSeconds"] = 300
+    (spec,) = mapping_specs(template, resolver)
+    assert spec.maximum_record_age == 300
 
 
 # -- the mapping's filter read from the template ------------------------------------------------------------------

@@ -349,6 +349,19 @@ class RoutingRepository:
             }
         return out
 
+    def all_organizations(self) -> list[Organization]:
+        """Every organization, by id (pattern 26's list: one Query on GSI1 ORGS, read to its end); the admin list
+        reads it, never ingest, so it skips the cache."""
+        index = keys.BY_STATUS
+        return [
+            Organization.model_validate({k: item[k] for k in Organization.model_fields if k in item})
+            for item in self.table.query(
+                IndexName=index.name,
+                KeyConditionExpression=f"{index.partition} = :pk",
+                ExpressionAttributeValues=to_av({":pk": keys.ALL_ORGANIZATIONS}),
+            )
+        ]
+
 
 @dataclass(frozen=True)
 class RoutingChange:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kefu import identifiers
 from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus, Tier
-from kefu.routing.queue import RelaxationStep, Shift, Team
+from kefu.routing.queue import Organization, RelaxationStep, Shift, Team
 from kefu.routing.rules import BusinessHours, RuleHit, Trigger
 
 
@@ -411,6 +411,13 @@ class OrganizationIn(BaseModel):
     tier: Tier = Tier.ENTERPRISE
     team: str | None = Field(default=None, pattern=identifiers.TEAM, description="its dedicated team")
     agent: str | None = Field(default=None, pattern=identifiers.AGENT_ID, description="its dedicated agent")
+
+
+class OrganizationListOut(BaseModel):
+    """Every organization (``PUT /admin/organizations/{id}`` made it), by id."""
+
+    items: list[Organization]
+    next_cursor: str | None = None
 
 
 class DirectoryAgentOut(BaseModel):

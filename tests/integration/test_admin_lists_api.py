@@ -1,5 +1,6 @@
-"""The read routes the admin screens need: every agent with roles and routing profile, and the teams
-(``GET /api/v1/admin/agents``, ``GET /api/v1/admin/teams``, ``GET /api/v1/admin/teams/{id}``); admins only."""
+"""The read routes the admin screens need: every agent with roles and routing profile, the teams and the
+organizations (``GET /api/v1/admin/agents``, ``GET /api/v1/admin/teams``, ``GET /api/v1/admin/teams/{id}``,
+``GET /api/v1/admin/organizations``); admins only."""
 
 from __future__ import annotations
 
@@ -56,7 +57,42 @@ def test_teams_are_listed_and_read_one_by_one(cloud: Cloud) -> None:
     assert admin("GET", "/api/v1/admin/teams/Not A Team")[0] == 400
 
 
-@pytest.mark.parametrize("path", ["/api/v1/admin/agents", "/api/v1/admin/teams", "/api/v1/admin/teams/finance"])
+def test_organizations_are_listed_by_id_as_they_were_saved(cloud: Cloud) -> None:
+    assert admin("GET", "/api/v1/admin/organizations") == (200, {"items": [], "next_cursor": None})
+    cloud.store.agents.put(Agent(id=AGENT_ID, email="agent1@example.com", roles=["agent"]))
+    saved = {}
+    for org_id, body in (
+        ("zeta", {"name": "Zeta Trading", "tier": "vip"}),
+        ("acme", {"name": "ACME", "team": "b2b", "agent": AGENT_ID}),
+    ):
+        status, saved[org_id] = admin("PUT", f"/api/v1/admin/organizations/{org_id}", body)
+        assert status == 200, saved[org_id]
+    # a team and a customer are in other partitions: only organizations come back
+    assert admin("PUT", "/api/v1/admin/teams/b2b", {"name": "B2B"})[0] == 200
+
+    status, answer = admin("GET", "/api/v1/admin/organizations")
+    assert status == 200, answer
+    assert answer == {"items": [saved["acme"], saved["zeta"]], "next_cursor": None}
+    assert (answer["items"][1]["tier"], answer["items"][1]["team"], answer["items"][1]["agent"]) == ("vip", None, None)
+
+    # an edit is what the list shows next; a refused one changes nothing
+    status, edited = admin("PUT", "/api/v1/admin/organizations/zeta", {"name": "Zeta Trading", "tier": "normal"})
+    assert status == 200 and edited["tier"] == "normal"
+    refused = admin(
+        "PUT", "/api/v1/admin/organizations/acme", {"name": "ACME", "agent": "99999999-7777-4888-9999-000000000009"}
+    )
+    assert refused[0] == 400 and "no agent" in refused[1]["message"], refused
+    items = admin("GET", "/api/v1/admin/organizations")[1]["items"]
+    assert [(o["id"], o["tier"], o["agent"]) for o in items] == [
+        ("acme", "enterprise", AGENT_ID),
+        ("zeta", "normal", None),
+    ]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/admin/agents", "/api/v1/admin/teams", "/api/v1/admin/teams/finance", "/api/v1/admin/organizations"],
+)
 def test_agents_and_supervisors_may_not_read_them(cloud: Cloud, path: str) -> None:
     for groups in ("[agent]", "[supervisor]"):
         status, answer = agent("GET", path, claims=agent_claims(groups=groups))

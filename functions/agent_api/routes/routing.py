@@ -17,6 +17,7 @@ from agent_api.schemas import (
     DryRunOut,
     OrganizationId,
     OrganizationIn,
+    OrganizationListOut,
     RoutingProfileIn,
     TeamId,
     TeamIn,
@@ -106,6 +107,11 @@ def put_team(team_id: TeamId, body: TeamIn) -> Team:
     except ValidationError as err:
         raise routing.invalid(err) from None
     return routing.admin_save_team(store(), caller_of(router), team)
+
+
+@router.get("/admin/organizations", summary="Every organization (B2B account), by id; admin")
+def list_organizations() -> OrganizationListOut:
+    return OrganizationListOut(items=routing.admin_organizations(store(), caller_of(router)))
 
 
 @router.put("/admin/organizations/<organization_id>", summary="A B2B account: tier, dedicated team and agent; admin")

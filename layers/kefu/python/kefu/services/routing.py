@@ -674,6 +674,12 @@ def admin_save_organization(store: Store, caller: Caller, organization: Organiza
     return saved
 
 
+def admin_organizations(store: Store, caller: Caller) -> list[Organization]:
+    """Every organization (B2B account), by id, as ``admin_save_organization`` saved it."""
+    caller.require("admin")
+    return store.routing.all_organizations()
+
+
 @dataclass(frozen=True)
 class DirectoryEntry:
     agent: Agent

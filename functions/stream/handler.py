@@ -61,7 +61,8 @@ def record_handler(record: DynamoDBRecord, batch: counters.CounterBatch | None =
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     # The live figures' counters are summed over the batch and written once per counter item at its end,
     # for the records before the first failed one (Lambda hands the rest again): a busy stream no longer
-    # spends a round trip per counter per record while the records behind wait (kefu.store.counters).
+    # spends a round trip per counter per record while the records behind wait. Each counter item holds the
+    # records it counted, so a batch handed again after a failed write counts nothing twice (kefu.store.counters).
     with counters.gathered() as batch:
         response = process_partial_response(
             event=event,

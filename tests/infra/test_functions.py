@@ -171,6 +171,9 @@ def test_media_downloads_have_their_own_function_and_timeout_apart_from_the_stre
     updates = [s for s in statements if "dynamodb:UpdateItem" in json.dumps(s["Action"])]
     assert len(updates) == 1
     assert updates[0]["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["COUNTER#*"]}}
+    # before writing a batch's counters it reads which records they hold (BatchGetItem, GetItem on a retry):
+    # its read grant on the table, which the tickets and profiles it reads need anyway
+    assert {"dynamodb:BatchGetItem", "dynamodb:GetItem"} <= _actions(statements)
     # the media function: read the message and inbox, update its attachments, record a failure event
     media_actions = {a for a in _actions(_role_statements(synthesized, "MediaFunction")) if a.startswith("dynamodb:")}
     assert {"dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"} <= media_actions

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from kefu.errors import ConcurrentUpdate, Conflict, NotFound
 from kefu.knowledge.bot import BotSettings
-from kefu.store import keys
+from kefu.store import counters, keys
 from kefu.store.cache import TtlCache
 from kefu.store.table import Read, Table, Transaction, model_item, to_av
 
@@ -154,18 +154,11 @@ class KnowledgeRepository:
     # ------------------------------------------------------------ the day's figures (counters)
 
     def count_day(self, day: str, **deltas: int) -> None:
-        """Add to the day's counters (ADD: concurrent writers never lose a count)."""
+        """Add to the day's counters (ADD: concurrent writers never lose a count); in a stream batch, gathered
+        and each record counted once (kefu.store.counters)."""
         if not deltas:
             return
-        names = {f"#c{i}": name for i, name in enumerate(deltas)}
-        values = {f":v{i}": delta for i, delta in enumerate(deltas.values())}
-        self.table.client.update_item(
-            TableName=self.table.name,
-            Key=to_av(keys.kb_day_counter(day).as_dict()),
-            UpdateExpression="ADD " + ", ".join(f"#c{i} :v{i}" for i in range(len(deltas))),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=to_av(values),
-        )
+        counters.add(self.table, keys.kb_day_counter(day), "kb_counter", deltas)
 
     def day_counts(self, day: str) -> dict[str, int]:
         item = self.table.get(keys.kb_day_counter(day), consistent=False) or {}

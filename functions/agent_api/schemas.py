@@ -371,6 +371,7 @@ class DryRunIn(BaseModel):
     type: str = Field(default="consultation", pattern=identifiers.TICKET_TYPE)
     priority: Priority = Priority.MEDIUM
     team: str | None = Field(default=None, pattern=identifiers.TEAM)
+    bot_active: bool = Field(default=False, description="the inbox's bot answers the ticket (false after a handoff)")
     trigger: Trigger = Trigger.CREATED
 
 

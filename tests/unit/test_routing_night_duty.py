@@ -132,3 +132,48 @@ def test_localized_replies_are_checked() -> None:
     with pytest.raises(ValidationError, match="characters"):
         Actions(auto_reply_localized={"en": ""})
     assert Actions(auto_reply_localized={"en": "Back soon"}).auto_reply_localized == {"en": "Back soon"}
+
+
+def test_with_the_bot_on_duty_the_night_reply_waits_for_the_handoff_and_is_made_once() -> None:
+    """A new ticket the bot takes gets no night reply (the bot answers); when the bot hands the conversation
+    to people outside the team's hours, the customer is told when the team is back, in their language; a
+    follow-up never repeats it; without a bot the new ticket gets it at once, as before."""
+    rules = with_schedules(default_rule_set(), finance=NIGHTS)
+    moment = at(1, 22, 30)  # Wed 06:30 in Shanghai: finance's night shift is over
+    with_bot = TicketFacts(text="我要退款", at=moment, bot_active=True)
+    created = evaluate(rules, with_bot, Trigger.CREATED)
+    assert created.auto_replies == [] and created.team == "finance"  # classified all the same
+    assert "night_duty" not in [hit.rule_id for hit in created.hits]
+    handed = TicketFacts(text="转人工", at=moment, team="finance", type="after_sales", bot_active=False)
+    (reply,) = evaluate(rules, handed, Trigger.HANDOFF).auto_replies
+    assert reply.startswith("您好，现在是非工作时间") and "2026年12月2日（周三）22:00（Asia/Shanghai）" in reply
+    (english,) = evaluate(rules, handed.model_copy(update={"text": "human please"}), Trigger.HANDOFF).auto_replies
+    assert english.endswith("as soon as we are back: Wed 2 Dec 2026, 22:00 (Asia/Shanghai).")
+    by_day = handed.model_copy(update={"at": at(1, 15)})  # Tue 23:00 in Shanghai: the shift runs
+    assert evaluate(rules, by_day, Trigger.HANDOFF).auto_replies == []
+    assert evaluate(rules, handed, Trigger.CUSTOMER_MESSAGE).auto_replies == []  # a follow-up: never again
+    without_bot = TicketFacts(text="我要退款", at=moment)
+    assert len(evaluate(rules, without_bot, Trigger.CREATED).auto_replies) == 1
+
+
+def test_a_handoff_keeps_what_is_decided_and_runs_only_the_rules_on_it() -> None:
+    """At a handoff rules run as on a follow-up (priority only rises, a classified ticket keeps its type and
+    team), and only rules that name ``handoff`` run: the seeded classifiers do not."""
+    escalate = Rule(
+        id="escalate",
+        name="A handed-over VIP is urgent",
+        position=500,
+        on=[Trigger.HANDOFF],
+        conditions=Conditions(tiers=["vip"], bot_active=False),
+        actions=Actions(priority="urgent", team="vip_desk", auto_reply="A person will answer you shortly."),
+    )
+    rules = default_rule_set().model_copy(update={"rules": [*default_rule_set().rules, escalate]})
+    handed = TicketFacts(text="我要退款", at=at(1, 3), tier="vip", type="after_sales", team="finance")
+    outcome = evaluate(rules, handed, Trigger.HANDOFF)
+    assert [hit.rule_id for hit in outcome.hits] == ["escalate"]  # refund and vip do not run at a handoff
+    assert (outcome.priority.value, outcome.team, outcome.type) == ("urgent", "finance", "after_sales")
+    assert outcome.auto_replies == ["A person will answer you shortly."]
+    still_the_bots = handed.model_copy(update={"bot_active": True})
+    assert evaluate(rules, still_the_bots, Trigger.HANDOFF).hits == []  # bot_active: false does not hold
+    with pytest.raises(ValidationError):
+        Conditions.model_validate({"bot_active": "maybe"})

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
 from functools import lru_cache
@@ -36,6 +37,7 @@ MAX_TEXT_MATCHED = 4000  # characters of a message the rules read: long mails ca
 MAX_AUTO_REPLY = 2000
 LANGUAGES = ("zh-CN", "en")  # what a localized auto-reply may be written in
 RULE_ID = r"^[a-z][a-z0-9_-]{0,47}$"
+BUILTINS_EDITION = 3  # the edition of the built-in rules this release seeds (see ``upgraded``)
 # a group that contains a repetition and is itself repeated: (a+)+, (\w*x)*, (ab{2,})+
 _NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,?\d*\})(?:[^()\\]|\\.)*\)(?:[+*]|\{\d*,\d*\})")
 
@@ -43,6 +45,7 @@ _NESTED_REPEAT = re.compile(r"\((?:[^()\\]|\\.)*(?:[+*]|\{\d*,?\d*\})(?:[^()\\]|
 class Trigger(StrEnum):
     CREATED = "created"  # the customer's first message opened the ticket
     CUSTOMER_MESSAGE = "customer_message"  # the customer wrote again on an open ticket
+    HANDOFF = "handoff"  # the inbox's bot handed the conversation to people (kefu.services.bot)
 
 
 def fold(text: str) -> str:
@@ -178,6 +181,8 @@ class Conditions(_Strict):
     business_hours: Literal["open", "closed"] | None = None  # by the rule set's calendar
     # by the schedule of the ticket's team (as the rules before set it); a team without one always works
     team_hours: Literal["open", "closed"] | None = None
+    # whether the inbox's bot is answering the ticket (at a handoff it has just let go: false)
+    bot_active: bool | None = None
 
     @field_validator("keywords")
     @classmethod
@@ -291,6 +296,10 @@ class RuleSet(_Lazy):
     # each configured team's schedule, copied here when the team is saved, so ingest (which reads this one
     # item anyway) knows every team's hours without a request; not part of the rules API
     schedules: dict[str, Schedule] = Field(default_factory=dict, exclude=True)
+    # the edition of the built-in rules this set has taken in, and the rules an upgrade to the current
+    # edition added or changed that are not stored yet (``upgraded``); neither is part of the rules API
+    builtins: int = Field(default=BUILTINS_EDITION, exclude=True)
+    unsaved: list[Rule] = Field(default_factory=list, exclude=True)
 
     def ordered(self) -> list[Rule]:
         return sorted(self.rules, key=lambda rule: (rule.position, rule.id))
@@ -311,6 +320,7 @@ class TicketFacts(_Lazy):
     priority: Priority = Priority.MEDIUM
     team: str | None = None
     language: str | None = None  # the customer's (their locale); None: the language their message is in
+    bot_active: bool = False  # the inbox's bot answers the ticket (it took the new ticket, and has not let go)
 
 
 class RuleHit(_Lazy):
@@ -343,9 +353,10 @@ class Outcome(_Lazy):
 def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome:
     """Which rules hit and what they set, in order.
 
-    On a follow-up (``CUSTOMER_MESSAGE``) rules keep what is already decided: priority only rises, type and
-    team are set only while the ticket has no classification yet (an agent's or an earlier rule's choice
-    stands), and no auto-reply is sent again."""
+    On a follow-up (``CUSTOMER_MESSAGE``) and at a bot's handoff (``HANDOFF``) rules keep what is already
+    decided: priority only rises, type and team are set only while the ticket has no classification yet (an
+    agent's or an earlier rule's choice stands). Auto-replies are sent on a new ticket and at a handoff (the
+    first time people take the conversation), never on a follow-up."""
     folded = fold(facts.text[:MAX_TEXT_MATCHED])
     plain = unicodedata.normalize("NFKC", facts.text[:MAX_TEXT_MATCHED])
     opening: list[bool] = []  # asked only when a rule needs it: named zones need the runtime's zone data
@@ -359,7 +370,8 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
         schedule = rule_set.schedules.get(state["team"] or DEFAULT_TEAM)
         return schedule is None or schedule.is_open(facts.at)
 
-    follow_up = trigger is Trigger.CUSTOMER_MESSAGE
+    follow_up = trigger is not Trigger.CREATED
+    replies_allowed = trigger is not Trigger.CUSTOMER_MESSAGE
     language = reply_language(facts.language)
     classified = follow_up and (facts.type != DEFAULT_TYPE or facts.team is not None)
     state: dict[str, Any] = {
@@ -391,7 +403,7 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
         if actions.add_tags:
             tags = list(dict.fromkeys([*state["tags"], *actions.add_tags]))[: identifiers.MAX_TAGS]
             _set(state, hit, "tags", tags)
-        if (actions.auto_reply or actions.auto_reply_localized) and not follow_up:
+        if (actions.auto_reply or actions.auto_reply_localized) and replies_allowed:
             replies.append((hit, *_localized(actions, language or _language_of(facts.text))))
         hits.append(hit)
         if rule.stop:
@@ -503,6 +515,8 @@ def _matches(
         return False
     if conditions.team_hours is not None and (conditions.team_hours == "open") != team_is_open():
         return False
+    if conditions.bot_active is not None and conditions.bot_active != facts.bot_active:
+        return False
     if conditions.keywords or conditions.patterns:
         said = any(_keyword_in(keyword, folded) for keyword in conditions.keywords) or any(
             _compiled(pattern).search(plain) for pattern in conditions.patterns
@@ -595,21 +609,109 @@ def default_rules() -> tuple[RuleSpec, ...]:
             conditions=Conditions(tiers=[Tier.VIP]),
             actions=Actions(priority_steps=1),
         ),
-        RuleSpec(
-            id="night_duty",
-            name="Outside the team's hours, say when it is back",
-            position=1000,  # last: the team the other rules chose is the one whose hours count
-            on=[Trigger.CREATED],
-            conditions=Conditions(team_hours="closed"),  # only teams with a schedule: others always work
-            actions=Actions(
-                auto_reply_localized={
-                    "zh-CN": "您好，现在是非工作时间。我们已收到您的消息，将在 {back_at} 上班后尽快回复您。",
-                    "en": "Hello, we are outside working hours. We have your message and will answer it as "
-                    "soon as we are back: {back_at}.",
-                }
-            ),
-        ),
+        _night_duty(),
     )
+
+
+NIGHT_DUTY_REPLY = {
+    "zh-CN": "您好，现在是非工作时间。我们已收到您的消息，将在 {back_at} 上班后尽快回复您。",
+    "en": "Hello, we are outside working hours. We have your message and will answer it as soon as we are back: "
+    "{back_at}.",
+}
+
+
+def _night_duty(*, edition: int = 3) -> RuleSpec:
+    """Outside the team's hours, say when it is back. Edition 2 answered every new ticket; since edition 3 it
+    waits while the inbox's bot answers and speaks when the bot hands the conversation to people, so the
+    customer gets one answer at a time and the promise once."""
+    waits_for_the_bot = edition >= 3
+    return RuleSpec(
+        id="night_duty",
+        name="Outside the team's hours, say when it is back",
+        position=1000,  # last: the team the other rules chose is the one whose hours count
+        on=[Trigger.CREATED, Trigger.HANDOFF] if waits_for_the_bot else [Trigger.CREATED],
+        # only teams with a schedule: others always work
+        conditions=Conditions(team_hours="closed", bot_active=False if waits_for_the_bot else None),
+        actions=Actions(auto_reply_localized=dict(NIGHT_DUTY_REPLY)),
+    )
+
+
+# ---------------------------------------------------------------- built-in editions: what an existing set gains
+
+# Each release's built-in rules are an edition. A stored rule set records the edition it has taken in
+# (``RuleSet.builtins``; a set stored before editions were recorded counts as edition 1); reading one that
+# recorded an older edition brings in what came since (``upgraded``), once:
+#   1  returns, refund, complaint, vip
+#   2  night_duty (the ticket's team is closed, on creation)
+#   3  night_duty waits for the inbox's bot (bot_active false; on creation and at a bot's handoff)
+# (BUILTINS_EDITION, at the top, is the last of them.)
+BUILTIN_AUTHOR = "kefu"  # ``updated_by`` of a built-in an upgrade added or brought up to date
+
+
+@dataclass(frozen=True)
+class Builtin:
+    """A built-in rule: the edition that brought it, the edition of its current definition, and its earlier
+    definitions (an installation that still has one of those, unedited, gets the current one)."""
+
+    spec: RuleSpec
+    since: int
+    current: int
+    earlier: tuple[RuleSpec, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def builtins() -> tuple[Builtin, ...]:
+    first = {"returns", "refund", "complaint", "vip"}
+    return tuple(
+        Builtin(spec, since=1, current=1)
+        if spec.id in first
+        else Builtin(spec, since=2, current=3, earlier=(_night_duty(edition=2),))
+        for spec in default_rules()
+    )
+
+
+def upgraded(rule_set: RuleSet) -> RuleSet:
+    """``rule_set`` with what the built-in editions after the one it recorded brought, and that edition now
+    recorded. A built-in it lacks is added (version 1), unless the set recorded an edition that already had it
+    (then an admin took it out on purpose) or holds the most rules it may; one still as an earlier edition
+    defined it becomes the current definition (its next version); one an admin changed stays as it is. A
+    built-in that answers customers arrives disabled in a set that already has an enabled rule answering new
+    tickets (its admin's own auto-reply), so an upgrade never makes a customer get two automatic answers. The
+    rules an upgrade changed are in ``unsaved`` until the set is next saved (their version items with it)."""
+    recorded = rule_set.builtins
+    if recorded >= BUILTINS_EDITION:
+        return rule_set
+    rules = list(rule_set.rules)
+    already_answering = any(rule.enabled and Trigger.CREATED in rule.on and _answers(rule) for rule in rules)
+    unsaved = list(rule_set.unsaved)
+    for builtin in builtins():
+        if builtin.current <= recorded:
+            continue
+        at = next((n for n, rule in enumerate(rules) if rule.id == builtin.spec.id), None)
+        if at is None:
+            if builtin.since <= recorded or len(rules) >= MAX_RULES:
+                continue
+            quiet = already_answering and _answers(builtin.spec)
+            arrives = {**builtin.spec.model_dump(), "enabled": builtin.spec.enabled and not quiet}
+            rule = Rule(**arrives, version=1, updated_by=BUILTIN_AUTHOR)
+            rules.append(rule)
+        else:
+            existing = rules[at]
+            if spec_of(existing) not in builtin.earlier:
+                continue  # as the current edition has it already, or an admin's own version: it stands
+            rule = Rule(**builtin.spec.model_dump(), version=existing.version + 1, updated_by=BUILTIN_AUTHOR)
+            rules[at] = rule
+        unsaved.append(rule)
+    return rule_set.model_copy(update={"rules": rules, "builtins": BUILTINS_EDITION, "unsaved": unsaved})
+
+
+def spec_of(rule: Rule) -> RuleSpec:
+    """What an admin wrote of a rule (no version, no author)."""
+    return RuleSpec.model_validate(rule.model_dump(include=set(RuleSpec.model_fields)))
+
+
+def _answers(rule: RuleSpec) -> bool:
+    return bool(rule.actions.auto_reply or rule.actions.auto_reply_localized)
 
 
 def default_rule_set() -> RuleSet:

@@ -274,6 +274,7 @@ def _handoff(
     text: str | None = None,
 ) -> Decision:
     from kefu.knowledge.bot import TEXT
+    from kefu.routing.rules import Trigger
     from kefu.services import routing
 
     stamp = now_iso()
@@ -283,10 +284,33 @@ def _handoff(
         data["confidence"] = score
     event = _event(ticket, HANDOFF, stamp, data)
 
+    def handed_over(changed: Ticket) -> tuple[list[TicketEvent], list[Message]]:
+        """The rules that run at a handoff (``on: handoff``; the seeded night duty says when the team is back),
+        on the ticket people now have, in the language the bot answers in; their replies come after its own."""
+        customer = store.customers.find(ticket.customer_id) if ticket.customer_id else None
+        return routing.classify(
+            store.routing.rule_set(),
+            changed,
+            message.body,
+            Trigger.HANDOFF,
+            stamp,
+            customer.tags if customer else (),
+            locale,
+        )
+
     def into_queue(tx: Transaction, changed: Ticket) -> None:
         routing.requeue(store, tx, None, changed, stamp)  # the bot's ticket was in no queue
 
-    _commit(store, ticket, stamp=stamp, messages=[reply], events=[event], bot_active=False, also=into_queue)
+    _commit(
+        store,
+        ticket,
+        stamp=stamp,
+        messages=[reply],
+        events=[event],
+        bot_active=False,
+        rules=handed_over,
+        also=into_queue,
+    )
     return Decision("handoff", reason, confidence=score)
 
 
@@ -320,6 +344,7 @@ def _commit(
     status: TicketStatus | None = None,
     also: Any = None,
     bot_resolved: bool = False,
+    rules: Callable[[Ticket], tuple[list[TicketEvent], list[Message]]] | None = None,
 ) -> None:
     expected = ticket.version
     changed = ticket.model_copy(deep=True)
@@ -330,7 +355,12 @@ def _commit(
         changed.resolved_at = stamp if status == TicketStatus.RESOLVED else changed.resolved_at
     if bot_resolved:
         changed.bot_resolved_at = stamp
-    for reply in messages or []:
+    messages, events = list(messages or []), list(events or [])
+    if rules is not None:  # before the clocks and the queue: a rule may change priority or team
+        rule_events, auto_replies = rules(changed)
+        events.extend(rule_events)
+        messages.extend(auto_replies)
+    for reply in messages:
         changed.message_count += 1
         changed.last_message_preview = reply.body[:120]
         changed.last_message_at = stamp
@@ -345,10 +375,10 @@ def _commit(
     tx = Transaction()
     if also is not None:
         also(tx, changed)
-    for reply in messages or []:
+    for reply in messages:
         store.tickets.add_message(tx, reply)
     store.tickets.add_ticket(tx, changed, expected_version=expected)
-    for event in events or []:
+    for event in events:
         store.tickets.add_event(tx, event)
     store.tickets.commit(tx)
 

@@ -75,7 +75,8 @@ def classify(
 ) -> tuple[list[TicketEvent], list[Message]]:
     """Apply the rules to ``ticket`` in place; the events naming each rule that changed something, and the
     auto-replies to send (outbound messages, queued like an agent's reply), in the customer's ``locale``
-    when a rule has its reply in it (else in the language of ``text``)."""
+    when a rule has its reply in it (else in the language of ``text``). Ingest calls it in its transaction
+    (``created``, ``customer_message``), the bot in its handoff's (``handoff``)."""
     facts = TicketFacts(
         channel=ticket.channel,
         inbox=ticket.inbox,
@@ -89,6 +90,7 @@ def classify(
         priority=ticket.priority,
         team=ticket.team,
         language=locale,
+        bot_active=ticket.bot_active,
     )
     outcome = evaluate(rule_set, facts, trigger)
     ticket.type, ticket.priority, ticket.team = outcome.type, outcome.priority, outcome.team

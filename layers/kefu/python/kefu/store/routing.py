@@ -19,7 +19,7 @@ from typing import Any
 
 from kefu.errors import ConcurrentUpdate
 from kefu.routing.queue import KINDS, Organization, QueueEntry, RoutingProfile, Team, rank
-from kefu.routing.rules import Rule, RuleSet, default_rule_set
+from kefu.routing.rules import Rule, RuleSet, default_rule_set, upgraded
 from kefu.store import counters, keys
 from kefu.store.cache import TtlCache
 from kefu.store.table import Read, Table, Transaction, from_av, to_av
@@ -40,12 +40,15 @@ def _rule_set_item(rule_set: RuleSet) -> dict[str, Any]:
         keys.ENTITY: "rule_set",
         **rule_set.model_dump(mode="json"),
         "schedules": schedules,  # not in the API's view of the rule set, but stored with it
+        "builtins": rule_set.builtins,  # the edition of the built-in rules it has taken in
     }
 
 
 def _decode_rule_set(item: dict[str, Any]) -> RuleSet:
-    fields = ("revision", "rules", "business_hours", "schedules")
-    return RuleSet.model_validate({k: item[k] for k in fields if k in item})
+    """The stored set, brought up to the current edition of the built-in rules (stored at its next save); a set
+    stored before editions were recorded has taken in edition 1."""
+    fields = ("revision", "rules", "business_hours", "schedules", "builtins")
+    return upgraded(RuleSet.model_validate({"builtins": 1, **{k: item[k] for k in fields if k in item}}))
 
 
 def _profile_item(profile: RoutingProfile) -> dict[str, Any]:
@@ -118,8 +121,9 @@ class RoutingRepository:
 
     def save_rule_set(self, rule_set: RuleSet, changed: list[Rule], team: Team | None = None) -> None:
         """Write the set at ``revision`` (one more than the stored one, or 1 for the first) and each changed
-        rule's version item (and the ``team`` whose schedule the set copies), together; ConcurrentUpdate when
-        another admin saved in between."""
+        rule's version item (and the ``team`` whose schedule the set copies), together, with the version items
+        of the built-in rules an upgrade brought in since the last save; ConcurrentUpdate when another admin
+        saved in between."""
         tx = Transaction()
         if team is not None:
             self._teams.pop(team.id)
@@ -134,7 +138,8 @@ class RoutingRepository:
                 values={":r": rule_set.revision - 1},
                 refused=_rules_changed(),
             )
-        for rule in changed:
+        versions = {(rule.id, rule.version): rule for rule in [*rule_set.unsaved, *changed]}
+        for rule in versions.values():
             tx.put(
                 {
                     **keys.rule_version(rule.id, rule.version).as_dict(),

@@ -122,6 +122,7 @@ export const adminEn = {
     on: 'Runs on',
     onCreated: 'a new ticket',
     onMessage: 'a customer’s follow-up',
+    onHandoff: 'the bot’s handoff to people',
     onRequired: 'Choose at least one.',
     stop: 'Stop after this rule hits',
     conditions: 'Conditions (all that are given must hold)',

@@ -125,6 +125,7 @@ export const adminZhCN: Strings<typeof adminEn> = {
     on: '执行时机',
     onCreated: '新建工单时',
     onMessage: '客户追加消息时',
+    onHandoff: '机器人转人工时',
     onRequired: '请至少选择一项。',
     stop: '命中后停止',
     conditions: '条件（填写的条件须全部满足）',

@@ -104,7 +104,7 @@ export const useSaveTeam = () => useInvalidating(({ id, team }: { id: string; te
 
 // ------------------------------------------------------------------------------------------ routing rules
 
-export type Trigger = 'created' | 'customer_message'
+export type Trigger = 'created' | 'customer_message' | 'handoff'
 export type RuleConditions = {
   channels?: string[]
   inboxes?: string[]
@@ -114,6 +114,8 @@ export type RuleConditions = {
   organizations?: string[]
   tags?: string[]
   business_hours?: 'open' | 'closed' | null
+  team_hours?: 'open' | 'closed' | null
+  bot_active?: boolean | null
 }
 export type RuleActions = {
   type?: string | null
@@ -122,6 +124,7 @@ export type RuleActions = {
   team?: string | null
   add_tags?: string[]
   auto_reply?: string | null
+  auto_reply_localized?: Partial<Record<'zh-CN' | 'en', string>>
 }
 export type RuleSpec = { id: string; name: string; position: number; enabled: boolean; on: Trigger[]; conditions: RuleConditions; actions: RuleActions; stop: boolean }
 export type Rule = RuleSpec & { version: number; updated_at?: string | null; updated_by?: string | null }

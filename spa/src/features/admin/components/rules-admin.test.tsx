@@ -74,6 +74,26 @@ describe('the routing rules screen', () => {
     await expectNoSeriousViolations(container)
   })
 
+  it('an admin turns on a night duty that arrived disabled: its handoff trigger and localized replies are kept', async () => {
+    const reply = { 'zh-CN': '现在是非工作时间，{back_at} 回复您。', en: 'We are back {back_at}.' }
+    const night: Rule = { id: 'night_duty', name: 'Night duty', position: 1000, enabled: false, on: ['created', 'handoff'], stop: false, version: 1, updated_by: 'kefu', conditions: { team_hours: 'closed', bot_active: false }, actions: { auto_reply_localized: reply } }
+    rules = [...rules, night]
+    const user = userEvent.setup()
+    renderWithProviders(<RulesAdmin />)
+    await user.click(await screen.findByTestId('rule-edit-night_duty'))
+    expect((screen.getByLabelText('the bot’s handoff to people') as HTMLInputElement).checked).toBe(true)
+    expect((screen.getByLabelText('a customer’s follow-up') as HTMLInputElement).checked).toBe(false)
+    await user.click(screen.getByTestId('rule-enabled'))
+    await user.click(screen.getByTestId('rule-save'))
+    expect((await screen.findByText(/Saved\. Night duty · Version 2/)).textContent).toBeTruthy()
+    const saved = calls.find((c) => c.method === 'POST' && c.url.endsWith('/admin/rules'))?.body as RuleSpec
+    expect(saved).toMatchObject({ enabled: true, on: ['created', 'handoff'], conditions: { team_hours: 'closed', bot_active: false } })
+    expect(saved.actions.auto_reply_localized).toEqual(reply) // not on the form, kept
+
+    await user.click(screen.getByTestId('rule-new'))
+    expect((screen.getByLabelText('the bot’s handoff to people') as HTMLInputElement).checked).toBe(false) // the API's default
+  })
+
   it('a new rule needs an action; a bad pattern is the API’s 400, shown as it says', async () => {
     const user = userEvent.setup()
     renderWithProviders(<RulesAdmin />)

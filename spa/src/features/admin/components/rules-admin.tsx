@@ -34,7 +34,9 @@ type Draft = {
   auto_reply: string
 }
 
-const TRIGGERS: Trigger[] = ['created', 'customer_message']
+const TRIGGERS: Trigger[] = ['created', 'customer_message', 'handoff']
+const TRIGGER_LABEL = { created: 'rules.onCreated', customer_message: 'rules.onMessage', handoff: 'rules.onHandoff' } as const
+const NEW_RULE_TRIGGERS: Trigger[] = ['created', 'customer_message'] // the API's default for a rule
 
 function draftOf(rule: Rule | null, nextPosition: number): Draft {
   const c = rule?.conditions ?? {}
@@ -47,7 +49,7 @@ function draftOf(rule: Rule | null, nextPosition: number): Draft {
     name: rule?.name ?? '',
     position: String(rule?.position ?? nextPosition),
     enabled: rule?.enabled ?? true,
-    on: rule?.on ?? [...TRIGGERS],
+    on: rule?.on ?? [...NEW_RULE_TRIGGERS],
     stop: rule?.stop ?? false,
     keywords: joinList(c.keywords),
     patterns: (c.patterns ?? []).join('\n'),
@@ -83,6 +85,7 @@ function specOf(draft: Draft): RuleSpec {
       business_hours: draft.business_hours || null,
     },
     actions: {
+      ...base.actions, // what this form does not show (localized auto-replies) stays as it was
       type: draft.type.trim() || null,
       priority: draft.priority || null,
       priority_steps: Number(draft.priority_steps) || 0,
@@ -106,7 +109,7 @@ export function RulesAdmin() {
   const nextPosition = (ordered.at(-1)?.position ?? 0) + 10
 
   const steps = draft ? Number(draft.priority_steps) : 0
-  const hasAction = draft && (draft.type.trim() || draft.priority || steps || draft.team.trim() || splitList(draft.add_tags).length || draft.auto_reply.trim())
+  const hasAction = draft && (draft.type.trim() || draft.priority || steps || draft.team.trim() || splitList(draft.add_tags).length || draft.auto_reply.trim() || Object.keys(draft.base.actions?.auto_reply_localized ?? {}).length)
   const idError = draft?.isNew && draft.id && !RULE_ID.test(draft.id) ? t('invalidPattern') : null
   const teamError = draft?.team && !SLUG.test(draft.team) ? t('invalidPattern') : null
   const positionOk = draft && /^\d{1,7}$/.test(draft.position)
@@ -170,7 +173,7 @@ export function RulesAdmin() {
               {TRIGGERS.map((trigger) => (
                 <label key={trigger} className="checkbox">
                   <input type="checkbox" checked={draft.on.includes(trigger)} onChange={(e) => setDraft({ ...draft, on: e.target.checked ? [...draft.on, trigger] : draft.on.filter((x) => x !== trigger) })} />
-                  {trigger === 'created' ? t('rules.onCreated') : t('rules.onMessage')}
+                  {t(TRIGGER_LABEL[trigger])}
                 </label>
               ))}
               {draft.on.length === 0 && (
@@ -298,6 +301,7 @@ function DryRunPanel({ onResult }: { onResult: (result: DryRun | null) => void }
             <select id="dry-trigger" value={trigger} onChange={(e) => setTrigger(e.target.value as Trigger)}>
               <option value="created">{t('rules.onCreated')}</option>
               <option value="customer_message">{t('rules.onMessage')}</option>
+              <option value="handoff">{t('rules.onHandoff')}</option>
             </select>
           </div>
         </div>

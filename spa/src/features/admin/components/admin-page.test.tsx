@@ -37,7 +37,7 @@ describe('the administration page', () => {
   it('an admin gets every section; a supervisor only what the API lets them do; an agent none', async () => {
     const admin = renderAt('/admin', ['agent', 'admin'])
     const nav = screen.getByRole('navigation', { name: 'Administration sections' })
-    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Inboxes', 'Agents & teams', 'Routing rules', 'SLA policies', 'Articles', 'Customers'])
+    expect(within(nav).getAllByRole('link').map((a) => a.textContent)).toEqual(['Inboxes', 'Agents & teams', 'Organizations', 'Routing rules', 'SLA policies', 'Articles', 'Customers'])
     await screen.findByTestId('inbox-list') // /admin opens the first section
     expect(screen.getByTestId('inbox-new')).toBeTruthy()
     admin.unmount()

@@ -5,6 +5,7 @@ import { useAdminTranslation } from '../i18n'
 import { ArticlesAdmin } from './articles-admin'
 import { CustomersAdmin } from './customers-admin'
 import { InboxesAdmin } from './inboxes-admin'
+import { OrganizationsAdmin } from './organizations-admin'
 import { PeopleAdmin } from './people-admin'
 import { RulesAdmin } from './rules-admin'
 import { SlaAdmin } from './sla-admin'
@@ -13,6 +14,7 @@ import { sectionsFor, type Section } from '../sections'
 const SCREENS: Record<Section, (props: { isAdmin: boolean }) => React.ReactNode> = {
   inboxes: ({ isAdmin }) => <InboxesAdmin canEdit={isAdmin} />,
   people: () => <PeopleAdmin />,
+  organizations: () => <OrganizationsAdmin />,
   rules: () => <RulesAdmin />,
   sla: () => <SlaAdmin />,
   articles: () => <ArticlesAdmin />,

@@ -107,8 +107,14 @@ def test_an_agent_reply_end_to_end_costs_five_requests_and_the_stream_s_bookkeep
     cloud.run_stream(stream)
     # the outbox needs nothing but the stream record. Off the reply's path the stream also keeps the live
     # figures (the queue's length, today's first responses, tickets at SLA risk: one counter each) and ends
-    # the first-response timer, which the reply has met
-    assert requests.take() == {"sqs:SendMessage": 1, "dynamodb:UpdateItem": 3, "stepfunctions:StopExecution": 1}
+    # the first-response timer, which the reply has met; the counters' records-applied markers are read in one
+    # batch first, so a batch handed again counts nothing twice (kefu.store.counters)
+    assert requests.take() == {
+        "sqs:SendMessage": 1,
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:UpdateItem": 3,
+        "stepfunctions:StopExecution": 1,
+    }
     cloud.run_sqs(outbound, cloud.outbound_url)
     # message, ticket (and the inbox, when this container has not got it) in one read; sent + pointer in one write
     assert requests.take() == {"dynamodb:BatchGetItem": 1, "dynamodb:TransactWriteItems": 1}

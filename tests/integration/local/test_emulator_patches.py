@@ -91,6 +91,7 @@ def stream(ddb: Any) -> list[tuple[str, dict[str, Any] | None]]:
     from moto.dynamodb.models import dynamodb_backends
 
     shard = dynamodb_backends["123456789012"]["us-east-1"].tables["t"].stream_shard
+    assert shard is not None
     numbers = [int(record.record["dynamodb"]["SequenceNumber"]) for record in shard.items]
     assert numbers == [shard.starting_sequence_number + place for place in range(len(numbers))]
     return [(record.record["eventName"], record.record["dynamodb"].get("NewImage")) for record in shard.items]

@@ -163,8 +163,14 @@ def test_an_auto_reply_is_queued_like_a_reply(cloud: Cloud) -> None:
         ("inbound", "customer", "received"),
         ("outbound", "system", "queued"),
     ]
+    ticket = store.tickets.get(ticket_id)
+    assert ticket is not None
+    # counted as a message on the ticket; the preview is still what the customer wrote
+    assert (ticket.message_count, ticket.last_message_preview) == (2, "在吗")
     say(store, "8613800000006", "还在吗", "wamid.a2")
     assert len(store.tickets.thread(ticket_id)[0]) == 3  # no second auto-reply on a follow-up
+    ticket = store.tickets.get(ticket_id)
+    assert ticket is not None and ticket.message_count == 3
 
 
 def test_the_queue_assigns_by_skill_and_load_and_counts_capacity(cloud: Cloud) -> None:

@@ -226,6 +226,9 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
 
     store.tickets.add_dedup(tx, inbound.dedupe_key, get_settings().dedup_ttl_days)
     store.tickets.add_message(tx, message)
+    # a rule's auto-reply is a message on the ticket like any other (counted as the bot's are); the preview stays
+    # the customer's words, which an agent scanning the queue needs more than an acknowledgement
+    ticket.message_count += len(auto_replies)
     for auto_reply in auto_replies:
         store.tickets.add_message(tx, auto_reply)
     store.tickets.add_ticket(tx, ticket, expected_version=expected_version)

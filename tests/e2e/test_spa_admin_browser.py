@@ -2,11 +2,12 @@
 test_spa_browser.py, whose browser fixtures this module reuses).
 
 An admin creates a team with a shift, gives a freshly signed-in agent that team, a skill and a capacity; writes
-a routing rule, edits it and dry-runs a sample that hits it; adds an SLA policy and edits it; writes an article,
+a routing rule, edits it and dry-runs a sample that hits it; creates an organization with a dedicated team and
+agent chosen from the lists and edits its tier; adds an SLA policy and edits it; writes an article,
 publishes it, and an agent finds it with the composer's knowledge-base search; opens a customer who typed the
 same phone number as another (found by that number), merges the suggested duplicate in and undoes the merge. axe checks every admin
 screen in English and Chinese. Everything this module writes is named by a fresh marker (its own team, rule,
-organization's policy, article and customers), so the other tests on the same local cloud see none of it.
+organization, organization's policy, article and customers), so the other tests on the same local cloud see none of it.
 """
 
 from __future__ import annotations
@@ -169,6 +170,56 @@ def test_admin_edits_a_rule_and_dry_runs_it(local_cloud: Any, page: Any, page_er
     assert page_errors == [], f"the app threw: {page_errors}"
 
 
+def test_admin_creates_an_organization_and_edits_its_tier(local_cloud: Any, page: Any, page_errors: list[str]) -> None:
+    from playwright.sync_api import expect
+
+    base_url = local_cloud.url.rstrip("/")
+    marker = uuid.uuid4().hex[:8]
+    team, organization = f"qa_{marker}", f"qa-org-{marker}"
+    email = _new_agent(local_cloud, f"Account Manager {marker}")
+    with _api(local_cloud, email) as http:  # in the agent directory once they have signed in
+        agent_id = http.get("/api/v1/me").json()["id"]
+    with _api(local_cloud, ADMIN_EMAIL) as http:
+        assert http.put(f"/api/v1/admin/teams/{team}", json={"name": f"Key accounts {marker}"}).status_code == 200
+
+    _sign_in_admin(page, base_url)
+    _open_admin(page, base_url, "organizations")
+    page.get_by_test_id("organization-new").click()
+    page.get_by_test_id("organization-id").fill(f"QA {marker}")
+    expect(page.get_by_test_id("organization-form")).to_contain_text("Lower-case letters, digits")
+    expect(page.get_by_test_id("organization-save")).to_be_disabled()
+    page.get_by_test_id("organization-id").fill(organization)
+    page.get_by_test_id("organization-name").fill(f"QA Trading {marker}")
+    page.get_by_test_id("organization-team").select_option(team)
+    page.get_by_test_id("organization-agent").select_option(label=f"Account Manager {marker}")
+    page.get_by_test_id("organization-save").click()
+    row = page.get_by_test_id(f"organization-row-{organization}")
+    expect(row).to_contain_text(f"QA Trading {marker}")
+    expect(row).to_contain_text(f"Key accounts {marker}")
+    expect(row).to_contain_text(f"Account Manager {marker}")
+    expect(row.locator("td").nth(2)).to_have_text("Enterprise")
+
+    page.get_by_test_id(f"organization-edit-{organization}").click()
+    expect(page.get_by_test_id("organization-id")).to_be_disabled()
+    page.get_by_test_id("organization-tier").select_option("vip")
+    page.get_by_test_id("organization-save").click()
+    expect(page.get_by_test_id("organization-form")).to_have_count(0)
+    expect(row.locator("td").nth(2)).to_have_text("VIP")
+    _screenshot(page, "admin-organizations-en", full_page=True)
+
+    with _api(local_cloud, ADMIN_EMAIL) as http:
+        answer = http.get("/api/v1/admin/organizations")
+        assert answer.status_code == 200, answer.text
+        stored = {o["id"]: o for o in answer.json()["items"]}[organization]
+    assert (stored["name"], stored["tier"], stored["team"], stored["agent"]) == (
+        f"QA Trading {marker}",
+        "vip",
+        team,
+        agent_id,
+    ), stored
+    assert page_errors == [], f"the app threw: {page_errors}"
+
+
 def test_admin_edits_an_sla_policy(local_cloud: Any, page: Any, page_errors: list[str]) -> None:
     from playwright.sync_api import expect
 
@@ -324,6 +375,7 @@ def test_admin_screens_have_no_serious_accessibility_problems(local_cloud: Any, 
     opened = {
         "inboxes": ("inbox-list", "inbox-new"),
         "people": ("agent-list", "team-new"),
+        "organizations": ("organization-new", "organization-new"),
         "rules": ("rule-list", "rule-new"),
         "sla": ("sla-list", "sla-new"),
         "articles": ("article-list", "article-new"),

@@ -355,8 +355,8 @@ class RoutingRepository:
         return out
 
     def all_organizations(self) -> list[Organization]:
-        """Every organization, by id (pattern 26's list: one Query on GSI1 ORGS, read to its end); the admin list
-        reads it, never ingest, so it skips the cache."""
+        """Every organization, by id (pattern 26's list: one Query on its GSI1 partition, read to its end); the
+        admin list reads it, never ingest, so it skips the cache."""
         index = keys.BY_STATUS
         return [
             Organization.model_validate({k: item[k] for k in Organization.model_fields if k in item})

@@ -355,7 +355,7 @@ class RoutingRepository:
         return out
 
     def all_organizations(self) -> list[Organization]:
-        """Every organization, by id (pattern 26's list: one Query on its GSI1 partition, read to its end); the
+        """Every organization, by id (pattern 26's list: one Query on its index partition, read to its end); the
         admin list reads it, never ingest, so it skips the cache."""
         index = keys.BY_STATUS
         return [

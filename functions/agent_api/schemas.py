@@ -6,15 +6,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from kefu import identifiers
+from kefu.modelbase import LazyModel
 from kefu.models import Customer, Message, Priority, Ticket, TicketEvent, TicketStatus, Tier
 from kefu.routing.queue import Organization, RelaxationStep, Shift, Team
 from kefu.routing.rules import BusinessHours, RuleHit, Trigger
 
 
-class SlaOut(BaseModel):
+class SlaOut(LazyModel):
     """Due times are null while their clock does not run (answered, paused while waiting on the customer,
     resolved); ``*_met`` is null until the target is decided (docs/metrics.md)."""
 
@@ -41,7 +42,7 @@ class SlaOut(BaseModel):
         return value
 
 
-class TicketOut(BaseModel):
+class TicketOut(LazyModel):
     id: str
     status: TicketStatus
     priority: Priority
@@ -74,7 +75,7 @@ class TicketOut(BaseModel):
         return cls.model_validate(ticket.model_dump(mode="json"))
 
 
-class AttachmentOut(BaseModel):
+class AttachmentOut(LazyModel):
     content_type: str | None
     name: str | None
     size: int | None
@@ -82,7 +83,7 @@ class AttachmentOut(BaseModel):
     duration_seconds: int | None = None  # voice and recordings, when the channel says
 
 
-class MessageOut(BaseModel):
+class MessageOut(LazyModel):
     id: str
     direction: str
     author_type: str
@@ -104,7 +105,7 @@ class MessageOut(BaseModel):
         return cls.model_validate(data)
 
 
-class EventOut(BaseModel):
+class EventOut(LazyModel):
     id: str
     type: str
     actor_type: str
@@ -117,12 +118,12 @@ class EventOut(BaseModel):
         return cls.model_validate(event.model_dump(mode="json"))
 
 
-class IdentityOut(BaseModel):
+class IdentityOut(LazyModel):
     channel: str
     external_id: str
 
 
-class CustomerSummary(BaseModel):
+class CustomerSummary(LazyModel):
     id: str
     name: str | None
     email: str | None
@@ -136,7 +137,7 @@ class CustomerSummary(BaseModel):
         return cls.model_validate(customer.model_dump(mode="json"))
 
 
-class CustomerListOut(BaseModel):
+class CustomerListOut(LazyModel):
     """Customers found by an exact phone number, email or channel id, masked as every read."""
 
     items: list[CustomerSummary]
@@ -152,12 +153,12 @@ class TicketDetailOut(TicketOut):
     outbound_media: Literal["inline", "link", "none"] = "none"
 
 
-class TicketListOut(BaseModel):
+class TicketListOut(LazyModel):
     items: list[TicketOut]
     next_cursor: str | None
 
 
-class ReplyIn(BaseModel):
+class ReplyIn(LazyModel):
     body: str = Field(default="", max_length=20_000)
     internal: bool = False
     # ids of files uploaded with POST /tickets/{id}/attachments (at most 10)
@@ -170,7 +171,7 @@ class ReplyIn(BaseModel):
         return self
 
 
-class UploadIn(BaseModel):
+class UploadIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200, description="the file's name, shown to the customer")
@@ -178,21 +179,21 @@ class UploadIn(BaseModel):
     data: str = Field(min_length=1, description="the file's bytes, base64 (at most 4 MiB of file)")
 
 
-class UploadOut(BaseModel):
+class UploadOut(LazyModel):
     id: str
     name: str
     content_type: str
     size: int
 
 
-class ReadIn(BaseModel):
+class ReadIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     # the newest message the app showed; default: the ticket's latest customer message
     up_to: datetime | None = None
 
 
-class ReadOut(BaseModel):
+class ReadOut(LazyModel):
     ticket_id: str
     read_up_to: str
 
@@ -204,14 +205,14 @@ InboxId = Annotated[str, Path(pattern=identifiers.INBOX_ID, description="an inbo
 Tag = Annotated[str, Field(pattern=identifiers.TAG, description="1-32 letters or digits of any script")]
 
 
-class TicketPatchIn(BaseModel):
+class TicketPatchIn(LazyModel):
     status: TicketStatus | None = None
     priority: Priority | None = None
     type: str | None = Field(default=None, pattern=identifiers.TICKET_TYPE, description="a slug, e.g. complaint")
     tags: list[Tag] | None = Field(default=None, max_length=identifiers.MAX_TAGS)
 
 
-class AssignIn(BaseModel):
+class AssignIn(LazyModel):
     agent_id: str | None = Field(default=None, pattern=identifiers.AGENT_ID, description="an agent's id (from /me)")
     team: str | None = Field(default=None, pattern=identifiers.TEAM, description="a team slug, e.g. after_sales")
     note: str | None = Field(default=None, max_length=1000, description="why (kept on the assigned event)")
@@ -220,7 +221,7 @@ class AssignIn(BaseModel):
     )
 
 
-class MeOut(BaseModel):
+class MeOut(LazyModel):
     id: str
     email: str | None
     name: str | None
@@ -231,15 +232,15 @@ class MeOut(BaseModel):
     presence: str
 
 
-class PresenceIn(BaseModel):
+class PresenceIn(LazyModel):
     status: str = Field(pattern="^(online|away|offline)$")
 
 
-class ErrorOut(BaseModel):
+class ErrorOut(LazyModel):
     message: str
 
 
-class InboxIn(BaseModel):
+class InboxIn(LazyModel):
     id: str = Field(pattern=identifiers.INBOX_ID)
     channel: str = Field(min_length=1, max_length=32)
     name: str = Field(default="", max_length=200)
@@ -248,14 +249,14 @@ class InboxIn(BaseModel):
     public_url: str | None = Field(default=None, max_length=2048)
 
 
-class InboxPatchIn(BaseModel):
+class InboxPatchIn(LazyModel):
     name: str | None = Field(default=None, max_length=200)
     credentials: dict[str, str] | None = None
     api_base: str | None = Field(default=None, max_length=2048)
     public_url: str | None = Field(default=None, max_length=2048)
 
 
-class InboxOut(BaseModel):
+class InboxOut(LazyModel):
     id: str
     channel: str
     name: str
@@ -266,12 +267,12 @@ class InboxOut(BaseModel):
     updated_at: str
 
 
-class InboxListOut(BaseModel):
+class InboxListOut(LazyModel):
     items: list[InboxOut]
     next_cursor: str | None = None
 
 
-class CustomerOut(BaseModel):
+class CustomerOut(LazyModel):
     """A customer's profile with every identity (channel + id on it) and ticket history, newest first.
     A merged customer is a tombstone: ``merged_into`` names the customer it became part of."""
 
@@ -292,7 +293,7 @@ class CustomerOut(BaseModel):
     updated_at: str
 
 
-class SuggestionOut(BaseModel):
+class SuggestionOut(LazyModel):
     customer_id: str  # the other customer who may be the same person
     key_kind: str  # phone, email, wechat_union
     key_value: str  # masked for agents
@@ -300,12 +301,12 @@ class SuggestionOut(BaseModel):
     created_at: str
 
 
-class SuggestionListOut(BaseModel):
+class SuggestionListOut(LazyModel):
     items: list[SuggestionOut]
     next_cursor: str | None = None
 
 
-class RevealIn(BaseModel):
+class RevealIn(LazyModel):
     """Which of a customer's contact fields to see whole, and why (written to the audit trail)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -314,7 +315,7 @@ class RevealIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="why the whole values are needed (audited)")
 
 
-class RevealOut(BaseModel):
+class RevealOut(LazyModel):
     """The whole values of the fields asked for (the others stay null); never cached (Cache-Control: no-store)."""
 
     customer_id: str
@@ -326,17 +327,17 @@ class RevealOut(BaseModel):
     revealed_at: str
 
 
-class MergeIn(BaseModel):
+class MergeIn(LazyModel):
     source_id: str = Field(pattern=identifiers.ULID)
     target_id: str = Field(pattern=identifiers.ULID)
     reason: str = Field(min_length=1, max_length=500)
 
 
-class UnmergeIn(BaseModel):
+class UnmergeIn(LazyModel):
     merge_id: str = Field(pattern=identifiers.ULID)
 
 
-class MergeOut(BaseModel):
+class MergeOut(LazyModel):
     merge_id: str
     source_id: str
     target_id: str
@@ -355,7 +356,7 @@ TeamId = Annotated[str, Path(pattern=identifiers.TEAM, description="a team slug,
 ISO_DURATION = r"^P(\d+D|(\d+D)?T(\d+H(\d+M)?(\d+S)?|\d+M(\d+S)?|\d+S))$"  # P1D, PT5M, PT1H30M, PT20S
 
 
-class DryRunIn(BaseModel):
+class DryRunIn(LazyModel):
     """A sample ticket: what the rules would look at."""
 
     model_config = ConfigDict(extra="forbid")
@@ -375,7 +376,7 @@ class DryRunIn(BaseModel):
     trigger: Trigger = Trigger.CREATED
 
 
-class DryRunOut(BaseModel):
+class DryRunOut(LazyModel):
     hits: list[RuleHit]
     type: str
     priority: Priority
@@ -384,7 +385,7 @@ class DryRunOut(BaseModel):
     auto_replies: list[str]
 
 
-class RoutingProfileIn(BaseModel):
+class RoutingProfileIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     teams: list[Annotated[str, Field(pattern=identifiers.TEAM)]] = Field(default_factory=list, max_length=10)
@@ -392,7 +393,7 @@ class RoutingProfileIn(BaseModel):
     capacity: dict[str, int] = Field(default_factory=dict, description='{"chat": n, "ticket": n}')
 
 
-class TeamIn(BaseModel):
+class TeamIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=100)
@@ -405,7 +406,7 @@ class TeamIn(BaseModel):
 OrganizationId = Annotated[str, Path(pattern=identifiers.TEAM, description="an organization slug, e.g. acme")]
 
 
-class OrganizationIn(BaseModel):
+class OrganizationIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -414,14 +415,14 @@ class OrganizationIn(BaseModel):
     agent: str | None = Field(default=None, pattern=identifiers.AGENT_ID, description="its dedicated agent")
 
 
-class OrganizationListOut(BaseModel):
+class OrganizationListOut(LazyModel):
     """Every organization (``PUT /admin/organizations/{id}`` made it), by id."""
 
     items: list[Organization]
     next_cursor: str | None = None
 
 
-class DirectoryAgentOut(BaseModel):
+class DirectoryAgentOut(LazyModel):
     id: str
     name: str | None = None
     email: str | None = None
@@ -430,19 +431,19 @@ class DirectoryAgentOut(BaseModel):
     load: dict[str, int]
 
 
-class AgentDirectoryOut(BaseModel):
+class AgentDirectoryOut(LazyModel):
     items: list[DirectoryAgentOut]
     next_cursor: str | None = None
 
 
-class TeamListOut(BaseModel):
+class TeamListOut(LazyModel):
     """Every configured team (``PUT /admin/teams/{id}`` made it), by id."""
 
     items: list[Team]
     next_cursor: str | None = None
 
 
-class AdminAgentOut(BaseModel):
+class AdminAgentOut(LazyModel):
     """An agent as the admin screens edit them: roles (from Cognito, read only here) and the routing profile
     (teams, skills 1-5, capacity per kind of work; ``configured`` false: routing has no profile yet, and the
     figures are the defaults a first save starts from)."""
@@ -459,19 +460,19 @@ class AdminAgentOut(BaseModel):
     configured: bool
 
 
-class AdminAgentListOut(BaseModel):
+class AdminAgentListOut(LazyModel):
     items: list[AdminAgentOut]
     next_cursor: str | None = None
 
 
-class CustomerPatchIn(BaseModel):
+class CustomerPatchIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     tier: Tier | None = None
     organization: str | None = Field(default=None, pattern=identifiers.TEAM, description="null: no organization")
 
 
-class DeletedOut(BaseModel):
+class DeletedOut(LazyModel):
     """What a DELETE answers (200, so every operation documents a body): the id that is gone."""
 
     id: str

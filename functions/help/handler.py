@@ -12,7 +12,7 @@ from typing import Any
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from kefu import identifiers, store
 from kefu.api import JSON, BodyRules, GuardedResolver, error_response, json_response, parse_body
@@ -20,6 +20,7 @@ from kefu.config import HelpSettings, require
 from kefu.errors import InvalidInput, KefuError, NotFound, http_status_for
 from kefu.knowledge import helpcenter
 from kefu.knowledge.models import LOCALE
+from kefu.modelbase import LazyModel
 from kefu.observability import (
     CORRELATION_HEADER,
     RESPONSE_HEADER,
@@ -47,7 +48,7 @@ app = GuardedResolver(
 )
 
 
-class VoteIn(BaseModel):
+class VoteIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     helpful: bool

@@ -9,10 +9,11 @@ from typing import Any
 
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
+from pydantic import ConfigDict
 
 from kefu import store
 from kefu.config import SlaSettings, require
+from kefu.modelbase import LazyModel
 from kefu.observability import bound, failures_logged, logger
 from kefu.services.sla import Step, act
 
@@ -20,7 +21,7 @@ settings = require(SlaSettings)
 tracer = Tracer()
 
 
-class StepEvent(BaseModel):
+class StepEvent(LazyModel):
     model_config = ConfigDict(extra="ignore")
 
     ticket_id: str

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import CORSConfig, Response
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from kefu import aws, store
 from kefu.api import (
@@ -28,6 +28,7 @@ from kefu.api import (
 )
 from kefu.config import WebhooksSettings, require
 from kefu.errors import KefuError, http_status_for
+from kefu.modelbase import LazyModel
 from kefu.observability import (
     CORRELATION_HEADER,
     RESPONSE_HEADER,
@@ -84,7 +85,7 @@ app = GuardedResolver(
 )
 
 
-class StartSession(BaseModel):
+class StartSession(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, max_length=200)
@@ -93,7 +94,7 @@ class StartSession(BaseModel):
     locale: str | None = Field(default=None, max_length=35)
 
 
-class ChatText(BaseModel):
+class ChatText(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(default="", max_length=chat.MAX_TEXT * 2)
@@ -104,7 +105,7 @@ class ChatText(BaseModel):
     )
 
 
-class ChatUpload(BaseModel):
+class ChatUpload(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -112,14 +113,14 @@ class ChatUpload(BaseModel):
     data: str = Field(min_length=1)  # base64
 
 
-class ChatRating(BaseModel):
+class ChatRating(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=1000)
 
 
-class SurveyAnswer(BaseModel):
+class SurveyAnswer(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     rating: str = Field(max_length=32)  # very_satisfied | satisfied | neutral | dissatisfied

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from agent_api.routes.common import caller_of, store
 from agent_api.schemas import DeletedOut, InboxId, TicketId
@@ -17,6 +17,7 @@ from kefu.clock import now
 from kefu.errors import InvalidInput
 from kefu.knowledge.bot import BotSettings
 from kefu.knowledge.models import LOCALE, Article, ArticleFields, KbGap, SearchHit
+from kefu.modelbase import LazyModel
 from kefu.observability import decided
 from kefu.services import knowledge
 
@@ -26,17 +27,17 @@ Locale = Annotated[str | None, Query(pattern=LOCALE, max_length=35)]
 MAX_IMPORT_BYTES = 200 * 1024
 
 
-class ArticleListOut(BaseModel):
+class ArticleListOut(LazyModel):
     items: list[Article]
     next_cursor: str | None = None
 
 
-class SearchOut(BaseModel):
+class SearchOut(LazyModel):
     items: list[SearchHit]
     next_cursor: str | None = None
 
 
-class ImportIn(BaseModel):
+class ImportIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     format: Literal["markdown", "csv"]
@@ -48,13 +49,13 @@ class ImportIn(BaseModel):
     dry_run: bool = False
 
 
-class ImportOut(BaseModel):
+class ImportOut(LazyModel):
     created: list[Article]
     errors: list[str]
     dry_run: bool
 
 
-class PromoteIn(BaseModel):
+class PromoteIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     message_id: str = Field(pattern=identifiers.ULID)
@@ -62,7 +63,7 @@ class PromoteIn(BaseModel):
     locale: str = Field(pattern=LOCALE, max_length=35)
 
 
-class GapListOut(BaseModel):
+class GapListOut(LazyModel):
     items: list[KbGap]
     next_cursor: str | None = None
 

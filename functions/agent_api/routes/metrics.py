@@ -4,42 +4,42 @@ section adds its own model here and one field in ``LiveMetricsOut``."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel
 
 from agent_api.routes.common import caller_of, store
+from kefu.modelbase import LazyModel
 from kefu.services import metrics
 
 router = APIGatewayRouter()
 
 
-class QueueFiguresOut(BaseModel):
+class QueueFiguresOut(LazyModel):
     team: str
     kind: str
     waiting: int
     longest_wait_seconds: float | None
 
 
-class TeamFiguresOut(BaseModel):
+class TeamFiguresOut(LazyModel):
     team: str
     waiting: int
     longest_wait_seconds: float | None
 
 
-class AssignmentFiguresOut(BaseModel):
+class AssignmentFiguresOut(LazyModel):
     team: str | None
     assigned: int
     average_wait_seconds: float | None
     median_wait_seconds_at_most: float | None
 
 
-class AgentLoadOut(BaseModel):
+class AgentLoadOut(LazyModel):
     id: str
     teams: list[str]
     load: dict[str, int]
     capacity: dict[str, int]
 
 
-class RoutingFiguresOut(BaseModel):
+class RoutingFiguresOut(LazyModel):
     queues: list[QueueFiguresOut]
     teams: list[TeamFiguresOut]
     assignments_today: list[AssignmentFiguresOut]
@@ -47,7 +47,7 @@ class RoutingFiguresOut(BaseModel):
     agents: list[AgentLoadOut]
 
 
-class SlaTeamFiguresOut(BaseModel):
+class SlaTeamFiguresOut(LazyModel):
     team: str
     at_risk: int
     breaches_today: int
@@ -55,7 +55,7 @@ class SlaTeamFiguresOut(BaseModel):
     average_first_response_seconds: float | None
 
 
-class SlaFiguresOut(BaseModel):
+class SlaFiguresOut(LazyModel):
     """At risk: open tickets warned on a running clock and not breached. Today: the UTC day. First response:
     calendar seconds from creation to the first public agent reply (docs/metrics.md)."""
 
@@ -66,7 +66,7 @@ class SlaFiguresOut(BaseModel):
     teams: list[SlaTeamFiguresOut]
 
 
-class KbFiguresOut(BaseModel):
+class KbFiguresOut(LazyModel):
     """The UTC day so far. A bot resolution here is one the customer confirmed ("did this solve it?" - yes);
     rates are per conversation the bot took (docs/metrics.md, which also says what is not counted yet)."""
 
@@ -84,7 +84,7 @@ class KbFiguresOut(BaseModel):
     helpful_share: float | None
 
 
-class CsatFiguresOut(BaseModel):
+class CsatFiguresOut(LazyModel):
     """The UTC day's satisfaction ratings (1-5, once per conversation, from the chat widget's card)."""
 
     day: str
@@ -99,7 +99,7 @@ class CsatFiguresOut(BaseModel):
     satisfied_share: float | None  # ratings of 4 or 5 among all
 
 
-class LiveMetricsOut(BaseModel):
+class LiveMetricsOut(LazyModel):
     generated_at: str
     routing: RoutingFiguresOut
     sla: SlaFiguresOut

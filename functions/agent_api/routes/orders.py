@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from agent_api.routes.common import caller_of, store
 from agent_api.schemas import CustomerId
+from kefu.modelbase import LazyModel
 from kefu.services import orders
 
 router = APIGatewayRouter()
@@ -23,24 +24,24 @@ MESSAGES = {
 }
 
 
-class OrderItemOut(BaseModel):
+class OrderItemOut(LazyModel):
     name: str
     quantity: int
     sku: str | None = None
 
 
-class OrderTotalOut(BaseModel):
+class OrderTotalOut(LazyModel):
     amount: str = Field(description="a decimal number as text, e.g. 299.00")
     currency: str
 
 
-class OrderCustomerOut(BaseModel):
+class OrderCustomerOut(LazyModel):
     name: str | None = None
     email: str | None = None
     phone: str | None = None
 
 
-class OrderOut(BaseModel):
+class OrderOut(LazyModel):
     order_number: str
     status: str = Field(
         description="pending, paid, processing, shipped, in_transit, out_for_delivery, delivered, "
@@ -60,7 +61,7 @@ class OrderOut(BaseModel):
     shipping_address: str | None = Field(default=None, description="never shown (personal data): always null")
 
 
-class OrderListOut(BaseModel):
+class OrderListOut(LazyModel):
     """The customer's latest orders, newest first. ``status`` says whether the order system answered:
     ``not_configured`` (the installation has none) and ``unavailable`` (down or slow) come with no items."""
 

@@ -8,11 +8,12 @@ import re
 from typing import Literal
 
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from agent_api.routes.common import caller_of, store
 from agent_api.schemas import TicketId, TicketOut
 from kefu.errors import InvalidInput
+from kefu.modelbase import LazyModel
 from kefu.models import Priority, Tier
 from kefu.services import sla
 from kefu.sla.policy import Duration, PolicySet, SlaPolicy
@@ -20,7 +21,7 @@ from kefu.sla.policy import Duration, PolicySet, SlaPolicy
 router = APIGatewayRouter()
 
 
-class SlaPolicyIn(BaseModel):
+class SlaPolicyIn(LazyModel):
     """A policy as an admin writes it; saving an existing ``id`` (or name) makes its next version."""
 
     model_config = ConfigDict(extra="forbid")
@@ -40,13 +41,13 @@ class SlaPolicyIn(BaseModel):
     reassign_on_breach: bool = False
 
 
-class EscalateIn(BaseModel):
+class EscalateIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class NotificationOut(BaseModel):
+class NotificationOut(LazyModel):
     id: str
     kind: str
     recipient: str
@@ -59,7 +60,7 @@ class NotificationOut(BaseModel):
     created_at: str
 
 
-class NotificationListOut(BaseModel):
+class NotificationListOut(LazyModel):
     items: list[NotificationOut]
     next_cursor: str | None = None
 

@@ -7,11 +7,12 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from agent_api.routes.common import caller_of, store
 from agent_api.schemas import CustomerId, DeletedOut
 from kefu import identifiers
+from kefu.modelbase import LazyModel
 from kefu.models import Priority, TicketStatus, Tier
 from kefu.observability import decided
 from kefu.services import workspace
@@ -25,7 +26,7 @@ ViewId = Annotated[str, Path(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$", description=
 Tag = Annotated[str, Field(pattern=identifiers.TAG)]
 
 
-class CannedReplyIn(BaseModel):
+class CannedReplyIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     shortcut: str = Field(pattern=SHORTCUT, description='typed after "/" in the composer')
@@ -45,23 +46,23 @@ class NewCannedReplyIn(CannedReplyIn):
     )
 
 
-class CannedReplyListOut(BaseModel):
+class CannedReplyListOut(LazyModel):
     items: list[CannedReply]
     variables: dict[str, str] = Field(description="every variable a body may use, and what it means")
 
 
-class RenderIn(BaseModel):
+class RenderIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     ticket_id: str = Field(pattern=identifiers.ULID)
 
 
-class RenderedOut(BaseModel):
+class RenderedOut(LazyModel):
     body: str
     missing: list[str] = Field(description="variables with no value and no fallback (left empty)")
 
 
-class ViewFiltersIn(BaseModel):
+class ViewFiltersIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     status: TicketStatus | None = None
@@ -74,7 +75,7 @@ class ViewFiltersIn(BaseModel):
     q: str | None = Field(default=None, max_length=200)
 
 
-class SavedViewIn(BaseModel):
+class SavedViewIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=80)
@@ -82,17 +83,17 @@ class SavedViewIn(BaseModel):
     position: int = Field(default=0, ge=0, le=1000)
 
 
-class SavedViewListOut(BaseModel):
+class SavedViewListOut(LazyModel):
     items: list[SavedView]
 
 
-class NoteIn(BaseModel):
+class NoteIn(LazyModel):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(min_length=1, max_length=MAX_BODY)
 
 
-class NoteListOut(BaseModel):
+class NoteListOut(LazyModel):
     items: list[CustomerNote]
 
 

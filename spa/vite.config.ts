@@ -8,7 +8,9 @@ export default defineConfig({
   // The gateway (and CloudFront in AWS) serves the app under /app/.
   base: '/app/',
   plugins: [react()],
-  build: { outDir: 'dist', sourcemap: true },
+  // No source maps in the build: spa/dist is what the stack publishes, and maps would hand out the whole
+  // source (and cost transfer). `npm run dev` serves the sources with maps for debugging.
+  build: { outDir: 'dist', sourcemap: false },
   server: {
     proxy: {
       '/api': gateway,

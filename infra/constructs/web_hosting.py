@@ -110,7 +110,10 @@ class WebHosting(Construct):
         spa_deployment = s3_deployment.BucketDeployment(
             self,
             "DeploySpa",
-            sources=[s3_deployment.Source.asset(str(dist_dir))],
+            # Source maps never leave this machine (a build made with them would publish the whole source).
+            # Excluded from the asset, not from the deployment: they are not even uploaded to the asset bucket,
+            # and pruning deletes any that an earlier deploy left in the web bucket.
+            sources=[s3_deployment.Source.asset(str(dist_dir), exclude=["*.map"])],
             destination_bucket=bucket,
             destination_key_prefix=SPA_PREFIX,
             distribution=self.distribution,

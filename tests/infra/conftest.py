@@ -45,6 +45,12 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthesize
     # A stand-in SPA build, so the web-hosting construct is synthesized (and nag-checked) on every run.
     spa_dist = tmp_path_factory.mktemp("spa-dist")
     (spa_dist / "index.html").write_text("<!doctype html><title>Kefu</title>")
+    # with a source map, as a build made with sourcemap on would leave it: the stack must not publish it
+    (spa_dist / "assets").mkdir()
+    (spa_dist / "assets" / "index-stand-in.js").write_text(
+        "console.log('kefu')\n//# sourceMappingURL=index-stand-in.js.map\n"
+    )
+    (spa_dist / "assets" / "index-stand-in.js.map").write_text('{"version": 3, "sources": ["src/main.tsx"]}')
     previous_account = os.environ.get("CDK_DEFAULT_ACCOUNT")
     os.environ["CDK_DEFAULT_ACCOUNT"] = TEST_ACCOUNT
     try:

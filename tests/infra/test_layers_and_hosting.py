@@ -81,3 +81,17 @@ def test_spa_behind_cloudfront_with_origin_access_control(primary_template, synt
     bucket = synthesized.resources("AWS::S3::Bucket")[LogicalIds.WEB_BUCKET]["Properties"]
     assert bucket["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
     assert "WebUrl" in synthesized.primary["Outputs"]
+
+
+def test_the_spa_is_published_without_its_source_maps(synthesized: Synthesized) -> None:
+    # The stand-in build (conftest) has a source map next to its script; the asset the stack uploads has none.
+    deployments = synthesized.resources("Custom::CDKBucketDeployment")
+    published: list[Path] = []
+    for deployment in deployments.values():
+        for key in deployment["Properties"]["SourceObjectKeys"]:
+            folder = synthesized.outdir / f"asset.{key.removesuffix('.zip')}"
+            if (folder / "index.html").is_file():
+                published.append(folder)
+    assert len(published) == 1, f"one deployment publishes the SPA, found {published}"
+    files = sorted(str(path.relative_to(published[0])) for path in published[0].rglob("*") if path.is_file())
+    assert files == ["assets/index-stand-in.js", "index.html"]

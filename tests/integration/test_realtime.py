@@ -247,6 +247,19 @@ def test_an_sla_notification_goes_to_its_recipient_only(cloud: Cloud, floor: dic
     assert realtime.pushes_for("REMOVE", None, gone, lambda _: None) == []
 
 
+def test_a_record_without_a_new_image_pushes_nothing() -> None:
+    # a removed ticket is not pushed as if it were updated (the contract has no deletion event); the stack's
+    # event filter passes only records with a new image, but the function does not rely on it
+    ticket = _image(entity="ticket", id="T1", team="team-a", assignee="agent-1")
+    assert realtime.pushes_for("REMOVE", None, ticket, lambda _: None) == []
+    assert realtime.pushes_for("MODIFY", None, ticket, lambda _: None) == []
+    assert realtime.pushes_for("REMOVE", {}, ticket, lambda _: None) == []
+    message = _image(entity="message", id="M1", ticket_id="T1")
+    assert realtime.pushes_for("MODIFY", None, message, lambda _: ("agent-1", "team-a")) == []
+    agent = _image(entity="agent", id="agent-1", presence="online", teams=["team-a"])
+    assert realtime.pushes_for("REMOVE", None, agent, lambda _: None) == []
+
+
 def test_other_items_push_nothing() -> None:
     for entity in ("event", "customer", "ws_connection", "queue_entry"):
         assert realtime.pushes_for("INSERT", _image(entity=entity, id="x", ticket_id="T"), None, lambda _: None) == []

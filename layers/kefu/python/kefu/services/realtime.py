@@ -115,11 +115,16 @@ TicketLookup = Callable[[str], tuple[str | None, str | None] | None]  # ticket i
 def pushes_for(
     event_name: str, new: dict[str, Any] | None, old: dict[str, Any] | None, ticket_of: TicketLookup
 ) -> list[Push]:
-    """The pushes one stream record makes (images in DynamoDB's typed JSON); none for anything else."""
-    image = new or old
-    entity = _s(image, "entity")
+    """The pushes one stream record makes (images in DynamoDB's typed JSON); none for anything else.
+
+    Only what is stored now is pushed: a record without a new image (a removal, such as a notification expiring)
+    pushes nothing, since the realtime contract has no deletion event; the old image only says who held a ticket
+    before a change."""
+    if not new:
+        return []
+    entity = _s(new, "entity")
     if entity == "ticket":
-        ticket_id = _s(image, "id")
+        ticket_id = _s(new, "id")
         if not ticket_id:
             return []
         assignee, team = _s(new, "assignee"), _s(new, "team")
@@ -133,7 +138,7 @@ def pushes_for(
         audiences = _ticket_audiences([assignee, before_assignee], [team, before_team])
         return [Push(audiences, {"type": kind, "ticket_id": ticket_id})]
     if entity == "message" and event_name in ("INSERT", "MODIFY"):
-        ticket_id, message_id = _s(image, "ticket_id"), _s(image, "id")
+        ticket_id, message_id = _s(new, "ticket_id"), _s(new, "id")
         if not ticket_id or not message_id:
             return []
         found = ticket_of(ticket_id)

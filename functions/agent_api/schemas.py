@@ -416,7 +416,8 @@ class OrganizationIn(LazyModel):
 
 
 class OrganizationListOut(LazyModel):
-    """Every organization (``PUT /admin/organizations/{id}`` made it), by id."""
+    """A page of the organizations (``PUT /admin/organizations/{id}`` made them), by id; ``next_cursor`` asks for
+    the next page (null on the last)."""
 
     items: list[Organization]
     next_cursor: str | None = None

@@ -1,12 +1,17 @@
 """The read routes the admin screens need: every agent with roles and routing profile, the teams and the
 organizations (``GET /api/v1/admin/agents``, ``GET /api/v1/admin/teams``, ``GET /api/v1/admin/teams/{id}``,
-``GET /api/v1/admin/organizations``); admins only."""
+``GET /api/v1/admin/organizations``, paged by ``limit`` and ``cursor``); admins only."""
 
 from __future__ import annotations
 
 import pytest
 
+from kefu import cursor as cursors
+from kefu.auth import Caller
+from kefu.errors import Forbidden, InvalidInput
 from kefu.models import Agent
+from kefu.routing.queue import Organization
+from kefu.services import routing
 from tests.integration.conftest import Cloud
 from tests.integration.test_chat_flow import agent
 from tests.integration.test_routing_api import ADMIN, AGENT_ID, admin
@@ -87,6 +92,64 @@ def test_organizations_are_listed_by_id_as_they_were_saved(cloud: Cloud) -> None
         ("acme", "enterprise", AGENT_ID),
         ("zeta", "normal", None),
     ]
+
+
+def test_organizations_come_in_pages_by_id(cloud: Cloud) -> None:
+    for org_id in ("echo", "alpha", "delta", "bravo", "charlie"):
+        cloud.store.routing.put_organization(Organization(id=org_id, name=org_id.title()))
+
+    def page(**query: str) -> tuple[list[str], str | None]:
+        status, answer = agent("GET", "/api/v1/admin/organizations", query=query, claims=ADMIN)
+        assert status == 200, answer
+        return [o["id"] for o in answer["items"]], answer["next_cursor"]
+
+    first, cursor = page(limit="2")
+    assert first == ["alpha", "bravo"] and cursor
+    second, cursor = page(limit="2", cursor=cursor)
+    assert second == ["charlie", "delta"] and cursor
+    assert page(limit="2", cursor=cursor) == (["echo"], None)
+    # a page that ends with the list has no cursor (no empty page to ask for), and the default page holds them all
+    assert page(limit="5") == (["alpha", "bravo", "charlie", "delta", "echo"], None)
+    assert page() == (["alpha", "bravo", "charlie", "delta", "echo"], None)
+    # a cursor does not fix the page size: the next page may ask for another
+    _, cursor = page(limit="1")
+    assert cursor and page(limit="3", cursor=cursor) == (["bravo", "charlie", "delta"], page(limit="4")[1])
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"cursor": "not-a-cursor"}, "cursor"),
+        ({"cursor": "x" * 4001}, "cursor"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+    ],
+)
+def test_a_bad_cursor_or_limit_is_a_400_naming_it(cloud: Cloud, query: dict[str, str], named: str) -> None:
+    status, answer = agent("GET", "/api/v1/admin/organizations", query=query, claims=ADMIN)
+    assert status == 400 and named in answer["message"], answer
+
+
+def test_the_use_case_refuses_a_page_size_out_of_range_too(cloud: Cloud) -> None:
+    admin_caller = Caller(id="admin-1", roles=["admin"])
+    for limit in (0, -1, 101):
+        with pytest.raises(InvalidInput, match="limit must be 1-100"):
+            routing.admin_organizations(cloud.store, admin_caller, limit=limit, cursor=None)
+    with pytest.raises(Forbidden):  # the role first
+        routing.admin_organizations(cloud.store, Caller(id="sup-1", roles=["supervisor"]), limit=0, cursor="x")
+
+
+def test_a_changed_cursor_or_another_lists_is_refused(cloud: Cloud) -> None:
+    for org_id in ("alpha", "bravo"):
+        cloud.store.routing.put_organization(Organization(id=org_id, name=org_id.title()))
+    cursor = agent("GET", "/api/v1/admin/organizations", query={"limit": "1"}, claims=ADMIN)[1]["next_cursor"]
+    payload, _, mac = cursor.partition(".")
+    changed = f"{payload[:-1]}{'A' if payload[-1] != 'A' else 'B'}.{mac}"
+    another = cursors.encode({"position": "elsewhere"}, cursors.query_fingerprint(list="tickets"))
+    for bad in (changed, another):
+        status, answer = agent("GET", "/api/v1/admin/organizations", query={"cursor": bad}, claims=ADMIN)
+        assert status == 400 and "cursor is not valid" in answer["message"], answer
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,9 @@ only) and the agent directory (/api/v1/agents: everyone). See docs/routing.md.""
 
 from __future__ import annotations
 
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import ValidationError
 
@@ -24,9 +27,11 @@ from agent_api.schemas import (
     TeamListOut,
 )
 from kefu.clock import now
+from kefu.cursor import MAX_CURSOR_CHARS
 from kefu.routing.queue import DEFAULT_RELAXATION, KINDS, Organization, RoutingProfile, Team
 from kefu.routing.rules import BusinessHours, Rule, RuleSet, RuleSpec, TicketFacts
 from kefu.services import routing
+from kefu.store.routing import MAX_ORGANIZATIONS_PAGE, ORGANIZATIONS_PAGE
 
 router = APIGatewayRouter()
 
@@ -109,9 +114,15 @@ def put_team(team_id: TeamId, body: TeamIn) -> Team:
     return routing.admin_save_team(store(), caller_of(router), team)
 
 
-@router.get("/admin/organizations", summary="Every organization (B2B account), by id; admin")
-def list_organizations() -> OrganizationListOut:
-    return OrganizationListOut(items=routing.admin_organizations(store(), caller_of(router)))
+@router.get("/admin/organizations", summary="The organizations (B2B accounts), by id, paginated; admin")
+def list_organizations(
+    cursor: Annotated[
+        str | None, Query(max_length=MAX_CURSOR_CHARS, description="the previous page's next_cursor")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_ORGANIZATIONS_PAGE)] = ORGANIZATIONS_PAGE,
+) -> OrganizationListOut:
+    page = routing.admin_organizations(store(), caller_of(router), limit=limit, cursor=cursor)
+    return OrganizationListOut(items=page.items, next_cursor=page.next_cursor)
 
 
 @router.put("/admin/organizations/<organization_id>", summary="A B2B account: tier, dedicated team and agent; admin")

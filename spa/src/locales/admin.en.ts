@@ -24,6 +24,8 @@ export const adminEn = {
   durationHint: 'ISO-8601 duration: PT15M (15 minutes), PT2H, PT1H30M, P1D, PT20S.',
   badDuration: '“{{value}}” is not an ISO-8601 duration such as PT15M or P1D.',
   durationMeans: 'means {{duration}}',
+  loadMore: 'Load more',
+  loadingMore: 'Loading…',
   nav: {
     inboxes: 'Inboxes',
     people: 'Agents & teams',

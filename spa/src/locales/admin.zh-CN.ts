@@ -27,6 +27,8 @@ export const adminZhCN: Strings<typeof adminEn> = {
   durationHint: 'ISO-8601 时长：PT15M（15 分钟）、PT2H、PT1H30M、P1D、PT20S。',
   badDuration: '“{{value}}”不是 ISO-8601 时长，例如 PT15M 或 P1D。',
   durationMeans: '即 {{duration}}',
+  loadMore: '加载更多',
+  loadingMore: '加载中…',
   nav: {
     inboxes: '接入渠道',
     people: '坐席与团队',

@@ -52,6 +52,7 @@ from kefu.routing.rules import (
     evaluate,
 )
 from kefu.store import Store, Transaction
+from kefu.store.routing import MAX_ORGANIZATIONS_PAGE, OrganizationPage
 
 QUEUE_READ = 20  # waiting tickets a decision looks at (the head of one queue)
 POOL_READ = 50  # available agents a decision looks at (the least-loaded end of one pool)
@@ -676,10 +677,13 @@ def admin_save_organization(store: Store, caller: Caller, organization: Organiza
     return saved
 
 
-def admin_organizations(store: Store, caller: Caller) -> list[Organization]:
-    """Every organization (B2B account), by id, as ``admin_save_organization`` saved it."""
+def admin_organizations(store: Store, caller: Caller, *, limit: int, cursor: str | None) -> OrganizationPage:
+    """A page of the organizations (B2B accounts), by id, as ``admin_save_organization`` saved them; the next
+    page from ``cursor`` (the previous page's ``next_cursor``)."""
     caller.require("admin")
-    return store.routing.all_organizations()
+    if not 1 <= limit <= MAX_ORGANIZATIONS_PAGE:
+        raise InvalidInput(f"limit must be 1-{MAX_ORGANIZATIONS_PAGE}")
+    return store.routing.organizations(limit=limit, cursor=cursor)
 
 
 @dataclass(frozen=True)

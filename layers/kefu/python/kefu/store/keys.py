@@ -64,8 +64,8 @@ Patterns 24 and 25 are read with Limit: a decision reads the head of one queue a
 one pool, never all tickets or all agents (kefu/store/routing.py). 24b and 23b are sparse: only queue entries
 and online agents' routing profiles carry those GSI1 keys (the live figures read them with Limit). 31 and 32
 are kept by the stream function (kefu/services/stream.py). Pattern 26's list (GSI1 ORGS) is the admin list of
-organizations; ingest reads one by id. Pattern 27's list (GSI1 ARTICLES) feeds the admin list and a reindex;
-search itself is in OpenSearch (kefu/knowledge/search.py).
+organizations, read a page at a time with a Limit; ingest reads one by id. Pattern 27's list (GSI1 ARTICLES)
+feeds the admin list and a reindex; search itself is in OpenSearch (kefu/knowledge/search.py).
 
 Reserved for what comes next (prefixes only; each module in kefu/store says how it will use them): report
 counters (COUNTER#), imports (IMPORT#).

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kefu import cursor as cursors
 from kefu.errors import ConcurrentUpdate
 from kefu.routing.queue import KINDS, Organization, QueueEntry, RoutingProfile, Team, rank
 from kefu.routing.rules import Rule, RuleSet, default_rule_set, upgraded
@@ -29,6 +30,8 @@ TEAMS_CACHE_SECONDS = 60.0
 _RULES = "rules"
 QUEUE_ENTRY = "queue_entry"  # the entity of a queue entry (what the stream reacts to)
 ONLINE_READ = 500  # online agents the live figures list at most
+ORGANIZATIONS_PAGE = 50  # the admin list of organizations: a page by default, and at most
+MAX_ORGANIZATIONS_PAGE = 100
 # upper bounds (seconds) of the buckets of time-to-assignment counters; the last bucket is open-ended
 WAIT_BUCKETS = (5, 15, 30, 60, 120, 300, 600, 1800, 3600, 14400)
 
@@ -86,6 +89,12 @@ def _changed_profile() -> ConcurrentUpdate:
 
 def _claimed() -> ConcurrentUpdate:
     return ConcurrentUpdate("the ticket left the queue at the same time (claimed or changed); try again")
+
+
+@dataclass(frozen=True)
+class OrganizationPage:
+    items: list[Organization]
+    next_cursor: str | None  # None on the last page
 
 
 class RoutingRepository:
@@ -354,18 +363,32 @@ class RoutingRepository:
             }
         return out
 
-    def all_organizations(self) -> list[Organization]:
-        """Every organization, by id (pattern 26's list: one Query on its index partition, read to its end); the
-        admin list reads it, never ingest, so it skips the cache."""
+    def organizations(self, *, limit: int, cursor: str | None) -> OrganizationPage:
+        """A page of organizations, by id, from where ``cursor`` (one this method issued) stopped: pattern 26's
+        list, one Query on its index partition asking for one item past the page, so a full last page has no
+        cursor. The admin list reads it, never ingest, so it skips the cache. A cursor that is not one of this
+        list's is ``InvalidCursor`` (400)."""
         index = keys.BY_STATUS
-        return [
+        query = cursors.query_fingerprint(list="organizations")
+        start: dict[str, Any] = {}
+        if cursor:  # signed and bound to this list: another list's cursor, or a changed one, is refused
+            start["ExclusiveStartKey"] = to_av(cursors.decode(cursor, query))
+        rows = self.table.first(
+            limit + 1,
+            IndexName=index.name,
+            KeyConditionExpression=f"{index.partition} = :pk",
+            ExpressionAttributeValues=to_av({":pk": keys.ALL_ORGANIZATIONS}),
+            **start,
+        )
+        items = [
             Organization.model_validate({k: item[k] for k in Organization.model_fields if k in item})
-            for item in self.table.query(
-                IndexName=index.name,
-                KeyConditionExpression=f"{index.partition} = :pk",
-                ExpressionAttributeValues=to_av({":pk": keys.ALL_ORGANIZATIONS}),
-            )
+            for item in rows[:limit]
         ]
+        if len(rows) <= limit:
+            return OrganizationPage(items, None)
+        last = rows[limit - 1]
+        position = {k: last[k] for k in (keys.PK, keys.SK, index.partition, index.sort)}
+        return OrganizationPage(items, cursors.encode(position, query))
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,23 @@ const LI_NA = '11111111-2222-4333-8444-555555555555'
 const WANG = '11111111-2222-4333-8444-666666666666'
 const GONE = '11111111-2222-4333-8444-777777777777'
 let organizations: Organization[]
+let pageSize: number
 let calls: Call[]
+
+/** The API's list: by id, `pageSize` a page, the cursor naming the last id of the page before. */
+function listPage(url: URL) {
+  const after = url.searchParams.get('cursor')
+  const rest = organizations.filter((o) => after === null || o.id > after)
+  const items = rest.slice(0, pageSize)
+  return { items, next_cursor: rest.length > pageSize ? (items.at(-1)?.id ?? null) : null }
+}
 
 beforeEach(async () => {
   organizations = [{ id: 'acme', name: 'ACME Ltd', tier: 'enterprise', team: 'b2b', agent: LI_NA, updated_at: '2026-12-01T10:00:00Z' }]
+  pageSize = 50
   calls = stubFetch((call) => {
-    if (call.url.endsWith('/api/v1/admin/organizations') && call.method === 'GET') return { body: { items: organizations, next_cursor: null } }
+    const url = new URL(call.url, 'http://localhost')
+    if (url.pathname.endsWith('/api/v1/admin/organizations') && call.method === 'GET') return { body: listPage(url) }
     const put = call.url.match(/\/api\/v1\/admin\/organizations\/([^/]+)$/)
     if (put && call.method === 'PUT') {
       const body = call.body as OrganizationInput
@@ -37,6 +48,8 @@ beforeEach(async () => {
 })
 
 const puts = () => calls.filter((c) => c.method === 'PUT')
+const listCursors = () => calls.filter((c) => c.method === 'GET' && c.url.includes('/admin/organizations')).map((c) => new URL(c.url, 'http://localhost').searchParams.get('cursor'))
+const org = (id: string, name: string): Organization => ({ id, name, tier: 'enterprise', team: null, agent: null })
 
 describe('the organizations screen', () => {
   it('an admin creates an organization with a team and an agent from the lists, then edits its tier', async () => {
@@ -95,6 +108,62 @@ describe('the organizations screen', () => {
     await user.click(screen.getByTestId('organization-save'))
     expect(await screen.findByText('Saved: ACME Ltd.')).toBeTruthy()
     expect(puts()[1].body).toEqual({ name: 'ACME Ltd', tier: 'enterprise', team: null, agent: null })
+  })
+
+  it('the list comes a page at a time: load more asks for the next page with the cursor, and goes at the end', async () => {
+    const user = userEvent.setup()
+    pageSize = 2
+    organizations = [org('acme', 'ACME Ltd'), org('bolt', 'Bolt'), org('cargo', 'Cargo'), org('delta', 'Delta'), org('echo', 'Echo')]
+    renderWithProviders(<OrganizationsAdmin />)
+    await screen.findByTestId('organization-row-bolt')
+    expect(screen.queryByTestId('organization-row-cargo')).toBeNull()
+    await user.click(screen.getByTestId('organization-load-more'))
+    await screen.findByTestId('organization-row-delta')
+    await user.click(screen.getByRole('button', { name: 'Load more' }))
+    await screen.findByTestId('organization-row-echo')
+    expect(screen.queryByTestId('organization-load-more')).toBeNull()
+    expect(within(screen.getByTestId('organization-list')).getAllByRole('row')).toHaveLength(6) // the head and five
+    expect(listCursors()).toEqual([null, 'bolt', 'delta'])
+  })
+
+  it('a new id is checked against the pages not loaded yet: a taken one is refused, a free one saved and shown', async () => {
+    const user = userEvent.setup()
+    pageSize = 2
+    organizations = [org('acme', 'ACME Ltd'), org('bolt', 'Bolt'), org('cargo', 'Cargo'), org('zeta', 'Zeta Trading')]
+    renderWithProviders(<OrganizationsAdmin />)
+    await screen.findByTestId('organization-row-bolt')
+    await user.click(screen.getByTestId('organization-new'))
+    await user.type(screen.getByTestId('organization-id'), 'zeta')
+    await user.type(screen.getByTestId('organization-name'), 'Another Zeta')
+    await user.click(screen.getByTestId('organization-save'))
+    // the pages up to "zeta" are loaded, and it is there: nothing is saved over it
+    expect(await screen.findByText('There is already an organization “zeta”: edit it in the list.')).toBeTruthy()
+    expect(screen.getByTestId('organization-row-zeta').textContent).toContain('Zeta Trading')
+    expect(puts()).toEqual([])
+    expect(listCursors()).toEqual([null, 'bolt'])
+
+    await user.clear(screen.getByTestId('organization-id'))
+    await user.type(screen.getByTestId('organization-id'), 'yonder')
+    await user.click(screen.getByTestId('organization-save'))
+    expect(await screen.findByText('Saved: Another Zeta.')).toBeTruthy()
+    expect(puts().map((c) => c.url.split('/').pop())).toEqual(['yonder'])
+    expect(await screen.findByTestId('organization-row-yonder')).toBeTruthy() // in the pages the list refetched
+  })
+
+  it('a new id that sorts before the end of the loaded pages is saved without loading more', async () => {
+    const user = userEvent.setup()
+    pageSize = 2
+    organizations = [org('acme', 'ACME Ltd'), org('bolt', 'Bolt'), org('cargo', 'Cargo')]
+    renderWithProviders(<OrganizationsAdmin />)
+    await screen.findByTestId('organization-row-bolt')
+    await user.click(screen.getByTestId('organization-new'))
+    await user.type(screen.getByTestId('organization-id'), 'atlas')
+    await user.type(screen.getByTestId('organization-name'), 'Atlas')
+    await user.click(screen.getByTestId('organization-save'))
+    expect(await screen.findByText('Saved: Atlas.')).toBeTruthy()
+    expect(puts().map((c) => c.url.split('/').pop())).toEqual(['atlas'])
+    expect(listCursors().slice(0, 1)).toEqual([null]) // then the refetch of the loaded page, never the next one
+    expect(listCursors()).not.toContain('bolt')
   })
 
   it('an empty list says so, in Chinese too', async () => {

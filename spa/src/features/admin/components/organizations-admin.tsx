@@ -1,10 +1,10 @@
-import type { FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import { Alert } from '../../../components/ui/alert'
 import { useLabel } from '../../../lib/format'
 import { agentDisplayName, useAgents } from '../../tickets/api/get-agents'
 import { TIERS, type Tier } from '../../tickets/types'
 import { SLUG, useTeams } from '../api'
-import { useOrganizations, useSaveOrganization, type Organization } from '../api/organizations'
+import { pagesReach, useOrganizations, useSaveOrganization, type Organization } from '../api/organizations'
 import { useAdminTranslation } from '../i18n'
 import { useEditor } from '../use-editor'
 import { AdminForm } from './admin-form'
@@ -24,7 +24,7 @@ const draftOf = (organization: Organization | null): Draft => ({
 })
 
 /** The organizations (B2B accounts, admins): each one's tier, dedicated team (one of the configured teams) and
- * dedicated agent (one of the agent directory). Customers are put in one on the customer screen. */
+ * dedicated agent (one of the agent directory), a page at a time. Customers are put in one on the customer screen. */
 export function OrganizationsAdmin() {
   const { t } = useAdminTranslation()
   const label = useLabel()
@@ -33,6 +33,9 @@ export function OrganizationsAdmin() {
   const agents = useAgents()
   const save = useSaveOrganization()
   const { draft, setDraft, notice, setNotice, edit, saved } = useEditor<Draft>(save)
+  // a new id is checked against the whole list: the pages up to it are loaded first (see submit)
+  const [checking, setChecking] = useState(false)
+  const loaded = organizations.data?.pages.flatMap((page) => page.items)
 
   const directory = agents.data?.items ?? []
   const agentName = (id: string | null) => {
@@ -46,16 +49,34 @@ export function OrganizationsAdmin() {
   const agentIds = [...new Set([...directory.map((agent) => agent.id), ...(draft?.agent ? [draft.agent] : [])])]
 
   const idError = draft?.isNew && draft.id && !SLUG.test(draft.id) ? t('invalidPattern') : null
-  const taken = draft?.isNew && organizations.data?.items.some((o) => o.id === draft.id) ? t('organizations.taken', { id: draft.id }) : null
-  const valid = draft && SLUG.test(draft.id) && !taken && draft.name.trim()
+  const taken = draft?.isNew && loaded?.some((o) => o.id === draft.id) ? t('organizations.taken', { id: draft.id }) : null
+  const valid = draft && SLUG.test(draft.id) && !taken && draft.name.trim() && !checking
+
+  // A PUT of an id that exists replaces that organization: before creating one, load the pages until they reach
+  // its id (the list is by id), so one on a page not loaded yet is found (the form then says it is taken), and
+  // the new one is in the pages the list shows once saved.
+  const loadUpTo = async (id: string) => {
+    let state = { data: organizations.data, hasNextPage: organizations.hasNextPage, isError: false }
+    while (!pagesReach(state.data, state.hasNextPage, id) && !state.isError) state = await organizations.fetchNextPage()
+    return !state.isError && !state.data?.pages.some((page) => page.items.some((o) => o.id === id))
+  }
 
   const submit = (event: FormEvent) => {
     event.preventDefault()
     if (!draft || !valid) return
-    save.mutate(
-      { id: draft.id, organization: { name: draft.name.trim(), tier: draft.tier, team: draft.team || null, agent: draft.agent || null } },
-      { onSuccess: (organization) => saved(t('organizations.saved', { name: organization.name })) },
-    )
+    const organization = { name: draft.name.trim(), tier: draft.tier, team: draft.team || null, agent: draft.agent || null }
+    const store = () =>
+      save.mutate({ id: draft.id, organization }, { onSuccess: (stored) => saved(t('organizations.saved', { name: stored.name })) })
+    if (!draft.isNew || pagesReach(organizations.data, organizations.hasNextPage, draft.id)) {
+      store()
+      return
+    }
+    setChecking(true)
+    void loadUpTo(draft.id)
+      .then((free) => {
+        if (free) store()
+      })
+      .finally(() => setChecking(false))
   }
 
   return (
@@ -84,7 +105,7 @@ export function OrganizationsAdmin() {
           {(teams.isError || agents.isError) && <Alert>{teams.error?.message ?? agents.error?.message}</Alert>}
         </AdminForm>
       )}
-      <ListState query={organizations} items={organizations.data?.items} empty={t('organizations.none')}>
+      <ListState query={organizations} items={loaded} empty={t('organizations.none')}>
         {(items) => (
           <AdminTable testId="organization-list" columns={[t('organizations.id'), t('organizations.name'), t('organizations.tier'), t('organizations.team'), t('organizations.agent')]}>
             {items.map((organization) => (
@@ -102,6 +123,13 @@ export function OrganizationsAdmin() {
           </AdminTable>
         )}
       </ListState>
+      {organizations.hasNextPage && (
+        <div className="load-more">
+          <button type="button" className="button" data-testid="organization-load-more" onClick={() => void organizations.fetchNextPage()} disabled={organizations.isFetchingNextPage}>
+            {organizations.isFetchingNextPage ? t('loadingMore') : t('loadMore')}
+          </button>
+        </div>
+      )}
     </section>
   )
 }

@@ -24,6 +24,8 @@ from kefu.services import realtime
 
 settings = require(RealtimePushSettings)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+# this invocation's connections by audience (one Query per audience per batch, not per push)
+batch: dict[str, realtime.Recipients] = {}
 
 
 @functools.cache
@@ -54,11 +56,17 @@ def record_handler(record: DynamoDBRecord) -> None:
     for push in realtime.pushes_for(
         record.raw_event.get("eventName", ""), raw.get("NewImage"), raw.get("OldImage"), ticket_of
     ):
-        delivery = realtime.deliver(store.current(), push, send)
+        delivery = realtime.deliver(store.current(), push, send, recipients=batch["recipients"])
         if delivery.sent or delivery.gone:
             logger.debug("pushed", extra={"type": push.event["type"], "sent": delivery.sent, "gone": delivery.gone})
 
 
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    batch["recipients"] = realtime.Recipients(store.current())
+    try:
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )
+    finally:
+        batch.clear()

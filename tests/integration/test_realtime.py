@@ -367,3 +367,48 @@ def test_a_customers_typing_goes_to_the_tickets_agent_and_team_never_the_agents_
     agents_own = _image(entity="typing", ticket_id="T3", side="agent", who="agent-1")
     assert realtime.pushes_for("INSERT", agents_own, None, lambda ticket_id: ("agent-1", "team-a")) == []
     assert realtime.pushes_for("INSERT", typing, None, lambda ticket_id: None) == []  # no such ticket
+
+
+def test_a_batch_reads_each_audience_once_and_skips_a_connection_gone_in_it(
+    cloud: Cloud, floor: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from realtime_push import handler
+
+    got: dict[str, list[str]] = {}
+
+    def send(connection_id: str, data: bytes) -> None:
+        if connection_id == "c-sup-1":
+            raise realtime.Gone(connection_id)
+        got.setdefault(connection_id, []).append(json.loads(data)["type"])
+
+    reads: list[str] = []
+    original = ConnectionRepository.of
+
+    def of(self: ConnectionRepository, audience: str, *, now: int) -> list[str]:
+        reads.append(audience)
+        return original(self, audience, now=now)
+
+    monkeypatch.setattr(handler, "send", send)
+    monkeypatch.setattr(ConnectionRepository, "of", of)
+    cloud.run_stream(lambda event, context: {"batchItemFailures": []})  # the fixture's writes: already past
+    stamp = "2026-12-01T00:00:00.000Z"
+    ticket = Ticket(
+        id="T10", channel="web", inbox="web", customer_id="C1", conversation_key="k", team="team-a",
+        assignee="agent-1", created_at=stamp, updated_at=stamp,
+    )  # fmt: skip
+    cloud.store.table.put(model_item(ticket, "ticket", keys.ticket("T10")))
+    for n in range(3):  # three of its messages in the same batch: the same audiences
+        message_key = keys.message("T10", stamp, f"M{n}")
+        cloud.store.table.put({**message_key.as_dict(), "entity": "message", "ticket_id": "T10", "id": f"M{n}"})
+    assert cloud.run_stream(handler.lambda_handler) == {"batchItemFailures": []}
+    assert got == {"c-agent-1": ["ticket.created"] + ["message.created"] * 3}
+    assert sorted(reads) == sorted(set(reads))  # one Query per audience for the whole batch
+    assert {"team#team-a", "floor"} <= set(reads)
+    assert cloud.store.table.get(keys.ws_connection("c-sup-1")) is None  # gone at the first push, deleted once
+    # the next batch reads again: what a batch learnt is not kept
+    cloud.store.table.put(
+        {**keys.message("T10", stamp, "M9").as_dict(), "entity": "message", "ticket_id": "T10", "id": "M9"}
+    )
+    reads.clear()
+    cloud.run_stream(handler.lambda_handler)
+    assert reads and got["c-agent-1"][-1] == "message.created"

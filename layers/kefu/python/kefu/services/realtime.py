@@ -202,18 +202,46 @@ class DeliveryFailed(Exception):
     """Some connections could not be sent to (not gone: throttled, an error of the service)."""
 
 
-def deliver(store: Store, push: Push, send: Sender, *, now: float | None = None) -> Delivery:
+class Recipients:
+    """The connections of each audience, read once for a batch of stream records.
+
+    A batch's records mostly go to the same few audiences (a message and its ticket's change: the ticket's team,
+    ``unrouted``, the ``floor``), and an audience with nobody connected still costs a Query. One of these per
+    invocation reads each audience once; a connection found gone is deleted and left out of the rest of the
+    batch. A connection opened while the batch runs may miss its later pushes, as it misses the earlier ones:
+    the app reads the current state when its connection opens."""
+
+    def __init__(self, store: Store, *, now: float | None = None) -> None:
+        self._connections = ConnectionRepository(store.table)
+        self._at = int(time.time() if now is None else now)
+        self._members: dict[str, list[str]] = {}
+        self._gone: set[str] = set()
+
+    def of(self, audience: str) -> list[str]:
+        if audience not in self._members:
+            self._members[audience] = self._connections.of(audience, now=self._at)
+        return [connection_id for connection_id in self._members[audience] if connection_id not in self._gone]
+
+    def gone(self, connection_id: str) -> None:
+        if connection_id not in self._gone:
+            self._gone.add(connection_id)
+            self._connections.remove(connection_id)
+
+
+def deliver(
+    store: Store, push: Push, send: Sender, *, now: float | None = None, recipients: Recipients | None = None
+) -> Delivery:
     """Sends the push to every connection of its audiences, each once; connections found gone are deleted.
     When others fail, the rest are still sent to and then ``DeliveryFailed`` is raised, so the stream record is
-    retried (a repeated push only makes the app refetch once more)."""
-    connections = ConnectionRepository(store.table)
-    at = int(time.time() if now is None else now)
+    retried (a repeated push only makes the app refetch once more). ``recipients`` is the batch's (see
+    ``Recipients``); without one, the audiences are read for this push alone."""
+    directory = recipients or Recipients(store, now=now)
     seen: set[str] = set()
     result = Delivery()
     failed: list[Exception] = []
     body = push.body()
     for audience in push.audiences:
-        for connection_id in connections.of(audience, now=at):
+        for connection_id in directory.of(audience):
             if connection_id in seen:
                 continue
             seen.add(connection_id)
@@ -221,7 +249,7 @@ def deliver(store: Store, push: Push, send: Sender, *, now: float | None = None)
                 send(connection_id, body)
                 result.sent += 1
             except Gone:
-                connections.remove(connection_id)
+                directory.gone(connection_id)
                 result.gone += 1
             except Exception as error:  # every other connection still gets the push first
                 failed.append(error)

@@ -17,6 +17,7 @@ from local.demo.orders import demo_orders
 from local.orders import DemoOrderService
 from tests.integration.conftest import Cloud
 from tests.integration.test_bot import bot_cloud, conversation, events_of, ticket_view, turn  # noqa: F401
+from tests.integration.test_bot_night import night, without_night_duty
 from tests.integration.test_chat_flow import agent, call, webhooks
 from tests.integration.test_knowledge import kb, search_server  # noqa: F401 - fixtures
 from tests.support.aws_events import agent_claims, api_event
@@ -101,6 +102,44 @@ def test_the_order_system_down_hands_over_honestly(bot_cloud: Cloud, orders: Dem
     assert handoff["data"]["reason"] == "orders_unavailable" and ticket["bot_active"] is False
     team = ticket["team"] or "general"
     assert session["ticket_id"] in [e.ticket_id for e in bot_cloud.store.routing.queue_head(team, "chat", 10)]
+
+
+def test_the_order_system_down_at_night_says_one_thing(bot_cloud: Cloud, orders: DemoOrderService) -> None:  # noqa: F811
+    """Outside the team's hours the handoff promises no person now: night duty's notice is the one message."""
+    from kefu.knowledge.bot import BotMode
+    from kefu.routing.rules import written
+
+    opening = night(bot_cloud, BotMode.NIGHT)
+    orders.close()
+    session = start_chat("li.lei@example.com")
+    turn(bot_cloud, session["session_token"], "我的订单到哪了")
+    said = conversation(session["session_token"])
+    assert [author for author, _ in said] == ["customer", "system"]
+    assert said[-1][1].startswith("您好，现在是非工作时间") and written(opening, "UTC", "zh-CN") in said[-1][1]
+    (handoff,) = events_of(ticket_view(session["ticket_id"]), "handoff")
+    assert handoff["data"]["reason"] == "orders_unavailable" and handoff["data"]["after_hours"] == "rule_reply"
+
+
+def test_the_order_system_down_at_night_without_night_duty_the_bot_says_when_the_team_is_back(
+    bot_cloud: Cloud,  # noqa: F811
+    orders: DemoOrderService,
+) -> None:
+    from kefu.knowledge.bot import BotMode
+    from kefu.orders import intent
+    from kefu.routing.rules import written
+
+    opening = night(bot_cloud, BotMode.NIGHT)
+    without_night_duty(bot_cloud)
+    orders.close()
+    for text, locale in (("我的订单到哪了", "zh-CN"), ("Where is my order?", "en")):
+        session = start_chat("li.lei@example.com")
+        turn(bot_cloud, session["session_token"], text)
+        said = conversation(session["session_token"])
+        assert [author for author, _ in said] == ["customer", "bot"]
+        assert said[-1][1] == intent.unavailable(locale, written(opening, "UTC", locale))
+        assert "订单系统暂时无法查询" in said[-1][1] or "order system is unavailable" in said[-1][1]
+        (handoff,) = events_of(ticket_view(session["ticket_id"]), "handoff")
+        assert handoff["data"]["after_hours"] == "bot_notice"
 
 
 def test_without_an_order_system_the_knowledge_base_answers(bot_cloud: Cloud) -> None:  # noqa: F811

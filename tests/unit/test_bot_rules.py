@@ -5,12 +5,14 @@ from __future__ import annotations
 import pytest
 
 from kefu.knowledge.bot import (
+    TEXT,
     BotMode,
     BotSettings,
     Feedback,
     asks_for_human,
     confidence,
     feedback,
+    handoff_notice,
     language_of,
     takes_new_ticket,
     units,
@@ -70,10 +72,32 @@ def test_units_are_bigrams_and_stems() -> None:
 
 
 def test_modes() -> None:
-    assert not takes_new_ticket(BotSettings(), within_business_hours=False)
-    assert takes_new_ticket(BotSettings(mode=BotMode.ALWAYS), within_business_hours=True)
-    assert takes_new_ticket(BotSettings(mode=BotMode.NIGHT), within_business_hours=False)
-    assert not takes_new_ticket(BotSettings(mode=BotMode.NIGHT), within_business_hours=True)
+    assert not takes_new_ticket(BotSettings(), team_works=False)
+    assert takes_new_ticket(BotSettings(mode=BotMode.ALWAYS), team_works=True)
+    assert takes_new_ticket(BotSettings(mode=BotMode.NIGHT), team_works=False)
+    assert not takes_new_ticket(BotSettings(mode=BotMode.NIGHT), team_works=True)
+
+
+def test_the_handoff_notice_promises_a_person_now_only_while_the_team_works() -> None:
+    assert handoff_notice("zh-CN") == TEXT["zh-CN"]["handoff"] and "转接人工客服" in handoff_notice("zh-CN")
+    assert handoff_notice("en").startswith("I'm connecting you with a person now")
+    back = "2026年12月2日（周三）22:00（Asia/Shanghai）"
+    zh = handoff_notice("zh-CN", back)
+    assert "非工作时间" in zh and back in zh and "转接" not in zh and "请稍候" not in zh
+    en = handoff_notice("en", "Wed 2 Dec 2026, 22:00 (Asia/Shanghai)")
+    assert "outside working hours" in en and "when we are back: Wed 2 Dec 2026, 22:00 (Asia/Shanghai)." in en
+    assert "now;" not in en.split("outside")[0] and "connecting" not in en
+
+
+def test_the_order_system_handoff_says_when_the_team_is_back_after_hours() -> None:
+    from kefu.orders import intent
+
+    assert intent.unavailable("zh-CN") == intent.TEXT["zh-CN"]["unavailable"]
+    zh = intent.unavailable("zh-CN", "2026年12月2日（周三）22:00（Asia/Shanghai）")
+    assert zh.startswith("抱歉，订单系统暂时无法查询") and "非工作时间" in zh and "转接" not in zh
+    en = intent.unavailable("en", "Wed 2 Dec 2026, 22:00 (Asia/Shanghai)")
+    assert en.startswith("Sorry, the order system is unavailable") and "connecting" not in en
+    assert "when we are back: Wed 2 Dec 2026, 22:00 (Asia/Shanghai)." in en
 
 
 def test_language_follows_the_customer() -> None:

@@ -24,6 +24,7 @@ from kefu.routing.rules import (
     back_at,
     default_rule_set,
     evaluate,
+    team_works,
     written,
 )
 
@@ -177,3 +178,46 @@ def test_a_handoff_keeps_what_is_decided_and_runs_only_the_rules_on_it() -> None
     assert evaluate(rules, still_the_bots, Trigger.HANDOFF).hits == []  # bot_active: false does not hold
     with pytest.raises(ValidationError):
         Conditions.model_validate({"bot_active": "maybe"})
+
+
+def night_duty_speaks(rule_set: RuleSet, team: str | None, moment: datetime) -> bool:
+    handed = TicketFacts(text="转人工", at=moment, team=team, type="after_sales", bot_active=False)
+    return "night_duty" in [hit.rule_id for hit in evaluate(rule_set, handed, Trigger.HANDOFF).hits]
+
+
+@pytest.mark.parametrize("hour", range(0, 24, 3))
+def test_one_notion_of_open_the_team_works_exactly_when_night_duty_is_silent(hour: int) -> None:
+    """kefu.routing.rules.team_works is what the bot's night mode asks and what night duty's ``team_hours``
+    condition asks: for a team with a schedule (by its shifts, not the rule set's business hours) and for one
+    without (it always works, whatever the business hours say)."""
+    hours = BusinessHours(timezone="UTC", opens="09:00", closes="17:00")  # the rule set's, unlike NIGHTS
+    rules = with_schedules(default_rule_set().model_copy(update={"business_hours": hours}), finance=NIGHTS)
+    moment = at(1, hour)
+    for team in ("finance", "general", None):
+        assert team_works(rules, team, moment) is not night_duty_speaks(rules, team, moment), (team, hour)
+    assert team_works(rules, "finance", moment) is NIGHTS.is_open(moment)
+    assert team_works(rules, "general", moment) and team_works(rules, None, moment)
+
+
+def test_the_bots_night_question_is_asked_of_the_team_the_rules_give_the_ticket() -> None:
+    """kefu.services.routing.team_works_on: a refund goes to finance, whose night shift is over at 06:30 in
+    Shanghai, so the night bot takes it; a plain question stays with general, which always works; nothing of
+    the ticket is changed by asking."""
+    from kefu.models import Ticket
+    from kefu.services.routing import team_works_on
+
+    rules = with_schedules(default_rule_set(), finance=NIGHTS)
+    stamp = "2026-12-01T22:30:00.000Z"  # Wed 06:30 in Shanghai
+    ticket = Ticket(
+        id="t-1",
+        channel="web",
+        inbox="web",
+        customer_id="c-1",
+        conversation_key="k",
+        created_at=stamp,
+        updated_at=stamp,
+    )
+    assert not team_works_on(rules, ticket, "我要退款", stamp)
+    assert team_works_on(rules, ticket, "你好", stamp)
+    assert team_works_on(rules, ticket, "我要退款", "2026-12-01T15:00:00.000Z")  # Tue 23:00: the shift runs
+    assert ticket.team is None and ticket.type == "consultation"

@@ -24,7 +24,7 @@ DEFAULT_MAX_TURNS = 3
 class BotMode(StrEnum):
     OFF = "off"
     ALWAYS = "always"  # the bot answers first at every hour
-    NIGHT = "night"  # night duty: the bot answers first outside business hours only
+    NIGHT = "night"  # night duty: the bot answers first while the ticket's team does not work (its schedule)
 
 
 class BotSettings(BaseModel):
@@ -38,10 +38,12 @@ class BotSettings(BaseModel):
     locale: str | None = Field(default=None, pattern=r"^(zh-CN|en)$", description="when the inbox has one language")
 
 
-def takes_new_ticket(settings: BotSettings | None, *, within_business_hours: bool) -> bool:
+def takes_new_ticket(settings: BotSettings | None, *, team_works: bool) -> bool:
+    """``team_works``: whether the new ticket's team works now (kefu.routing.rules.team_works), which is what
+    night duty asks too."""
     if settings is None or settings.mode == BotMode.OFF:
         return False
-    return settings.mode == BotMode.ALWAYS or not within_business_hours
+    return settings.mode == BotMode.ALWAYS or not team_works
 
 
 # ------------------------------------------------------------------------------------------- intents
@@ -160,14 +162,25 @@ TEXT = {
     "zh-CN": {
         "answer": "{summary}\n\n详情请看：{title} {link}\n\n这解决您的问题了吗？回复“是”或“否”。",
         "handoff": "正在为您转接人工客服，请稍候，客服会看到我们刚才的对话。",
+        "handoff_after_hours": "现在是非工作时间，人工客服将在 {back_at} 上班后接手，届时会看到我们刚才的对话。",
         "solved": "很高兴帮到您！如还有其他问题，随时告诉我。",
     },
     "en": {
         "answer": '{summary}\n\nMore in "{title}": {link}\n\nDid this solve it? Reply "yes" or "no".',
         "handoff": "I'm connecting you with a person now; they will see our conversation so far.",
+        "handoff_after_hours": "We are outside working hours now; a person will take over when we are back: "
+        "{back_at}. They will see our conversation so far.",
         "solved": "Glad that helped! Tell me if there is anything else.",
     },
 }
+
+
+def handoff_notice(locale: str, back_at: str | None = None) -> str:
+    """What the bot says as it hands over: a person takes over now, or, ``back_at`` given (the ticket's team does
+    not work and no rule answered the handoff), when the team is back."""
+    if back_at is None:
+        return TEXT[locale]["handoff"]
+    return TEXT[locale]["handoff_after_hours"].format(back_at=back_at)
 
 
 def language_of(text: str, default: str | None = None) -> str:

@@ -106,6 +106,8 @@ TEXT = {
         "none": "我没有查到您名下的订单。请告诉我订单号（例如 KF10001），我再帮您查一下。",
         "not_yours": "没有在您的账户下找到订单 {numbers}。请核对订单号，或告诉我下单时用的手机号或邮箱。",
         "unavailable": "抱歉，订单系统暂时无法查询。正在为您转接人工客服，请稍候，客服会看到我们刚才的对话。",
+        "unavailable_after_hours": "抱歉，订单系统暂时无法查询。现在是非工作时间，人工客服将在 {back_at} 上班后"
+        "为您查询，届时会看到我们刚才的对话。",
     },
     "en": {
         "line": "Order {number} (placed {placed}): {status}",
@@ -121,6 +123,9 @@ TEXT = {
         "phone number or email you ordered with.",
         "unavailable": "Sorry, the order system is unavailable right now, so I cannot look your order up. I'm "
         "connecting you with a person; they will see our conversation so far.",
+        "unavailable_after_hours": "Sorry, the order system is unavailable right now, so I cannot look your order "
+        "up. We are outside working hours now; a person will look into it when we are back: {back_at}. They will "
+        "see our conversation so far.",
     },
 }
 
@@ -158,5 +163,9 @@ def not_found(numbers: list[str], locale: str) -> str:
     return TEXT[locale]["not_yours"].format(numbers=", ".join(numbers))
 
 
-def unavailable(locale: str) -> str:
-    return TEXT[locale]["unavailable"]
+def unavailable(locale: str, back_at: str | None = None) -> str:
+    """The handoff when the order system does not answer: a person takes over now, or, ``back_at`` given (the
+    team does not work and no rule answered the handoff), when the team is back."""
+    if back_at is None:
+        return TEXT[locale]["unavailable"]
+    return TEXT[locale]["unavailable_after_hours"].format(back_at=back_at)

@@ -367,8 +367,7 @@ def evaluate(rule_set: RuleSet, facts: TicketFacts, trigger: Trigger) -> Outcome
         return opening[0]
 
     def team_is_open() -> bool:
-        schedule = rule_set.schedules.get(state["team"] or DEFAULT_TEAM)
-        return schedule is None or schedule.is_open(facts.at)
+        return team_works(rule_set, state["team"], facts.at)
 
     follow_up = trigger is not Trigger.CREATED
     replies_allowed = trigger is not Trigger.CUSTOMER_MESSAGE
@@ -444,6 +443,15 @@ def _localized(actions: Actions, language: str) -> tuple[str, str | None]:
         return actions.auto_reply, None
     first, text = next(iter(actions.auto_reply_localized.items()))
     return text, first
+
+
+def team_works(rule_set: RuleSet, team: str | None, moment: datetime) -> bool:
+    """Whether ``team`` (``general`` when None) works at ``moment``, by its schedule (the rule set's copy of it);
+    a team without a schedule always works, as routing assigns its tickets at any hour (``Team.is_open``).
+    The one notion of "open" that the ``team_hours`` condition (so the seeded night duty), the bot's ``night``
+    mode and the bot's handoff notice share."""
+    schedule = rule_set.schedules.get(team or DEFAULT_TEAM)
+    return schedule is None or schedule.is_open(moment)
 
 
 def back_at(rule_set: RuleSet, team: str | None, moment: datetime) -> tuple[datetime, str]:

@@ -70,13 +70,15 @@ def enqueue(job: BotJob) -> None:
     )
 
 
-def bot_takes(store: Store, inbox: str, *, is_open: Callable[[], bool]) -> bool:
-    """Whether a new ticket of ``inbox`` starts with the bot (its settings; night duty outside hours).
-    ``is_open`` is asked only for night duty (business hours cost a time-zone lookup)."""
+def bot_takes(store: Store, inbox: str, *, team_works: Callable[[], bool]) -> bool:
+    """Whether a new ticket of ``inbox`` starts with the bot (its settings; night duty while the ticket's team
+    does not work). ``team_works`` is asked only for night duty (it runs the rules for the ticket's team, and a
+    schedule costs a time-zone lookup); it is the notion of open night duty's rule has
+    (``kefu.services.routing.team_works_on``)."""
     settings = store.knowledge.bot_settings(inbox)
     if settings.mode == BotMode.OFF:
         return False
-    return takes_new_ticket(settings, within_business_hours=settings.mode == BotMode.NIGHT and is_open())
+    return takes_new_ticket(settings, team_works=settings.mode == BotMode.NIGHT and team_works())
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,9 @@ def _order_answer(
     try:
         found = orders.lookup(connector, keys, numbers, orders.BOT_LIMIT)
     except OrderSystemUnavailable:
-        return _handoff(store, ticket, message, locale, "orders_unavailable", text=intent.unavailable(locale))
+        return _handoff(
+            store, ticket, message, locale, "orders_unavailable", notice=lambda back: intent.unavailable(locale, back)
+        )
     stamp = now_iso()
     reply = _bot_message(ticket, intent.answer(found, locale) if found else intent.not_found(numbers, locale), stamp)
     event = _event(
@@ -271,25 +275,31 @@ def _handoff(
     reason: str,
     *,
     score: float | None = None,
-    text: str | None = None,
+    notice: Callable[[str | None], str] | None = None,
 ) -> Decision:
-    from kefu.knowledge.bot import TEXT
-    from kefu.routing.rules import Trigger
+    """Hand the ticket to people. ``notice``: what the bot says, given when the team is back (None: it works);
+    by default the bot's own handoff line (kefu.knowledge.bot.handoff_notice)."""
+    from kefu.clock import parse_iso
+    from kefu.knowledge.bot import handoff_notice
+    from kefu.routing.rules import Trigger, back_at, team_works, written
     from kefu.services import routing
 
     stamp = now_iso()
-    reply = _bot_message(ticket, text or TEXT[locale]["handoff"], stamp)
     data: dict[str, Any] = {"message_id": message.id, "reason": reason}
     if score is not None:
         data["confidence"] = score
-    event = _event(ticket, HANDOFF, stamp, data)
+    say = notice or (lambda back: handoff_notice(locale, back))
 
     def handed_over(changed: Ticket) -> tuple[list[TicketEvent], list[Message]]:
-        """The rules that run at a handoff (``on: handoff``; the seeded night duty says when the team is back),
-        on the ticket people now have, in the language the bot answers in; their replies come after its own."""
+        """The bot's notice and the rules that run at a handoff (``on: handoff``), on the ticket people now have,
+        in the language the bot answers in. The customer gets one coherent answer: while the team works, the
+        bot's "a person takes over now" and then any rule's reply; while it does not (``team_works``, what
+        night duty asks), a rule's reply alone when one answers (the seeded night duty says when the team is
+        back), else the bot's notice saying when the team is back. Never "now" beside "outside working hours"."""
         customer = store.customers.find(ticket.customer_id) if ticket.customer_id else None
-        return routing.classify(
-            store.routing.rule_set(),
+        rule_set = store.routing.rule_set()
+        rule_events, replies = routing.classify(
+            rule_set,
             changed,
             message.body,
             Trigger.HANDOFF,
@@ -297,20 +307,23 @@ def _handoff(
             customer.tags if customer else (),
             locale,
         )
+        at = parse_iso(stamp)  # the team as the rules left it: the one whose queue the ticket joins
+        said: dict[str, Any] = dict(data)
+        notices: list[Message] = []
+        if team_works(rule_set, changed.team, at):
+            notices.append(_bot_message(ticket, say(None), stamp))
+        elif replies:
+            said["after_hours"] = "rule_reply"  # the rule's reply is the customer's one answer
+        else:
+            said["after_hours"] = "bot_notice"
+            back, zone = back_at(rule_set, changed.team, at)
+            notices.append(_bot_message(ticket, say(written(back, zone, locale)), stamp))
+        return [_event(ticket, HANDOFF, stamp, said), *rule_events], [*notices, *replies]
 
     def into_queue(tx: Transaction, changed: Ticket) -> None:
         routing.requeue(store, tx, None, changed, stamp)  # the bot's ticket was in no queue
 
-    _commit(
-        store,
-        ticket,
-        stamp=stamp,
-        messages=[reply],
-        events=[event],
-        bot_active=False,
-        rules=handed_over,
-        also=into_queue,
-    )
+    _commit(store, ticket, stamp=stamp, bot_active=False, rules=handed_over, also=into_queue)
     return Decision("handoff", reason, confidence=score)
 
 
@@ -356,7 +369,8 @@ def _commit(
     if bot_resolved:
         changed.bot_resolved_at = stamp
     messages, events = list(messages or []), list(events or [])
-    if rules is not None:  # before the clocks and the queue: a rule may change priority or team
+    if rules is not None:  # before the clocks and the queue: a rule may change priority or team (at a
+        # handoff the callback also gives the bot's own notice and event, which depend on what the rules did)
         rule_events, auto_replies = rules(changed)
         events.extend(rule_events)
         messages.extend(auto_replies)

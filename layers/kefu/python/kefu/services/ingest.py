@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kefu.channels.base import ChannelAdapter, HttpClient, adapter_for
-from kefu.clock import new_id, now_iso, parse_iso
+from kefu.clock import new_id, now_iso
 from kefu.config import get_settings
 from kefu.errors import Duplicate, KefuError, retry_on_concurrent_update
 from kefu.inbound import InboundMessage, Sender
@@ -166,14 +166,18 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     customer_tags = resolution.customer.tags if resolution.customer else []
     queued_before = None
     locale = None  # the customer's, for a localized auto-reply (sent on a new ticket only)
+    said = f"{inbound.subject or ''}\n{inbound.text}".strip()
     if created:
         profile = resolution.customer or customers.current_customer(store, customer_id)
         customer_tags, locale = profile.tags, profile.locale
         ticket = _new_ticket(store, inbound, profile, stamp, hint_is_free=hinted is None)
         _apply_organization(store, ticket, profile)
-        # the inbox's bot answers first (always, or on night duty outside business hours)
+        # the inbox's bot answers first (always, or on night duty while the team the rules give the ticket does
+        # not work: night duty's own notion, so the two never disagree)
         ticket.bot_active = bot.bot_takes(
-            store, inbound.inbox, is_open=lambda: rule_set.business_hours.is_open(parse_iso(stamp))
+            store,
+            inbound.inbox,
+            team_works=lambda: routing.team_works_on(rule_set, ticket, said, stamp, customer_tags, locale),
         )
         expected_version = None
         events.append(_event(ticket.id, "created", stamp, {"channel": inbound.channel, "inbox": inbound.inbox}))
@@ -217,7 +221,6 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     ticket.updated_at = stamp
     ticket.version += 1
     trigger = Trigger.CREATED if created else Trigger.CUSTOMER_MESSAGE
-    said = f"{inbound.subject or ''}\n{inbound.text}".strip()
     rule_events, auto_replies = routing.classify(rule_set, ticket, said, trigger, stamp, customer_tags, locale)
     events.extend(rule_events)
     # the SLA's clocks after the rules (priority, team): the queue ranks by the first-response due time

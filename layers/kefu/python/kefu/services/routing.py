@@ -50,6 +50,7 @@ from kefu.routing.rules import (
     TicketFacts,
     Trigger,
     evaluate,
+    team_works,
 )
 from kefu.store import Store, Transaction
 from kefu.store.routing import MAX_ORGANIZATIONS_PAGE, OrganizationPage
@@ -78,22 +79,7 @@ def classify(
     auto-replies to send (outbound messages, queued like an agent's reply), in the customer's ``locale``
     when a rule has its reply in it (else in the language of ``text``). Ingest calls it in its transaction
     (``created``, ``customer_message``), the bot in its handoff's (``handoff``)."""
-    facts = TicketFacts(
-        channel=ticket.channel,
-        inbox=ticket.inbox,
-        text=text,
-        tier=ticket.customer_tier,
-        organization=ticket.organization,
-        tags=ticket.tags,
-        customer_tags=list(customer_tags),
-        at=parse_iso(stamp),
-        type=ticket.type,
-        priority=ticket.priority,
-        team=ticket.team,
-        language=locale,
-        bot_active=ticket.bot_active,
-    )
-    outcome = evaluate(rule_set, facts, trigger)
+    outcome = evaluate(rule_set, _facts(ticket, text, stamp, customer_tags, locale), trigger)
     ticket.type, ticket.priority, ticket.team = outcome.type, outcome.priority, outcome.team
     ticket.tags = outcome.tags
     events = [
@@ -117,6 +103,39 @@ def classify(
     ]
     replies = [_auto_reply(ticket, body, stamp) for body in outcome.auto_replies]
     return events, replies
+
+
+def team_works_on(
+    rule_set: RuleSet,
+    ticket: Ticket,
+    text: str,
+    stamp: str,
+    customer_tags: Iterable[str] = (),
+    locale: str | None = None,
+) -> bool:
+    """Whether the team the rules give a new ``ticket`` works at ``stamp`` (kefu.routing.rules.team_works): what
+    the bot's ``night`` mode asks before ingest classifies the ticket. The rules run as for a ticket people have
+    (``bot_active`` false, as night duty sees one the bot leaves), on a copy: nothing is set or written."""
+    facts = _facts(ticket, text, stamp, customer_tags, locale).model_copy(update={"bot_active": False})
+    return team_works(rule_set, evaluate(rule_set, facts, Trigger.CREATED).team, facts.at)
+
+
+def _facts(ticket: Ticket, text: str, stamp: str, customer_tags: Iterable[str], locale: str | None) -> TicketFacts:
+    return TicketFacts(
+        channel=ticket.channel,
+        inbox=ticket.inbox,
+        text=text,
+        tier=ticket.customer_tier,
+        organization=ticket.organization,
+        tags=ticket.tags,
+        customer_tags=list(customer_tags),
+        at=parse_iso(stamp),
+        type=ticket.type,
+        priority=ticket.priority,
+        team=ticket.team,
+        language=locale,
+        bot_active=ticket.bot_active,
+    )
 
 
 def _auto_reply(ticket: Ticket, body: str, stamp: str) -> Message:

@@ -97,7 +97,7 @@ dev: synth
 dev-reset: synth
 	$(PY) -m local --reset
 
-bench: synth
+bench: synth browser
 	$(PY) -m tests.bench
 
 clean:

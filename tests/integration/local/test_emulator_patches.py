@@ -211,6 +211,59 @@ def test_items_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.M
     assert not emulator_patches._plain_attribute_value(ITEMS[2]["m"])
 
 
+def _size_answers(client: Any) -> list[Any]:
+    """A wide item, items on either side of the size limit (put, in a transaction, by an upsert), read back."""
+    answers: list[Any] = []
+    wide = {"PK": {"S": "wide"}, **{f"a{n}": {"S": "x" * n} for n in range(60)}, "m": {"M": {"k": {"NS": ["1"]}}}}
+    limit = emulator_patches.ITEM_SIZE_LIMIT
+    under = {"PK": {"S": "under"}, "v": {"S": "x" * (limit - len("PK") - len("under") - len("v") - 1)}}
+    over = {"PK": {"S": "over"}, "v": {"S": "x" * (limit - len("PK") - len("over") - len("v") + 1)}}
+    for item in (wide, under, over):
+        for write in (
+            lambda item=item: client.put_item(TableName="t", Item=item),
+            lambda item=item: client.transact_write_items(TransactItems=[{"Put": {"TableName": "t", "Item": item}}]),
+        ):
+            try:
+                write()
+                answers.append("written")
+            except ClientError as error:
+                answers.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
+    try:
+        client.update_item(
+            TableName="t",
+            Key={"PK": {"S": "new"}},
+            UpdateExpression="SET v = :v",
+            ExpressionAttributeValues={":v": over["v"]},
+        )
+        answers.append("written")
+    except ClientError as error:
+        answers.append((error.response["Error"]["Code"], error.response["Error"]["Message"]))
+    answers.append(sorted(client.scan(TableName="t")["Items"], key=lambda item: item["PK"]["S"]))
+    return answers
+
+
+def test_new_items_are_checked_against_the_size_limit_as_moto_checks_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.dynamodb.models.dynamo_type import Item
+
+    def run() -> list[Any]:
+        with mock_aws():
+            client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+            client.create_table(
+                TableName="t",
+                KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+                AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            return _size_answers(client)
+
+    monkeypatch.setattr(Item, "__init__", Item.__init__)
+    expected = run()
+    assert expected[:6] == ["written"] * 4 + [expected[4]] * 2  # wide and just under: written; over: refused
+    assert expected[4][0] == "ValidationException"
+    emulator_patches._dynamodb_item_size_checked_once()
+    assert run() == expected
+
+
 def _pages(client: Any, **query: Any) -> list[dict[str, Any]]:
     """Every page of a Query, with its LastEvaluatedKey (pagination must not move either)."""
     pages: list[dict[str, Any]] = []

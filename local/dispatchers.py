@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from local.event_filters import EventFilter
-from local.events import sqs_record, stream_failure_description, stream_record
+from local.events import RECORDS_AS_SENT, records_as_sent, sqs_record, stream_failure_description, stream_record
 from local.lambdas import LocalFunction
 
 log = logging.getLogger("local")
@@ -261,6 +261,9 @@ class StreamReader(Dispatcher):
         retry_delay: float = 0.5,
     ) -> None:
         super().__init__(spec, function, client, region)
+        client.meta.events.register(
+            "before-parse.dynamodb-streams.GetRecords", records_as_sent, unique_id=RECORDS_AS_SENT
+        )
         self.sqs = sqs_client
         self.queue_urls_by_arn = queue_urls_by_arn
         self.poll_interval = poll_interval
@@ -276,7 +279,7 @@ class StreamReader(Dispatcher):
     def poll_once(self) -> None:
         response = self.client.get_records(ShardIterator=self.iterator, Limit=min(self.spec.batch_size, 1000))
         self.iterator = response["NextShardIterator"]
-        records = response.get("Records", [])
+        records = response[RECORDS_AS_SENT]
         if not records:
             self.caught_up = True
             self._stopping.wait(self.poll_interval)

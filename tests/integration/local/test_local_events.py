@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
 
 from local.dispatchers import failed_item_ids
-from local.events import authorizer_claims, encode_body, proxy_event, sqs_record, stream_record
+from local.events import (
+    RECORDS_AS_SENT,
+    authorizer_claims,
+    encode_body,
+    proxy_event,
+    records_as_sent,
+    sqs_record,
+    stream_record,
+)
 
 
 def test_proxy_event_has_every_field_of_payload_v1() -> None:
@@ -122,29 +134,76 @@ def test_sqs_record_shape() -> None:
     assert record["awsRegion"] == "us-east-1"
 
 
-def test_stream_record_shape_turns_dates_to_epoch_and_binaries_to_base64() -> None:
-    raw = {
+def test_stream_record_keeps_the_images_as_sent_and_the_date_in_whole_seconds() -> None:
+    sent = {
         "eventID": "e1",
         "eventName": "MODIFY",
         "eventVersion": "1.1",
         "eventSource": "aws:dynamodb",
         "awsRegion": "us-east-1",
         "dynamodb": {
-            "ApproximateCreationDateTime": dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+            "ApproximateCreationDateTime": 1735689600.25,
             "Keys": {"PK": {"S": "T#1"}},
-            "NewImage": {"PK": {"S": "T#1"}, "blob": {"B": b"\x00\x01"}},
+            "NewImage": {"PK": {"S": "T#1"}, "blob": {"B": "AAE="}, "n": {"N": "1.50"}},
             "OldImage": {"PK": {"S": "T#1"}},
             "SequenceNumber": "100",
             "SizeBytes": 20,
             "StreamViewType": "NEW_AND_OLD_IMAGES",
         },
     }
-    record = stream_record(raw, "arn:stream", "us-east-1")
+    record = stream_record(sent, "arn:stream", "us-east-1")
     assert record["eventSourceARN"] == "arn:stream"
     assert record["eventSource"] == "aws:dynamodb"
     assert record["dynamodb"]["ApproximateCreationDateTime"] == 1735689600
-    assert record["dynamodb"]["NewImage"]["blob"] == {"B": "AAE="}
+    assert record["dynamodb"]["NewImage"] == {"PK": {"S": "T#1"}, "blob": {"B": "AAE="}, "n": {"N": "1.50"}}
     assert record["dynamodb"]["OldImage"] == {"PK": {"S": "T#1"}}
+
+
+@pytest.fixture
+def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    for name, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing")):
+        monkeypatch.setenv(name, value)
+    with mock_aws():
+        yield
+
+
+def test_get_records_hands_over_the_records_as_the_service_sent_them(aws: None) -> None:
+    ddb = boto3.client("dynamodb", region_name="us-east-1")
+    arn = ddb.create_table(
+        TableName="as-sent",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )["TableDescription"]["LatestStreamArn"]
+    streams = boto3.client(
+        "dynamodbstreams", region_name="us-east-1", endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com"
+    )
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    ddb.put_item(TableName="as-sent", Item={"PK": {"S": "a"}, "blob": {"B": b"\x00\x01"}, "n": {"N": "1.50"}})
+    decoded = streams.get_records(ShardIterator=iterator["ShardIterator"])
+    for _ in range(2):  # registered twice (two readers on one client): still once
+        streams.meta.events.register(
+            "before-parse.dynamodb-streams.GetRecords", records_as_sent, unique_id=RECORDS_AS_SENT
+        )
+    answer = streams.get_records(ShardIterator=iterator["ShardIterator"])
+    assert "Records" not in answer and answer["NextShardIterator"]
+    (record,) = answer[RECORDS_AS_SENT]
+    assert record["dynamodb"]["NewImage"] == {"PK": {"S": "a"}, "blob": {"B": "AAE="}, "n": {"N": "1.50"}}
+    event = stream_record(record, arn, "us-east-1")
+    (before,) = decoded["Records"]
+    assert event["dynamodb"]["ApproximateCreationDateTime"] == int(
+        before["dynamodb"]["ApproximateCreationDateTime"].timestamp()
+    )
+    assert (
+        event["eventID"] == before["eventID"]
+        and event["dynamodb"]["SequenceNumber"] == before["dynamodb"]["SequenceNumber"]
+    )
+    refused = {"status_code": 400, "body": b'{"__type": "ExpiredIteratorException"}'}
+    customized: dict[str, object] = {}
+    records_as_sent(response_dict=refused, customized_response_dict=customized)
+    assert customized == {} and refused["body"] == b'{"__type": "ExpiredIteratorException"}'  # botocore's to parse
 
 
 def test_batch_item_failures_parsing() -> None:

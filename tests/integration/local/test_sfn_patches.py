@@ -59,3 +59,38 @@ def test_a_definition_is_parsed_once_and_each_execution_gets_its_own_program(mon
     for _ in range(2):
         with pytest.raises(ASLParserException):
             AmazonStateLanguageParser.parse(broken)
+
+
+def test_a_json_path_is_parsed_once_and_answers_as_before(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    parses: list[str] = []
+    for module in (json_path, result_path):
+        original = getattr(module.parse, "__wrapped__", module.parse)
+
+        def counted(path: str, original: Any = original) -> Any:
+            parses.append(path)
+            return original(path)
+
+        monkeypatch.setattr(module, "parse", counted)
+    inputs = [{"a": {"b": [1, 2]}, "c": "x"}, {"a": {"b": [3]}, "c": "y"}]
+
+    def answers() -> list[Any]:
+        out: list[Any] = []
+        for data in inputs:
+            out.append(json_path.extract_json("$.a.b", data))
+            out.append(json_path.extract_json("$.a.b[0]", data))
+            out.append(json_path.extract_json("$.a.b[*]", data))
+            with pytest.raises(json_path.NoSuchJsonPathError):
+                json_path.extract_json("$.missing", data)
+            out.append(result_path.parse("$.result.value").update_or_create(dict(data), {"done": data["c"]}))
+        return out
+
+    expected = answers()
+    assert len(parses) == 10
+    sfn_patches._json_paths_parsed_once()
+    parses.clear()
+    assert answers() == expected
+    assert answers() == expected
+    assert sorted(parses) == ["$.a.b", "$.a.b[*]", "$.a.b[0]", "$.missing", "$.result.value"]

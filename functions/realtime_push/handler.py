@@ -24,8 +24,9 @@ from kefu.services import realtime
 
 settings = require(RealtimePushSettings)
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
-# this invocation's connections by audience (one Query per audience per batch, not per push)
-batch: dict[str, realtime.Recipients] = {}
+# this invocation's connections by audience (one Query per audience per batch, not per push) and the holders
+# of its records' tickets (one BatchGetItem per batch, not a GetItem per record)
+batch: dict[str, Any] = {}
 
 
 @functools.cache
@@ -46,15 +47,10 @@ def send(connection_id: str, data: bytes) -> None:
         raise realtime.Gone(connection_id) from error
 
 
-def ticket_of(ticket_id: str) -> tuple[str | None, str | None] | None:
-    ticket = store.current().tickets.find(ticket_id)
-    return (ticket.assignee, ticket.team) if ticket else None
-
-
 def record_handler(record: DynamoDBRecord) -> None:
     raw = record.raw_event.get("dynamodb", {})
     for push in realtime.pushes_for(
-        record.raw_event.get("eventName", ""), raw.get("NewImage"), raw.get("OldImage"), ticket_of
+        record.raw_event.get("eventName", ""), raw.get("NewImage"), raw.get("OldImage"), batch["tickets"]
     ):
         delivery = realtime.deliver(store.current(), push, send, recipients=batch["recipients"])
         if delivery.sent or delivery.gone:
@@ -64,6 +60,8 @@ def record_handler(record: DynamoDBRecord) -> None:
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     batch["recipients"] = realtime.Recipients(store.current())
+    records = [(r.get("eventName", ""), r.get("dynamodb", {}).get("NewImage")) for r in event.get("Records", [])]
+    batch["tickets"] = realtime.Tickets(store.current(), records)
     try:
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context

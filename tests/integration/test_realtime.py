@@ -412,3 +412,61 @@ def test_a_batch_reads_each_audience_once_and_skips_a_connection_gone_in_it(
     reads.clear()
     cloud.run_stream(handler.lambda_handler)
     assert reads and got["c-agent-1"][-1] == "message.created"
+
+
+def test_a_batch_reads_the_tickets_of_its_messages_once_and_a_failed_read_fails_only_its_record(
+    cloud: Cloud, floor: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from realtime_push import handler
+
+    from kefu.store.table import Table
+    from kefu.store.tickets import TicketRepository
+
+    got: set[str] = set()  # the messages pushed (to anyone)
+    monkeypatch.setattr(handler, "send", lambda connection_id, data: got.add(json.loads(data).get("message_id", "")))
+    cloud.run_stream(lambda event, context: {"batchItemFailures": []})  # the fixture's writes: already past
+    stamp = "2026-12-01T00:00:00.000Z"
+    for ticket_id, assignee in (("T20", "agent-1"), ("T21", None)):
+        ticket = Ticket(
+            id=ticket_id, channel="web", inbox="web", customer_id="C1", conversation_key=ticket_id,
+            team="team-a", assignee=assignee, created_at=stamp, updated_at=stamp,
+        )  # fmt: skip
+        cloud.store.table.put(model_item(ticket, "ticket", keys.ticket(ticket_id)))
+    cloud.run_stream(lambda event, context: {"batchItemFailures": []})  # the tickets' own records: past
+
+    def messages(*ids: tuple[str, str]) -> None:
+        for ticket_id, message_id in ids:
+            key = keys.message(ticket_id, stamp, message_id)
+            cloud.store.table.put({**key.as_dict(), "entity": "message", "ticket_id": ticket_id, "id": message_id})
+
+    batch_reads: list[list[str]] = []
+    original_read = Table.read
+
+    def read(self: Table, reads: Any) -> list[Any]:
+        batch_reads.append([r.key.pk for r in reads])
+        if len(batch_reads) == 1 and fail_first:
+            raise RuntimeError("throttled")
+        return original_read(self, reads)
+
+    singles: list[str] = []
+    original_find = TicketRepository.find
+    monkeypatch.setattr(Table, "read", read)
+
+    def find(self: TicketRepository, ticket_id: str) -> Ticket | None:
+        singles.append(ticket_id)
+        return original_find(self, ticket_id)
+
+    monkeypatch.setattr(TicketRepository, "find", find)
+    fail_first = False
+    messages(("T20", "M1"), ("T21", "M2"), ("T20", "M3"))
+    assert cloud.run_stream(handler.lambda_handler) == {"batchItemFailures": []}
+    assert batch_reads == [[keys.ticket("T20").pk, keys.ticket("T21").pk]] and singles == []  # one read, no GetItem
+    assert got == {"M1", "M2", "M3"}
+
+    batch_reads.clear()
+    got.clear()
+    fail_first = True
+    messages(("T20", "M4"), ("T20", "M5"))
+    result = cloud.run_stream(handler.lambda_handler)
+    assert len(result["batchItemFailures"]) == 1  # the record whose read failed; the next read again
+    assert len(batch_reads) == 2 and got == {"M5"}

@@ -185,6 +185,43 @@ def _notification_audience(recipient: str | None) -> str | None:
     return None
 
 
+class Tickets:
+    """Who holds each ticket the messages and typing of a batch of stream records belong to, read in one
+    BatchGetItem for the whole batch (at the first record that needs one) instead of a GetItem per record.
+    A read that fails fails the record that needed it (partial batch response) and is tried again at the
+    next one. The holder is the one stored when the batch's first lookup runs, which is what a lookup per
+    record read too, a few milliseconds apart."""
+
+    def __init__(self, store: Store, records: list[tuple[str, dict[str, Any] | None]]) -> None:
+        self._store = store
+        self._wanted = list(dict.fromkeys(ticket_id for name, new in records for ticket_id in _looked_up(name, new)))
+        self._holders: dict[str, tuple[str | None, str | None] | None] | None = None
+
+    def __call__(self, ticket_id: str) -> tuple[str | None, str | None] | None:
+        if self._holders is None:
+            reads = [self._store.tickets.ticket_read(wanted) for wanted in self._wanted]
+            found = self._store.table.read(reads) if reads else []
+            self._holders = {
+                wanted: (ticket.assignee, ticket.team) if ticket else None
+                for wanted, ticket in zip(self._wanted, found, strict=True)
+            }
+        if ticket_id not in self._holders:  # not among the batch's records (a caller's own lookup): read it
+            ticket = self._store.tickets.find(ticket_id)
+            self._holders[ticket_id] = (ticket.assignee, ticket.team) if ticket else None
+        return self._holders[ticket_id]
+
+
+def _looked_up(event_name: str, new: dict[str, Any] | None) -> list[str]:
+    """The tickets ``pushes_for`` looks up for one record (asked of it, so the two cannot disagree)."""
+    asked: list[str] = []
+
+    def lookup(ticket_id: str) -> None:
+        asked.append(ticket_id)
+
+    pushes_for(event_name, new, None, lookup)
+    return asked
+
+
 class Gone(Exception):
     """The connection is closed (the Management API answered 410)."""
 

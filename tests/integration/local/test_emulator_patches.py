@@ -392,3 +392,19 @@ def test_leading_keys_conditions_hold_as_iam_evaluates_them(
     operator: str, expected: Any, values: tuple[str, ...], holds: bool | None
 ) -> None:
     assert emulator_patches._string_condition_holds(operator, expected, values) is holds
+
+
+def test_the_methods_serving_actions_are_found_as_moto_finds_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    from moto.core import responses, utils
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+
+    monkeypatch.setattr(responses, "method_names_from_class", responses.method_names_from_class)
+    monkeypatch.setattr(responses, "camelcase_to_underscores", responses.camelcase_to_underscores)
+    emulator_patches._action_methods_remembered()
+    for handler in (DynamoHandler, SQSResponse):
+        found = responses.method_names_from_class(handler)
+        assert found == set(utils.method_names_from_class(handler)) and "__init__" in found
+        assert responses.method_names_from_class(handler) is found  # listed once
+    for action in ("TransactWriteItems", "GetItem", "SendMessageBatch", "ListTagsOfResource"):
+        assert responses.camelcase_to_underscores(action) == utils.camelcase_to_underscores(action)

@@ -114,6 +114,7 @@ def _run(cloud: LocalCloudProcess, customers: int, per_customer: int, cpu_before
             )
         assert cloud.process is not None
         cpu_before.update(cpu_by_component(cloud.process.pid))
+        served_by_emulator(cloud.aws_endpoint, reset=True)
         own = os.times()
         cpu_before["load generator (the HTTP clients)"] = own.user + own.system
         latencies: list[float] = []
@@ -146,6 +147,7 @@ def _run(cloud: LocalCloudProcess, customers: int, per_customer: int, cpu_before
     while time.monotonic() < deadline and _stored_by_ingest(cloud.state_dir) < expected:
         time.sleep(0.1)
     done_in = time.perf_counter() - began
+    served = served_by_emulator(cloud.aws_endpoint)
     with httpx.Client(base_url=cloud.url, timeout=60.0) as http:
         token = cloud.login("supervisor@example.com", "Kefu-demo-1")
         headers = {"Authorization": f"Bearer {token}"}
@@ -173,4 +175,37 @@ def _run(cloud: LocalCloudProcess, customers: int, per_customer: int, cpu_before
         "end-to-end rate, send to stored (msg/s)": round(expected / done_in, 1),
         "HTTP answer p50 (ms)": round(statistics.median(latencies) * 1000, 1),
         "HTTP answer p99 (ms)": round(_percentile(latencies, 99) * 1000, 1),
+        **_served_per_message(served, expected),
     }
+
+
+EMULATOR_ROWS = 12  # the requests that cost the emulator most, one row each; the rest summed
+
+
+def served_by_emulator(endpoint: str, reset: bool = False) -> list[dict[str, Any]]:
+    """What the emulator served since the last reset (``/_kefu/requests``, local/emulator.py)."""
+    response = httpx.post(f"{endpoint}/_kefu/requests", json={"reset": reset}, timeout=30)
+    response.raise_for_status()
+    return list(response.json()["requests"])
+
+
+def _served_per_message(served: list[dict[str, Any]], messages: int) -> dict[str, Any]:
+    """The emulator's requests of the run per message, and its CPU in moto per message, by request."""
+    rows = sorted(served, key=lambda row: -row["cpu_seconds"])
+    figures: dict[str, Any] = {
+        "emulator requests per message (all)": round(sum(row["calls"] for row in rows) / messages, 2),
+        "emulator CPU ms per message in moto (all requests)": round(
+            sum(row["cpu_seconds"] for row in rows) / messages * 1000, 2
+        ),
+    }
+    for row in rows[:EMULATOR_ROWS]:
+        label = f"{row['service']} {row['action']} by {row['caller']}"
+        figures[f"emulator: {label}: requests / CPU ms per message"] = (
+            f"{row['calls'] / messages:.2f} / {row['cpu_seconds'] / messages * 1000:.2f}"
+        )
+    rest = rows[EMULATOR_ROWS:]
+    if rest:
+        figures["emulator: every other request: requests / CPU ms per message"] = (
+            f"{sum(r['calls'] for r in rest) / messages:.2f} / {sum(r['cpu_seconds'] for r in rest) / messages * 1000:.2f}"
+        )
+    return figures

@@ -78,10 +78,11 @@ def tokens(local_cloud: Any) -> dict[str, str]:
     }
 
 
-# Queues fed only by the stream and by their own consumers, never by a request: anything a hostile request
-# could put there starts as a table change, which the item count catches. Earlier tests' tickets still have
-# delayed route jobs (a relaxation step) arriving on the routing queue at any moment.
-DOWNSTREAM_QUEUES = ("RoutingQueue", "RoutingDeadLetterQueue", "BotQueue", "BotDeadLetterQueue")
+# The only queue a request feeds is the inbound one (the webhooks put accepted deliveries there), with its DLQ;
+# every other queue is fed by the stream or by its own consumer's failures, so anything a hostile request could
+# put there starts as a table change, which the item count catches. Earlier tests' work still reaches those queues
+# at any moment (a delayed route job, a stream batch catching up, a failed job landing in its DLQ).
+REQUEST_FED_QUEUES = ("InboundQueue", "InboundDeadLetterQueue")
 
 
 class Stored:
@@ -103,7 +104,7 @@ class Stored:
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         waiting = 0
         for url in self.sqs.list_queues().get("QueueUrls", []):
-            if any(name in url.rsplit("/", 1)[-1] for name in DOWNSTREAM_QUEUES):
+            if not any(name in url.rsplit("/", 1)[-1] for name in REQUEST_FED_QUEUES):
                 continue
             attributes = self.sqs.get_queue_attributes(
                 QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]

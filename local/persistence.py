@@ -52,7 +52,10 @@ class StateStore:
         with self._lock:
             snapshot = {
                 "version": SNAPSHOT_VERSION,
-                "tables": {lid: _scan(clients.dynamodb, name) for lid, name in cloud.tables.items()},
+                "tables": {
+                    lid: _control(cloud, "dynamodb/export", {"table": name})["items"]
+                    for lid, name in cloud.tables.items()
+                },
                 "user_pools": {
                     lid: _pool_state(cloud.endpoint, cloud.region, pool_id) for lid, pool_id in cloud.user_pools.items()
                 },
@@ -102,36 +105,12 @@ def _control(cloud: Provisioned, call: str, body: dict[str, Any]) -> dict[str, A
 # -- DynamoDB ---------------------------------------------------------------------------------------------
 
 
-def _scan(dynamodb: Any, table_name: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True):
-        items += [_binaries_to_text(item) for item in page.get("Items", [])]
-    return items
-
-
 def _write_items(dynamodb: Any, table_name: str, items: list[dict[str, Any]]) -> None:
     for start in range(0, len(items), 25):
         requests = [{"PutRequest": {"Item": _text_to_binaries(item)}} for item in items[start : start + 25]]
         pending = {table_name: requests}
         while pending:
             pending = dynamodb.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
-
-
-def _binaries_to_text(value: Any) -> Any:
-    """Attribute values as JSON: ``B``/``BS`` (bytes from boto3) become base64 text."""
-    if isinstance(value, dict):
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            if key == "B" and isinstance(item, bytes):
-                out[key] = base64.b64encode(item).decode("ascii")
-            elif key == "BS" and isinstance(item, list):
-                out[key] = [base64.b64encode(part).decode("ascii") for part in item]
-            else:
-                out[key] = _binaries_to_text(item)
-        return out
-    if isinstance(value, list):
-        return [_binaries_to_text(item) for item in value]
-    return value
 
 
 def _text_to_binaries(value: Any) -> Any:

@@ -408,3 +408,64 @@ def test_the_methods_serving_actions_are_found_as_moto_finds_them(monkeypatch: p
         assert responses.method_names_from_class(handler) is found  # listed once
     for action in ("TransactWriteItems", "GetItem", "SendMessageBatch", "ListTagsOfResource"):
         assert responses.camelcase_to_underscores(action) == utils.camelcase_to_underscores(action)
+
+
+def test_a_table_is_exported_as_a_consistent_scan_returns_it() -> None:
+    """The snapshot's export (a control call inside the emulator) holds exactly the items a Scan returns, every
+    attribute type included, blobs nested in maps and lists too, after updates and deletes."""
+    from werkzeug.test import Client
+
+    from local.emulator import ControlApp
+    from local.persistence import _text_to_binaries
+
+    blob = b"\x00\xffkefu"
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        for name, keys in (("hash", ["PK"]), ("hash-range", ["PK", "SK"])):
+            client.create_table(
+                TableName=name,
+                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ["HASH", "RANGE"], strict=False)],
+                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
+                BillingMode="PAY_PER_REQUEST",
+            )
+            for n in range(30):
+                # several items a partition where there is a sort key
+                key = {"PK": {"S": f"P{n % 7}"}, "SK": {"S": f"S{n}"}} if len(keys) == 2 else {"PK": {"S": f"P{n}"}}
+                client.put_item(
+                    TableName=name,
+                    Item={
+                        **key,
+                        "s": {"S": "客服"},
+                        "n": {"N": str(n)},
+                        "b": {"B": blob},
+                        "t": {"BOOL": n % 2 == 0},
+                        "z": {"NULL": True},
+                        "m": {"M": {"blob": {"B": blob}, "l": {"L": [{"N": "1"}, {"B": blob}, {"M": {}}]}}},
+                        "l": {"L": [{"S": "x"}, {"B": blob}, {"SS": ["a", "b"]}]},
+                        "ss": {"SS": ["a", "b"]},
+                        "ns": {"NS": ["1", "2.5"]},
+                        "bs": {"BS": [blob, b"\x01"]},
+                    },
+                )
+                if n % 3 == 0:
+                    client.update_item(
+                        TableName=name,
+                        Key=key,
+                        UpdateExpression="SET m.#new = :v, n = n + :one REMOVE z",
+                        ExpressionAttributeNames={"#new": "added"},
+                        ExpressionAttributeValues={":v": {"B": b"\x02"}, ":one": {"N": "1"}},
+                    )
+                if n % 5 == 0:
+                    client.delete_item(TableName=name, Key=key)
+            scanned = client.scan(TableName=name, ConsistentRead=True)["Items"]
+            answer = Client(ControlApp(None)).post(
+                "/_kefu/dynamodb/export", json={"account": "123456789012", "region": "us-east-1", "table": name}
+            )
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            exported = [_text_to_binaries(item) for item in answer.get_json()["items"]]
+
+            def by_key(item: dict[str, Any]) -> tuple[str, str]:
+                return item["PK"]["S"], item.get("SK", {}).get("S", "")
+
+            assert len(scanned) == 24
+            assert sorted(exported, key=by_key) == sorted(scanned, key=by_key)

@@ -469,3 +469,35 @@ def test_a_table_is_exported_as_a_consistent_scan_returns_it() -> None:
 
             assert len(scanned) == 24
             assert sorted(exported, key=by_key) == sorted(scanned, key=by_key)
+
+
+def test_garbage_cycles_in_the_oldest_generation_are_still_collected_by_the_timer() -> None:
+    """The emulator turns CPython's automatic full collections off for a timer's: a cycle that reached the
+    oldest generation is freed by the timer, and only by it."""
+    import gc
+    import time
+    import weakref
+
+    from local.emulator import _full_collections_on_a_timer
+
+    class Node:
+        other: Any = None
+
+    thresholds = gc.get_threshold()
+    stop = _full_collections_on_a_timer(interval=0.5)
+    try:
+        first, second = Node(), Node()
+        first.other, second.other = second, first  # a cycle: reference counting alone never frees it
+        freed = weakref.ref(first)
+        gc.collect(1)  # survives a young collection: now in the oldest generation
+        del first, second
+        gc.collect(1)
+        assert freed() is not None  # young collections leave it
+        deadline = time.monotonic() + 10
+        while freed() is not None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert freed() is None
+        assert gc.get_threshold()[2] == 2**31 - 1
+    finally:
+        stop.set()
+        gc.set_threshold(*thresholds)

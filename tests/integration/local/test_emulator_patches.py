@@ -422,9 +422,13 @@ def test_a_table_is_exported_as_a_consistent_scan_returns_it() -> None:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
         for name, keys in (("hash", ["PK"]), ("hash-range", ["PK", "SK"])):
+            schema: list[Any] = [
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ]
             client.create_table(
                 TableName=name,
-                KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ["HASH", "RANGE"], strict=False)],
+                KeySchema=schema[: len(keys)],
                 AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
                 BillingMode="PAY_PER_REQUEST",
             )

@@ -10,14 +10,13 @@ from __future__ import annotations
 import functools
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.config import Config
 
-from kefu import store
+from kefu import aws, store
 from kefu.config import RealtimePushSettings, require
 from kefu.observability import logger
 from kefu.services import realtime
@@ -32,7 +31,7 @@ batch: dict[str, Any] = {}
 @functools.cache
 def management() -> Any:
     """The stage's Management API client, made at the first push (each post is small: fail fast)."""
-    return boto3.session.Session().client(
+    return aws.new_client(
         "apigatewaymanagementapi",
         endpoint_url=realtime.management_endpoint(settings.realtime_url),
         config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5),

@@ -147,9 +147,9 @@ def connect(endpoint: str, region: str, credentials: Any | None = None, timeout:
 
     url = endpoint if "://" in endpoint else f"https://{endpoint}"
     if credentials is None:
-        import boto3
+        from kefu import aws
 
-        credentials = boto3.session.Session().get_credentials()
+        credentials = aws.credentials()
     return OpenSearch(
         hosts=[url],
         http_auth=AWSV4SignerAuth(credentials, region, "es"),

@@ -62,9 +62,9 @@ def article_index() -> ArticleIndex:
 
 @functools.cache
 def _region() -> str:
-    import boto3
+    from kefu import aws
 
-    return boto3.session.Session().region_name or "us-east-1"
+    return aws.region() or "us-east-1"
 
 
 # ------------------------------------------------------------------------------------------- authoring

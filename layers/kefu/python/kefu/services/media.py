@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
+from kefu import aws
 from kefu.channels.base import ChannelAdapter, HttpClient, InboxConfig, MediaBlob
 from kefu.errors import InvalidInput, KefuError
 from kefu.models import Attachment
@@ -343,7 +343,7 @@ def _sigv4_client(s3: Any) -> Any:
         client = _SIGV4_CLIENTS.get((region, endpoint))
         if client is None:
             config = s3.meta.config.merge(Config(signature_version="s3v4"))
-            client = boto3.session.Session().client("s3", region_name=region, endpoint_url=endpoint, config=config)
+            client = aws.new_client("s3", region_name=region, endpoint_url=endpoint, config=config)
             _SIGV4_CLIENTS[(region, endpoint)] = client
         return client
 

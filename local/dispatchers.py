@@ -359,7 +359,13 @@ class StreamReader(Dispatcher):
     def give_up(
         self, batch: list[dict[str, Any]], attempts: int, error: str | None, condition: str = "RetryAttemptsExhausted"
     ) -> None:
-        log.error("stream batch of %d records given up after %d attempts (%s)", len(batch), attempts, condition)
+        log.error(
+            "%s: stream batch of %d records given up after %d attempts (%s)",
+            self.function.spec.name,
+            len(batch),
+            attempts,
+            condition,
+        )
         if not self.spec.on_failure_arn:
             return
         description = stream_failure_description(

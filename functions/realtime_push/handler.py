@@ -18,7 +18,7 @@ from botocore.config import Config
 
 from kefu import aws, store
 from kefu.config import RealtimePushSettings, require
-from kefu.observability import logger
+from kefu.observability import failures_logged, logger
 from kefu.services import realtime
 
 settings = require(RealtimePushSettings)
@@ -48,12 +48,13 @@ def send(connection_id: str, data: bytes) -> None:
 
 def record_handler(record: DynamoDBRecord) -> None:
     raw = record.raw_event.get("dynamodb", {})
-    for push in realtime.pushes_for(
-        record.raw_event.get("eventName", ""), raw.get("NewImage"), raw.get("OldImage"), batch["tickets"]
-    ):
-        delivery = realtime.deliver(store.current(), push, send, recipients=batch["recipients"])
-        if delivery.sent or delivery.gone:
-            logger.debug("pushed", extra={"type": push.event["type"], "sent": delivery.sent, "gone": delivery.gone})
+    with failures_logged("realtime_push"):
+        for push in realtime.pushes_for(
+            record.raw_event.get("eventName", ""), raw.get("NewImage"), raw.get("OldImage"), batch["tickets"]
+        ):
+            delivery = realtime.deliver(store.current(), push, send, recipients=batch["recipients"])
+            if delivery.sent or delivery.gone:
+                logger.debug("pushed", extra={"type": push.event["type"], "sent": delivery.sent, "gone": delivery.gone})
 
 
 @logger.inject_lambda_context

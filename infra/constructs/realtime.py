@@ -142,10 +142,11 @@ class Realtime(Construct):
 
         self.push = function(REALTIME_PUSH_FUNCTION, {Env.REALTIME_URL: self.url})
         self.stage.grant_management_api_access(self.push)
-        # a message's ticket (its assignee and team), the recipients' connections, gone connections deleted
+        # the tickets of a batch's messages (their assignee and team: one BatchGetItem a batch, a GetItem for a
+        # ticket outside it), the recipients' connections, gone connections deleted
         self.push.add_to_role_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:Query"],
+                actions=["dynamodb:BatchGetItem", "dynamodb:GetItem", "dynamodb:Query"],
                 resources=[table.table_arn],
                 conditions=_leading_keys([TICKET, WS_CONNECTION, WS_AUDIENCE]),
             )

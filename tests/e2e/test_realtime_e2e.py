@@ -61,11 +61,14 @@ def test_an_agents_socket_gets_a_push_within_seconds_when_a_customer_writes(loca
             headers={"Authorization": f"Bearer {started.json()['session_token']}"},
         )
         assert reply.status_code in (200, 201, 202), reply.text
-        events = _events_until(ws, lambda e: e.get("ticket_id") == ticket_id, PUSH_WITHIN_S)
+        # the message's own push: the push function looks up who holds its ticket, with its own role's grants
+        events = _events_until(
+            ws, lambda e: e.get("ticket_id") == ticket_id and e.get("type") == "message.created", PUSH_WITHIN_S
+        )
         elapsed = time.monotonic() - sent_at
         assert elapsed < PUSH_WITHIN_S
         pushed = [e for e in events if e.get("ticket_id") == ticket_id]
-        assert pushed[0]["type"] in ("ticket.created", "ticket.updated", "ticket.assigned", "message.created")
+        assert {e["type"] for e in pushed} <= {"ticket.created", "ticket.updated", "ticket.assigned", "message.created"}
         # small events: what changed, never the record (no names, no text)
         assert all(set(e) <= {"type", "ticket_id", "message_id", "agent_id", "presence"} for e in events)
         ws.send(json.dumps({"action": "ping"}))  # the keep-alive reaches $default and keeps the socket open

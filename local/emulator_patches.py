@@ -6,6 +6,7 @@ changes who may ask: see its docstring.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -489,8 +490,6 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
       an ARN never matches, so there a statement is matched on its actions alone.
     """
     from moto.core.authorization import ActionAuthenticatorMixin
-    from moto.dynamodb.responses import DynamoHandler
-    from moto.iam.access_control import IAMPolicyStatement
 
     public = [f"AWSCognitoIdentityProviderService.{name}" for name in UNSIGNED_COGNITO_OPERATIONS]
     ActionAuthenticatorMixin.PUBLIC_OPERATIONS = sorted({*ActionAuthenticatorMixin.PUBLIC_OPERATIONS, *public})
@@ -510,9 +509,19 @@ def iam_for_the_local_cloud(root_access_key: str) -> None:
         checked(self, iam_request_cls, resource)
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
-    _iam_actions_as_aws_names_them()
     _signatures_of_requests_without_a_body()
+    iam_evaluated_as_aws_does()
 
+
+@functools.cache
+def iam_evaluated_as_aws_does() -> None:
+    """How a request that is checked is judged (the actions IAM names, the resource of each service's request,
+    ``dynamodb:LeadingKeys``), apart from who is checked: the emulator checks every caller but root; the
+    integration tests check the function that makes a call in-process (tests/support/role_guard.py)."""
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.iam.access_control import IAMPolicyStatement
+
+    _iam_actions_as_aws_names_them()
     matches = IAMPolicyStatement._check_element_matches
 
     def check_element_matches(self: IAMPolicyStatement, statement_element: Any, value: str) -> bool:
@@ -658,6 +667,8 @@ IAM_ACTION_OF_CALL = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
     "sqs:DeleteMessageBatch": "sqs:DeleteMessage",
     "sqs:ChangeMessageVisibilityBatch": "sqs:ChangeMessageVisibility",
+    "bedrock:Converse": "bedrock:InvokeModel",
+    "bedrock:ConverseStream": "bedrock:InvokeModelWithResponseStream",
 }
 IAM_SERVICE_OF_SIGNING_NAME = {"monitoring": "cloudwatch", "email": "ses"}
 TRANSACTION_OPERATIONS = {

@@ -83,7 +83,7 @@ test-spa: spa/node_modules/.installed
 
 test-unit: install
 	$(VENV)/bin/pytest tests/unit
-test-integration: install
+test-integration: synth
 	$(VENV)/bin/pytest tests/integration
 test-infra: install layer
 	$(VENV)/bin/pytest tests/infra

@@ -19,6 +19,7 @@ from kefu.config import Env, get_settings
 from kefu.services.admin import save_inbox
 from kefu.store import Store
 from tests.support.aws_events import FakeContext, sqs_event, stream_event
+from tests.support.role_guard import RoleGuard, functions_act_as_their_roles
 
 TABLE = "kefu-test"
 
@@ -60,6 +61,7 @@ class Cloud:
     routing_url: str = ""
     bot_url: str = ""
     shard_iterator: str | None = None
+    roles: RoleGuard | None = None  # judges each call a function makes against its role in the stack
 
     def receive(self, queue_url: str, max_messages: int = 10) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -133,7 +135,7 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
     monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "KefuTest")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
+    with mock_aws(), functions_act_as_their_roles() as roles:
         ddb = boto3.client("dynamodb", region_name="us-east-1")
         sqs = boto3.client("sqs", region_name="us-east-1")
         table = create_table(ddb, TABLE)
@@ -204,6 +206,10 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             Name="kefu/cursor-key", SecretString="integration-cursor-key"
         )
         monkeypatch.setenv(Env.CURSOR_KEY_SECRET_ARN, cursor_key["ARN"])
+        # the key inbox secrets and media are encrypted with, as the stack's KefuKey: a function's role must
+        # allow its use (tests/support/role_guard.py judges it)
+        key = boto3.client("kms", region_name="us-east-1").create_key(Description="kefu")["KeyMetadata"]["Arn"]
+        monkeypatch.setenv(Env.SECRETS_KMS_KEY_ID, key)
         get_settings.cache_clear()
         aws.reset_clients()
         store = Store.from_settings()
@@ -225,6 +231,13 @@ def moto_cloud(monkeypatch: pytest.MonkeyPatch) -> Iterator[Cloud]:
             media_url=media_url,
             routing_url=routing_url,
             bot_url=bot_url,
+            roles=roles,
         )
         get_settings.cache_clear()
         aws.reset_clients()
+        if roles.denials:
+            pytest.fail(
+                "a function's role in the synthesized stack does not allow a call it made (as AWS would refuse it):\n"
+                + "\n".join(sorted({str(denial) for denial in roles.denials})),
+                pytrace=False,
+            )

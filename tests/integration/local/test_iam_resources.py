@@ -4,6 +4,7 @@ secret A and use DataKey; SchedulerRole may invoke TaskFn)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -13,6 +14,7 @@ from botocore.exceptions import ClientError
 from local_helpers import client, wait_for
 
 from local.cloud import LocalCloud
+from local.iam import LAMBDA_TRUST_POLICY
 from local.template import ACCOUNT_ID
 
 
@@ -98,3 +100,35 @@ def test_a_poller_reads_its_queue_as_the_function_s_role(fixture_cloud: LocalClo
     waiting = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
     assert waiting["Attributes"]["ApproximateNumberOfMessages"] == "1"
     assert not any(record["body"] == body for event in received["sqs"] for record in event["Records"])
+
+
+def _role_with(cloud: LocalCloud, statement: dict[str, Any], service: str) -> Any:
+    """A client signed as a new role that has only ``statement``."""
+    name = f"kefu-test-{uuid.uuid4().hex[:8]}"
+    iam = client(cloud, "iam")
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY))["Role"]["Arn"]
+    document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]}
+    iam.put_role_policy(RoleName=name, PolicyName="only", PolicyDocument=json.dumps(document))
+    credentials = client(cloud, "sts").assume_role(RoleArn=arn, RoleSessionName="test")["Credentials"]
+    return boto3.client(  # type: ignore[call-overload]
+        service,
+        endpoint_url=cloud.aws_endpoint,
+        region_name=cloud.region,
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+    )
+
+
+def test_bedrocks_converse_is_authorized_as_invoke_model(fixture_cloud: LocalCloud) -> None:
+    """IAM has no ``bedrock:Converse`` action: Converse needs ``bedrock:InvokeModel`` (the generative bot's grant)."""
+    request = {
+        "modelId": "anthropic.claude-3-haiku-20240307-v1:0",
+        "messages": [{"role": "user", "content": [{"text": "hi"}]}],
+    }
+    misnamed = _role_with(fixture_cloud, {"Action": "bedrock:Converse", "Resource": "*"}, "bedrock-runtime")
+    _refused(misnamed.converse, **request)
+    granted = _role_with(fixture_cloud, {"Action": "bedrock:InvokeModel", "Resource": "*"}, "bedrock-runtime")
+    with pytest.raises(ClientError) as answered:  # past IAM: moto serves InvokeModel only, not Converse
+        granted.converse(**request)
+    assert answered.value.response["ResponseMetadata"]["HTTPStatusCode"] != 403, answered.value.response

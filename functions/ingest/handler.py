@@ -18,7 +18,7 @@ from kefu import store
 from kefu.config import IngestSettings, require
 from kefu.inbound import InboundMessage
 from kefu.observability import bound, count, decided, failures_logged, from_sqs_record, logger
-from kefu.services.ingest import ingest_message
+from kefu.services.ingest import ingest_message, read_ahead
 
 # At init, as Lambda runs it: a variable this function needs that is missing fails the cold start, named.
 settings = require(IngestSettings)
@@ -53,4 +53,9 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
+    current = store.current()
+    with current.table.ahead():  # the batch's reads in two requests, not one or two a message
+        read_ahead(current, (record.get("body", "") for record in event.get("Records", [])))
+        return process_partial_response(
+            event=event, record_handler=record_handler, processor=processor, context=context
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
@@ -124,27 +125,82 @@ class Transaction:
         self.ops.append(op)
         self.refusals.append(refused)
 
+    def keys(self) -> Iterator[Key]:
+        """The key of each item the transaction writes or checks."""
+        for op in self.ops:
+            for body in op.values():
+                item = body.get("Item") or body["Key"]
+                yield Key(str(item[PK]["S"]), str(item[SK]["S"]))
+
 
 class Table:
     def __init__(self, name: str, client: Any | None = None) -> None:
         self.name = name
         self._client = client
+        # inside ``ahead()``: items read ahead for the work to come (None: absent), until written
+        self._ahead: dict[Key, dict[str, Any] | None] | None = None
 
     @property
     def client(self) -> Any:
         return self._client or aws.client("dynamodb")
 
+    # ------------------------------------------------------------ reads ahead
+
+    @contextmanager
+    def ahead(self) -> Iterator[None]:
+        """Inside, what ``read_ahead`` fetched is served to ``get`` and ``read`` from memory (as read then), and
+        forgotten as soon as anything here writes it (a single write or a transaction, before it is sent, so
+        a refused one is read again too). For a batch of work read together: an SQS batch's messages."""
+        self._ahead = {}
+        try:
+            yield
+        finally:
+            self._ahead = None
+
+    def read_ahead(self, reads: Sequence[Read[Any]]) -> list[Any]:
+        """``read``, and the items kept for the rest of ``ahead()`` (outside it, a plain ``read``)."""
+        if self._ahead is None:
+            return self.read(reads)
+        wanted = [key for key in dict.fromkeys(r.key for r in reads) if key not in self._ahead]
+        found = self._fetch(wanted)
+        self._ahead.update({key: found.get(key) for key in wanted})
+        return self.read(reads)
+
+    def _held(self, key: Key) -> tuple[bool, dict[str, Any] | None]:
+        if self._ahead is None or key not in self._ahead:
+            return False, None
+        item = self._ahead[key]
+        return True, (dict(item) if item is not None else None)  # a decoder may change its copy
+
+    def _forget(self, keys_written: Iterator[Key]) -> None:
+        if self._ahead:
+            for key in keys_written:
+                self._ahead.pop(key, None)
+
     # ------------------------------------------------------------ reads
 
     def get(self, key: Key, *, consistent: bool = True) -> dict[str, Any] | None:
+        held, item = self._held(key)
+        if held:
+            return item
         resp = self.client.get_item(TableName=self.name, Key=to_av(key.as_dict()), ConsistentRead=consistent)
-        item = resp.get("Item")
-        return from_av(item) if item else None
+        raw = resp.get("Item")
+        return from_av(raw) if raw else None
 
     def read(self, reads: Sequence[Read[Any]]) -> list[Any]:
         """Several items of any aggregates in one BatchGetItem (consistent): each decoded, None when absent,
-        in the order asked."""
-        unique = list(dict.fromkeys(r.key for r in reads))  # BatchGetItem refuses a key asked for twice
+        in the order asked. Inside ``ahead()``, the items read ahead are not asked for again."""
+        held: dict[Key, dict[str, Any] | None] = {}
+        for r in reads:
+            is_held, item = self._held(r.key)
+            if is_held:
+                held[r.key] = item
+        found: dict[Key, Any] = {**self._fetch([r.key for r in reads if r.key not in held]), **held}
+        return [r.decode(found[r.key]) if found.get(r.key) is not None else None for r in reads]
+
+    def _fetch(self, wanted: Sequence[Key]) -> dict[Key, dict[str, Any]]:
+        """The items that exist of ``wanted``, by key: one consistent BatchGetItem per 100 keys."""
+        unique = list(dict.fromkeys(wanted))  # BatchGetItem refuses a key asked for twice
         found: dict[Key, dict[str, Any]] = {}
         for start in range(0, len(unique), MAX_BATCH_GET_KEYS):
             pending: dict[str, Any] = {
@@ -165,7 +221,7 @@ class Table:
                     break
             else:
                 raise RuntimeError("DynamoDB left keys of a batch read unprocessed after several rounds")
-        return [r.decode(found[r.key]) if r.key in found else None for r in reads]
+        return found
 
     def query(self, **kwargs: Any) -> Iterator[dict[str, Any]]:
         kwargs["TableName"] = self.name
@@ -190,6 +246,7 @@ class Table:
     # ------------------------------------------------------------ single writes
 
     def put(self, item: dict[str, Any], *, condition: str | None = None, refused: KefuError | None = None) -> None:
+        self._forget(iter([Key(str(item[PK]), str(item[SK]))]))
         kwargs: dict[str, Any] = {"TableName": self.name, "Item": to_av(item)}
         if condition:
             kwargs["ConditionExpression"] = condition
@@ -210,6 +267,7 @@ class Table:
         names: dict[str, str] | None = None,
     ) -> bool:
         """One conditional update; False when the condition did not hold (nothing written)."""
+        self._forget(iter([key]))
         kwargs: dict[str, Any] = {
             "TableName": self.name,
             "Key": to_av(key.as_dict()),
@@ -229,6 +287,7 @@ class Table:
 
     def delete(self, key: Key) -> bool:
         """One item gone; False when there was none."""
+        self._forget(iter([key]))
         resp = self.client.delete_item(TableName=self.name, Key=to_av(key.as_dict()), ReturnValues="ALL_OLD")
         return bool(resp.get("Attributes"))
 
@@ -245,6 +304,7 @@ class Table:
                 f"this change needs {len(tx.ops)} writes, more than the {MAX_TRANSACTION_ITEMS} one "
                 "transaction can hold, so nothing was written"
             )
+        self._forget(tx.keys())
         items = [{kind: {**body, "TableName": self.name} for kind, body in op.items()} for op in tx.ops]
         try:
             self.client.transact_write_items(TransactItems=items)

@@ -575,12 +575,13 @@ def _json_body(response: Any) -> dict[str, Any]:
 
 
 def _resources_determined() -> None:
-    """The resource of a request for Lambda, Step Functions, Scheduler, Secrets Manager and KMS (moto asks about
-    ``*`` for them), so a statement scoped to another function, state machine, schedule, secret or key refuses
-    as in AWS."""
+    """The resource of a request for Lambda, Step Functions, Scheduler, Secrets Manager, KMS and Bedrock (moto
+    asks about ``*`` for them), so a statement scoped to another function, state machine, schedule, secret, key
+    or model refuses as in AWS."""
     from urllib.parse import unquote
 
     from moto.awslambda.responses import LambdaResponse
+    from moto.bedrockruntime.responses import BedrockRuntimeResponse
     from moto.kms.responses import KmsResponse
     from moto.scheduler.responses import EventBridgeSchedulerResponse
     from moto.secretsmanager.responses import SecretsManagerResponse
@@ -622,10 +623,19 @@ def _resources_determined() -> None:
             return "*"
         return _secret_arn(secret_id, self.region, self.current_account)
 
+    def bedrock_resource(self: BedrockRuntimeResponse) -> str:
+        # /model/{modelId}/converse (or /invoke...): a foundation model's ARN, or the ARN the caller named
+        parts = unquote(self.path.split("?", 1)[0]).split("/")
+        if len(parts) < 3 or parts[1] != "model" or not parts[2]:
+            return "*"
+        model = parts[2]
+        return model if model.startswith("arn:") else f"arn:aws:bedrock:{self.region}::foundation-model/{model}"
+
     def kms_resource(self: KmsResponse) -> str:
         key = _kms_key_of(_json_body(self), self._get_action())
         return _kms_key_arn(key, self.region, self.current_account) if key else "*"
 
+    BedrockRuntimeResponse._determine_resource = bedrock_resource  # type: ignore[attr-defined]
     SecretsManagerResponse._determine_resource = secret_resource  # type: ignore[attr-defined]
     KmsResponse._determine_resource = kms_resource  # type: ignore[attr-defined]
     LambdaResponse._determine_resource = lambda_resource  # type: ignore[attr-defined]

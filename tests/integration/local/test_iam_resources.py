@@ -120,6 +120,17 @@ def _role_with(cloud: LocalCloud, statement: dict[str, Any], service: str) -> An
     )
 
 
+def test_a_role_allowed_one_model_is_refused_another(fixture_cloud: LocalCloud) -> None:
+    allowed, other = "anthropic.claude-3-haiku-20240307-v1:0", "amazon.titan-text-express-v1"
+    arn = f"arn:aws:bedrock:{fixture_cloud.region}::foundation-model/{allowed}"
+    bedrock = _role_with(fixture_cloud, {"Action": "bedrock:InvokeModel", "Resource": arn}, "bedrock-runtime")
+    messages = [{"role": "user", "content": [{"text": "hi"}]}]
+    _refused(bedrock.converse, modelId=other, messages=messages)
+    with pytest.raises(ClientError) as answered:  # past IAM: moto serves InvokeModel only, not Converse
+        bedrock.converse(modelId=allowed, messages=messages)
+    assert answered.value.response["ResponseMetadata"]["HTTPStatusCode"] != 403, answered.value.response
+
+
 def test_bedrocks_converse_is_authorized_as_invoke_model(fixture_cloud: LocalCloud) -> None:
     """IAM has no ``bedrock:Converse`` action: Converse needs ``bedrock:InvokeModel`` (the generative bot's grant)."""
     request = {

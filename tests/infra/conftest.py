@@ -94,3 +94,22 @@ def backup_template(synthesized: Synthesized) -> Any:
     from aws_cdk.assertions import Template
 
     return Template.from_json(synthesized.backup)
+
+
+def synth_with_context(outdir: Path, extra: dict[str, Any]) -> dict[str, Any]:
+    """The primary stack synthesized (cdk-nag checked: it raises on any finding) with more context: what an
+    installation that sets it deploys."""
+    from infra.application import create_app
+    from infra.constants import STACK_ID, Context
+
+    previous = os.environ.get("CDK_DEFAULT_ACCOUNT")
+    os.environ["CDK_DEFAULT_ACCOUNT"] = TEST_ACCOUNT
+    try:
+        context = {Context.REGION: TEST_REGION, Context.BACKUP_REGION: TEST_BACKUP_REGION, Context.WEB_HOSTING: "false"}
+        create_app(outdir=str(outdir), context={**context, **extra}).synth()
+    finally:
+        if previous is None:
+            os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
+        else:
+            os.environ["CDK_DEFAULT_ACCOUNT"] = previous
+    return dict(json.loads((outdir / f"{STACK_ID}.template.json").read_text()))

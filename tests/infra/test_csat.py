@@ -11,8 +11,8 @@ import pytest
 
 from kefu.config import Env
 
-from .conftest import Synthesized
-from .test_orders import _of, _synth
+from .conftest import Synthesized, synth_with_context
+from .test_orders import _of
 
 pytestmark = pytest.mark.infra
 
@@ -35,7 +35,9 @@ def test_by_default_the_links_start_with_the_apis_stage_url_and_the_survey_is_on
 def test_an_installation_names_its_own_address_and_may_turn_the_survey_off(tmp_path: Any) -> None:
     from infra.constants import Context
 
-    template = _synth(tmp_path, {Context.PUBLIC_BASE_URL: "https://help.example.com/", Context.CSAT_SURVEY: False})
+    template = synth_with_context(
+        tmp_path, {Context.PUBLIC_BASE_URL: "https://help.example.com/", Context.CSAT_SURVEY: False}
+    )
     variables = _stream_variables(_of(template, "AWS::Lambda::Function"))
     assert variables[Env.PUBLIC_BASE_URL] == "https://help.example.com/"
     assert variables[Env.CSAT_SURVEY] == "false"

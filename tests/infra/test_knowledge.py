@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import Synthesized
+from .conftest import TEST_REGION, Synthesized, synth_with_context
 
 pytestmark = pytest.mark.infra
 
@@ -65,6 +65,33 @@ def test_generative_answers_are_off_unless_an_installation_names_a_model(synthes
     bot = synthesized.resources("AWS::Lambda::Function")["BotFunction"]["Properties"]
     assert "KEFU_BOT_GENERATIVE_MODEL_ID" not in bot["Environment"]["Variables"]
     assert "bedrock:" not in json.dumps(synthesized.resources("AWS::IAM::Policy"))
+
+
+MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
+
+
+def test_with_a_model_only_the_bot_may_invoke_it_and_only_it(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Converse is authorized as ``bedrock:InvokeModel`` (IAM has no ``bedrock:Converse``), on the model's ARN."""
+    from infra.constants import Context
+
+    template = synth_with_context(tmp_path_factory.mktemp("cdk.out.generative"), {Context.BOT_GENERATIVE_MODEL: MODEL})
+    resources = template["Resources"]
+    bot = resources["BotFunction"]["Properties"]
+    assert bot["Environment"]["Variables"]["KEFU_BOT_GENERATIVE_MODEL_ID"] == MODEL
+    grants = [
+        (name, statement)
+        for name, resource in resources.items()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if "bedrock:" in json.dumps(statement["Action"])
+    ]
+    assert len(grants) == 1, grants
+    name, statement = grants[0]
+    assert resources[name]["Properties"]["Roles"] == [{"Ref": bot["Role"]["Fn::GetAtt"][0]}]
+    assert statement["Action"] == "bedrock:InvokeModel"
+    assert statement["Resource"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":bedrock:{TEST_REGION}::foundation-model/{MODEL}"]]
+    }
 
 
 def _security_resource(synthesized: Synthesized) -> dict[str, Any]:

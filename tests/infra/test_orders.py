@@ -4,7 +4,6 @@ endpoint and may read exactly the order system's secret (and decrypt it through 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import TEST_ACCOUNT, TEST_BACKUP_REGION, TEST_REGION, Synthesized
+from .conftest import Synthesized, synth_with_context
 
 pytestmark = pytest.mark.infra
 
@@ -21,29 +20,15 @@ READERS = {"BotFunction", "AgentApiFunction"}
 ENDPOINT = "https://erp.example.com/kefu/"
 
 
-def _synth(outdir: Path, extra: dict[str, Any]) -> dict[str, Any]:
-    from infra.application import create_app
-    from infra.constants import STACK_ID, Context
-
-    previous = os.environ.get("CDK_DEFAULT_ACCOUNT")
-    os.environ["CDK_DEFAULT_ACCOUNT"] = TEST_ACCOUNT
-    try:
-        context = {Context.REGION: TEST_REGION, Context.BACKUP_REGION: TEST_BACKUP_REGION, Context.WEB_HOSTING: "false"}
-        create_app(outdir=str(outdir), context={**context, **extra}).synth()  # cdk-nag raises on any finding
-    finally:
-        if previous is None:
-            os.environ.pop("CDK_DEFAULT_ACCOUNT", None)
-        else:
-            os.environ["CDK_DEFAULT_ACCOUNT"] = previous
-    return dict(json.loads((outdir / f"{STACK_ID}.template.json").read_text()))
-
-
 @pytest.fixture(scope="module")
 def with_orders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, Any]]]:
     from infra.constants import Context
 
     outdir = tmp_path_factory.mktemp("cdk.out.orders")
-    yield outdir, _synth(outdir, {Context.ORDERS_ENDPOINT: ENDPOINT, Context.ORDERS_AUTH_HEADER: "X-Api-Key"})
+    yield (
+        outdir,
+        synth_with_context(outdir, {Context.ORDERS_ENDPOINT: ENDPOINT, Context.ORDERS_AUTH_HEADER: "X-Api-Key"}),
+    )
 
 
 def _of(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -100,7 +85,7 @@ def test_a_plain_http_endpoint_to_another_host_is_refused(tmp_path: Path) -> Non
     from infra.constants import Context
 
     with pytest.raises(ValueError, match="https"):
-        _synth(tmp_path, {Context.ORDERS_ENDPOINT: "http://erp.example.com/api"})
+        synth_with_context(tmp_path, {Context.ORDERS_ENDPOINT: "http://erp.example.com/api"})
 
 
 def test_cfn_lint_passes_with_orders(with_orders: tuple[Path, dict[str, Any]]) -> None:

@@ -19,9 +19,11 @@ from local.template import ACCOUNT_ID
 
 
 def _as_role(cloud: LocalCloud, role: str, service: str) -> Any:
-    credentials = client(cloud, "sts").assume_role(
-        RoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/kefu-{role}", RoleSessionName="test"
-    )["Credentials"]
+    return _signed_as(cloud, f"arn:aws:iam::{ACCOUNT_ID}:role/kefu-{role}", service)
+
+
+def _signed_as(cloud: LocalCloud, role_arn: str, service: str) -> Any:
+    credentials = client(cloud, "sts").assume_role(RoleArn=role_arn, RoleSessionName="test")["Credentials"]
     return boto3.client(  # type: ignore[call-overload]
         service,
         endpoint_url=cloud.aws_endpoint,
@@ -109,15 +111,7 @@ def _role_with(cloud: LocalCloud, statement: dict[str, Any], service: str) -> An
     arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY))["Role"]["Arn"]
     document = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", **statement}]}
     iam.put_role_policy(RoleName=name, PolicyName="only", PolicyDocument=json.dumps(document))
-    credentials = client(cloud, "sts").assume_role(RoleArn=arn, RoleSessionName="test")["Credentials"]
-    return boto3.client(  # type: ignore[call-overload]
-        service,
-        endpoint_url=cloud.aws_endpoint,
-        region_name=cloud.region,
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
+    return _signed_as(cloud, arn, service)
 
 
 def test_a_role_allowed_one_model_is_refused_another(fixture_cloud: LocalCloud) -> None:

@@ -25,11 +25,13 @@ settings = require(IngestSettings)
 
 tracer = Tracer()
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+parsed: dict[str, InboundMessage] = {}  # the batch's messages by SQS message id, parsed once for the read ahead
 
 
 def record_handler(record: SQSRecord) -> str:
     with bound(from_sqs_record(record)), failures_logged("ingest"):
-        message = InboundMessage.model_validate_json(record.body)
+        # a body that did not parse is parsed again here, so its record fails with the reason
+        message = parsed.get(record.message_id) or InboundMessage.model_validate_json(record.body)
         result = ingest_message(store.current(), message)
         decided(
             "ingest",
@@ -53,9 +55,15 @@ def record_handler(record: SQSRecord) -> str:
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    parsed.clear()
+    for record in event.get("Records", []):
+        try:
+            parsed[record["messageId"]] = InboundMessage.model_validate_json(record.get("body", ""))
+        except ValueError:
+            continue
     current = store.current()
     with current.table.ahead():  # the batch's reads in two requests, not one or two a message
-        read_ahead(current, (record.get("body", "") for record in event.get("Records", [])))
+        read_ahead(current, list(parsed.values()))
         return process_partial_response(
             event=event, record_handler=record_handler, processor=processor, context=context
         )

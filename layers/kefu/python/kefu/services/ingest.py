@@ -10,7 +10,7 @@ mostly served from memory.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,31 +95,20 @@ def enriched(store: Store, message: InboundMessage) -> InboundMessage:
     return message.model_copy(update={"sender": sender})
 
 
-def read_ahead(store: Store, bodies: Iterable[str]) -> None:
+def read_ahead(store: Store, batch: Sequence[InboundMessage]) -> None:
     """What a batch's messages will read, fetched before the first is stored: two BatchGetItems for the whole
     batch instead of one or two requests a message. First each message's dedup marker, conversation, hinted
     ticket and sender's identities (and what the container has not cached: rules, SLA policies, the inboxes'
     bot settings), then the current tickets of the conversations found that no message hints at. Inside
     ``store.table.ahead()`` the messages are then served these from memory, until the batch writes them: a
     message's transaction forgets what it writes, so the next message of its conversation reads it anew. A
-    body that does not parse is left to its record's own failure; a failed read only costs the requests it
-    would have saved (each message reads for itself)."""
-    messages: list[InboundMessage] = []
-    for body in bodies:
-        try:
-            message = InboundMessage.model_validate_json(body)
-        except ValueError:
-            continue
-        if message.kind != "status":
-            messages.append(message)
+    failed read only costs the requests it would have saved (each message reads for itself)."""
+    messages = [m for m in batch if m.kind != "status"]
     if not messages:
         return
-    conversations = [store.tickets.conversation_read(m.conversation_key) for m in messages]
-    reads: list[Read[Any]] = [*conversations]
+    reads: list[Read[Any]] = []
     for message in messages:
-        reads.append(store.tickets.dedup_read(message.dedupe_key))
-        if message.ticket_hint:
-            reads.append(store.tickets.ticket_read(message.ticket_hint))
+        reads += _ticket_reads(store, message)
         reads += customers.identity_reads(store, customers.keys_of(message.sender))
     if store.routing.cached_rule_set() is None:
         reads.append(store.routing.rule_set_read())
@@ -130,12 +119,23 @@ def read_ahead(store: Store, bodies: Iterable[str]) -> None:
             reads.append(store.knowledge.bot_settings_read(inbox))
     try:
         store.table.read_ahead(reads)
-        hinted = {m.ticket_hint for m in messages if m.ticket_hint}
-        current = {ticket_id for ticket_id in store.read(conversations) if ticket_id} - hinted
+        conversations = store.read([store.tickets.conversation_read(m.conversation_key) for m in messages])
+        current = {ticket_id for ticket_id in conversations if ticket_id} - {m.ticket_hint for m in messages}
         if current:
             store.table.read_ahead([store.tickets.ticket_read(ticket_id) for ticket_id in sorted(current)])
     except Exception:
         logger.warning("ingest: the batch's read ahead failed; each message reads for itself", exc_info=True)
+
+
+def _ticket_reads(store: Store, inbound: InboundMessage) -> list[Read[Any]]:
+    """The message's dedup marker, its conversation's current ticket id, its hinted ticket: in this order."""
+    reads: list[Read[Any]] = [
+        store.tickets.dedup_read(inbound.dedupe_key),
+        store.tickets.conversation_read(inbound.conversation_key),
+    ]
+    if inbound.ticket_hint:
+        reads.append(store.tickets.ticket_read(inbound.ticket_hint))
+    return reads
 
 
 def ingest_message(store: Store, message: InboundMessage) -> IngestResult:
@@ -160,12 +160,7 @@ def _store(store: Store, inbound: InboundMessage, enriched_sender: Callable[[], 
     still refused by the dedup marker's condition."""
     keys = customers.keys_of(inbound.sender)
     identity_reads = customers.identity_reads(store, keys)
-    ticket_reads: list[Read[Any]] = [
-        store.tickets.dedup_read(inbound.dedupe_key),
-        store.tickets.conversation_read(inbound.conversation_key),
-    ]
-    if inbound.ticket_hint:
-        ticket_reads.append(store.tickets.ticket_read(inbound.ticket_hint))
+    ticket_reads = _ticket_reads(store, inbound)
     # What a container caches (rules, SLA policies, the inbox's bot) is read in the same batch when it has not
     # got it: a cold start costs no request of its own.
     rule_set = store.routing.cached_rule_set()

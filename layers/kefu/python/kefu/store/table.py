@@ -157,14 +157,14 @@ class Table:
         finally:
             self._ahead = None
 
-    def read_ahead(self, reads: Sequence[Read[Any]]) -> list[Any]:
-        """``read``, and the items kept for the rest of ``ahead()`` (outside it, a plain ``read``)."""
+    def read_ahead(self, reads: Sequence[Read[Any]]) -> None:
+        """Fetch the items of ``reads`` not held yet and keep them for the rest of ``ahead()`` (undecoded: each
+        is decoded by the read that asks for it). Outside ``ahead()`` nothing is read."""
         if self._ahead is None:
-            return self.read(reads)
+            return
         wanted = [key for key in dict.fromkeys(r.key for r in reads) if key not in self._ahead]
         found = self._fetch(wanted)
         self._ahead.update({key: found.get(key) for key in wanted})
-        return self.read(reads)
 
     def _held(self, key: Key) -> tuple[bool, dict[str, Any] | None]:
         if self._ahead is None or key not in self._ahead:
@@ -172,7 +172,7 @@ class Table:
         item = self._ahead[key]
         return True, (dict(item) if item is not None else None)  # a decoder may change its copy
 
-    def _forget(self, keys_written: Iterator[Key]) -> None:
+    def _forget(self, *keys_written: Key) -> None:
         if self._ahead:
             for key in keys_written:
                 self._ahead.pop(key, None)
@@ -246,7 +246,7 @@ class Table:
     # ------------------------------------------------------------ single writes
 
     def put(self, item: dict[str, Any], *, condition: str | None = None, refused: KefuError | None = None) -> None:
-        self._forget(iter([Key(str(item[PK]), str(item[SK]))]))
+        self._forget(Key(str(item[PK]), str(item[SK])))
         kwargs: dict[str, Any] = {"TableName": self.name, "Item": to_av(item)}
         if condition:
             kwargs["ConditionExpression"] = condition
@@ -267,7 +267,7 @@ class Table:
         names: dict[str, str] | None = None,
     ) -> bool:
         """One conditional update; False when the condition did not hold (nothing written)."""
-        self._forget(iter([key]))
+        self._forget(key)
         kwargs: dict[str, Any] = {
             "TableName": self.name,
             "Key": to_av(key.as_dict()),
@@ -287,7 +287,7 @@ class Table:
 
     def delete(self, key: Key) -> bool:
         """One item gone; False when there was none."""
-        self._forget(iter([key]))
+        self._forget(key)
         resp = self.client.delete_item(TableName=self.name, Key=to_av(key.as_dict()), ReturnValues="ALL_OLD")
         return bool(resp.get("Attributes"))
 
@@ -304,7 +304,7 @@ class Table:
                 f"this change needs {len(tx.ops)} writes, more than the {MAX_TRANSACTION_ITEMS} one "
                 "transaction can hold, so nothing was written"
             )
-        self._forget(tx.keys())
+        self._forget(*tx.keys())
         items = [{kind: {**body, "TableName": self.name} for kind, body in op.items()} for op in tx.ops]
         try:
             self.client.transact_write_items(TransactItems=items)

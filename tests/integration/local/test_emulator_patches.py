@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -175,6 +176,19 @@ ITEMS: list[dict[str, Any]] = [
 ]
 
 
+def moto_serializer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's own response serializer for this test, whatever other tests of this process applied."""
+    from moto.core.responses import BaseResponse
+    from moto.core.serialize import BaseJSONSerializer
+
+    emulator_patches._attribute_values_as_they_are()  # keeps moto's methods the first time it runs
+    emulator_patches._request_id_filled_in_xml_only()
+    originals = emulator_patches._MOTO_ORIGINALS
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", originals["serialize_structure"])
+    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_map", originals["serialize_map"])
+    monkeypatch.setattr(BaseResponse, "_enrich_response", staticmethod(originals["enrich_response"]))
+
+
 def _answers(client: Any) -> list[Any]:
     for item in ITEMS:
         client.put_item(TableName="t", Item=item)
@@ -190,7 +204,6 @@ def _answers(client: Any) -> list[Any]:
 
 
 def test_items_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    from moto.core.serialize import BaseJSONSerializer
 
     def run() -> list[Any]:
         with mock_aws():
@@ -203,12 +216,89 @@ def test_items_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.M
             )
             return _answers(client)
 
-    monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", BaseJSONSerializer._serialize_type_structure)
+    moto_serializer(monkeypatch)
     expected = run()
     emulator_patches._attribute_values_as_they_are()
     assert run() == expected
     assert emulator_patches._plain_attribute_value(ITEMS[1]["m"])
     assert not emulator_patches._plain_attribute_value(ITEMS[2]["m"])
+
+
+def test_stream_records_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The same GetRecords answer (one iterator asked twice), serialized by moto and by the patch: inserts,
+    a change with both images, a removal, and records holding blobs (which the patch leaves to moto)."""
+    moto_serializer(monkeypatch)
+    written_by_patch: list[str] = []
+    plain_stream_record = emulator_patches._plain_stream_record
+
+    def counted(serializer: Any, value: Any, shape: Any) -> Any:
+        record = plain_stream_record(serializer, value, shape)
+        if record is not None:
+            written_by_patch.append(record["eventName"])
+        return record
+
+    monkeypatch.setattr(emulator_patches, "_plain_stream_record", counted)
+    bodies: list[Any] = []
+
+    def keep_body(response_dict: dict[str, Any], **_: Any) -> None:
+        bodies.append(json.loads(response_dict["body"]))
+
+    with mock_aws():
+        ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        ddb.create_table(
+            TableName="t",
+            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        for item in ITEMS:
+            ddb.put_item(TableName="t", Item=item)
+        ddb.update_item(
+            TableName="t",
+            Key={"PK": {"S": "plain"}},
+            UpdateExpression="SET n = :n, added = :a",
+            ExpressionAttributeValues={":n": {"N": "2"}, ":a": {"L": [{"S": "x"}]}},
+        )
+        ddb.delete_item(TableName="t", Key={"PK": {"S": "nested 你好"}})
+        streams = boto3.client(  # the regional host: moto's interceptor does not know the ARN-derived one
+            "dynamodbstreams",
+            region_name="us-east-1",
+            aws_access_key_id="x",
+            aws_secret_access_key="x",
+            endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com",
+        )
+        streams.meta.events.register("before-parse.dynamodb-streams.GetRecords", keep_body)
+        arn = ddb.describe_table(TableName="t")["Table"]["LatestStreamArn"]
+        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
+            "ShardIterator"
+        ]
+        streams.get_records(ShardIterator=iterator)
+        assert written_by_patch == []
+        emulator_patches._attribute_values_as_they_are()
+        emulator_patches._request_id_filled_in_xml_only()
+        streams.get_records(ShardIterator=iterator)
+
+    by_moto, by_patch = bodies
+    assert [r["eventName"] for r in by_moto["Records"]] == ["INSERT", "INSERT", "INSERT", "MODIFY", "REMOVE"]
+    assert by_patch["Records"] == by_moto["Records"]  # (each answer hands out a new next iterator)
+    assert isinstance(by_moto["Records"][0]["dynamodb"]["ApproximateCreationDateTime"], float | int)
+    assert written_by_patch == ["INSERT", "INSERT", "MODIFY", "REMOVE"]  # the blob's record went to moto
+
+
+def test_request_ids_are_filled_in_as_moto_fills_them_in(monkeypatch: pytest.MonkeyPatch) -> None:
+    moto_serializer(monkeypatch)
+    emulator_patches._request_id_filled_in_xml_only()
+    with mock_aws():
+        sts = boto3.client("sts", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        xml = sts.get_caller_identity()["ResponseMetadata"]
+        assert xml["RequestId"] == xml["HTTPHeaders"]["x-amzn-requestid"]
+        assert len(xml["RequestId"]) == 52
+        ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+        answer = ddb.list_tables()
+        assert answer["TableNames"] == []
+        assert len(answer["ResponseMetadata"]["HTTPHeaders"]["x-amzn-requestid"]) == 52
 
 
 def _size_answers(client: Any) -> list[Any]:

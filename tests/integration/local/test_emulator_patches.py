@@ -169,7 +169,14 @@ ITEMS: list[dict[str, Any]] = [
     {"PK": {"S": "plain"}, "n": {"N": "1.50"}, "empty": {"S": ""}, "flag": {"BOOL": False}, "none": {"NULL": True}},
     {
         "PK": {"S": "nested 你好"},
-        "m": {"M": {"a": {"L": [{"S": "x"}, {"N": "2"}, {"M": {}}, {"L": []}]}, "b": {"SS": ["p", "q"]}}},
+        "m": {
+            "M": {
+                "a": {"L": [{"S": "x"}, {"N": "2"}, {"M": {}}, {"L": []}, {"BOOL": True}]},
+                "b": {"SS": ["p", "q"]},
+                "t": {"BOOL": False},
+                "z": {"NULL": True},
+            }
+        },
         "ns": {"NS": ["1", "2"]},
     },
     {"PK": {"S": "blob"}, "b": {"B": b"\x00\xffbytes"}, "bs": {"BS": [b"a", b"b"]}, "m": {"M": {"inner": {"B": b"z"}}}},
@@ -177,13 +184,21 @@ ITEMS: list[dict[str, Any]] = [
 
 
 def moto_serializer(monkeypatch: pytest.MonkeyPatch) -> None:
-    """moto's own response serializer for this test, whatever other tests of this process applied."""
+    """moto's own response serializer and item conversions for this test, whatever other tests of this
+    process applied."""
     from moto.core.responses import BaseResponse
     from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb import responses
+    from moto.dynamodb.models import utilities
+    from moto.dynamodb.models.dynamo_type import DynamoType
 
     emulator_patches._attribute_values_as_they_are()  # keeps moto's methods the first time it runs
     emulator_patches._request_id_filled_in_xml_only()
+    emulator_patches._dynamodb_values_converted_directly()
     originals = emulator_patches._MOTO_ORIGINALS
+    monkeypatch.setattr(utilities, "dynamo_to_dict", originals["dynamo_to_dict"])
+    monkeypatch.setattr(responses, "dynamo_to_dict", originals["dynamo_to_dict"])
+    monkeypatch.setattr(DynamoType, "to_regular_json", originals["to_regular_json"])
     monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_structure", originals["serialize_structure"])
     monkeypatch.setattr(BaseJSONSerializer, "_serialize_type_map", originals["serialize_map"])
     monkeypatch.setattr(BaseResponse, "_enrich_response", staticmethod(originals["enrich_response"]))
@@ -219,14 +234,42 @@ def test_items_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.M
     moto_serializer(monkeypatch)
     expected = run()
     emulator_patches._attribute_values_as_they_are()
+    emulator_patches._dynamodb_values_converted_directly()
     assert run() == expected
     assert emulator_patches._plain_attribute_value(ITEMS[1]["m"])
     assert not emulator_patches._plain_attribute_value(ITEMS[2]["m"])
 
 
+def _write_and_change(ddb: Any, table: str) -> None:
+    """Inserts, a change with both images and a removal, on a new table with a stream."""
+    ddb.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
+    for item in ITEMS:
+        ddb.put_item(TableName=table, Item=item)
+    ddb.update_item(
+        TableName=table,
+        Key={"PK": {"S": "plain"}},
+        UpdateExpression="SET n = :n, added = :a",
+        ExpressionAttributeValues={":n": {"N": "2"}, ":a": {"L": [{"S": "x"}, {"BOOL": True}]}},
+    )
+    ddb.update_item(
+        TableName=table,
+        Key={"PK": {"S": "nested 你好"}},
+        UpdateExpression="SET m.t = :t",
+        ExpressionAttributeValues={":t": {"BOOL": True}},
+    )
+    ddb.delete_item(TableName=table, Key={"PK": {"S": "nested 你好"}})
+
+
 def test_stream_records_are_written_out_exactly_as_moto_writes_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same GetRecords answer (one iterator asked twice), serialized by moto and by the patch: inserts,
-    a change with both images, a removal, and records holding blobs (which the patch leaves to moto)."""
+    """One table's stream read twice with one iterator, serialized by moto and by the patches; and the same
+    writes on a second table once the patches are in, whose records must hold the same images: inserts,
+    changes with both images, a removal, and records holding blobs (which the patches leave to moto)."""
     moto_serializer(monkeypatch)
     written_by_patch: list[str] = []
     plain_stream_record = emulator_patches._plain_stream_record
@@ -245,22 +288,6 @@ def test_stream_records_are_written_out_exactly_as_moto_writes_them(monkeypatch:
 
     with mock_aws():
         ddb = boto3.client("dynamodb", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
-        ddb.create_table(
-            TableName="t",
-            KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-        )
-        for item in ITEMS:
-            ddb.put_item(TableName="t", Item=item)
-        ddb.update_item(
-            TableName="t",
-            Key={"PK": {"S": "plain"}},
-            UpdateExpression="SET n = :n, added = :a",
-            ExpressionAttributeValues={":n": {"N": "2"}, ":a": {"L": [{"S": "x"}]}},
-        )
-        ddb.delete_item(TableName="t", Key={"PK": {"S": "nested 你好"}})
         streams = boto3.client(  # the regional host: moto's interceptor does not know the ARN-derived one
             "dynamodbstreams",
             region_name="us-east-1",
@@ -269,22 +296,40 @@ def test_stream_records_are_written_out_exactly_as_moto_writes_them(monkeypatch:
             endpoint_url="https://streams.dynamodb.us-east-1.amazonaws.com",
         )
         streams.meta.events.register("before-parse.dynamodb-streams.GetRecords", keep_body)
-        arn = ddb.describe_table(TableName="t")["Table"]["LatestStreamArn"]
-        shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-        iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
-            "ShardIterator"
-        ]
+
+        def oldest_iterator(table: str) -> str:
+            arn = ddb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+            shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+            return str(
+                streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
+                    "ShardIterator"
+                ]
+            )
+
+        _write_and_change(ddb, "t")
+        iterator = oldest_iterator("t")
         streams.get_records(ShardIterator=iterator)
         assert written_by_patch == []
         emulator_patches._attribute_values_as_they_are()
         emulator_patches._request_id_filled_in_xml_only()
+        emulator_patches._dynamodb_values_converted_directly()
         streams.get_records(ShardIterator=iterator)
+        _write_and_change(ddb, "u")
+        streams.get_records(ShardIterator=oldest_iterator("u"))
 
-    by_moto, by_patch = bodies
-    assert [r["eventName"] for r in by_moto["Records"]] == ["INSERT", "INSERT", "INSERT", "MODIFY", "REMOVE"]
-    assert by_patch["Records"] == by_moto["Records"]  # (each answer hands out a new next iterator)
-    assert isinstance(by_moto["Records"][0]["dynamodb"]["ApproximateCreationDateTime"], float | int)
-    assert written_by_patch == ["INSERT", "INSERT", "MODIFY", "REMOVE"]  # the blob's record went to moto
+    by_moto, by_patch, written_with_patches = (body["Records"] for body in bodies)
+    assert [r["eventName"] for r in by_moto] == ["INSERT", "INSERT", "INSERT", "MODIFY", "MODIFY", "REMOVE"]
+    assert by_patch == by_moto
+    assert isinstance(by_moto[0]["dynamodb"]["ApproximateCreationDateTime"], float | int)
+    assert written_by_patch[:5] == ["INSERT", "INSERT", "MODIFY", "MODIFY", "REMOVE"]  # the blob's went to moto
+
+    def images(records: list[dict[str, Any]]) -> list[Any]:
+        return [
+            (r["eventName"], r["dynamodb"].get("Keys"), r["dynamodb"].get("NewImage"), r["dynamodb"].get("OldImage"))
+            for r in records
+        ]
+
+    assert images(written_with_patches) == images(by_moto)
 
 
 def test_request_ids_are_filled_in_as_moto_fills_them_in(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import os
 import signal
@@ -82,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     except BaseException:
         cloud.stop()
         raise
+    _startup_objects_frozen()
     print("Demo users (local only):")
     for line in describe_users():
         print(line)
@@ -94,6 +96,16 @@ def main(argv: list[str] | None = None) -> int:
     cloud.stop()
     print("stopped", flush=True)
     return 0
+
+
+def _startup_objects_frozen() -> None:
+    """This process starts with ~400,000 objects that live as long as it does (botocore's service models for
+    every client, the template, the routes), and each of CPython's full collections walked them all: under
+    bench (c), 7 full collections took 1.7 s, a fifth of the process's CPU, each stopping every thread of the
+    gateway and the dispatchers for ~0.24 s. What exists once the cloud is up is collected once and frozen
+    (left out of later collections); what is made afterwards is collected as always."""
+    gc.collect()
+    gc.freeze()
 
 
 if __name__ == "__main__":

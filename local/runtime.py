@@ -39,6 +39,7 @@ log = logging.getLogger("local")
 
 RUNTIME_API_PREFIX = "/2018-06-01/runtime"
 WATCH_INTERVAL = 0.05
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 # Beyond the function's own timeout: the time a worker has to answer before it is killed.
 TIMEOUT_GRACE = 0.25
 
@@ -150,14 +151,11 @@ class Worker:
         process = self.process
         if process is None:
             return 0.0
-        try:
-            with open(f"/proc/{process.pid}/status", encoding="ascii") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) / 1024
-        except OSError:
-            pass
-        return 0.0
+        try:  # statm's second field is VmRSS in pages: one short line, where status is fifty to scan
+            with open(f"/proc/{process.pid}/statm", "rb") as statm:
+                return int(statm.read().split()[1]) * PAGE_BYTES / (1024 * 1024)
+        except (OSError, IndexError, ValueError):
+            return 0.0
 
     # -- Runtime API (called from the server's threads) --------------------------------------------------
 

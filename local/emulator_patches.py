@@ -169,9 +169,7 @@ def _plain_attribute_value(value: Any) -> bool:
     if kind in ("SS", "NS"):
         return isinstance(inner, list) and all(isinstance(item, str) for item in inner)
     if kind == "M":
-        return isinstance(inner, dict) and all(
-            isinstance(name, str) and _plain_attribute_value(item) for name, item in inner.items()
-        )
+        return _plain_attribute_map(inner)
     return isinstance(inner, list) and all(_plain_attribute_value(item) for item in inner)
 
 
@@ -271,13 +269,14 @@ def _plain_attribute_map(value: Any) -> bool:
 _STREAM_RECORD_TEXT = frozenset(("eventID", "eventName", "eventVersion", "eventSource", "awsRegion"))
 _STREAM_CHANGE_TEXT = frozenset(("SequenceNumber", "StreamViewType"))
 _STREAM_IMAGES = frozenset(("Keys", "NewImage", "OldImage"))
+_STREAM_RECORD_MEMBERS = _STREAM_RECORD_TEXT | {"dynamodb"}
 _STREAM_CHANGE_MEMBERS = _STREAM_CHANGE_TEXT | _STREAM_IMAGES | {"ApproximateCreationDateTime", "SizeBytes"}
 
 
 def _plain_stream_record(serializer: Any, value: Any, shape: Any) -> dict[str, Any] | None:
     """The stream record ``value`` as the serializer would write it, or None when it holds anything but
     text, plain images and its size (the serializer then writes it)."""
-    if not isinstance(value, dict) or not value.keys() <= _STREAM_RECORD_TEXT | {"dynamodb"}:
+    if not isinstance(value, dict) or not value.keys() <= _STREAM_RECORD_MEMBERS:
         return None
     change = value.get("dynamodb")
     if not isinstance(change, dict) or not change.keys() <= _STREAM_CHANGE_MEMBERS:

@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 from local.cloud import DEFAULT_TEMPLATE, LocalCloud
+from local.console import say
 from local.seed import describe_users
 
 
@@ -77,24 +78,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cloud.start()
     except FileNotFoundError as error:
-        print(f"kefu local cloud: {error}", file=sys.stderr)
+        say(f"kefu local cloud: {error}", sys.stderr)
         cloud.stop()
         return 2
     except BaseException:
         cloud.stop()
         raise
     _startup_objects_frozen()
-    print("Demo users (local only):")
+    say("Demo users (local only):")
     for line in describe_users():
-        print(line)
-    print(f"AWS emulator: {cloud.aws_endpoint}   search: {cloud.search_endpoint or 'not running'}")
-    print(f"demo order system: {cloud.orders_endpoint or 'not configured (kefu:ordersEndpoint)'}")
-    print(f"kefu local cloud ready at {cloud.url}", flush=True)
+        say(line)
+    say(f"AWS emulator: {cloud.aws_endpoint}   search: {cloud.search_endpoint or 'not running'}")
+    say(f"demo order system: {cloud.orders_endpoint or 'not configured (kefu:ordersEndpoint)'}")
+    say(f"kefu local cloud ready at {cloud.url}")
     while not stop.wait(0.5):
         pass
-    print("stopping: draining the queues and saving state ...", flush=True)
+    say("stopping: draining the queues and saving state ...")
     cloud.stop()
-    print("stopped", flush=True)
+    say("stopped")
     return 0
 
 

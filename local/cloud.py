@@ -22,6 +22,7 @@ import httpx
 import uvicorn
 
 from local.auth import CognitoVerifier
+from local.console import say
 from local.dispatchers import Dispatcher, SqsPoller, StreamReader, mapping_specs
 from local.emulator import ROOT_ACCESS_KEY, ROOT_SECRET_KEY
 from local.gateway import Gateway, api_spec
@@ -577,7 +578,7 @@ def _stop_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> No
 
 
 def _echo(function_name: str, line: str) -> None:
-    print(f"[{function_name}] {line}", flush=True)
+    say(f"[{function_name}] {line}")
 
 
 def _forget_process_caches() -> None:

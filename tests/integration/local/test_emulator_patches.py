@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.parser
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -640,3 +641,93 @@ def test_garbage_cycles_in_the_oldest_generation_are_still_collected_by_the_time
     finally:
         stop.set()
         gc.set_threshold(*thresholds)
+
+
+def test_a_request_line_is_built_only_when_the_server_would_log_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The emulator's server drops its per-request lines (logger at WARNING); it no longer builds them first.
+    Set to INFO, the line comes out as werkzeug writes it."""
+    import logging
+    import socket
+    import threading
+
+    from werkzeug import serving
+    from werkzeug.serving import make_server
+
+    emulator_patches.apply()
+    built: list[str] = []
+
+    decode = serving.uri_to_iri
+
+    def decode_recorded(uri: str) -> str:
+        built.append(uri)
+        return decode(uri)
+
+    monkeypatch.setattr(serving, "uri_to_iri", decode_recorded)
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def get(path: str) -> bytes:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+            sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+            return b"".join(iter(lambda: sock.recv(4096), b""))
+
+    try:
+        assert get("/quiet").endswith(b"ok")
+        assert built == []
+        with caplog.at_level(logging.INFO, logger="werkzeug"):
+            assert get("/logged").endswith(b"ok")
+        assert built == ["/logged"]
+        assert any('"GET /logged HTTP/1.1" 200' in record.getMessage() for record in caplog.records)
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+HEADER_BLOCKS = [
+    b"Host: 127.0.0.1:4566\r\nX-Amz-Target: DynamoDB_20120810.GetItem\r\nContent-Length: 2\r\n\r\n",
+    b"A: 1\nB:2\n\n",  # bare LF line ends, no blank after the colon
+    b"X-Empty:\r\nX-Blank: \t \r\nX-Trailing: v  \r\n\r\n",
+    b"Dup: 1\r\nDup: 2\r\n\r\n",
+    b"Latin: caf\xe9\r\n\r\n",
+    b"\r\n",  # no headers at all
+    # the email parser's, from here on
+    b"Folded: one\r\n two\r\n\r\n",  # obsolete line folding
+    b"Stray: a\rb\r\n\r\n",
+    b": no name\r\n\r\n",
+    b"Name With Space: v\r\n\r\n",
+    b"From someone\r\nA: 1\r\n\r\n",
+    b"not a header\r\nA: 1\r\n\r\n",
+    b"A: 1\r\n",  # the stream ended before the blank line
+    b"",
+]
+
+
+DIRECTLY_SPLIT = 6  # the first six: what SDKs send
+
+
+@pytest.mark.parametrize("block", HEADER_BLOCKS)
+def test_request_headers_are_parsed_into_the_message_the_email_parser_makes(block: bytes) -> None:
+    import http.client
+    import io
+
+    emulator_patches.apply()
+    ours = http.client.parse_headers(io.BytesIO(block))
+    lines = http.client._read_headers(io.BytesIO(block))  # type: ignore[attr-defined]
+    theirs = email.parser.Parser(_class=http.client.HTTPMessage).parsestr(b"".join(lines).decode("iso-8859-1"))
+
+    def state(message: Any) -> dict[str, Any]:  # a defect or a policy is equal only to itself: compare kinds
+        kinds = {"policy": type(message.policy), "defects": [type(defect) for defect in message.defects]}
+        return {**vars(message), **kinds, "type": type(message)}
+
+    assert state(ours) == state(theirs)
+    assert ours.items() == theirs.items()
+    split_directly = emulator_patches._plain_header_block(lines, http.client.HTTPMessage) is not None
+    assert split_directly == (HEADER_BLOCKS.index(block) < DIRECTLY_SPLIT)

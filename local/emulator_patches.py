@@ -874,12 +874,18 @@ def _iam_actions_as_aws_names_them() -> None:
             wanted += [
                 (action, arn, ()) for action, arn in _secret_key_use(called, self._body, self._region, self.account_id)
             ]
+        policies = _policy_documents(self._access_key.collect_policies())
         try:
             for action, arn, leading_keys in wanted:
                 self._action = action
                 _REQUEST_CONTEXT.leading_keys = leading_keys
+                question = _ALLOWED.key(policies, action, arn, leading_keys)
+                if question is not None and question in _ALLOWED:
+                    continue
                 try:
                     check(self, arn)
+                    if question is not None:
+                        _ALLOWED.remember(question)
                 except AccessDeniedError:
                     if service != "dynamodb":
                         raise
@@ -889,6 +895,62 @@ def _iam_actions_as_aws_names_them() -> None:
             _REQUEST_CONTEXT.leading_keys = ()
 
     IAMRequestBase.check_action_permitted = check_action_permitted  # type: ignore[method-assign]
+
+
+class _AllowedRequests:
+    """The requests moto's policy evaluation has allowed, by the caller's policy documents (their text: a
+    changed, attached or detached policy is another key), the action, the resource and, where one of the
+    documents has a ``dynamodb:LeadingKeys`` condition, the partition keys. moto parses every policy of the
+    role and matches every statement on every request (a function's role holds 5-19 statements); the same
+    question gets the same answer while the documents are the same. Only allows are kept (a refusal is
+    judged again, and answered with moto's message); an ``sts:AssumeRole``-like check on a role ARN also
+    weighs the role's trust policy, so those are never kept."""
+
+    LIMIT = 20_000  # distinct questions kept; past it, the answers are forgotten and learned again
+
+    def __init__(self) -> None:
+        self._allowed: set[tuple[Any, ...]] = set()
+        self._conditional: dict[tuple[str, ...], bool] = {}
+
+    def key(
+        self, policies: tuple[str, ...] | None, action: str, resource: str, leading_keys: tuple[str, ...]
+    ) -> tuple[Any, ...] | None:
+        if policies is None or ":role" in resource.lower():
+            return None
+        conditional = self._conditional.get(policies)
+        if conditional is None:
+            conditional = self._conditional[policies] = any(LEADING_KEYS in document for document in policies)
+        return (policies, action, resource, leading_keys if conditional else ())
+
+    def __contains__(self, key: tuple[Any, ...]) -> bool:
+        return key in self._allowed
+
+    def remember(self, key: tuple[Any, ...]) -> None:
+        if len(self._allowed) >= self.LIMIT:
+            self._allowed.clear()
+            self._conditional.clear()
+        self._allowed.add(key)
+
+
+_ALLOWED = _AllowedRequests()
+
+
+def _policy_documents(policies: list[Any]) -> tuple[str, ...] | None:
+    """The text of each policy moto evaluates for a caller (as ``IAMPolicy`` reads it), or None for a kind
+    of policy it does not know."""
+    from moto.iam.models import Policy
+
+    documents = []
+    for policy in policies:
+        if isinstance(policy, str):
+            documents.append(policy)
+        elif isinstance(policy, Policy):
+            documents.append(next(version.document for version in policy.versions if version.is_default))
+        elif isinstance(policy, dict) and isinstance(policy.get("policy_document"), str):
+            documents.append(policy["policy_document"])
+        else:
+            return None
+    return tuple(documents)
 
 
 def _dynamodb_access_denied(user_arn: str, action: str, resource: str) -> Exception:

@@ -137,3 +137,50 @@ def test_bedrocks_converse_is_authorized_as_invoke_model(fixture_cloud: LocalClo
     with pytest.raises(ClientError) as answered:  # past IAM: moto serves InvokeModel only, not Converse
         granted.converse(**request)
     assert answered.value.response["ResponseMetadata"]["HTTPStatusCode"] != 403, answered.value.response
+
+
+def test_an_allowed_request_is_judged_again_once_the_role_s_policies_change(fixture_cloud: LocalCloud) -> None:
+    """The emulator keeps what it has allowed per policy text: a grant taken away (an inline policy rewritten,
+    a managed policy's new default version, a Deny added) refuses the very request it allowed a moment ago."""
+    name = f"kefu-test-{uuid.uuid4().hex[:8]}"
+    root_ddb, iam = client(fixture_cloud, "dynamodb"), client(fixture_cloud, "iam")
+    root_ddb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    table = f"arn:aws:dynamodb:{fixture_cloud.region}:{ACCOUNT_ID}:table/{name}"
+
+    def document(effect: str, *actions: str) -> str:
+        statement = {"Effect": effect, "Action": [f"dynamodb:{action}" for action in actions], "Resource": table}
+        return json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+
+    arn = iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=document("Allow", "PutItem", "GetItem"))
+    ddb = _signed_as(fixture_cloud, arn, "dynamodb")
+    item = {"PK": {"S": "TICKET#1"}}
+
+    def refused(call: Any, **kwargs: Any) -> None:
+        with pytest.raises(ClientError) as refusal:
+            call(TableName=name, **kwargs)
+        assert refusal.value.response["Error"]["Code"] == "AccessDeniedException", refusal.value.response
+
+    for _ in range(2):  # the second is answered from what the first taught
+        ddb.put_item(TableName=name, Item=item)
+    iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=document("Allow", "GetItem"))
+    refused(ddb.put_item, Item=item)
+    assert ddb.get_item(TableName=name, Key=item)["Item"] == item
+
+    managed = iam.create_policy(PolicyName=name, PolicyDocument=document("Allow", "PutItem"))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=name, PolicyArn=managed)
+    ddb.put_item(TableName=name, Item=item)
+    iam.create_policy_version(PolicyArn=managed, PolicyDocument=document("Allow", "Query"), SetAsDefault=True)
+    refused(ddb.put_item, Item=item)
+    iam.set_default_policy_version(PolicyArn=managed, VersionId="v1")
+    ddb.put_item(TableName=name, Item=item)
+    iam.detach_role_policy(RoleName=name, PolicyArn=managed)
+    refused(ddb.put_item, Item=item)
+
+    iam.put_role_policy(RoleName=name, PolicyName="deny", PolicyDocument=document("Deny", "GetItem"))
+    refused(ddb.get_item, Key=item)

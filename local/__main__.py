@@ -89,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     for line in describe_users():
         say(line)
     say(f"AWS emulator: {cloud.aws_endpoint}   search: {cloud.search_endpoint or 'not running'}")
-    say(f"demo order system: {cloud.orders_endpoint or 'not configured (kefu:ordersEndpoint)'}")
+    orders = cloud.orders_endpoint or cloud.orders_failure or "not configured (kefu:ordersEndpoint)"
+    say(f"demo order system: {orders}")
     say(f"kefu local cloud ready at {cloud.url}")
     while not stop.wait(0.5):
         pass

@@ -92,6 +92,7 @@ class LocalCloud:
         self.search_port = search_port
         self.orders_port = orders_port
         self.orders_endpoint = ""  # the demo order system, when the template configures order lookup
+        self.orders_failure = ""  # why it did not start although the template configures it
         self.reset = reset
         self.region = region
         self.host = host
@@ -321,10 +322,11 @@ class LocalCloud:
         )
         try:
             self._orders = stand_in(cloud.functions, secrets, self.host, self.orders_port)
-        except OSError:  # its port is taken: the rest of the cloud runs, order lookups answer "unavailable"
+        except OSError as error:  # its port is taken: the rest of the cloud runs, order lookups answer "unavailable"
             log.exception(
                 "the demo order system did not start (port %s); order lookups will be unavailable", self.orders_port
             )
+            self.orders_failure = f"did not start on port {self.orders_port} ({error.strerror or error})"
             return
         if self._orders is not None:
             self.orders_endpoint = self._orders.url

@@ -45,6 +45,7 @@ def test_a_killed_local_cloud_takes_its_emulator_and_workers_with_it(tmp_path: P
     command = [
         sys.executable, "-m", "local",
         "--port", str(free_port()), "--aws-port", str(free_port()), "--search-port", str(free_port()),
+        "--orders-port", str(free_port()),
         "--state-dir", str(tmp_path / "state"), "--template", str(TEMPLATE), "--reset",
     ]  # fmt: skip
     with log.open("wb") as output:

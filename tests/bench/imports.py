@@ -18,6 +18,11 @@ URL also that it is an absolute http(s) address), Lambda's own variables (``LAMB
 (``-c kefu:xraySdk=true``, which sets ``POWERTOOLS_TRACE_DISABLED=false``). Wall time and CPU time of the import
 are both printed: on a shared machine the CPU time is the steadier figure.
 
+Beside each handler, its floor: the libraries its import loaded (every module outside the standard library
+and our own folders: boto3, Powertools, pydantic and theirs), imported alone, in the order the handler loaded
+them, by a fresh interpreter of the same sandbox. What the handler costs above it is ours (our modules, our
+models built by pydantic, our settings read); the floor moves only if the handler loads fewer library modules.
+
 ``import boto3`` is measured again beside every handler, its samples interleaved with the handler's (boto3, SDK
 off, SDK on, sources, boto3, ...), and each ratio divides by the boto3 median of the same stretch: on a machine
 whose load changes during the run (other work on the same cores), a boto3 figure taken once at the start would
@@ -32,7 +37,9 @@ import platform
 import statistics
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +54,21 @@ PROBE = (
     "import time; w = time.perf_counter(); c = time.process_time(); import {module}; "
     "print(time.perf_counter() - w, time.process_time() - c)"
 )
+# The libraries a handler's import loaded (every module outside the standard library and outside our own
+# folders: boto3, Powertools, pydantic, ...), in the order they were loaded.
+LIBRARIES_PROBE = (
+    "import json, sys, sysconfig; import {module}; ours = (*sys.argv[1:], sysconfig.get_paths()['stdlib']); "
+    "print(json.dumps([name for name, m in list(sys.modules.items()) "
+    "if name.partition('.')[0] not in sys.stdlib_module_names "
+    "and isinstance(getattr(m, '__file__', None), str) and not m.__file__.startswith(ours)]))"
+)
+# Those libraries alone, imported in that order by a fresh interpreter: the handler's floor.
+FLOOR_PROBE = (
+    "import importlib, json, os, time; names = json.loads(os.environ['KEFU_BENCH_LIBRARIES']); "
+    "w = time.perf_counter(); c = time.process_time()\n"
+    "for name in names: importlib.import_module(name)\n"
+    "print(time.perf_counter() - w, time.process_time() - c)"
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,12 @@ class Sandbox:
     task_root: Path
     path: tuple[Path, ...]
     read_only: bool
+
+    @property
+    def own_code(self) -> tuple[Path, ...]:
+        """Where our modules come from: the task root (the function's code) and the kefu layer, always the
+        path's first folder."""
+        return (self.task_root, self.path[0])
 
     def environment(self) -> dict[str, str]:
         env = {"PYTHONPATH": ":".join(map(str, self.path)), "LAMBDA_TASK_ROOT": str(self.task_root)}
@@ -160,7 +188,7 @@ def handlers(template: Path = TEMPLATE) -> dict[str, dict[str, str]]:
     return found
 
 
-def _once(sandbox: Sandbox, module: str, environment: dict[str, str]) -> tuple[float, float]:
+def _run(sandbox: Sandbox, code: str, environment: dict[str, str], *args: str) -> str:
     env = {
         "PATH": "/usr/bin:/bin",
         "AWS_REGION": "us-east-1",
@@ -169,14 +197,30 @@ def _once(sandbox: Sandbox, module: str, environment: dict[str, str]) -> tuple[f
         **environment,
     }
     out = subprocess.run(
-        [str(sandbox.python), "-c", PROBE.format(module=module)],
+        [str(sandbox.python), "-c", code, *args],
         capture_output=True,
         text=True,
         env=env,
         check=True,
         cwd=sandbox.task_root,
     )
-    wall, cpu = out.stdout.strip().splitlines()[-1].split()
+    return out.stdout.strip().splitlines()[-1]
+
+
+def _once(sandbox: Sandbox, module: str, environment: dict[str, str]) -> tuple[float, float]:
+    wall, cpu = _run(sandbox, PROBE.format(module=module), environment).split()
+    return float(wall) * 1000, float(cpu) * 1000
+
+
+def libraries_of(sandbox: Sandbox, module: str, environment: dict[str, str]) -> list[str]:
+    """The modules of libraries (not the standard library's, not ours) that importing ``module`` loads."""
+    ours = [str(folder) for folder in sandbox.own_code]
+    names: list[str] = json.loads(_run(sandbox, LIBRARIES_PROBE.format(module=module), environment, *ours))
+    return names
+
+
+def _floor_once(sandbox: Sandbox, libraries: list[str], environment: dict[str, str]) -> tuple[float, float]:
+    wall, cpu = _run(sandbox, FLOOR_PROBE, {**environment, "KEFU_BENCH_LIBRARIES": json.dumps(libraries)}).split()
     return float(wall) * 1000, float(cpu) * 1000
 
 
@@ -193,15 +237,20 @@ def measure() -> dict[str, Any]:
     for module, environment in handlers().items():
         off = {name: value for name, value in environment.items() if name != "POWERTOOLS_TRACE_DISABLED"}
         on = {**environment, "POWERTOOLS_TRACE_DISABLED": "false"}
-        kinds = [("boto3", shipped, "boto3", {}), ("off", shipped, module, off), ("on", shipped, module, on)]
+        kinds: list[tuple[str, Callable[[], tuple[float, float]]]] = [
+            ("boto3", partial(_once, shipped, "boto3", {})),
+            ("off", partial(_once, shipped, module, off)),
+            ("libraries", partial(_floor_once, shipped, libraries_of(shipped, module, off), off)),
+            ("on", partial(_once, shipped, module, on)),
+        ]
         if bare is not None:
-            kinds.append(("sources", bare, module, off))
-        for _, sandbox, name, env in kinds:
-            _once(sandbox, name, env)  # warms the file cache (and the dev venv's bytecode); not counted
-        samples: dict[str, list[tuple[float, float]]] = {kind: [] for kind, *_ in kinds}
+            kinds.append(("sources", partial(_once, bare, module, off)))
+        for _, sample in kinds:
+            sample()  # warms the file cache (and the dev venv's bytecode); not counted
+        samples: dict[str, list[tuple[float, float]]] = {kind: [] for kind, _ in kinds}
         for _ in range(RUNS):
-            for kind, sandbox, name, env in kinds:
-                samples[kind].append(_once(sandbox, name, env))
+            for kind, sample in kinds:
+                samples[kind].append(sample())
         every_boto3 += samples["boto3"]
         results[module] = {key: _median(values) for key, values in samples.items()}
     return {"sandbox": label, "boto3": _median(every_boto3), **results}
@@ -211,15 +260,17 @@ def table(results: dict[str, Any]) -> list[str]:
     boto3 = results["boto3"]
     sources = any("sources" in figures for figures in results.values() if isinstance(figures, dict))
     head = (
-        "| module | wall ms (SDK off) | CPU ms (SDK off) | × boto3 (CPU) | wall ms (SDK on) | CPU ms (SDK on) "
-        "| × boto3 (CPU) |"
+        "| module | wall ms (SDK off) | CPU ms (SDK off) | × boto3 (CPU) | CPU ms, its libraries alone "
+        "| × boto3 (CPU) | CPU ms, ours | wall ms (SDK on) | CPU ms (SDK on) | × boto3 (CPU) |"
     )
     lines = [
-        f"Imported with: {results['sandbox']}.",
+        f'Imported with: {results["sandbox"]}. "Its libraries alone": a fresh interpreter importing only the '
+        "modules of libraries (boto3, Powertools, pydantic, ...) that the handler's import loaded, in the same "
+        'order: the floor of that handler with those libraries; "ours" is the rest (SDK off).',
         "",
         head + (" CPU ms, no bytecode | × boto3 (CPU) |" if sources else "") + " boto3 CPU ms beside it |",
-        "|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if sources else "") + "---:|",
-        f"| `boto3` (all its samples) | {boto3['wall']:.0f} | {boto3['cpu']:.0f} | 1.00 | | | |"
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + ("---:|---:|" if sources else "") + "---:|",
+        f"| `boto3` (all its samples) | {boto3['wall']:.0f} | {boto3['cpu']:.0f} | 1.00 | | | | | | |"
         + (" | |" if sources else "")
         + " |",
     ]
@@ -227,9 +278,11 @@ def table(results: dict[str, Any]) -> list[str]:
         if module in ("boto3", "sandbox"):
             continue
         off, on, beside = figures["off"], figures["on"], figures["boto3"]["cpu"]
+        floor = figures["libraries"]["cpu"]
         bare = f" {figures['sources']['cpu']:.0f} | {figures['sources']['cpu'] / beside:.2f} |" if sources else ""
         lines.append(
             f"| `{module}` | {off['wall']:.0f} | {off['cpu']:.0f} | {off['cpu'] / beside:.2f} "
+            f"| {floor:.0f} | {floor / beside:.2f} | {off['cpu'] - floor:.0f} "
             f"| {on['wall']:.0f} | {on['cpu']:.0f} | {on['cpu'] / beside:.2f} |{bare} {beside:.0f} |"
         )
     return lines

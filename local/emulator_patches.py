@@ -89,9 +89,9 @@ def _plain_header_block(lines: list[bytes], message_class: type) -> Any:
     if not lines or lines[-1] not in (b"\r\n", b"\n"):
         return None
     message = message_class()
-    for line in lines[:-1]:
+    for line in lines[:-1]:  # each ends with a line feed (readline), the last one excepted
         text = line[:-2] if line.endswith(b"\r\n") else line[:-1]
-        if not line.endswith(b"\n") or b"\r" in text or not _HEADER_LINE.match(text):
+        if b"\r" in text or not _HEADER_LINE.match(text):
             return None
         name, _, value = text.decode("iso-8859-1").partition(":")
         message._headers.append((name, value.lstrip(" \t")))

@@ -706,6 +706,7 @@ HEADER_BLOCKS = [
     b"From someone\r\nA: 1\r\n\r\n",
     b"not a header\r\nA: 1\r\n\r\n",
     b"A: 1\r\n",  # the stream ended before the blank line
+    b"A: 1",  # ... and inside a line
     b"",
 ]
 
